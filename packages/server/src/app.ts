@@ -1,0 +1,145 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { Config } from './config/config-schema.js'
+import { publicUrlOf } from './config/load-config.js'
+import { type AppService, createAppService } from './core/app-service.js'
+import { type Clock, systemClock } from './core/clock.js'
+import { createEventLog } from './core/event-log.js'
+import { deriveServerKeys } from './core/secrets.js'
+import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
+import { createTokenService } from './core/token-service.js'
+import { createVerificationService } from './core/verification-service.js'
+import { BUILT_IN_PROVIDERS } from './delivery/built-in-providers.js'
+import type { DeliveryChannel, DeliveryProvider } from './delivery/delivery-provider.js'
+import { type ChannelRoute, createDeliveryRegistry, type DeliveryRegistry } from './delivery/provider-registry.js'
+import { createServer } from './http/create-server.js'
+import type { Database } from './storage/database.js'
+import { createSqlStore, migrateToLatest } from './storage/sql/sql-store.js'
+import { createSqliteDatabase } from './storage/sqlite/sqlite-database.js'
+import type { Store } from './storage/store.js'
+import { BUILT_IN_VERIFIERS } from './verifiers/built-in-verifiers.js'
+import { createVerifierRegistry } from './verifiers/verifier-registry.js'
+
+/** Longest token lifetime the settings allow; retired signing keys stay published at least this long. */
+const MAX_TOKEN_TTL_MS = 3600 * 1000
+const KEY_REFRESH_INTERVAL_MS = 60 * 1000
+
+export interface Tessera {
+  readonly server: FastifyInstance
+  readonly store: Store
+  readonly apps: AppService
+  readonly keyRing: SigningKeyRing
+  readonly delivery: DeliveryRegistry
+  /** Stops timers, closes the HTTP server, delivery connections and the database. */
+  close(): Promise<void>
+}
+
+export interface TesseraOptions {
+  readonly config: Config
+  readonly secret: string
+  readonly adminKey: string
+  readonly logger: Logger
+  readonly clock?: Clock
+  /** Replaces the routes derived from configuration (tests use a capture provider). */
+  readonly deliveryRoutes?: Readonly<Record<DeliveryChannel, ChannelRoute>>
+  /** Extra providers beside the built-in ones (tests). */
+  readonly extraProviders?: readonly DeliveryProvider<never>[]
+  /** Where the console provider prints; standard output by default. */
+  readonly writeDevelopmentOutput?: (line: string) => void
+}
+
+/** Which provider carries each channel, from configuration. */
+export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel, ChannelRoute> {
+  if (config.delivery === 'null')
+    return { email: { provider: 'null', options: {} }, sms: { provider: 'null', options: {} } }
+  return {
+    email:
+      config.smtpUrl && config.emailFrom
+        ? { provider: 'smtp', options: { url: config.smtpUrl, from: config.emailFrom } }
+        : { provider: 'console', options: {} },
+    sms:
+      config.smsWebhookUrl && config.smsWebhookSecret
+        ? { provider: 'webhook', options: { url: config.smsWebhookUrl, secret: config.smsWebhookSecret } }
+        : { provider: 'console', options: {} },
+  }
+}
+
+export function openDatabase(config: Config): Kysely<Database> {
+  const url = config.databaseUrl
+  if (url === ':memory:') return createSqliteDatabase(':memory:')
+  if (url?.startsWith('sqlite:')) return createSqliteDatabase(url.slice('sqlite:'.length))
+  mkdirSync(config.dataDir, { recursive: true })
+  return createSqliteDatabase(join(config.dataDir, 'tessera.db'))
+}
+
+/** The one place that wires everything together. */
+export async function createTessera(options: TesseraOptions): Promise<Tessera> {
+  const { config, logger } = options
+  const clock = options.clock ?? systemClock
+  const db = openDatabase(config)
+  await migrateToLatest(db)
+  const store = createSqlStore(db)
+  const serverKeys = deriveServerKeys(options.secret)
+  const events = createEventLog({ events: store.events, clock, logger })
+
+  const keyRing = createSigningKeyRing({
+    repository: store.signingKeys,
+    clock,
+    serverKeys,
+    retentionMs: MAX_TOKEN_TTL_MS + 5 * 60 * 1000,
+  })
+  await keyRing.load()
+  // Another instance may rotate: pick its key up within a minute.
+  const keyRefresh = setInterval(() => {
+    keyRing.load().catch((error: unknown) => logger.error({ err: error }, 'signing key refresh failed'))
+  }, KEY_REFRESH_INTERVAL_MS)
+  keyRefresh.unref()
+
+  const delivery = createDeliveryRegistry(
+    [...BUILT_IN_PROVIDERS, ...(options.extraProviders ?? [])],
+    options.deliveryRoutes ?? deliveryRoutesFromConfig(config),
+    {
+      nodeEnv: config.nodeEnv,
+      writeDevelopmentOutput: options.writeDevelopmentOutput ?? ((line) => process.stdout.write(`${line}\n`)),
+    },
+  )
+  const apps = createAppService({ store, clock, keys: serverKeys, adminKey: options.adminKey, events })
+  const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: publicUrlOf(config), events })
+  const verifications = createVerificationService({
+    store,
+    clock,
+    serverKeys,
+    verifiers: createVerifierRegistry(BUILT_IN_VERIFIERS),
+    delivery,
+    tokens,
+    events,
+    logger,
+  })
+  const server = await createServer({
+    logger,
+    store,
+    apps,
+    verifications,
+    tokens,
+    events,
+    keyRing,
+    publicUrl: publicUrlOf(config),
+  })
+
+  return {
+    server,
+    store,
+    apps,
+    keyRing,
+    delivery,
+    async close() {
+      clearInterval(keyRefresh)
+      await server.close()
+      await delivery.close()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,90 @@
+import type { Command } from 'commander'
+import { createTessera } from '../../app.js'
+import { publicUrlOf } from '../../config/load-config.js'
+import { type CliIo, loadForCli } from '../context.js'
+
+/** Starts the service; resolves with the exit code once a signal has shut it down. */
+export async function serve(io: CliIo): Promise<number> {
+  const loaded = loadForCli(io)
+  if (!loaded) return 1
+  const { config, secrets, logger } = loaded
+  for (const warning of secrets.warnings) logger.warn(warning)
+
+  const tessera = await createTessera({ config, secret: secrets.secret, adminKey: secrets.adminKey, logger })
+  try {
+    await tessera.server.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    io.err(`tessera: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`)
+    await tessera.close()
+    return 1
+  }
+  const address = tessera.server.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const url = publicUrlOf(config, port)
+
+  const email = tessera.delivery.forChannel('email')
+  const sms = tessera.delivery.forChannel('sms')
+  const describe = (entry: typeof email) =>
+    entry.available
+      ? `${entry.provider}${entry.provider === 'console' ? ' (development: codes printed here)' : ''}`
+      : `unavailable (${entry.reason})`
+  const fromEnv = Boolean(config.adminKey)
+  // The banner is for the operator's terminal, not the log stream. The admin key is
+  // shown in full only for a key this install generated for itself, outside production.
+  const showKey = !fromEnv && config.nodeEnv !== 'production'
+  const adminKeyLine = showKey
+    ? `${secrets.adminKey}  (saved in ${config.dataDir}/admin-key${secrets.adminKeyGenerated ? ', generated now' : ''})`
+    : fromEnv
+      ? `from TESSERA_ADMIN_KEY`
+      : `in ${config.dataDir}/admin-key`
+  const keyForExample = showKey ? secrets.adminKey : '$TESSERA_ADMIN_KEY'
+  io.out(
+    [
+      '',
+      `Tessera is listening on ${url}`,
+      `  database   ${config.databaseUrl ? 'DATABASE_URL' : `SQLite in ${config.dataDir}/tessera.db`}`,
+      `  email      ${describe(email)}`,
+      `  sms        ${describe(sms)}`,
+      `  admin key  ${adminKeyLine}`,
+      `  API docs   ${url}/docs`,
+      '',
+      'Create an app and an app key:',
+      `  curl -s -X POST ${url}/admin/v1/apps -H "Authorization: Bearer ${keyForExample}" -H "Content-Type: application/json" -d '{"name":"My app"}'`,
+      '',
+    ].join('\n'),
+  )
+
+  return new Promise((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      logger.info({ signal }, 'shutting down: draining in-flight requests')
+      const force = setTimeout(() => {
+        logger.error('shutdown took longer than 10 s; exiting')
+        resolve(1)
+      }, 10_000)
+      force.unref()
+      tessera
+        .close()
+        .then(() => {
+          clearTimeout(force)
+          logger.info('stopped')
+          resolve(0)
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown')
+          resolve(1)
+        })
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+}
+
+export function registerServe(program: Command, io: CliIo, setExit: (code: Promise<number>) => void): void {
+  program
+    .command('serve', { isDefault: true })
+    .description('run the HTTP service (applies migrations first)')
+    .action(() => setExit(serve(io)))
+}

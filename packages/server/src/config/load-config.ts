@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs'
+import { Value } from '@sinclair/typebox/value'
+import { type Config, type ConfigKey, ConfigSchema } from './config-schema.js'
+
+/** Start-up stops with this; its message names every bad variable. */
+export class ConfigError extends Error {
+  readonly issues: readonly string[]
+  constructor(issues: readonly string[]) {
+    super(`CONFIG_INVALID: ${issues.join('; ')}`)
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+interface PropertyMeta {
+  env?: string
+  type?: string
+  secret?: boolean
+}
+
+const properties = ConfigSchema.properties as Record<ConfigKey, PropertyMeta>
+
+/** The environment variable behind each key, for messages and docs. */
+export function envNameOf(key: ConfigKey): string {
+  return properties[key].env ?? key
+}
+
+export function isSecretKey(key: ConfigKey): boolean {
+  return properties[key].secret === true
+}
+
+function readFile(path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError([`TESSERA_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`])
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new ConfigError([`TESSERA_CONFIG: ${path} is not valid JSON`])
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`TESSERA_CONFIG: ${path} must hold a JSON object`])
+  }
+  return parsed as Record<string, unknown>
+}
+
+/**
+ * Layers defaults < file (TESSERA_CONFIG) < environment, validates the whole,
+ * reports every problem at once, and freezes the result. The only reader of
+ * process.env is the caller that passes `env` in.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const raw: Record<string, unknown> = env.TESSERA_CONFIG ? readFile(env.TESSERA_CONFIG) : {}
+  const issues: string[] = []
+
+  for (const key of Object.keys(raw)) {
+    if (!(key in properties)) issues.push(`TESSERA_CONFIG: unknown key "${key}"`)
+  }
+  for (const [key, meta] of Object.entries(properties) as [ConfigKey, PropertyMeta][]) {
+    const value = meta.env ? env[meta.env] : undefined
+    if (value === undefined || value === '') continue
+    if (meta.type === 'integer') {
+      raw[key] = /^-?\d+$/.test(value.trim()) ? Number(value) : value
+    } else {
+      raw[key] = value
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+
+  const candidate = Value.Default(ConfigSchema, raw) as Record<string, unknown>
+  for (const error of Value.Errors(ConfigSchema, candidate)) {
+    const key = error.path.split('/')[1] as ConfigKey | undefined
+    const name = key && key in properties ? envNameOf(key) : error.path
+    const shown = key && isSecretKey(key) ? '' : ` (got ${JSON.stringify(error.value)})`
+    issues.push(`${name}: ${error.message}${shown}`)
+  }
+  if (issues.length > 0) throw new ConfigError(dedupe(issues))
+
+  const config = candidate as Config
+  if (config.nodeEnv === 'production' && !config.secret) {
+    issues.push('TESSERA_SECRET: required when NODE_ENV=production')
+  }
+  if (config.delivery === 'null' && config.nodeEnv !== 'test' && config.nodeEnv !== 'bench') {
+    issues.push('TESSERA_DELIVERY: "null" is only allowed when NODE_ENV is test or bench')
+  }
+  if (config.smtpUrl && !config.emailFrom) issues.push('TESSERA_EMAIL_FROM: required when TESSERA_SMTP_URL is set')
+  if (config.smsWebhookUrl && !config.smsWebhookSecret) {
+    issues.push('TESSERA_SMS_WEBHOOK_SECRET: required when TESSERA_SMS_WEBHOOK_URL is set')
+  }
+  if (config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    issues.push('DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite')
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return Object.freeze(config)
+}
+
+function dedupe(items: string[]): string[] {
+  return [...new Set(items)]
+}
+
+/** The external base URL: TESSERA_PUBLIC_URL, or where the server listens. */
+export function publicUrlOf(config: Config, listeningPort = config.port): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '')
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${listeningPort}`
+}

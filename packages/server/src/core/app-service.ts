@@ -1,0 +1,163 @@
+import { AppError, assertThat } from '../errors/app-error.js'
+import type { ApiKeyRow, AppRow } from '../storage/database.js'
+import type { Store } from '../storage/store.js'
+import { type AppSettings, mergeSettings, resolveAppSettings, type SettingsInput } from './app-settings.js'
+import type { Clock } from './clock.js'
+import type { EventLog } from './event-log.js'
+import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from './secrets.js'
+
+export interface App {
+  readonly id: string
+  readonly name: string
+  readonly settings: AppSettings
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface ApiKeySummary {
+  readonly id: string
+  readonly appId: string
+  readonly name: string
+  readonly prefix: string
+  readonly createdAt: number
+  readonly revokedAt: number | null
+}
+
+export interface CreatedApiKey extends ApiKeySummary {
+  /** The secret, returned once at creation and never again. */
+  readonly key: string
+}
+
+export interface AppService {
+  createApp(input: { name: string; settings?: SettingsInput | undefined }): Promise<App>
+  listApps(options: { limit: number; after?: string | undefined }): Promise<App[]>
+  getApp(appId: string): Promise<App>
+  updateApp(appId: string, input: { name?: string | undefined; settings?: SettingsInput | undefined }): Promise<App>
+  createKey(appId: string, input: { name?: string | undefined }): Promise<CreatedApiKey>
+  listKeys(appId: string): Promise<ApiKeySummary[]>
+  revokeKey(appId: string, keyId: string): Promise<void>
+  /** The app behind an app key, or undefined for an unknown or revoked key. */
+  authenticateAppKey(key: string): Promise<App | undefined>
+  isAdminKey(key: string): boolean
+}
+
+const KEY_PREFIX = 'tsk_'
+
+function toApp(row: AppRow): App {
+  return {
+    id: row.id,
+    name: row.name,
+    settings: JSON.parse(row.settings) as AppSettings,
+    createdAt: Number(row.createdAt),
+    updatedAt: Number(row.updatedAt),
+  }
+}
+
+function toKeySummary(row: ApiKeyRow): ApiKeySummary {
+  return {
+    id: row.id,
+    appId: row.appId,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: Number(row.createdAt),
+    revokedAt: row.revokedAt === null ? null : Number(row.revokedAt),
+  }
+}
+
+function cleanName(name: string, field: string): string {
+  const trimmed = name.trim()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  if (trimmed.length === 0 || trimmed.length > 100 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new AppError('invalid_request', { message: `${field} must be 1–100 printable characters.` })
+  }
+  return trimmed
+}
+
+export function createAppService(deps: {
+  store: Store
+  clock: Clock
+  keys: ServerKeys
+  adminKey: string
+  events: EventLog
+}): AppService {
+  const { store, clock, events } = deps
+  const hashKey = (key: string) => hmacBase64Url(deps.keys.apiKeyHash, key)
+  const adminKeyHash = hashKey(deps.adminKey)
+
+  async function getApp(appId: string): Promise<App> {
+    const row = await store.apps.findById(appId)
+    assertThat(row, 'not_found', { message: 'No such app.' })
+    return toApp(row)
+  }
+
+  return {
+    async createApp(input) {
+      const settings = resolveAppSettings(input.settings ?? {})
+      const now = clock.nowMs()
+      const row: AppRow = {
+        id: generateId('app'),
+        name: cleanName(input.name, 'name'),
+        settings: JSON.stringify(settings),
+        createdAt: now,
+        updatedAt: now,
+      }
+      await store.apps.insert(row)
+      await events.record({ appId: row.id, kind: 'app.created' })
+      return toApp(row)
+    },
+    async listApps(options) {
+      return (await store.apps.list(options)).map(toApp)
+    },
+    getApp,
+    async updateApp(appId, input) {
+      const current = await getApp(appId)
+      const changes: { name?: string; settings?: string; updatedAt: number } = { updatedAt: clock.nowMs() }
+      if (input.name !== undefined) changes.name = cleanName(input.name, 'name')
+      if (input.settings !== undefined) {
+        // Validate the merged whole, so a partial patch cannot leave an invalid combination.
+        changes.settings = JSON.stringify(resolveAppSettings(mergeSettings(current.settings, input.settings)))
+      }
+      const row = await store.apps.update(appId, changes)
+      assertThat(row, 'not_found', { message: 'No such app.' })
+      await events.record({ appId, kind: 'app.updated', details: { fields: Object.keys(input) } })
+      return toApp(row)
+    },
+    async createKey(appId, input) {
+      await getApp(appId)
+      const key = `${KEY_PREFIX}${generateSecret(32)}`
+      const row: ApiKeyRow = {
+        id: generateId('key'),
+        appId,
+        name: input.name === undefined ? 'default' : cleanName(input.name, 'name'),
+        prefix: key.slice(0, KEY_PREFIX.length + 6),
+        keyHash: hashKey(key),
+        createdAt: clock.nowMs(),
+        revokedAt: null,
+      }
+      await store.apiKeys.insert(row)
+      await events.record({ appId, kind: 'api_key.created', details: { key_id: row.id } })
+      return { ...toKeySummary(row), key }
+    },
+    async listKeys(appId) {
+      await getApp(appId)
+      return (await store.apiKeys.listByApp(appId)).map(toKeySummary)
+    },
+    async revokeKey(appId, keyId) {
+      await getApp(appId)
+      const revoked = await store.apiKeys.revoke(appId, keyId, clock.nowMs())
+      assertThat(revoked, 'not_found', { message: 'No such active key.' })
+      await events.record({ appId, kind: 'api_key.revoked', details: { key_id: keyId } })
+    },
+    async authenticateAppKey(key) {
+      if (!key.startsWith(KEY_PREFIX) || key.length > 128) return undefined
+      // The lookup is by keyed hash: an attacker learns nothing from timing, and a leaked table holds no usable key.
+      const row = await store.apiKeys.findActiveByHash(hashKey(key))
+      if (!row) return undefined
+      const app = await store.apps.findById(row.appId)
+      return app ? toApp(app) : undefined
+    },
+    isAdminKey(key) {
+      return key.length <= 256 && constantTimeEqual(hashKey(key), adminKeyHash)
+    },
+  }
+}

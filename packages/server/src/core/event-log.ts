@@ -1,0 +1,60 @@
+import type { Logger } from 'pino'
+import type { EventRow } from '../storage/database.js'
+import type { EventRepository } from '../storage/store.js'
+import type { Clock } from './clock.js'
+import { generateId } from './secrets.js'
+
+/** Kinds of security-relevant events. Stable strings: operators filter on them. */
+export type EventKind =
+  | 'app.created'
+  | 'app.updated'
+  | 'api_key.created'
+  | 'api_key.revoked'
+  | 'signing_key.rotated'
+  | 'verification.attempt_failed'
+  | 'verification.locked'
+  | 'verification.canceled'
+  | 'delivery.failed'
+  | 'token.consumed'
+  | 'token.refused'
+
+export interface EventInput {
+  readonly appId: string | null
+  readonly kind: EventKind
+  readonly verificationId?: string | undefined
+  /** Already masked: the event log never holds a full identifier. */
+  readonly identifierMasked?: string | undefined
+  readonly clientIp?: string | undefined
+  readonly details?: Readonly<Record<string, unknown>> | undefined
+}
+
+export interface EventLog {
+  /** Records an event; a storage failure is logged, never thrown into the request. */
+  record(event: EventInput): Promise<void>
+  listRecent(
+    appId: string,
+    options: { limit: number; before?: number | undefined; kind?: string | undefined },
+  ): Promise<EventRow[]>
+}
+
+export function createEventLog(deps: { events: EventRepository; clock: Clock; logger: Logger }): EventLog {
+  return {
+    listRecent: (appId, options) => deps.events.listRecent(appId, options),
+    async record(event) {
+      try {
+        await deps.events.insert({
+          id: generateId('evt'),
+          appId: event.appId,
+          kind: event.kind,
+          verificationId: event.verificationId ?? null,
+          identifierMasked: event.identifierMasked ?? null,
+          clientIp: event.clientIp ?? null,
+          details: event.details ? JSON.stringify(event.details) : null,
+          createdAt: deps.clock.nowMs(),
+        })
+      } catch (error) {
+        deps.logger.error({ err: error, kind: event.kind }, 'could not record event')
+      }
+    },
+  }
+}

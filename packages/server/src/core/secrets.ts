@@ -1,0 +1,119 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  randomInt,
+  timingSafeEqual,
+} from 'node:crypto'
+
+/** Alphabets for one-time codes. `alphanumeric` drops 0/O, 1/I/L so codes read aloud and type without doubt. */
+export const CODE_ALPHABETS = {
+  digits: '0123456789',
+  alphanumeric: 'ABCDEFGHJKMNPQRSTUVWXYZ23456789',
+} as const
+export type CodeAlphabet = keyof typeof CODE_ALPHABETS
+
+/**
+ * A one-time code from the CSPRNG. `randomInt` draws by rejection sampling,
+ * so every symbol is equally likely (no modulo bias).
+ */
+export function generateCode(length: number, alphabet: CodeAlphabet): string {
+  const symbols = CODE_ALPHABETS[alphabet]
+  let code = ''
+  for (let i = 0; i < length; i++) code += symbols[randomInt(symbols.length)]
+  return code
+}
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
+
+/** An unguessable id: prefix + 128 random bits in lower-case Crockford base32 (26 chars). */
+export function generateId(prefix: string, bytes = 16): string {
+  const buf = randomBytes(bytes)
+  let out = ''
+  let value = 0
+  let bits = 0
+  for (const byte of buf) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31]
+  return `${prefix}_${out}`
+}
+
+/** Constant-time equality of two strings (lengths may differ; that alone is not secret here). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  if (left.length !== right.length) return false
+  return timingSafeEqual(left, right)
+}
+
+export function sha256Base64Url(value: string): string {
+  return createHash('sha256').update(value).digest('base64url')
+}
+
+/** Keys derived from the one server secret, one per purpose (HKDF-SHA256), so no key serves two roles. */
+export interface ServerKeys {
+  /** HMAC key for one-time codes (bound to the verification id). */
+  readonly codeHash: Buffer
+  /** HMAC key for issued verification tokens (fast introspection). */
+  readonly tokenHash: Buffer
+  /** HMAC key for API keys. */
+  readonly apiKeyHash: Buffer
+  /** AES-256-GCM key for secrets at rest (signing keys, later TOTP seeds and provider credentials). */
+  readonly encryption: Buffer
+}
+
+export function deriveServerKeys(secret: string): ServerKeys {
+  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', secret, 'tessera/v1', purpose, 32))
+  return {
+    codeHash: derive('code-hash'),
+    tokenHash: derive('token-hash'),
+    apiKeyHash: derive('api-key-hash'),
+    encryption: derive('encryption'),
+  }
+}
+
+export function hmacBase64Url(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(value).digest('base64url')
+}
+
+/**
+ * The stored form of a one-time code: HMAC over the verification id and the
+ * code, so a leaked table reveals no code and a hash is useless on another
+ * verification.
+ */
+export function hashCode(keys: ServerKeys, verificationId: string, code: string): string {
+  return hmacBase64Url(keys.codeHash, `${verificationId}:${code}`)
+}
+
+/** AES-256-GCM; output `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+export function encryptSecret(keys: ServerKeys, plaintext: string): string {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', keys.encryption, iv)
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+  const tag = cipher.getAuthTag()
+  return ['v1', iv, tag, ciphertext]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.')
+}
+
+export function decryptSecret(keys: ServerKeys, sealed: string): string {
+  const [version, iv, tag, ciphertext] = sealed.split('.')
+  if (version !== 'v1' || !iv || !tag || !ciphertext) throw new Error('Unknown sealed secret format')
+  const decipher = createDecipheriv('aes-256-gcm', keys.encryption, Buffer.from(iv, 'base64url'))
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'))
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')
+}
+
+/** A random secret for keys and generated server secrets: 32 bytes, base64url. */
+export function generateSecret(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url')
+}

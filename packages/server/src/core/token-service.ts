@@ -1,0 +1,129 @@
+import type { Store } from '../storage/store.js'
+import type { Clock } from './clock.js'
+import type { EventLog } from './event-log.js'
+import { generateId, hmacBase64Url, type ServerKeys } from './secrets.js'
+import type { SigningKeyRing } from './signing-key-ring.js'
+
+export interface IssueTokenInput {
+  readonly appId: string
+  readonly verificationId: string
+  readonly scene: string
+  readonly channel: string
+  /** Normalised identifier. */
+  readonly identifier: string
+  readonly userId: string | null
+  readonly ttlSeconds: number
+}
+
+export interface IssuedToken {
+  readonly token: string
+  readonly expiresIn: number
+}
+
+export type Introspection =
+  | {
+      readonly active: true
+      readonly verificationId: string
+      readonly scene: string
+      readonly channel: string
+      readonly identifier: string
+      readonly userId: string | null
+      readonly issuedAt: number
+      readonly expiresAt: number
+    }
+  | { readonly active: false; readonly reason: 'invalid' | 'expired' | 'consumed' | 'scene_mismatch' }
+
+export interface TokenService {
+  issue(input: IssueTokenInput): Promise<IssuedToken>
+  introspect(
+    appId: string,
+    token: string,
+    options: { scene?: string | undefined; consume: boolean },
+  ): Promise<Introspection>
+}
+
+/**
+ * Verification tokens are EdDSA JWTs any holder of the JWKS can check
+ * offline. Tessera itself recognises its tokens by a keyed hash stored at
+ * issue: introspection is one indexed lookup, with no signature verification
+ * on the hot path, and a token from elsewhere (or altered by one bit) is
+ * simply not found. The hash also makes consumption a single conditional update.
+ */
+export function createTokenService(deps: {
+  store: Store
+  clock: Clock
+  keyRing: SigningKeyRing
+  serverKeys: ServerKeys
+  issuer: string
+  events: EventLog
+}): TokenService {
+  const hashToken = (token: string) => hmacBase64Url(deps.serverKeys.tokenHash, token)
+
+  return {
+    async issue(input) {
+      const now = deps.clock.nowMs()
+      const iat = Math.floor(now / 1000)
+      const exp = iat + input.ttlSeconds
+      const jti = generateId('tok')
+      const token = deps.keyRing.signJwt({
+        iss: deps.issuer,
+        aud: input.appId,
+        ...(input.userId === null ? {} : { sub: input.userId }),
+        scene: input.scene,
+        vid: input.verificationId,
+        jti,
+        channel: input.channel,
+        to: input.identifier,
+        iat,
+        exp,
+      })
+      await deps.store.tokens.insert({
+        id: jti,
+        appId: input.appId,
+        verificationId: input.verificationId,
+        tokenHash: hashToken(token),
+        scene: input.scene,
+        channel: input.channel,
+        identifier: input.identifier,
+        userId: input.userId,
+        issuedAt: iat * 1000,
+        expiresAt: exp * 1000,
+        consumedAt: null,
+      })
+      return { token, expiresIn: input.ttlSeconds }
+    },
+
+    async introspect(appId, token, options) {
+      const refuse = async (reason: 'invalid' | 'expired' | 'consumed' | 'scene_mismatch', verificationId?: string) => {
+        await deps.events.record({ appId, kind: 'token.refused', verificationId, details: { reason } })
+        return { active: false, reason } as const
+      }
+      // Tokens are short ASCII strings; anything else cannot be one of ours.
+      if (token.length > 4096) return refuse('invalid')
+      const tokenHash = hashToken(token)
+      // Scoped to the calling app: another app's token is "invalid", never "exists elsewhere".
+      const row = await deps.store.tokens.findByHash(appId, tokenHash)
+      if (!row) return refuse('invalid')
+      const now = deps.clock.nowMs()
+      if (Number(row.expiresAt) <= now) return refuse('expired', row.verificationId)
+      if (row.consumedAt !== null) return refuse('consumed', row.verificationId)
+      if (options.scene !== undefined && options.scene !== row.scene)
+        return refuse('scene_mismatch', row.verificationId)
+      if (options.consume) {
+        const won = await deps.store.tokens.consume(appId, tokenHash, now)
+        if (!won) return refuse('consumed', row.verificationId)
+        await deps.events.record({ appId, kind: 'token.consumed', verificationId: row.verificationId })
+      }
+      return {
+        active: true,
+        verificationId: row.verificationId,
+        scene: row.scene,
+        channel: row.channel,
+        identifier: row.identifier,
+        userId: row.userId,
+        issuedAt: Number(row.issuedAt),
+        expiresAt: Number(row.expiresAt),
+      }
+    },
+  }
+}

@@ -1,0 +1,44 @@
+import { ERROR_CODES, type ErrorCode } from './error-codes.js'
+
+/** Extra fields merged into the error body, e.g. `attempts_remaining`, `retry_after`. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>
+
+/**
+ * The one error type the service throws on purpose. Its message reaches the
+ * client; anything that is not an AppError is answered as a generic 500.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly number: number
+  readonly details: ErrorDetails | undefined
+
+  constructor(code: ErrorCode, options: { message?: string; details?: ErrorDetails; cause?: unknown } = {}) {
+    const entry = ERROR_CODES[code]
+    super(options.message ?? entry.message, { cause: options.cause })
+    this.name = 'AppError'
+    this.code = code
+    this.status = entry.status
+    this.number = entry.number
+    this.details = options.details
+  }
+
+  /** The contract's error body. */
+  toBody(): Record<string, unknown> {
+    return {
+      error: this.code,
+      error_code: this.number,
+      error_description: this.message,
+      ...this.details,
+    }
+  }
+}
+
+/** Guard form: `assertThat(found, 'verification_not_found')`. */
+export function assertThat(
+  condition: unknown,
+  code: ErrorCode,
+  options?: ConstructorParameters<typeof AppError>[1],
+): asserts condition {
+  if (!condition) throw new AppError(code, options)
+}

@@ -1,0 +1,113 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { AppService } from '../core/app-service.js'
+import type { EventLog } from '../core/event-log.js'
+import type { SigningKeyRing } from '../core/signing-key-ring.js'
+import type { TokenService } from '../core/token-service.js'
+import type { VerificationService } from '../core/verification-service.js'
+import type { Store } from '../storage/store.js'
+import { registerErrorHandling } from './error-handler.js'
+import { requireAdminKey, requireAppKey } from './plugins/auth.js'
+import { adminActivityRoutes } from './routes/admin/activity.js'
+import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
+import { adminKeyRoutes } from './routes/admin/keys.js'
+import { healthRoutes } from './routes/health.js'
+import { tokenRoutes } from './routes/tokens.js'
+import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
+import { ErrorSchema } from './schemas.js'
+
+export interface ServerDeps {
+  readonly logger: Logger
+  readonly store: Store
+  readonly apps: AppService
+  readonly verifications: VerificationService
+  readonly tokens: TokenService
+  readonly events: EventLog
+  readonly keyRing: SigningKeyRing
+  readonly publicUrl: string
+}
+
+/** 16 KiB: every request of the contract fits in far less. */
+export const BODY_LIMIT_BYTES = 16 * 1024
+
+/**
+ * The HTTP surface. Registration order follows Fastify's advice: ecosystem
+ * plugins, then our hooks and error handling, then routes. Only main/serve
+ * calls listen().
+ */
+export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const server = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a proxy this becomes configurable; by default X-Forwarded-For is not trusted.
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // JSON only. An empty body counts as {} so bodiless POSTs (cancel, resend) work with or without a content type;
+  // Fastify's parser still refuses __proto__ and constructor.prototype keys.
+  server.removeAllContentTypeParsers()
+  const parseJson = server.getDefaultJsonParser('error', 'error')
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.trim() === '') return done(null, undefined)
+    parseJson(request, text, done)
+  })
+
+  server.addSchema(ErrorSchema)
+  server.addSchema(VerificationSchema)
+  server.addSchema(AppSchema)
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tessera',
+        version: '0.1.0',
+        description:
+          'Self-hosted verification service: one-time codes by SMS and email, scene-bound verification tokens.',
+      },
+      servers: [{ url: deps.publicUrl }],
+      components: {
+        securitySchemes: {
+          appKey: { type: 'http', scheme: 'bearer', description: 'An app key (tsk_…).' },
+          adminKey: { type: 'http', scheme: 'bearer', description: 'The operator key.' },
+        },
+      },
+    },
+  })
+  await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+
+  registerErrorHandling(server)
+
+  server.decorateRequest('tesseraApp', null)
+
+  await server.register(healthRoutes({ store: deps.store, keyRing: deps.keyRing }))
+  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
+
+  await server.register(async (scope) => {
+    scope.addHook('onRequest', requireAppKey(deps.apps))
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ appKey: [] }] }
+    })
+    await scope.register(verificationRoutes(deps.verifications))
+    await scope.register(tokenRoutes(deps.tokens))
+  })
+
+  await server.register(async (scope) => {
+    scope.addHook('onRequest', requireAdminKey(deps.apps))
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ adminKey: [] }] }
+    })
+    await scope.register(adminAppRoutes(deps.apps))
+    await scope.register(adminKeyRoutes(deps.apps))
+    await scope.register(adminActivityRoutes(deps))
+  })
+
+  return server
+}

@@ -1,0 +1,57 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { App, AppService } from '../../core/app-service.js'
+import { AppError } from '../../errors/app-error.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The app whose key authenticated this request (app-key routes only). */
+    tesseraApp: App | null
+  }
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (typeof header !== 'string') return undefined
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
+  return match?.[1]
+}
+
+/** onRequest hook for /v1: the caller must hold an active app key. */
+export function requireAppKey(appService: AppService) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const key = bearerOf(request)
+    if (key === undefined) {
+      throw new AppError('unauthorized', { message: 'Send an app key as "Authorization: Bearer <key>".' })
+    }
+    const app = await appService.authenticateAppKey(key)
+    if (!app) {
+      if (appService.isAdminKey(key)) {
+        throw new AppError('forbidden', { message: 'The admin key cannot call app endpoints; use an app key.' })
+      }
+      throw new AppError('unauthorized', { message: 'The app key is unknown or revoked.' })
+    }
+    request.tesseraApp = app
+  }
+}
+
+/** onRequest hook for /admin/v1: the caller must hold the admin key. */
+export function requireAdminKey(appService: AppService) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const key = bearerOf(request)
+    if (key === undefined) {
+      throw new AppError('unauthorized', { message: 'Send the admin key as "Authorization: Bearer <key>".' })
+    }
+    if (appService.isAdminKey(key)) return
+    if (await appService.authenticateAppKey(key)) {
+      throw new AppError('forbidden', { message: 'An app key cannot call operator endpoints.' })
+    }
+    throw new AppError('unauthorized', { message: 'The admin key is not valid.' })
+  }
+}
+
+/** The authenticated app; routes behind requireAppKey always have one. */
+export function appOf(request: FastifyRequest): App {
+  const app = request.tesseraApp
+  if (!app) throw new Error('route registered without requireAppKey')
+  return app
+}

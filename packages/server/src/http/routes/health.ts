@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { SigningKeyRing } from '../../core/signing-key-ring.js'
+import { AppError } from '../../errors/app-error.js'
+import type { Store } from '../../storage/store.js'
+
+export function healthRoutes(deps: { store: Store; keyRing: SigningKeyRing }): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    server.get(
+      '/healthz',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Liveness: the process answers',
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
+      },
+      async () => ({ status: 'ok' as const }),
+    )
+
+    server.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Readiness: the database answers',
+          response: {
+            200: Type.Object({ status: Type.Literal('ready'), checks: Type.Object({ database: Type.Literal('ok') }) }),
+            503: Type.Ref('Error'),
+          },
+        },
+      },
+      async (request) => {
+        try {
+          await deps.store.ping()
+        } catch (error) {
+          request.log.error({ err: error }, 'readiness: database check failed')
+          throw new AppError('service_unavailable', {
+            message: 'The database is not answering.',
+            details: { failing: 'database' },
+          })
+        }
+        return { status: 'ready' as const, checks: { database: 'ok' as const } }
+      },
+    )
+
+    server.get(
+      '/.well-known/jwks.json',
+      {
+        schema: {
+          tags: ['tokens'],
+          summary: 'Public keys to check verification tokens offline (EdDSA, Ed25519)',
+          response: {
+            200: Type.Object({
+              keys: Type.Array(
+                Type.Object({
+                  kty: Type.String(),
+                  crv: Type.String(),
+                  x: Type.String(),
+                  kid: Type.String(),
+                  alg: Type.String(),
+                  use: Type.String(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (_request, reply) => {
+        // Short cache: rotation publishes a new key well before it signs on other instances.
+        void reply.header('cache-control', 'public, max-age=300')
+        return deps.keyRing.jwks()
+      },
+    )
+  }
+}

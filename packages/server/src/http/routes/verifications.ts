@@ -1,0 +1,209 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { VerificationView } from '../../core/verification.js'
+import type { VerificationService } from '../../core/verification-service.js'
+import { AppError } from '../../errors/app-error.js'
+import { appOf } from '../plugins/auth.js'
+import { IsoTime, iso, isoOrNull, NullableIsoTime, withErrors } from '../schemas.js'
+
+const SCENE_PATTERN = '^[a-z0-9-]{1,64}$'
+const VerificationId = Type.String({ minLength: 1, maxLength: 64, description: 'A `ver_…` id.' })
+
+export const VerificationSchema = Type.Object(
+  {
+    verification_id: Type.String(),
+    status: Type.Union(
+      ['pending', 'approved', 'expired', 'canceled', 'max_attempts_reached'].map((s) => Type.Literal(s)),
+    ),
+    channel: Type.String(),
+    to: Type.String({ description: 'The identifier, masked.' }),
+    scene: Type.String(),
+    user_id: Type.Union([Type.String(), Type.Null()]),
+    locale: Type.Union([Type.String(), Type.Null()]),
+    metadata: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    created_at: IsoTime,
+    expires_at: IsoTime,
+    expires_in: Type.Integer({ description: 'Seconds until expiry (0 once over).' }),
+    attempts: Type.Integer(),
+    attempts_remaining: Type.Integer(),
+    sends: Type.Integer(),
+    sends_remaining: Type.Integer(),
+    resend_available_at: NullableIsoTime,
+    approved_at: NullableIsoTime,
+  },
+  { $id: 'Verification' },
+)
+
+/** The API form of a verification view. */
+export function presentVerification(view: VerificationView) {
+  return {
+    verification_id: view.id,
+    status: view.status,
+    channel: view.channel,
+    to: view.toMasked,
+    scene: view.scene,
+    user_id: view.userId,
+    locale: view.locale,
+    metadata: view.metadata,
+    created_at: iso(view.createdAt),
+    expires_at: iso(view.expiresAt),
+    expires_in: view.expiresInSeconds,
+    attempts: view.attempts,
+    attempts_remaining: view.attemptsRemaining,
+    sends: view.sends,
+    sends_remaining: view.sendsRemaining,
+    resend_available_at: isoOrNull(view.resendAvailableAt),
+    approved_at: isoOrNull(view.approvedAt),
+  }
+}
+
+const StartBody = Type.Object(
+  {
+    channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('email')])),
+    verifier: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'A verifier name; today `sms` or `email`.' }),
+    ),
+    to: Type.String({ minLength: 1, maxLength: 320, description: 'E.164 phone number or email address.' }),
+    scene: Type.Optional(Type.String({ pattern: SCENE_PATTERN, description: 'Default `verify-identifier`.' })),
+    locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
+    user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    client_ip: Type.Optional(Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], maxLength: 45 })),
+    custom_code: Type.Optional(Type.String({ maxLength: 64, description: 'Only where the app allows custom codes.' })),
+    metadata: Type.Optional(
+      Type.Object({}, { additionalProperties: true, description: 'Your own data, echoed back.' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export function verificationRoutes(service: VerificationService): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    server.post(
+      '/v1/verifications',
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Start a verification: send a one-time code',
+          body: StartBody,
+          response: withErrors({ 201: Type.Ref('Verification') }, 502),
+        },
+      },
+      async (request, reply) => {
+        const body = request.body
+        const channel = body.channel ?? body.verifier
+        if (channel === undefined) throw new AppError('invalid_request', { message: 'body.channel is required.' })
+        if (channel !== 'sms' && channel !== 'email') {
+          throw new AppError('channel_not_enabled', { message: `No verifier named "${channel}" sends codes.` })
+        }
+        if (body.channel !== undefined && body.verifier !== undefined && body.channel !== body.verifier) {
+          throw new AppError('invalid_request', { message: 'body.channel and body.verifier disagree.' })
+        }
+        const view = await service.start(appOf(request), {
+          channel,
+          to: body.to,
+          scene: body.scene,
+          locale: body.locale,
+          userId: body.user_id,
+          clientIp: body.client_ip,
+          customCode: body.custom_code,
+          metadata: body.metadata,
+        })
+        return reply.status(201).send(presentVerification(view))
+      },
+    )
+
+    server.post(
+      '/v1/verifications/:verification_id/resend',
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Send a new code; the previous one stops working',
+          params: Type.Object({ verification_id: VerificationId }),
+          body: Type.Optional(
+            Type.Object(
+              { custom_code: Type.Optional(Type.String({ maxLength: 64 })) },
+              { additionalProperties: false },
+            ),
+          ),
+          response: withErrors({ 200: Type.Ref('Verification') }, 404, 409, 410, 502),
+        },
+      },
+      async (request) => {
+        const view = await service.resend(appOf(request), request.params.verification_id, {
+          customCode: request.body?.custom_code,
+        })
+        return presentVerification(view)
+      },
+    )
+
+    server.post(
+      '/v1/verifications/verify',
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Check a code; answers a verification token on success',
+          body: Type.Object(
+            {
+              verification_id: VerificationId,
+              verification_code: Type.String({ minLength: 1, maxLength: 64 }),
+            },
+            { additionalProperties: false },
+          ),
+          response: withErrors(
+            {
+              200: Type.Object({
+                verification_id: Type.String(),
+                status: Type.Literal('approved'),
+                verification_token: Type.String(),
+                expires_in: Type.Integer({ description: 'Token lifetime, seconds.' }),
+                scene: Type.String(),
+              }),
+            },
+            404,
+            409,
+            410,
+          ),
+        },
+      },
+      async (request) => {
+        const result = await service.check(appOf(request), {
+          verificationId: request.body.verification_id,
+          code: request.body.verification_code,
+        })
+        return {
+          verification_id: result.verificationId,
+          status: 'approved' as const,
+          verification_token: result.token,
+          expires_in: result.expiresIn,
+          scene: result.scene,
+        }
+      },
+    )
+
+    server.get(
+      '/v1/verifications/:verification_id',
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Status and counters of a verification (never the code)',
+          params: Type.Object({ verification_id: VerificationId }),
+          response: withErrors({ 200: Type.Ref('Verification') }, 404),
+        },
+      },
+      async (request) => presentVerification(await service.get(appOf(request), request.params.verification_id)),
+    )
+
+    server.post(
+      '/v1/verifications/:verification_id/cancel',
+      {
+        schema: {
+          tags: ['verifications'],
+          summary: 'Cancel a pending verification',
+          params: Type.Object({ verification_id: VerificationId }),
+          response: withErrors({ 200: Type.Ref('Verification') }, 404, 409, 410),
+        },
+      },
+      async (request) => presentVerification(await service.cancel(appOf(request), request.params.verification_id)),
+    )
+  }
+}

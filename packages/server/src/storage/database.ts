@@ -1,0 +1,119 @@
+import type { Insertable, Selectable, Updateable } from 'kysely'
+
+// Table typings. Columns are snake_case in the database; Kysely's
+// CamelCasePlugin maps them to these camelCase names. Times are integer
+// milliseconds since the epoch on every engine, so no dialect's date type
+// leaks into the core.
+
+export interface AppTable {
+  id: string
+  name: string
+  /** JSON of the validated AppSettings. */
+  settings: string
+  createdAt: number
+  updatedAt: number
+}
+
+export interface ApiKeyTable {
+  id: string
+  appId: string
+  name: string
+  /** The first characters of the key, shown to operators to tell keys apart. */
+  prefix: string
+  /** HMAC of the whole key; the key itself is never stored. */
+  keyHash: string
+  createdAt: number
+  revokedAt: number | null
+}
+
+export type VerificationStatus = 'pending' | 'approved' | 'expired' | 'canceled' | 'max_attempts_reached'
+
+export interface VerificationTable {
+  id: string
+  appId: string
+  channel: string
+  /** Normalised identifier (E.164 or email); needed to resend and for the token's `to`. */
+  identifier: string
+  scene: string
+  userId: string | null
+  status: VerificationStatus
+  /** HMAC(codeHash key, id:code) of the current code. */
+  codeHash: string
+  attempts: number
+  maxAttempts: number
+  sends: number
+  maxSends: number
+  resendCooldownSeconds: number
+  ttlSeconds: number
+  lastSentAt: number
+  expiresAt: number
+  createdAt: number
+  updatedAt: number
+  approvedAt: number | null
+  locale: string | null
+  clientIp: string | null
+  /** JSON object or null. */
+  metadata: string | null
+}
+
+export interface TokenTable {
+  /** The JWT's `jti`. */
+  id: string
+  appId: string
+  verificationId: string
+  /** HMAC of the token string: introspection recognises our tokens without a signature check. */
+  tokenHash: string
+  scene: string
+  channel: string
+  identifier: string
+  userId: string | null
+  issuedAt: number
+  expiresAt: number
+  consumedAt: number | null
+}
+
+export interface SigningKeyTable {
+  /** The `kid`. */
+  id: string
+  algorithm: string
+  /** Public JWK as JSON. */
+  publicJwk: string
+  /** PKCS#8 PEM sealed with the server's encryption key. */
+  privateKey: string
+  createdAt: number
+  retiredAt: number | null
+}
+
+export interface EventTable {
+  id: string
+  appId: string | null
+  kind: string
+  verificationId: string | null
+  /** Masked identifier only; never the full one. */
+  identifierMasked: string | null
+  clientIp: string | null
+  /** JSON object or null. */
+  details: string | null
+  createdAt: number
+}
+
+export interface Database {
+  apps: AppTable
+  apiKeys: ApiKeyTable
+  verifications: VerificationTable
+  tokens: TokenTable
+  signingKeys: SigningKeyTable
+  events: EventTable
+}
+
+export type AppRow = Selectable<AppTable>
+export type ApiKeyRow = Selectable<ApiKeyTable>
+export type NewApiKey = Insertable<ApiKeyTable>
+export type VerificationRow = Selectable<VerificationTable>
+export type NewVerification = Insertable<VerificationTable>
+export type VerificationUpdate = Updateable<VerificationTable>
+export type TokenRow = Selectable<TokenTable>
+export type NewToken = Insertable<TokenTable>
+export type SigningKeyRow = Selectable<SigningKeyTable>
+export type EventRow = Selectable<EventTable>
+export type NewEvent = Insertable<EventTable>

@@ -1,0 +1,34 @@
+import { type Kysely, Migrator, sql } from 'kysely'
+import type { Database } from '../database.js'
+import { migrationProvider } from '../migrations/migrations.js'
+import type { Store } from '../store.js'
+import { createApiKeyQueries } from './api-key-queries.js'
+import { createAppQueries } from './app-queries.js'
+import { createEventQueries } from './event-queries.js'
+import { createSigningKeyQueries } from './signing-key-queries.js'
+import { createTokenQueries } from './token-queries.js'
+import { createVerificationQueries } from './verification-queries.js'
+
+/** The Store over any Kysely dialect; engine specifics stay in the dialect folders. */
+export function createSqlStore(db: Kysely<Database>): Store {
+  return {
+    apps: createAppQueries(db),
+    apiKeys: createApiKeyQueries(db),
+    verifications: createVerificationQueries(db),
+    tokens: createTokenQueries(db),
+    signingKeys: createSigningKeyQueries(db),
+    events: createEventQueries(db),
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+    close: () => db.destroy(),
+  }
+}
+
+/** Applies every pending migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db: db.withoutPlugins(), provider: migrationProvider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

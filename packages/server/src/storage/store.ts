@@ -1,0 +1,106 @@
+import type {
+  ApiKeyRow,
+  AppRow,
+  EventRow,
+  NewApiKey,
+  NewEvent,
+  NewToken,
+  NewVerification,
+  SigningKeyRow,
+  TokenRow,
+  VerificationRow,
+  VerificationStatus,
+} from './database.js'
+
+/**
+ * The storage port the core sees: narrow repositories, one per aggregate.
+ * Every method that changes state under contention is a single conditional
+ * statement whose result says whether this caller won — safe across
+ * processes, not only within one.
+ */
+export interface Store {
+  readonly apps: AppRepository
+  readonly apiKeys: ApiKeyRepository
+  readonly verifications: VerificationRepository
+  readonly tokens: TokenRepository
+  readonly signingKeys: SigningKeyRepository
+  readonly events: EventRepository
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface AppRepository {
+  insert(app: AppRow): Promise<void>
+  findById(id: string): Promise<AppRow | undefined>
+  list(options: { limit: number; after?: string | undefined }): Promise<AppRow[]>
+  /** Replaces name and/or settings; answers the updated row, or undefined when absent. */
+  update(id: string, changes: { name?: string; settings?: string; updatedAt: number }): Promise<AppRow | undefined>
+}
+
+export interface ApiKeyRepository {
+  insert(key: NewApiKey): Promise<void>
+  /** The unrevoked key with this hash, with its app. */
+  findActiveByHash(keyHash: string): Promise<ApiKeyRow | undefined>
+  listByApp(appId: string): Promise<ApiKeyRow[]>
+  /** True when this call revoked it. */
+  revoke(appId: string, keyId: string, at: number): Promise<boolean>
+}
+
+/** The fields a successful check flips. */
+export interface VerificationRepository {
+  insert(verification: NewVerification): Promise<void>
+  findById(appId: string, id: string): Promise<VerificationRow | undefined>
+  listRecent(appId: string, options: { limit: number; before?: number | undefined }): Promise<VerificationRow[]>
+  delete(appId: string, id: string): Promise<void>
+  /**
+   * Records a failed check: attempts + 1, and status `max_attempts_reached`
+   * when that was the last try. Applies only while the row is still pending,
+   * unexpired, under its attempt limit and holding `codeHash`; answers the new
+   * attempts count, or undefined when the condition did not hold.
+   */
+  recordFailedAttempt(
+    id: string,
+    codeHash: string,
+    now: number,
+  ): Promise<{ attempts: number; status: VerificationStatus } | undefined>
+  /** Flips to approved under the same conditions; true when this caller won. */
+  approve(id: string, codeHash: string, now: number): Promise<boolean>
+  /**
+   * Reserves a resend: a new code hash, sends + 1, a fresh expiry — only while
+   * pending, unexpired, under max sends and past the cooldown. True when won.
+   */
+  reserveResend(
+    id: string,
+    update: { previousCodeHash: string; codeHash: string; now: number; expiresAt: number },
+  ): Promise<boolean>
+  /** Undoes a reservation whose delivery failed, if nothing else changed the row since. */
+  releaseResend(
+    id: string,
+    restore: { reservedCodeHash: string; codeHash: string; lastSentAt: number; expiresAt: number; now: number },
+  ): Promise<void>
+  /** pending → status; true when this call changed it. */
+  finish(appId: string, id: string, status: 'canceled' | 'expired', now: number): Promise<boolean>
+}
+
+export interface TokenRepository {
+  insert(token: NewToken): Promise<void>
+  findByHash(appId: string, tokenHash: string): Promise<TokenRow | undefined>
+  /** Marks consumed if unconsumed and unexpired; true when this caller won. */
+  consume(appId: string, tokenHash: string, now: number): Promise<boolean>
+}
+
+export interface SigningKeyRepository {
+  insert(key: SigningKeyRow): Promise<void>
+  /** Keys not retired, or retired after `since`: those whose tokens may still be alive. */
+  listPublishable(since: number): Promise<SigningKeyRow[]>
+  retireAllExcept(id: string, at: number): Promise<void>
+}
+
+export interface EventRepository {
+  insert(event: NewEvent): Promise<void>
+  listRecent(
+    appId: string,
+    options: { limit: number; before?: number | undefined; kind?: string | undefined },
+  ): Promise<EventRow[]>
+}

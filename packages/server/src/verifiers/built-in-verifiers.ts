@@ -1,0 +1,6 @@
+import { emailVerifier } from './email/email-verifier.js'
+import { smsVerifier } from './sms/sms-verifier.js'
+import type { Verifier } from './verifier.js'
+
+/** Every verification type Tessera ships. A new type is one folder plus one line here. */
+export const BUILT_IN_VERIFIERS: readonly Verifier[] = [smsVerifier, emailVerifier]

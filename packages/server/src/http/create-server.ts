@@ -59,6 +59,11 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     parseJson(request, text, done)
   })
 
+  // A POST without a body is an empty object: optional-field bodies (resend, keys) need none.
+  server.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
+  })
+
   server.addSchema(ErrorSchema)
   server.addSchema(VerificationSchema)
   server.addSchema(AppSchema)

@@ -130,7 +130,7 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
       },
       async (request) => {
         const view = await service.resend(appOf(request), request.params.verification_id, {
-          customCode: request.body?.custom_code,
+          customCode: request.body.custom_code,
         })
         return presentVerification(view)
       },

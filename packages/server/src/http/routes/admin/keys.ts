@@ -50,7 +50,7 @@ export function adminKeyRoutes(service: AppService): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const created = await service.createKey(request.params.app_id, { name: request.body?.name })
+        const created = await service.createKey(request.params.app_id, { name: request.body.name })
         return reply.status(201).send({ ...present(created), key: created.key })
       },
     )

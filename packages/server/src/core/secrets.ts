@@ -107,8 +107,10 @@ export function encryptSecret(keys: ServerKeys, plaintext: string): string {
 
 export function decryptSecret(keys: ServerKeys, sealed: string): string {
   const [version, iv, tag, ciphertext] = sealed.split('.')
-  if (version !== 'v1' || !iv || !tag || !ciphertext) throw new Error('Unknown sealed secret format')
-  const decipher = createDecipheriv('aes-256-gcm', keys.encryption, Buffer.from(iv, 'base64url'))
+  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('Unknown sealed secret format')
+  const decipher = createDecipheriv('aes-256-gcm', keys.encryption, Buffer.from(iv, 'base64url'), {
+    authTagLength: 16,
+  })
   decipher.setAuthTag(Buffer.from(tag, 'base64url'))
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')
 }

@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
 import { ErrorSchema } from './schemas.js'
+import { createValidatorCompiler } from './validator.js'
 
 export interface ServerDeps {
   readonly logger: Logger
@@ -46,7 +47,6 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON only. An empty body counts as {} so bodiless POSTs (cancel, resend) work with or without a content type;
@@ -64,6 +64,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
   })
 
+  server.setValidatorCompiler(createValidatorCompiler())
   server.addSchema(ErrorSchema)
   server.addSchema(VerificationSchema)
   server.addSchema(AppSchema)

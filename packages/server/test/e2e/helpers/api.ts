@@ -1,0 +1,85 @@
+import { createHmac } from 'node:crypto'
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked by the tests' assertions
+export type Json = any
+
+export interface ApiResponse {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: Json
+}
+
+/** One JSON request to a running server, with an optional bearer key; bounded by a timeout. */
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; timeoutMs?: number } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = {}
+  if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+  })
+  const text = await response.text()
+  let body: Json
+  try {
+    body = text === '' ? undefined : JSON.parse(text)
+  } catch {
+    body = text
+  }
+  return { status: response.status, headers: response.headers, body }
+}
+
+export interface CreatedApp {
+  readonly appId: string
+  readonly key: string
+}
+
+/** Creates an app and a key through the admin API. */
+export async function createAppWithKey(
+  baseUrl: string,
+  adminKey: string,
+  name: string,
+  settings?: Record<string, unknown>,
+): Promise<CreatedApp> {
+  const app = await call(baseUrl, 'POST', '/admin/v1/apps', {
+    key: adminKey,
+    body: settings === undefined ? { name } : { name, settings },
+  })
+  if (app.status !== 201) throw new Error(`create app: ${app.status} ${JSON.stringify(app.body)}`)
+  const appId: string = app.body.app_id
+  const key = await call(baseUrl, 'POST', `/admin/v1/apps/${appId}/keys`, { key: adminKey, body: {} })
+  if (key.status !== 201) throw new Error(`create key: ${key.status} ${JSON.stringify(key.body)}`)
+  return { appId, key: key.body.key }
+}
+
+/** Standard Webhooks: `v1,` + base64(HMAC-SHA256(secret bytes, "id.timestamp.body")). */
+export function standardWebhookSignature(secret: string, id: string, timestamp: string, body: string): string {
+  const bytes = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8')
+  return `v1,${createHmac('sha256', bytes).update(`${id}.${timestamp}.${body}`).digest('base64')}`
+}
+
+/** The code in an SMS body: "Your X verification code is 123456. ..." */
+export function codeFromSms(body: string): string {
+  const match = /verification code is ([A-Z0-9]{4,10})\b/.exec(body)
+  if (!match?.[1]) throw new Error(`no code in SMS body: ${body}`)
+  return match[1]
+}
+
+/** The code in an email's text part: "verification code is:\n\n    123456" */
+export function codeFromEmailText(text: string): string {
+  const match = /verification code is:\s+([A-Z0-9]{4,10})\b/.exec(text)
+  if (!match?.[1]) throw new Error(`no code in email text: ${text}`)
+  return match[1]
+}
+
+/** A wrong code of the same shape as `code`. */
+export function wrongCodeFor(code: string): string {
+  const first = code[0] === '0' ? '1' : '0'
+  return `${first}${code.slice(1)}`
+}

@@ -17,7 +17,7 @@ export const consoleProvider = defineDeliveryProvider({
     return {
       async send(message) {
         deps.writeDevelopmentOutput(
-          `[DEVELOPMENT ${message.channel} to ${message.to}] ${message.text.replaceAll('\n', ' ')}`,
+          `[DEVELOPMENT ${message.channel} to ${message.to}] ${message.text.replace(/\s+/g, ' ')}`,
         )
         return { provider: 'console' }
       },

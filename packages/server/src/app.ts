@@ -8,6 +8,7 @@ import { publicUrlOf } from './config/load-config.js'
 import { type AppService, createAppService } from './core/app-service.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
+import { createFactorService } from './core/factor-service.js'
 import { deriveServerKeys } from './core/secrets.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
 import { createTokenService } from './core/token-service.js'
@@ -21,6 +22,7 @@ import { createSqlStore, migrateToLatest } from './storage/sql/sql-store.js'
 import { createSqliteDatabase } from './storage/sqlite/sqlite-database.js'
 import type { Store } from './storage/store.js'
 import { BUILT_IN_VERIFIERS } from './verifiers/built-in-verifiers.js'
+import type { Verifier } from './verifiers/verifier.js'
 import { createVerifierRegistry } from './verifiers/verifier-registry.js'
 
 /** Longest token lifetime the settings allow; retired signing keys stay published at least this long. */
@@ -47,6 +49,8 @@ export interface TesseraOptions {
   readonly deliveryRoutes?: Readonly<Record<DeliveryChannel, ChannelRoute>>
   /** Extra providers beside the built-in ones (tests). */
   readonly extraProviders?: readonly DeliveryProvider<never>[]
+  /** Extra verification types beside the built-in ones (tests prove the interface suffices). */
+  readonly extraVerifiers?: readonly Verifier[]
   /** Where the console provider prints; standard output by default. */
   readonly writeDevelopmentOutput?: (line: string) => void
 }
@@ -108,17 +112,20 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   )
   const apps = createAppService({ store, clock, keys: serverKeys, adminKey: options.adminKey, events })
   const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: publicUrlOf(config), events })
+  const verifiers = createVerifierRegistry([...BUILT_IN_VERIFIERS, ...(options.extraVerifiers ?? [])])
   const verifications = createVerificationService({
     store,
     clock,
     serverKeys,
-    verifiers: createVerifierRegistry(BUILT_IN_VERIFIERS),
+    verifiers,
     delivery,
     tokens,
     events,
     logger,
   })
+  const factors = createFactorService({ store, clock, serverKeys, verifiers, verifications, tokens, events })
   const server = await createServer({
+    factors,
     logger,
     store,
     apps,

@@ -28,9 +28,13 @@ describe('defaultAppSettings / resolveAppSettings defaults', () => {
       max_sends: 5,
       resend_cooldown_seconds: 30,
     }
-    const expected = { allow_custom_code: false, token_ttl_seconds: 600, channels: { email: channel, sms: channel } }
-    expect(resolveAppSettings({})).toEqual(expected)
-    expect(defaultAppSettings()).toEqual(expected)
+    const settings = resolveAppSettings({})
+    expect(settings).toEqual(defaultAppSettings())
+    expect(settings).toMatchObject({
+      allow_custom_code: false,
+      token_ttl_seconds: 600,
+      channels: { email: channel, sms: channel },
+    })
   })
 
   it('hands out a fresh object each time', () => {
@@ -49,7 +53,11 @@ describe('defaultAppSettings / resolveAppSettings defaults', () => {
 describe('resolveAppSettings merging', () => {
   it('deep-merges a partial channel into the defaults', () => {
     const settings = resolveAppSettings({ channels: { sms: { code_length: 8, code_alphabet: 'alphanumeric' } } })
-    expect(settings.channels.sms).toEqual({ ...defaultAppSettings().channels.sms, code_length: 8, code_alphabet: 'alphanumeric' })
+    expect(settings.channels.sms).toEqual({
+      ...defaultAppSettings().channels.sms,
+      code_length: 8,
+      code_alphabet: 'alphanumeric',
+    })
     expect(settings.channels.email).toEqual(defaultAppSettings().channels.email)
     expect(settings.token_ttl_seconds).toBe(600)
   })
@@ -97,7 +105,7 @@ describe('resolveAppSettings merging', () => {
     [['channels', 'sms', 'code_length'], '6'],
     [['channels', 'sms', 'enabled'], 'yes'],
     [['channels', 'email', 'code_alphabet'], 'hex'],
-    [['token_ttl_seconds'], null],
+    [['token_ttl_seconds'], '600'],
     [['allow_custom_code'], 1],
   ])('refuses a wrong type at %j (%j)', (path, value) => {
     const error = refusal(nested(path, value))

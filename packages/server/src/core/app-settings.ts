@@ -39,6 +39,21 @@ export const ChannelSettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const VERIFIER_TYPES = ['sms', 'email', 'totp', 'password', 'backup-code'] as const
+
+export const SceneSettingsSchema = Type.Object(
+  {
+    allowed_types: Type.Array(Type.Union(VERIFIER_TYPES.map((type) => Type.Literal(type))), {
+      uniqueItems: true,
+      description: 'Verification types that may prove this scene.',
+    }),
+    token_ttl_seconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3600, description: 'Token lifetime for this scene (default: the app’s).' }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 export const AppSettingsSchema = Type.Object(
   {
     allow_custom_code: Type.Boolean({
@@ -55,6 +70,39 @@ export const AppSettingsSchema = Type.Object(
       { email: ChannelSettingsSchema, sms: ChannelSettingsSchema },
       { additionalProperties: false, default: {} },
     ),
+    scenes: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), SceneSettingsSchema, {
+      default: {},
+      description: 'Per scene: allowed verification types and token lifetime. Built-in scenes have defaults; null removes an entry.',
+    }),
+    totp: Type.Object(
+      {
+        algorithm: Type.Union([Type.Literal('SHA1'), Type.Literal('SHA256'), Type.Literal('SHA512')], { default: 'SHA1' }),
+        digits: Type.Integer({ minimum: 6, maximum: 8, default: 6 }),
+        period: Type.Integer({ minimum: 15, maximum: 120, default: 30, description: 'Seconds per TOTP step.' }),
+        window: Type.Integer({ minimum: 0, maximum: 2, default: 1, description: 'Steps accepted either side of now.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    challenge: Type.Object(
+      {
+        ttl_seconds: Type.Integer({ minimum: 30, maximum: 3600, default: 300, description: 'Lifetime of a TOTP, password or backup-code challenge.' }),
+        max_attempts: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'Checks allowed per challenge.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    factor_lockout: Type.Object(
+      {
+        max_failures: Type.Integer({
+          minimum: 1,
+          maximum: 100,
+          default: 10,
+          description: 'Consecutive failures on one factor (across verifications) that lock it. NIST SP 800-63B: at most 100.',
+        }),
+        base_delay_seconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'First lock; each later lock doubles.' }),
+        max_delay_seconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600, description: 'Cap of the doubling.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 )
@@ -62,6 +110,8 @@ export const AppSettingsSchema = Type.Object(
 export type AppSettings = Static<typeof AppSettingsSchema>
 export type ChannelSettings = Static<typeof ChannelSettingsSchema>
 export type Channel = keyof AppSettings['channels']
+export type VerifierTypeName = (typeof VERIFIER_TYPES)[number]
+export type SceneSettings = Static<typeof SceneSettingsSchema>
 
 /** A JSON object as the client sent it: validated by `resolveAppSettings`. */
 export type SettingsInput = Record<string, unknown>
@@ -82,7 +132,9 @@ export function mergeSettings(base: unknown, patch: unknown): unknown {
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
       throw new AppError('invalid_request', { message: `settings.${key} is not a setting.` })
     }
-    out[key] = key in base ? mergeSettings(base[key], value) : structuredClone(value)
+    // null removes an entry (a custom scene, say); defaults then fill what the schema requires.
+    if (value === null) delete out[key]
+    else out[key] = key in base ? mergeSettings(base[key], value) : structuredClone(value)
   }
   return out
 }
@@ -95,7 +147,7 @@ export function resolveAppSettings(input: unknown): AppSettings {
   if (!isPlainObject(input)) {
     throw new AppError('invalid_request', { message: 'settings must be an object.' })
   }
-  const candidate = mergeSettings(defaultAppSettings(), input)
+  const candidate = Value.Default(AppSettingsSchema, mergeSettings(defaultAppSettings(), input))
   const errors = [...Value.Errors(AppSettingsSchema, candidate)]
   if (errors.length > 0) {
     const seen = new Set<string>()
@@ -125,5 +177,9 @@ export function defaultAppSettings(): AppSettings {
     allow_custom_code: false,
     token_ttl_seconds: 600,
     channels: { email: channel(), sms: channel() },
+    scenes: {},
+    totp: { algorithm: 'SHA1', digits: 6, period: 30, window: 1 },
+    challenge: { ttl_seconds: 300, max_attempts: 5 },
+    factor_lockout: { max_failures: 10, base_delay_seconds: 60, max_delay_seconds: 3600 },
   }
 }

@@ -17,6 +17,10 @@ export type EventKind =
   | 'delivery.failed'
   | 'token.consumed'
   | 'token.refused'
+  | 'factor.bound'
+  | 'factor.activated'
+  | 'factor.locked'
+  | 'factor.removed'
 
 export interface EventInput {
   readonly appId: string | null

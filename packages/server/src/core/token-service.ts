@@ -12,6 +12,8 @@ export interface IssueTokenInput {
   /** Normalised identifier. */
   readonly identifier: string
   readonly userId: string | null
+  /** The factor whose challenge this proves, if any. */
+  readonly factorId: string | null
   readonly ttlSeconds: number
 }
 
@@ -28,6 +30,7 @@ export type Introspection =
       readonly channel: string
       readonly identifier: string
       readonly userId: string | null
+      readonly factorId: string | null
       readonly issuedAt: number
       readonly expiresAt: number
     }
@@ -86,6 +89,7 @@ export function createTokenService(deps: {
         channel: input.channel,
         identifier: input.identifier,
         userId: input.userId,
+        factorId: input.factorId,
         issuedAt: iat * 1000,
         expiresAt: exp * 1000,
         consumedAt: null,
@@ -121,6 +125,7 @@ export function createTokenService(deps: {
         channel: row.channel,
         identifier: row.identifier,
         userId: row.userId,
+        factorId: row.factorId,
         issuedAt: Number(row.issuedAt),
         expiresAt: Number(row.expiresAt),
       }

@@ -1,22 +1,26 @@
 import type { Logger } from 'pino'
+import type { DeliveryChannel } from '../delivery/delivery-provider.js'
 import type { DeliveryRegistry } from '../delivery/provider-registry.js'
 import { renderVerificationMessage } from '../delivery/verification-message.js'
 import { AppError, assertThat } from '../errors/app-error.js'
-import type { VerificationRow } from '../storage/database.js'
+import type { FactorRow, VerificationPurpose, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
+import { normalizeCodeInput } from '../verifiers/delivered-code.js'
+import type { CheckContext, Verifier } from '../verifiers/verifier.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App } from './app-service.js'
-import type { Channel } from './app-settings.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { constantTimeEqual, generateCode, generateId, hashCode, type ServerKeys } from './secrets.js'
+import { isTypeAllowed, tokenTtlSeconds } from './scenes.js'
+import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type ServerKeys } from './secrets.js'
 import type { TokenService } from './token-service.js'
 import { effectiveStatus, toVerificationView, type VerificationView } from './verification.js'
 
 export const DEFAULT_SCENE = 'verify-identifier'
 
 export interface StartVerificationInput {
-  readonly channel: Channel
+  /** A delivered-code type: `sms`, `email`. */
+  readonly channel: string
   readonly to: string
   readonly scene?: string | undefined
   readonly locale?: string | undefined
@@ -26,15 +30,28 @@ export interface StartVerificationInput {
   readonly metadata?: Record<string, unknown> | undefined
 }
 
+export interface FactorVerificationInput {
+  readonly scene: string
+  readonly purpose: VerificationPurpose
+  readonly locale?: string | undefined
+  readonly clientIp?: string | undefined
+}
+
 export interface CheckResult {
   readonly verificationId: string
-  readonly token: string
-  readonly expiresIn: number
   readonly scene: string
+  readonly purpose: VerificationPurpose
+  readonly factorId: string | null
+  /** Present for `verify` verifications: the proof for the host app. */
+  readonly token?: { readonly token: string; readonly expiresIn: number }
+  /** Facts from the verifier, e.g. `backup_codes_remaining`. */
+  readonly details?: Readonly<Record<string, number>>
 }
 
 export interface VerificationService {
   start(app: App, input: StartVerificationInput): Promise<VerificationView>
+  /** A verification proving a bound factor: a challenge, or the activation of a new factor. */
+  startForFactor(app: App, factor: FactorRow, input: FactorVerificationInput): Promise<VerificationView>
   resend(app: App, verificationId: string, input: { customCode?: string | undefined }): Promise<VerificationView>
   check(app: App, input: { verificationId: string; code: string }): Promise<CheckResult>
   get(app: App, verificationId: string): Promise<VerificationView>
@@ -45,15 +62,11 @@ export interface VerificationService {
 
 const CUSTOM_CODE = /^[A-Za-z0-9]{4,10}$/
 
-/** What a person types: spaces and dashes are formatting, case is not meaningful. */
-export function normalizeCodeInput(code: string): string {
-  return code.replace(/[\s-]/g, '').toUpperCase()
-}
-
 /**
- * Start, resend, check, read and cancel one-time-code verifications. Every
- * state change is delegated to one conditional update in the store; this
- * service decides what to ask for and maps the outcome to the contract.
+ * Start, resend, check, read and cancel verifications of every type. State
+ * changes are single conditional updates in the store; the verifier of the
+ * row's type decides whether an answer is right; this service counts
+ * attempts, locks factors and maps outcomes to the contract.
  */
 export function createVerificationService(deps: {
   store: Store
@@ -65,7 +78,7 @@ export function createVerificationService(deps: {
   events: EventLog
   logger: Logger
 }): VerificationService {
-  const { store, clock, verifiers, events } = deps
+  const { store, clock, verifiers, events, serverKeys } = deps
 
   async function load(app: App, verificationId: string): Promise<VerificationRow> {
     const row = await store.verifications.findById(app.id, verificationId)
@@ -109,7 +122,7 @@ export function createVerificationService(deps: {
     return normalizeCodeInput(customCode)
   }
 
-  function senderFor(channel: Channel) {
+  function senderFor(channel: DeliveryChannel) {
     const route = deps.delivery.forChannel(channel)
     if (!route.available) {
       throw new AppError('channel_not_enabled', {
@@ -119,8 +132,11 @@ export function createVerificationService(deps: {
     return route
   }
 
-  async function deliver(app: App, row: VerificationRow, code: string): Promise<void> {
-    const channel = row.channel as Channel
+  function maskOf(row: VerificationRow): string | undefined {
+    return verifiers.get(row.channel).delivery?.maskIdentifier(row.identifier)
+  }
+
+  async function deliver(app: App, row: VerificationRow, channel: DeliveryChannel, code: string): Promise<void> {
     const route = senderFor(channel)
     const rendered = renderVerificationMessage({ channel, appName: app.name, code, ttlSeconds: row.ttlSeconds })
     await route.sender.send({
@@ -133,8 +149,8 @@ export function createVerificationService(deps: {
     })
   }
 
-  async function recordDeliveryFailure(app: App, row: VerificationRow, error: unknown): Promise<never> {
-    const provider = deps.delivery.forChannel(row.channel as Channel).provider
+  async function recordDeliveryFailure(app: App, row: VerificationRow, channel: DeliveryChannel, error: unknown): Promise<never> {
+    const provider = deps.delivery.forChannel(channel).provider
     // The provider's error may quote the message; log its kind and cause code only.
     deps.logger.warn(
       { verificationId: row.id, provider, error: (error as Error).message, cause: causeCode(error) },
@@ -144,69 +160,170 @@ export function createVerificationService(deps: {
       appId: app.id,
       kind: 'delivery.failed',
       verificationId: row.id,
-      identifierMasked: verifiers.get(row.channel as Channel).maskIdentifier(row.identifier),
+      identifierMasked: maskOf(row),
       clientIp: row.clientIp ?? undefined,
       details: { provider },
     })
     throw new AppError('delivery_failed')
   }
 
+  /** Inserts the verification and, for delivered types, sends its code; a failed send leaves nothing behind. */
+  async function create(
+    app: App,
+    verifier: Verifier,
+    fields: {
+      identifier: string
+      scene: string
+      userId: string | null
+      factorId: string | null
+      purpose: VerificationPurpose
+      locale?: string | undefined
+      clientIp?: string | undefined
+      metadata?: Record<string, unknown> | undefined
+      customCode?: string | undefined
+    },
+  ): Promise<VerificationView> {
+    const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: clock.nowMs() })
+    const channel = verifier.delivery?.channel
+    if (channel) senderFor(channel)
+    const code = fields.customCode ?? plan.code
+    const now = clock.nowMs()
+    const id = generateId('ver')
+    const row: VerificationRow = {
+      id,
+      appId: app.id,
+      channel: verifier.type,
+      identifier: fields.identifier,
+      scene: fields.scene,
+      userId: fields.userId,
+      status: 'pending',
+      codeHash: code === undefined ? '' : hashCode(serverKeys, id, code),
+      attempts: 0,
+      // The policy is copied into the row: a settings change never alters a verification in flight.
+      maxAttempts: plan.maxAttempts,
+      sends: code === undefined ? 0 : 1,
+      maxSends: plan.maxSends ?? 0,
+      resendCooldownSeconds: plan.resendCooldownSeconds ?? 0,
+      ttlSeconds: plan.ttlSeconds,
+      lastSentAt: now,
+      expiresAt: now + plan.ttlSeconds * 1000,
+      createdAt: now,
+      updatedAt: now,
+      approvedAt: null,
+      locale: fields.locale ?? null,
+      clientIp: fields.clientIp ?? null,
+      metadata: fields.metadata === undefined ? null : JSON.stringify(fields.metadata),
+      factorId: fields.factorId,
+      purpose: fields.purpose,
+    }
+    // Stored before sending, so a code that arrives fast is already checkable.
+    await store.verifications.insert(row)
+    if (channel && code !== undefined) {
+      try {
+        await deliver(app, row, channel, code)
+      } catch (error) {
+        // The send did not happen: the verification never existed for the caller.
+        await store.verifications.delete(app.id, id)
+        return recordDeliveryFailure(app, row, channel, error)
+      }
+    }
+    return toVerificationView(row, verifier, now)
+  }
+
+  function checkContext(app: App): CheckContext {
+    return {
+      settings: app.settings,
+      appName: app.name,
+      nowMs: clock.nowMs(),
+      hashCode: (verificationId, code) => hashCode(serverKeys, verificationId, code),
+      hashFactorCode: (factorId, code) => hmacBase64Url(serverKeys.codeHash, `factor:${factorId}:${code}`),
+      claimCounter: (factorId, counter) => store.factors.claimCounter(factorId, counter),
+      consumeCode: (factorId, codeHash) => store.factors.consumeCode(factorId, codeHash, clock.nowMs()),
+      countUnusedCodes: (factorId) => store.factors.countUnusedCodes(factorId),
+    }
+  }
+
+  function lockedError(factor: FactorRow, now: number): AppError {
+    const retryAfter = Math.max(1, Math.ceil((Number(factor.lockedUntil) - now) / 1000))
+    return new AppError('factor_locked', { details: { retry_after: retryAfter } })
+  }
+
+  /**
+   * Counts a failure against the factor across verifications; at the app's
+   * limit the factor locks for a delay that doubles with each lock. Answers
+   * the lock's end when this failure locked it.
+   */
+  async function registerFactorFailure(app: App, factor: FactorRow, row: VerificationRow, now: number): Promise<number | undefined> {
+    const policy = app.settings.factor_lockout
+    const counts = await store.factors.recordFailure(factor.id, now)
+    if (!counts || counts.failureCount < policy.max_failures) return undefined
+    const delaySeconds = Math.min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** Math.min(counts.lockCount, 30))
+    const lockedUntil = now + delaySeconds * 1000
+    if (!(await store.factors.lock(factor.id, counts.failureCount, lockedUntil, now))) return undefined
+    await events.record({
+      appId: app.id,
+      kind: 'factor.locked',
+      verificationId: row.id,
+      identifierMasked: maskOf(row),
+      clientIp: row.clientIp ?? undefined,
+      details: { factor_id: factor.id, user_id: factor.userId, delay_seconds: delaySeconds },
+    })
+    return lockedUntil
+  }
+
   return {
     async start(app, input) {
-      const channelSettings = app.settings.channels[input.channel]
-      if (!channelSettings.enabled) {
-        throw new AppError('channel_not_enabled', { message: `The ${input.channel} channel is disabled for this app.` })
+      const verifier = verifiers.find(input.channel)
+      if (!verifier?.delivery) {
+        throw new AppError('channel_not_enabled', { message: `No verifier named "${input.channel}" sends codes.` })
       }
-      senderFor(input.channel)
-      const verifier = verifiers.get(input.channel)
-      const identifier = verifier.normalizeIdentifier(input.to)
+      const channel = verifier.delivery.channel
+      if (!app.settings.channels[channel].enabled) {
+        throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
+      }
+      senderFor(channel)
+      const scene = input.scene ?? DEFAULT_SCENE
+      if (!isTypeAllowed(app.settings, scene, verifier.type)) {
+        throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${verifier.type}.` })
+      }
+      const identifier = verifier.delivery.normalizeIdentifier(input.to)
       if (identifier === undefined) {
         throw new AppError('invalid_identifier', {
           message:
-            input.channel === 'sms'
+            channel === 'sms'
               ? 'to must be a valid phone number in international format (E.164, e.g. +14155552671).'
               : 'to must be a valid email address.',
         })
       }
-      const customCode = validCustomCode(app, input.customCode)
-      const code = customCode ?? generateCode(channelSettings.code_length, channelSettings.code_alphabet)
-      const now = clock.nowMs()
-      const id = generateId('ver')
-      const row: VerificationRow = {
-        id,
-        appId: app.id,
-        channel: input.channel,
+      return create(app, verifier, {
         identifier,
-        scene: input.scene ?? DEFAULT_SCENE,
+        scene,
         userId: input.userId ?? null,
-        status: 'pending',
-        codeHash: hashCode(deps.serverKeys, id, code),
-        attempts: 0,
-        // The policy is copied into the row: a settings change never alters a verification in flight.
-        maxAttempts: channelSettings.max_attempts,
-        sends: 1,
-        maxSends: channelSettings.max_sends,
-        resendCooldownSeconds: channelSettings.resend_cooldown_seconds,
-        ttlSeconds: channelSettings.ttl_seconds,
-        lastSentAt: now,
-        expiresAt: now + channelSettings.ttl_seconds * 1000,
-        createdAt: now,
-        updatedAt: now,
-        approvedAt: null,
-        locale: input.locale ?? null,
-        clientIp: input.clientIp ?? null,
-        metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+        factorId: null,
+        purpose: 'verify',
+        locale: input.locale,
+        clientIp: input.clientIp,
+        metadata: input.metadata,
+        customCode: validCustomCode(app, input.customCode),
+      })
+    },
+
+    async startForFactor(app, factor, input) {
+      const verifier = verifiers.get(factor.type)
+      if (verifier.delivery && !app.settings.channels[verifier.delivery.channel].enabled) {
+        throw new AppError('channel_not_enabled', {
+          message: `The ${verifier.delivery.channel} channel is disabled for this app.`,
+        })
       }
-      // Stored before sending, so a code that arrives fast is already checkable.
-      await store.verifications.insert(row)
-      try {
-        await deliver(app, row, code)
-      } catch (error) {
-        // The send did not happen: the verification never existed for the caller.
-        await store.verifications.delete(app.id, id)
-        return recordDeliveryFailure(app, row, error)
-      }
-      return toVerificationView(row, verifier, now)
+      return create(app, verifier, {
+        identifier: factor.identifier ?? '',
+        scene: input.scene,
+        userId: factor.userId,
+        factorId: factor.id,
+        purpose: input.purpose,
+        locale: input.locale,
+        clientIp: input.clientIp,
+      })
     },
 
     async resend(app, verificationId, input) {
@@ -215,33 +332,25 @@ export function createVerificationService(deps: {
         const row = await load(app, verificationId)
         const now = clock.nowMs()
         if (effectiveStatus(row, now) !== 'pending') throw notPendingError(row, now)
+        const verifier = verifiers.get(row.channel)
+        if (!verifier.delivery) {
+          throw new AppError('invalid_request', { message: `A ${row.channel} verification has no code to resend.` })
+        }
         if (row.sends >= row.maxSends) throw new AppError('max_sends_reached', { details: { sends_remaining: 0 } })
         const availableAt = Number(row.lastSentAt) + row.resendCooldownSeconds * 1000
         if (now < availableAt) {
           throw new AppError('resend_too_soon', { details: { retry_after: Math.ceil((availableAt - now) / 1000) } })
         }
-        const channelSettings = app.settings.channels[row.channel as Channel]
-        const code = customCode ?? generateCode(channelSettings.code_length, channelSettings.code_alphabet)
-        const codeHash = hashCode(deps.serverKeys, row.id, code)
+        const code =
+          customCode ?? verifier.challenge({ settings: app.settings, appName: app.name, nowMs: now }).code ?? ''
+        const codeHash = hashCode(serverKeys, row.id, code)
         const expiresAt = now + row.ttlSeconds * 1000
         // Reserve first (atomic: pending, under max sends, past cooldown), then send.
-        const won = await store.verifications.reserveResend(row.id, {
-          previousCodeHash: row.codeHash,
-          codeHash,
-          now,
-          expiresAt,
-        })
+        const won = await store.verifications.reserveResend(row.id, { previousCodeHash: row.codeHash, codeHash, now, expiresAt })
         if (!won) continue // Someone else changed it in between: look again.
-        const reserved: VerificationRow = {
-          ...row,
-          codeHash,
-          sends: row.sends + 1,
-          lastSentAt: now,
-          expiresAt,
-          updatedAt: now,
-        }
+        const reserved: VerificationRow = { ...row, codeHash, sends: row.sends + 1, lastSentAt: now, expiresAt, updatedAt: now }
         try {
-          await deliver(app, reserved, code)
+          await deliver(app, reserved, verifier.delivery.channel, code)
         } catch (error) {
           // The send does not count, and the previous code keeps working.
           await store.verifications.releaseResend(row.id, {
@@ -251,15 +360,15 @@ export function createVerificationService(deps: {
             expiresAt: Number(row.expiresAt),
             now,
           })
-          return recordDeliveryFailure(app, row, error)
+          return recordDeliveryFailure(app, row, verifier.delivery.channel, error)
         }
-        return toVerificationView(reserved, verifiers.get(row.channel as Channel), now)
+        return toVerificationView(reserved, verifier, now)
       }
       throw new AppError('rate_limited', { message: 'The verification is busy; retry.', details: { retry_after: 1 } })
     },
 
     async check(app, input) {
-      const code = normalizeCodeInput(input.code)
+      const answer = input.code.trim()
       for (let round = 0; round < 3; round++) {
         const row = await load(app, input.verificationId)
         const now = clock.nowMs()
@@ -267,45 +376,83 @@ export function createVerificationService(deps: {
           if (row.status === 'pending') await store.verifications.finish(app.id, row.id, 'expired', now)
           throw notPendingError(row, now)
         }
-        const verifier = verifiers.get(row.channel as Channel)
-        const matches = code.length > 0 && constantTimeEqual(hashCode(deps.serverKeys, row.id, code), row.codeHash)
-        if (matches) {
+        const verifier = verifiers.get(row.channel)
+        let factor: FactorRow | undefined
+        if (row.factorId !== null) {
+          factor = await store.factors.findById(app.id, row.factorId)
+          if (!factor) {
+            // The factor was removed while its challenge was open: nothing is left to prove.
+            await store.verifications.finish(app.id, row.id, 'canceled', now)
+            throw new AppError('factor_not_found', { message: 'The factor of this verification was removed.' })
+          }
+          if (factor.lockedUntil !== null && Number(factor.lockedUntil) > now) throw lockedError(factor, now)
+        }
+        const outcome = await verifier.check(
+          {
+            answer,
+            verificationId: row.id,
+            codeHash: row.codeHash,
+            factor: factor && {
+              id: factor.id,
+              material: factor.material === null ? null : decryptSecret(serverKeys, factor.material),
+            },
+          },
+          checkContext(app),
+        )
+        if (outcome.ok) {
           // Conditional on the same code, still pending, under the limit: of racing checks exactly one wins.
           if (!(await store.verifications.approve(row.id, row.codeHash, now))) continue
-          const ttlSeconds = app.settings.token_ttl_seconds
-          const issued = await deps.tokens.issue({
+          if (factor) {
+            await store.factors.recordSuccess(
+              factor.id,
+              now,
+              outcome.material === undefined ? undefined : encryptSecret(serverKeys, outcome.material),
+            )
+            if (row.purpose === 'activate') await store.factors.activate(factor.id, now)
+          }
+          const base = {
+            verificationId: row.id,
+            scene: row.scene,
+            purpose: row.purpose,
+            factorId: row.factorId,
+            ...(outcome.details ? { details: outcome.details } : {}),
+          }
+          if (row.purpose === 'activate') return base
+          const token = await deps.tokens.issue({
             appId: app.id,
             verificationId: row.id,
             scene: row.scene,
             channel: row.channel,
             identifier: row.identifier,
             userId: row.userId,
-            ttlSeconds,
+            factorId: row.factorId,
+            ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
           })
-          return { verificationId: row.id, token: issued.token, expiresIn: issued.expiresIn, scene: row.scene }
+          return { ...base, token: { token: token.token, expiresIn: token.expiresIn } }
         }
         const failed = await store.verifications.recordFailedAttempt(row.id, row.codeHash, now)
         if (!failed) continue
-        const masked = verifier.maskIdentifier(row.identifier)
+        const lockedUntil = factor ? await registerFactorFailure(app, factor, row, now) : undefined
+        const eventBase = {
+          appId: app.id,
+          verificationId: row.id,
+          identifierMasked: maskOf(row),
+          clientIp: row.clientIp ?? undefined,
+        }
         if (failed.status === 'max_attempts_reached') {
-          await events.record({
-            appId: app.id,
-            kind: 'verification.locked',
-            verificationId: row.id,
-            identifierMasked: masked,
-            clientIp: row.clientIp ?? undefined,
-            details: { attempts: failed.attempts },
-          })
+          await events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: failed.attempts } })
           throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
         }
         await events.record({
-          appId: app.id,
+          ...eventBase,
           kind: 'verification.attempt_failed',
-          verificationId: row.id,
-          identifierMasked: masked,
-          clientIp: row.clientIp ?? undefined,
-          details: { attempts: failed.attempts },
+          details: { attempts: failed.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
         })
+        if (lockedUntil !== undefined) {
+          throw new AppError('factor_locked', {
+            details: { retry_after: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) },
+          })
+        }
         throw new AppError('invalid_verification_code', {
           details: { attempts_remaining: Math.max(0, row.maxAttempts - failed.attempts) },
         })
@@ -317,13 +464,13 @@ export function createVerificationService(deps: {
 
     async get(app, verificationId) {
       const row = await load(app, verificationId)
-      return toVerificationView(row, verifiers.get(row.channel as Channel), clock.nowMs())
+      return toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
     },
 
     async listRecent(appId, options) {
       const now = clock.nowMs()
       const rows = await store.verifications.listRecent(appId, options)
-      return rows.map((row) => toVerificationView(row, verifiers.get(row.channel as Channel), now))
+      return rows.map((row) => toVerificationView(row, verifiers.get(row.channel), now))
     },
 
     async cancel(app, verificationId) {
@@ -335,14 +482,13 @@ export function createVerificationService(deps: {
       ) {
         throw notPendingError(await load(app, verificationId), now)
       }
-      const verifier = verifiers.get(row.channel as Channel)
       await events.record({
         appId: app.id,
         kind: 'verification.canceled',
         verificationId: row.id,
-        identifierMasked: verifier.maskIdentifier(row.identifier),
+        identifierMasked: maskOf(row),
       })
-      return toVerificationView({ ...row, status: 'canceled', updatedAt: now }, verifier, now)
+      return toVerificationView({ ...row, status: 'canceled', updatedAt: now }, verifiers.get(row.channel), now)
     },
   }
 }

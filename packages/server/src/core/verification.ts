@@ -5,8 +5,11 @@ import type { Verifier } from '../verifiers/verifier.js'
 export interface VerificationView {
   readonly id: string
   readonly status: VerificationStatus
+  /** The verification type (`sms`, `email`, `totp`, …); `channel` in the API. */
   readonly channel: string
-  readonly toMasked: string
+  /** Masked identifier for delivered types; null for types that deliver nothing. */
+  readonly toMasked: string | null
+  readonly factorId: string | null
   readonly scene: string
   readonly userId: string | null
   readonly locale: string | null
@@ -40,7 +43,8 @@ export function toVerificationView(row: VerificationRow, verifier: Verifier, now
     id: row.id,
     status,
     channel: row.channel,
-    toMasked: verifier.maskIdentifier(row.identifier),
+    toMasked: verifier.delivery ? verifier.delivery.maskIdentifier(row.identifier) : null,
+    factorId: row.factorId,
     scene: row.scene,
     userId: row.userId,
     locale: row.locale,

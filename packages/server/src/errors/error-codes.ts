@@ -54,9 +54,20 @@ export const ERROR_CODES = {
     status: 415,
     message: 'The request body must be application/json.',
   },
+  factor_locked: {
+    number: 4023,
+    status: 423,
+    message: 'This verification method is locked after too many failures; retry later.',
+  },
   rate_limited: { number: 4029, status: 429, message: 'Too many requests; retry later.' },
   forbidden: { number: 4030, status: 403, message: 'This credential may not do that.' },
+  factor_not_allowed: {
+    number: 4031,
+    status: 403,
+    message: 'This verification type is not allowed in this scene.',
+  },
   not_found: { number: 4040, status: 404, message: 'No such resource.' },
+  factor_not_found: { number: 4041, status: 404, message: 'No such factor.' },
   method_not_allowed: {
     number: 4050,
     status: 405,

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { AppService } from '../core/app-service.js'
 import type { EventLog } from '../core/event-log.js'
+import type { FactorService } from '../core/factor-service.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
@@ -14,6 +15,8 @@ import { requireAdminKey, requireAppKey } from './plugins/auth.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
 import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
 import { adminKeyRoutes } from './routes/admin/keys.js'
+import { adminUserRoutes } from './routes/admin/users.js'
+import { FactorSchema, factorRoutes } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
@@ -27,6 +30,7 @@ export interface ServerDeps {
   readonly verifications: VerificationService
   readonly tokens: TokenService
   readonly events: EventLog
+  readonly factors: FactorService
   readonly keyRing: SigningKeyRing
   readonly publicUrl: string
 }
@@ -68,6 +72,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   server.addSchema(ErrorSchema)
   server.addSchema(VerificationSchema)
   server.addSchema(AppSchema)
+  server.addSchema(FactorSchema)
 
   await server.register(swagger, {
     openapi: {
@@ -103,6 +108,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     })
     await scope.register(verificationRoutes(deps.verifications))
     await scope.register(tokenRoutes(deps.tokens))
+    await scope.register(factorRoutes(deps.factors))
   })
 
   await server.register(async (scope) => {
@@ -113,6 +119,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminAppRoutes(deps.apps))
     await scope.register(adminKeyRoutes(deps.apps))
     await scope.register(adminActivityRoutes(deps))
+    await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
   })
 
   return server

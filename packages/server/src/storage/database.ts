@@ -54,7 +54,13 @@ export interface VerificationTable {
   clientIp: string | null
   /** JSON object or null. */
   metadata: string | null
+  /** The factor this verification proves (challenges and bindings); null for a plain identifier check. */
+  factorId: string | null
+  /** `verify` issues a token on approval; `activate` turns a pending factor active instead. */
+  purpose: VerificationPurpose
 }
+
+export type VerificationPurpose = 'verify' | 'activate'
 
 export interface TokenTable {
   /** The JWT's `jti`. */
@@ -70,6 +76,41 @@ export interface TokenTable {
   issuedAt: number
   expiresAt: number
   consumedAt: number | null
+  /** The factor whose challenge produced the token, if any (step-up proofs need one). */
+  factorId: string | null
+}
+
+export type FactorStatus = 'pending' | 'active'
+
+export interface FactorTable {
+  id: string
+  appId: string
+  userId: string
+  type: string
+  status: FactorStatus
+  /** Normalised phone or email for delivered types; null otherwise. */
+  identifier: string | null
+  /** A caller-chosen name (TOTP account name), shown in lists. */
+  label: string | null
+  /** Type-specific secret material (TOTP seed, password hash), sealed with the server key. */
+  material: string | null
+  /** Highest one-time counter used (TOTP time step): a replay must exceed it. */
+  lastCounter: number | null
+  /** Consecutive failed checks across verifications. */
+  failureCount: number
+  /** Locks so far without a success in between; each doubles the next delay. */
+  lockCount: number
+  lockedUntil: number | null
+  createdAt: number
+  updatedAt: number
+  lastUsedAt: number | null
+}
+
+export interface FactorCodeTable {
+  factorId: string
+  /** HMAC of one backup code; the code itself is shown once at binding. */
+  codeHash: string
+  usedAt: number | null
 }
 
 export interface SigningKeyTable {
@@ -104,6 +145,8 @@ export interface Database {
   tokens: TokenTable
   signingKeys: SigningKeyTable
   events: EventTable
+  factors: FactorTable
+  factorCodes: FactorCodeTable
 }
 
 export type AppRow = Selectable<AppTable>
@@ -116,4 +159,5 @@ export type TokenRow = Selectable<TokenTable>
 export type NewToken = Insertable<TokenTable>
 export type SigningKeyRow = Selectable<SigningKeyTable>
 export type EventRow = Selectable<EventTable>
+export type FactorRow = Selectable<FactorTable>
 export type NewEvent = Insertable<EventTable>

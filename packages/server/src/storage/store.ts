@@ -2,6 +2,7 @@ import type {
   ApiKeyRow,
   AppRow,
   EventRow,
+  FactorRow,
   NewApiKey,
   NewEvent,
   NewToken,
@@ -9,6 +10,7 @@ import type {
   SigningKeyRow,
   TokenRow,
   VerificationRow,
+  VerificationPurpose,
   VerificationStatus,
 } from './database.js'
 
@@ -25,6 +27,7 @@ export interface Store {
   readonly tokens: TokenRepository
   readonly signingKeys: SigningKeyRepository
   readonly events: EventRepository
+  readonly factors: FactorRepository
   /** Throws when the database cannot answer. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -53,6 +56,8 @@ export interface VerificationRepository {
   findById(appId: string, id: string): Promise<VerificationRow | undefined>
   listRecent(appId: string, options: { limit: number; before?: number | undefined }): Promise<VerificationRow[]>
   delete(appId: string, id: string): Promise<void>
+  /** The newest verification of a factor with this purpose (the activation of a new factor). */
+  findLatestForFactor(appId: string, factorId: string, purpose: VerificationPurpose): Promise<VerificationRow | undefined>
   /**
    * Records a failed check: attempts + 1, and status `max_attempts_reached`
    * when that was the last try. Applies only while the row is still pending,
@@ -103,4 +108,33 @@ export interface EventRepository {
     appId: string,
     options: { limit: number; before?: number | undefined; kind?: string | undefined },
   ): Promise<EventRow[]>
+}
+
+export interface FactorRepository {
+  insert(factor: FactorRow): Promise<void>
+  findById(appId: string, id: string): Promise<FactorRow | undefined>
+  listByUser(appId: string, userId: string): Promise<FactorRow[]>
+  /** The user's active factor of this type used most recently (or, never used, created last). */
+  findLatestActiveByType(appId: string, userId: string, type: string): Promise<FactorRow | undefined>
+  /** True when this call deleted it. Its backup codes go with it. */
+  delete(appId: string, userId: string, id: string): Promise<boolean>
+  /** Removes the user's other factors of a type (a new password or backup-code set replaces the old). */
+  deleteOthersOfType(appId: string, userId: string, type: string, keepId: string): Promise<void>
+  /** pending → active; true when this call flipped it. */
+  activate(id: string, now: number): Promise<boolean>
+  /**
+   * Raises the factor's last used counter to `counter` if it is higher: the
+   * single step that makes a TOTP code usable once. True when this caller won.
+   */
+  claimCounter(id: string, counter: number): Promise<boolean>
+  /** A success: failures and locks reset, last use recorded, optionally new material (a rehash). */
+  recordSuccess(id: string, now: number, material?: string): Promise<void>
+  /** One more consecutive failure, unless locked; answers the new counts. */
+  recordFailure(id: string, now: number): Promise<{ failureCount: number; lockCount: number } | undefined>
+  /** Locks the factor if its failure count is still `seenFailureCount` (one racer locks). */
+  lock(id: string, seenFailureCount: number, lockedUntil: number, now: number): Promise<boolean>
+  insertCodes(factorId: string, codeHashes: readonly string[]): Promise<void>
+  /** Marks one unused code used; true when this caller won. */
+  consumeCode(factorId: string, codeHash: string, now: number): Promise<boolean>
+  countUnusedCodes(factorId: string): Promise<number>
 }

@@ -1,21 +1,120 @@
-/**
- * The contract every verification type implements. Today the types are the
- * two that deliver a one-time code (`sms`, `email`); TOTP, password and
- * backup codes join through the same registry.
- */
-export type VerifierType = 'sms' | 'email'
+import type { AppSettings } from '../core/app-settings.js'
+import type { DeliveryChannel } from '../delivery/delivery-provider.js'
 
+/**
+ * The contract every verification type implements: `sms`, `email`, `totp`,
+ * `password`, `backup-code`, and whatever comes next. A type is one file
+ * with one object of this shape plus one line in built-in-verifiers.ts.
+ *
+ * The core owns everything that is the same for all types — storing
+ * factors and verifications, sealing material, attempt counting, lockout,
+ * expiry, tokens — so a type only says how to bind, what a challenge needs,
+ * and whether an answer is right.
+ */
 export interface Verifier {
-  /** Stable id used in config, API and storage. Never renamed. */
-  readonly type: VerifierType
+  /** Stable id used in the API (`type`), scene settings and storage. Never renamed. */
+  readonly type: string
+  /** Types that deliver a one-time code: the channel and the identifier rules. */
+  readonly delivery?: CodeDelivery
   /**
-   * The canonical form of an identifier (E.164 phone, trimmed email), or
-   * `undefined` when the input is not a valid identifier for this type.
+   * Turns a bind request into a new factor. `status: 'pending'` factors are
+   * activated by checking a first challenge (a delivered code, a first TOTP);
+   * `active` ones are usable at once.
    */
+  bind(request: BindRequest, ctx: VerifierContext): Promise<BindResult>
+  /** What a verification against this type needs: its lifetime, its attempt limit and, for delivered types, the code to send. */
+  challenge(ctx: VerifierContext): ChallengePlan
+  /**
+   * Decides an answer. A wrong answer is an outcome, not a throw. Types whose
+   * proofs are single-use (TOTP steps, backup codes) consume them here through
+   * the context's atomic operations, so parallel reuse succeeds once.
+   */
+  check(attempt: CheckAttempt, ctx: CheckContext): Promise<CheckOutcome>
+}
+
+export interface CodeDelivery {
+  readonly channel: DeliveryChannel
+  /** The canonical identifier (E.164 phone, email), or undefined when invalid. */
   normalizeIdentifier(raw: string): string | undefined
-  /** A form safe to show in responses and logs. */
+  /** A form safe for responses and logs. */
   maskIdentifier(normalized: string): string
 }
+
+export interface VerifierContext {
+  readonly settings: AppSettings
+  readonly appName: string
+  readonly nowMs: number
+}
+
+/** The bind request's type-specific fields, as the API received them. */
+export interface BindRequest {
+  readonly userId: string
+  readonly to?: string | undefined
+  readonly password?: string | undefined
+  readonly accountName?: string | undefined
+  /** TOTP import: an existing base32 secret with its parameters. */
+  readonly secret?: string | undefined
+  readonly algorithm?: string | undefined
+  readonly digits?: number | undefined
+  readonly period?: number | undefined
+}
+
+export interface BindResult {
+  readonly status: 'pending' | 'active'
+  /** Normalised identifier, for delivered types. */
+  readonly identifier?: string
+  /** A name shown in factor lists (the TOTP account name). */
+  readonly label?: string
+  /** Secret material; the core seals it at rest and hands it back to check(). */
+  readonly material?: string
+  /** One-time codes the core stores hashed (backup codes). */
+  readonly oneTimeCodes?: readonly string[]
+  /** Fields shown once in the bind response (secret, otpauth_uri, qr_svg, codes). */
+  readonly reveal?: Readonly<Record<string, unknown>>
+  /** A user holds one factor of this type: binding replaces the others (password, backup codes). */
+  readonly replacesOthers?: boolean
+}
+
+export interface ChallengePlan {
+  readonly ttlSeconds: number
+  readonly maxAttempts: number
+  /** Delivered types: the code to send, and the send policy. */
+  readonly code?: string
+  readonly maxSends?: number
+  readonly resendCooldownSeconds?: number
+}
+
+export interface CheckAttempt {
+  /** What the person typed, trimmed. */
+  readonly answer: string
+  readonly verificationId: string
+  /** The stored hash of the delivered code (delivered types). */
+  readonly codeHash: string
+  /** The bound factor, when the verification proves one. */
+  readonly factor?: { readonly id: string; readonly material: string | null } | undefined
+}
+
+export interface CheckContext extends VerifierContext {
+  /** HMAC of a delivered code for this verification, as stored. */
+  hashCode(verificationId: string, code: string): string
+  /** HMAC of a one-time code of a factor (backup codes). */
+  hashFactorCode(factorId: string, code: string): string
+  /** Raises the factor's last used counter; true when this caller won (single use of a TOTP step). */
+  claimCounter(factorId: string, counter: number): Promise<boolean>
+  /** Marks one of the factor's one-time codes used; true when this caller won. */
+  consumeCode(factorId: string, codeHash: string): Promise<boolean>
+  countUnusedCodes(factorId: string): Promise<number>
+}
+
+export type CheckOutcome =
+  | {
+      readonly ok: true
+      /** Replacement material (a password rehashed with current parameters). */
+      readonly material?: string
+      /** Facts for the response, e.g. `backup_codes_remaining`. */
+      readonly details?: Readonly<Record<string, number>>
+    }
+  | { readonly ok: false; readonly reason: 'mismatch' | 'replayed' }
 
 /** Identity helper for inference, so each verifier file reads the same. */
 export function defineVerifier<T extends Verifier>(verifier: T): T {

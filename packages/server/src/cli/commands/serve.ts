@@ -38,6 +38,43 @@ export async function serve(io: CliIo): Promise<number> {
       ? `from TESSERA_ADMIN_KEY`
       : `in ${config.dataDir}/admin-key`
   const keyForExample = showKey ? secrets.adminKey : '$TESSERA_ADMIN_KEY'
+  // Handlers first, banner second: a supervisor that signals as soon as it sees the banner
+  // must get a graceful shutdown, not a kill by the default signal action.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      logger.info({ signal }, 'shutting down: draining in-flight requests')
+      // Node closes idle keep-alive connections only once, when close starts: the connection of a
+      // request still in flight goes idle afterwards and would hold shutdown for the keep-alive timeout.
+      const http = tessera.server.server
+      const closeIdle = setInterval(() => http.closeIdleConnections(), 100)
+      closeIdle.unref()
+      const force = setTimeout(() => {
+        logger.error('shutdown took longer than 10 s; exiting')
+        http.closeAllConnections()
+        resolve(1)
+      }, 10_000)
+      force.unref()
+      tessera
+        .close()
+        .then(() => {
+          clearInterval(closeIdle)
+          clearTimeout(force)
+          logger.info('stopped')
+          resolve(0)
+        })
+        .catch((error: unknown) => {
+          clearInterval(closeIdle)
+          logger.error({ err: error }, 'error during shutdown')
+          resolve(1)
+        })
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
+
   io.out(
     [
       '',
@@ -53,33 +90,7 @@ export async function serve(io: CliIo): Promise<number> {
       '',
     ].join('\n'),
   )
-
-  return new Promise((resolve) => {
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      logger.info({ signal }, 'shutting down: draining in-flight requests')
-      const force = setTimeout(() => {
-        logger.error('shutdown took longer than 10 s; exiting')
-        resolve(1)
-      }, 10_000)
-      force.unref()
-      tessera
-        .close()
-        .then(() => {
-          clearTimeout(force)
-          logger.info('stopped')
-          resolve(0)
-        })
-        .catch((error: unknown) => {
-          logger.error({ err: error }, 'error during shutdown')
-          resolve(1)
-        })
-    }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
-  })
+  return stopped
 }
 
 export function registerServe(program: Command, io: CliIo, setExit: (code: Promise<number>) => void): void {

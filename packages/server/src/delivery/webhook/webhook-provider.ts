@@ -53,6 +53,8 @@ export const webhookProvider = defineDeliveryProvider<Static<typeof WebhookOptio
               'webhook-signature': signWebhook(secret, id, timestamp, body),
             },
             body,
+            // A redirect would resend the signed message somewhere the operator did not configure.
+            redirect: 'error',
             signal: AbortSignal.timeout(options.timeoutMs),
           })
         } catch (error) {

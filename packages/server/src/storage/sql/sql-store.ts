@@ -5,6 +5,7 @@ import type { Store } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
 import { createEventQueries } from './event-queries.js'
+import { createFactorQueries } from './factor-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
@@ -18,6 +19,7 @@ export function createSqlStore(db: Kysely<Database>): Store {
     tokens: createTokenQueries(db),
     signingKeys: createSigningKeyQueries(db),
     events: createEventQueries(db),
+    factors: createFactorQueries(db),
     async ping() {
       await sql`select 1`.execute(db)
     },

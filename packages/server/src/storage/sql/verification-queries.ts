@@ -33,6 +33,16 @@ export function createVerificationQueries(db: Kysely<Database>): VerificationRep
       if (before !== undefined) query = query.where('createdAt', '<', before)
       return query.execute()
     },
+    findLatestForFactor: (appId, factorId, purpose) =>
+      db
+        .selectFrom('verifications')
+        .selectAll()
+        .where('appId', '=', appId)
+        .where('factorId', '=', factorId)
+        .where('purpose', '=', purpose)
+        .orderBy('createdAt', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
     async delete(appId, id) {
       await db.deleteFrom('verifications').where('id', '=', id).where('appId', '=', appId).execute()
     },

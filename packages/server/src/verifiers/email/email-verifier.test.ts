@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { emailVerifier } from './email-verifier.js'
 
+// The identifier rules of a code-delivering type live in its `delivery` part.
+const emailIdentifiers = emailVerifier.delivery
+
 /** A valid address of exactly `length` characters, with a 64-character local part. */
 function addressOfLength(length: number): string {
   const local = 'l'.repeat(64)
@@ -10,7 +13,7 @@ function addressOfLength(length: number): string {
   return `${local}@${head}${'c'.repeat(middle)}${tail}`
 }
 
-describe('emailVerifier.normalizeIdentifier', () => {
+describe('emailVerifier.delivery.normalizeIdentifier', () => {
   it.each([
     ['ada@example.com', 'ada@example.com'],
     ['  ada@example.com \n', 'ada@example.com'],
@@ -22,7 +25,7 @@ describe('emailVerifier.normalizeIdentifier', () => {
     ['ada@xn--bcher-kva.example', 'ada@xn--bcher-kva.example'],
     ['ada@my-host.example', 'ada@my-host.example'],
   ])('accepts %j as %s (trimmed, domain lower-cased, local part kept)', (raw, normalized) => {
-    expect(emailVerifier.normalizeIdentifier(raw)).toBe(normalized)
+    expect(emailIdentifiers.normalizeIdentifier(raw)).toBe(normalized)
   })
 
   it.each([
@@ -32,11 +35,11 @@ describe('emailVerifier.normalizeIdentifier', () => {
     'ada@[IPv6:::1]',
     'ada@192.168.0.1',
   ])('refuses the quoted local part or IP literal %j', (raw) => {
-    expect(emailVerifier.normalizeIdentifier(raw)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
   })
 
   it.each(['ada@localhost', 'ada@example', 'ada@example.', 'ada@.com'])('refuses %j, which has no TLD', (raw) => {
-    expect(emailVerifier.normalizeIdentifier(raw)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
   })
 
   it.each([
@@ -48,7 +51,7 @@ describe('emailVerifier.normalizeIdentifier', () => {
     'ada@example.com\r\nBcc: eve@example.com',
     'a\u007fda@example.com',
   ])('refuses the control characters in %j', (raw) => {
-    expect(emailVerifier.normalizeIdentifier(raw)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
   })
 
   it.each([
@@ -68,41 +71,41 @@ describe('emailVerifier.normalizeIdentifier', () => {
     'a@b@example.com',
     'ada@bücher.example',
   ])('refuses the malformed address %j', (raw) => {
-    expect(emailVerifier.normalizeIdentifier(raw)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
   })
 
   it('accepts a 64-character local part and refuses 65', () => {
-    expect(emailVerifier.normalizeIdentifier(`${'x'.repeat(64)}@example.com`)).toBe(`${'x'.repeat(64)}@example.com`)
-    expect(emailVerifier.normalizeIdentifier(`${'x'.repeat(65)}@example.com`)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(`${'x'.repeat(64)}@example.com`)).toBe(`${'x'.repeat(64)}@example.com`)
+    expect(emailIdentifiers.normalizeIdentifier(`${'x'.repeat(65)}@example.com`)).toBeUndefined()
   })
 
   it('accepts a 63-character domain label and refuses 64', () => {
-    expect(emailVerifier.normalizeIdentifier(`ada@${'d'.repeat(63)}.com`)).toBe(`ada@${'d'.repeat(63)}.com`)
-    expect(emailVerifier.normalizeIdentifier(`ada@${'d'.repeat(64)}.com`)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(`ada@${'d'.repeat(63)}.com`)).toBe(`ada@${'d'.repeat(63)}.com`)
+    expect(emailIdentifiers.normalizeIdentifier(`ada@${'d'.repeat(64)}.com`)).toBeUndefined()
   })
 
   it('accepts a 254-character address and refuses 255', () => {
     const longest = addressOfLength(254)
     expect(longest).toHaveLength(254)
-    expect(emailVerifier.normalizeIdentifier(longest)).toBe(longest)
+    expect(emailIdentifiers.normalizeIdentifier(longest)).toBe(longest)
     const tooLong = addressOfLength(255)
     expect(tooLong).toHaveLength(255)
-    expect(emailVerifier.normalizeIdentifier(tooLong)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(tooLong)).toBeUndefined()
   })
 
   it('refuses huge strings', () => {
-    expect(emailVerifier.normalizeIdentifier(`${'a'.repeat(100_000)}@example.com`)).toBeUndefined()
-    expect(emailVerifier.normalizeIdentifier(`ada@${'a.'.repeat(50_000)}com`)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(`${'a'.repeat(100_000)}@example.com`)).toBeUndefined()
+    expect(emailIdentifiers.normalizeIdentifier(`ada@${'a.'.repeat(50_000)}com`)).toBeUndefined()
   })
 })
 
-describe('emailVerifier.maskIdentifier', () => {
+describe('emailVerifier.delivery.maskIdentifier', () => {
   it.each([
     ['Ada.Lovelace@example.com', 'A***@e***.com'],
     ['ada@mail.example.co.uk', 'a***@m***.uk'],
     ['a@b.co', 'a***@b***.co'],
   ])('masks %s as %s', (address, masked) => {
-    expect(emailVerifier.maskIdentifier(address)).toBe(masked)
+    expect(emailIdentifiers.maskIdentifier(address)).toBe(masked)
   })
 
   it.each([
@@ -112,7 +115,7 @@ describe('emailVerifier.maskIdentifier', () => {
     'ada+tessera@mail.example.co.uk',
     `${'x'.repeat(64)}@example.com`,
   ])('never contains the full address, local part or domain of %s', (address) => {
-    const masked = emailVerifier.maskIdentifier(address)
+    const masked = emailIdentifiers.maskIdentifier(address)
     const [local = '', domain = ''] = address.split('@')
     expect(masked).not.toContain(address)
     if (local.length > 1) expect(masked).not.toContain(local)

@@ -1,4 +1,6 @@
-import { defineVerifier } from '../verifier.js'
+import { AppError } from '../../errors/app-error.js'
+import { checkDeliveredCode, deliveredCodePlan } from '../delivered-code.js'
+import { type CodeDelivery, defineVerifier } from '../verifier.js'
 
 // A pragmatic address check: RFC 5321 lengths, printable local part, a dotted domain of
 // LDH labels. Quoted local parts and IP literals are refused: no mailbox provider
@@ -6,8 +8,8 @@ import { defineVerifier } from '../verifier.js'
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 
-export const emailVerifier = defineVerifier({
-  type: 'email',
+const emailIdentifiers: CodeDelivery = {
+  channel: 'email',
   normalizeIdentifier(raw: string): string | undefined {
     const trimmed = raw.trim()
     if (trimmed.length === 0 || trimmed.length > 254) return undefined
@@ -32,4 +34,21 @@ export const emailVerifier = defineVerifier({
     const tld = domain.slice(dot)
     return `${local.slice(0, 1)}***@${domainName.slice(0, 1)}***${tld}`
   },
+}
+
+export function invalidEmail(): AppError {
+  return new AppError('invalid_identifier', { message: 'to must be a valid email address.' })
+}
+
+/** One-time codes by email: a factor is a confirmed address, activated by its first code. */
+export const emailVerifier = defineVerifier({
+  type: 'email',
+  delivery: emailIdentifiers,
+  async bind(request) {
+    const identifier = request.to === undefined ? undefined : emailIdentifiers.normalizeIdentifier(request.to)
+    if (identifier === undefined) throw invalidEmail()
+    return { status: 'pending', identifier }
+  },
+  challenge: (ctx) => deliveredCodePlan(ctx.settings.channels.email),
+  check: checkDeliveredCode,
 })

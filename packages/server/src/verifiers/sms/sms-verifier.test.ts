@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { smsVerifier } from './sms-verifier.js'
 
+// The identifier rules of a code-delivering type live in its `delivery` part.
+const smsIdentifiers = smsVerifier.delivery
+
 const VALID: ReadonlyArray<readonly [string, string]> = [
   ['+12024561111', '+12024561111'],
   ['+1 202-456-1111', '+12024561111'],
@@ -13,21 +16,17 @@ const VALID: ReadonlyArray<readonly [string, string]> = [
   ['+81 3-1234-5678', '+81312345678'],
 ]
 
-describe('smsVerifier.normalizeIdentifier', () => {
+describe('smsVerifier.delivery.normalizeIdentifier', () => {
   it.each(VALID)('normalises %j to E.164 %s', (raw, e164) => {
-    expect(smsVerifier.normalizeIdentifier(raw)).toBe(e164)
+    expect(smsIdentifiers.normalizeIdentifier(raw)).toBe(e164)
   })
 
-  it.each([
-    '(202) 456-1111',
-    '202-456-1111',
-    '2024561111',
-    '020 7946 0958',
-    '0044 20 7946 0958',
-    '001 202 456 1111',
-  ])('refuses the national or 00-prefixed form %j: no country is guessed', (raw) => {
-    expect(smsVerifier.normalizeIdentifier(raw)).toBeUndefined()
-  })
+  it.each(['(202) 456-1111', '202-456-1111', '2024561111', '020 7946 0958', '0044 20 7946 0958', '001 202 456 1111'])(
+    'refuses the national or 00-prefixed form %j: no country is guessed',
+    (raw) => {
+      expect(smsIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+    },
+  )
 
   it.each([
     '',
@@ -40,19 +39,19 @@ describe('smsVerifier.normalizeIdentifier', () => {
     '+1 800 FLOWERS',
     'ada@example.com',
   ])('refuses the invalid number %j', (raw) => {
-    expect(smsVerifier.normalizeIdentifier(raw)).toBeUndefined()
+    expect(smsIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
   })
 
   it('refuses huge strings, even when they start with a valid number', () => {
-    expect(smsVerifier.normalizeIdentifier(`+${'1'.repeat(100_000)}`)).toBeUndefined()
-    expect(smsVerifier.normalizeIdentifier(`+12024561111${' '.repeat(40)}x`)).toBeUndefined()
-    expect(smsVerifier.normalizeIdentifier(`+1 202 456 1111${'-'.repeat(40)}`)).toBeUndefined()
+    expect(smsIdentifiers.normalizeIdentifier(`+${'1'.repeat(100_000)}`)).toBeUndefined()
+    expect(smsIdentifiers.normalizeIdentifier(`+12024561111${' '.repeat(40)}x`)).toBeUndefined()
+    expect(smsIdentifiers.normalizeIdentifier(`+1 202 456 1111${'-'.repeat(40)}`)).toBeUndefined()
   })
 })
 
-describe('smsVerifier.maskIdentifier', () => {
+describe('smsVerifier.delivery.maskIdentifier', () => {
   it.each(VALID.map(([, e164]) => e164))('hides the middle of %s', (e164) => {
-    const masked = smsVerifier.maskIdentifier(e164)
+    const masked = smsIdentifiers.maskIdentifier(e164)
     expect(masked).not.toBe(e164)
     expect(masked).not.toContain(e164)
     expect(masked).not.toContain(e164.slice(1))
@@ -64,11 +63,11 @@ describe('smsVerifier.maskIdentifier', () => {
   })
 
   it('masks the shortest numbers too', () => {
-    const e164 = smsVerifier.normalizeIdentifier('+683 4002')
+    const e164 = smsIdentifiers.normalizeIdentifier('+683 4002')
     expect(e164).toBe('+6834002')
-    const masked = smsVerifier.maskIdentifier(e164 ?? '')
+    const masked = smsIdentifiers.maskIdentifier(e164 ?? '')
     expect(masked).not.toContain('6834002')
     expect(masked).toMatch(/\*/)
-    expect(smsVerifier.maskIdentifier('+12345')).toBe('+1****')
+    expect(smsIdentifiers.maskIdentifier('+12345')).toBe('+1****')
   })
 })

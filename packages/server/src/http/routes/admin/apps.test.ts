@@ -25,6 +25,10 @@ describe('operator API: apps', () => {
         email: { enabled: true, code_length: 6, code_alphabet: 'digits', ttl_seconds: 600, max_attempts: 5, max_sends: 5, resend_cooldown_seconds: 30 },
         sms: { enabled: true, code_length: 6, code_alphabet: 'digits', ttl_seconds: 600, max_attempts: 5, max_sends: 5, resend_cooldown_seconds: 30 },
       },
+      scenes: {},
+      totp: { algorithm: 'SHA1', digits: 6, period: 30, window: 1 },
+      challenge: { ttl_seconds: 300, max_attempts: 5 },
+      factor_lockout: { max_failures: 10, base_delay_seconds: 60, max_delay_seconds: 3600 },
     })
     const read = await t.request('GET', `/admin/v1/apps/${app.app_id}`, admin)
     expect(read.json()).toEqual(app)

@@ -1,0 +1,254 @@
+import { AppError, assertThat } from '../errors/app-error.js'
+import type { FactorRow } from '../storage/database.js'
+import type { Store } from '../storage/store.js'
+import type { BindRequest } from '../verifiers/verifier.js'
+import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
+import type { App } from './app-service.js'
+import type { Clock } from './clock.js'
+import type { EventLog } from './event-log.js'
+import { type FactorView, toFactorView } from './factor.js'
+import { isTypeAllowed } from './scenes.js'
+import { encryptSecret, generateId, hmacBase64Url, type ServerKeys } from './secrets.js'
+import type { TokenService } from './token-service.js'
+import type { VerificationView } from './verification.js'
+import type { CheckResult, VerificationService } from './verification-service.js'
+
+export const STEP_UP_SCENE = 'step-up'
+/** Scene of the verification that confirms a new sms/email factor. */
+const ACTIVATION_SCENE = 'verify-identifier'
+
+export interface BindFactorInput extends Omit<BindRequest, 'userId'> {
+  readonly type: string
+  readonly locale?: string | undefined
+  readonly clientIp?: string | undefined
+}
+
+export interface BoundFactor {
+  readonly factor: FactorView
+  /** Shown once: TOTP secret and URI, backup codes. */
+  readonly reveal: Readonly<Record<string, unknown>>
+  /** The verification that activates a pending factor (a code was sent for sms/email). */
+  readonly verification?: VerificationView
+  readonly backupCodesRemaining?: number
+}
+
+export type RemovalProof = { readonly kind: 'admin' } | { readonly kind: 'step-up-token'; readonly token: string | undefined }
+
+export interface FactorService {
+  bind(app: App, userId: string, input: BindFactorInput): Promise<BoundFactor>
+  activate(app: App, userId: string, factorId: string, code: string): Promise<{ factor: FactorView; check: CheckResult }>
+  list(app: App, userId: string): Promise<Array<FactorView & { backupCodesRemaining?: number }>>
+  remove(app: App, userId: string, factorId: string, proof: RemovalProof): Promise<void>
+  challenge(
+    app: App,
+    userId: string,
+    input: { scene: string; factorId?: string | undefined; type?: string | undefined; locale?: string | undefined; clientIp?: string | undefined },
+  ): Promise<VerificationView>
+}
+
+/**
+ * The verification management centre: users bind factors (a phone, an
+ * authenticator, a password, backup codes), activate them, and prove them in
+ * scenes. Checking goes through the one verification check path.
+ */
+export function createFactorService(deps: {
+  store: Store
+  clock: Clock
+  serverKeys: ServerKeys
+  verifiers: VerifierRegistry
+  verifications: VerificationService
+  tokens: TokenService
+  events: EventLog
+}): FactorService {
+  const { store, clock, verifiers, events } = deps
+
+  async function load(app: App, userId: string, factorId: string): Promise<FactorRow> {
+    const row = await store.factors.findById(app.id, factorId)
+    // Another user's (or app's) factor is indistinguishable from none.
+    assertThat(row && row.userId === userId, 'factor_not_found')
+    return row
+  }
+
+  function view(row: FactorRow): FactorView {
+    return toFactorView(row, verifiers.find(row.type), clock.nowMs())
+  }
+
+  function assertUnlocked(row: FactorRow): void {
+    const now = clock.nowMs()
+    if (row.lockedUntil !== null && Number(row.lockedUntil) > now) {
+      throw new AppError('factor_locked', {
+        details: { retry_after: Math.max(1, Math.ceil((Number(row.lockedUntil) - now) / 1000)) },
+      })
+    }
+  }
+
+  return {
+    async bind(app, userId, input) {
+      const verifier = verifiers.find(input.type)
+      if (!verifier) {
+        throw new AppError('invalid_request', {
+          message: `type must be one of ${verifiers.types().join(', ')}.`,
+        })
+      }
+      if (verifier.delivery && !app.settings.channels[verifier.delivery.channel].enabled) {
+        throw new AppError('channel_not_enabled', { message: `The ${verifier.delivery.channel} channel is disabled for this app.` })
+      }
+      const now = clock.nowMs()
+      const result = await verifier.bind(
+        { ...input, userId },
+        { settings: app.settings, appName: app.name, nowMs: now },
+      )
+      const row: FactorRow = {
+        id: generateId('fac'),
+        appId: app.id,
+        userId,
+        type: verifier.type,
+        status: result.status,
+        identifier: result.identifier ?? null,
+        label: result.label ?? null,
+        material: result.material === undefined ? null : encryptSecret(deps.serverKeys, result.material),
+        lastCounter: null,
+        failureCount: 0,
+        lockCount: 0,
+        lockedUntil: null,
+        createdAt: now,
+        updatedAt: now,
+        lastUsedAt: null,
+      }
+      await store.factors.insert(row)
+      if (result.oneTimeCodes) {
+        await store.factors.insertCodes(
+          row.id,
+          result.oneTimeCodes.map((code) => hmacBase64Url(deps.serverKeys.codeHash, `factor:${row.id}:${code}`)),
+        )
+      }
+      let verification: VerificationView | undefined
+      if (result.status === 'pending') {
+        try {
+          verification = await deps.verifications.startForFactor(app, row, {
+            scene: ACTIVATION_SCENE,
+            purpose: 'activate',
+            locale: input.locale,
+            clientIp: input.clientIp,
+          })
+        } catch (error) {
+          // No code went out: the factor was never bound.
+          await store.factors.delete(app.id, userId, row.id)
+          throw error
+        }
+      }
+      // Replace the old set only once the new one exists.
+      if (result.replacesOthers) await store.factors.deleteOthersOfType(app.id, userId, row.type, row.id)
+      await events.record({
+        appId: app.id,
+        kind: 'factor.bound',
+        identifierMasked: view(row).toMasked ?? undefined,
+        clientIp: input.clientIp,
+        details: { factor_id: row.id, user_id: userId, type: row.type },
+      })
+      return {
+        factor: view(row),
+        reveal: result.reveal ?? {},
+        ...(verification ? { verification } : {}),
+        ...(result.oneTimeCodes ? { backupCodesRemaining: result.oneTimeCodes.length } : {}),
+      }
+    },
+
+    async activate(app, userId, factorId, code) {
+      const factor = await load(app, userId, factorId)
+      if (factor.status === 'active') {
+        throw new AppError('verification_not_pending', { message: 'The factor is already active.', details: { status: 'active' } })
+      }
+      assertUnlocked(factor)
+      let verification = await store.verifications.findLatestForFactor(app.id, factor.id, 'activate')
+      const verifier = verifiers.get(factor.type)
+      const now = clock.nowMs()
+      const usable = verification && verification.status === 'pending' && Number(verification.expiresAt) > now
+      if (!usable && !verifier.delivery) {
+        // An authenticator can always be confirmed with a fresh code: open a new activation round
+        // (the factor's lockout still counts failures across rounds).
+        verification = undefined
+        const started = await deps.verifications.startForFactor(app, factor, { scene: ACTIVATION_SCENE, purpose: 'activate' })
+        verification = await store.verifications.findById(app.id, started.id)
+      }
+      assertThat(verification, 'verification_not_found', { message: 'No activation is open for this factor; bind it again.' })
+      const check = await deps.verifications.check(app, { verificationId: verification.id, code })
+      await events.record({
+        appId: app.id,
+        kind: 'factor.activated',
+        details: { factor_id: factor.id, user_id: userId, type: factor.type },
+      })
+      return { factor: view({ ...factor, status: 'active', lastUsedAt: now }), check }
+    },
+
+    async list(app, userId) {
+      const rows = await store.factors.listByUser(app.id, userId)
+      return Promise.all(
+        rows.map(async (row) =>
+          row.type === 'backup-code'
+            ? { ...view(row), backupCodesRemaining: await store.factors.countUnusedCodes(row.id) }
+            : view(row),
+        ),
+      )
+    },
+
+    async remove(app, userId, factorId, proof) {
+      const factor = await load(app, userId, factorId)
+      if (proof.kind === 'step-up-token') {
+        if (proof.token === undefined) {
+          throw new AppError('forbidden', {
+            message: 'Removing a factor needs a step-up verification token of this user in X-Verification-Token.',
+          })
+        }
+        // The proof must come from a challenge of this user's own factor in the step-up scene; it is used up here.
+        const token = await deps.tokens.introspect(app.id, proof.token, { scene: STEP_UP_SCENE, consume: false })
+        if (!token.active || token.userId !== userId || token.factorId === null) {
+          throw new AppError('forbidden', { message: 'The X-Verification-Token is not an active step-up token of this user.' })
+        }
+        const consumed = await deps.tokens.introspect(app.id, proof.token, { scene: STEP_UP_SCENE, consume: true })
+        if (!consumed.active) {
+          throw new AppError('forbidden', { message: 'The X-Verification-Token was already used.' })
+        }
+      }
+      const removed = await store.factors.delete(app.id, userId, factor.id)
+      assertThat(removed, 'factor_not_found')
+      await events.record({
+        appId: app.id,
+        kind: 'factor.removed',
+        identifierMasked: view(factor).toMasked ?? undefined,
+        details: { factor_id: factor.id, user_id: userId, type: factor.type, by: proof.kind === 'admin' ? 'admin' : 'user' },
+      })
+    },
+
+    async challenge(app, userId, input) {
+      if ((input.factorId === undefined) === (input.type === undefined)) {
+        throw new AppError('invalid_request', { message: 'Send exactly one of factor_id and type.' })
+      }
+      if (input.type !== undefined) {
+        if (!verifiers.find(input.type)) {
+          throw new AppError('invalid_request', { message: `type must be one of ${verifiers.types().join(', ')}.` })
+        }
+        if (!isTypeAllowed(app.settings, input.scene, input.type)) {
+          throw new AppError('factor_not_allowed', { message: `The scene "${input.scene}" does not allow ${input.type}.` })
+        }
+      }
+      const factor =
+        input.factorId !== undefined
+          ? await load(app, userId, input.factorId)
+          : await store.factors.findLatestActiveByType(app.id, userId, input.type ?? '')
+      assertThat(factor && factor.status === 'active', 'factor_not_found', {
+        message: 'The user has no active factor of this kind.',
+      })
+      if (!isTypeAllowed(app.settings, input.scene, factor.type)) {
+        throw new AppError('factor_not_allowed', { message: `The scene "${input.scene}" does not allow ${factor.type}.` })
+      }
+      assertUnlocked(factor)
+      return deps.verifications.startForFactor(app, factor, {
+        scene: input.scene,
+        purpose: 'verify',
+        locale: input.locale,
+        clientIp: input.clientIp,
+      })
+    },
+  }
+}

@@ -1,0 +1,31 @@
+import type { FactorRow } from '../storage/database.js'
+import type { Verifier } from '../verifiers/verifier.js'
+
+/** What the API shows of a factor: never its material, never the full identifier. */
+export interface FactorView {
+  readonly id: string
+  readonly userId: string
+  readonly type: string
+  readonly status: 'pending' | 'active'
+  readonly toMasked: string | null
+  readonly label: string | null
+  readonly createdAt: number
+  readonly lastUsedAt: number | null
+  /** Set while the factor is locked after too many failures. */
+  readonly lockedUntil: number | null
+}
+
+export function toFactorView(row: FactorRow, verifier: Verifier | undefined, now: number): FactorView {
+  const lockedUntil = row.lockedUntil === null || Number(row.lockedUntil) <= now ? null : Number(row.lockedUntil)
+  return {
+    id: row.id,
+    userId: row.userId,
+    type: row.type,
+    status: row.status,
+    toMasked: row.identifier !== null && verifier?.delivery ? verifier.delivery.maskIdentifier(row.identifier) : null,
+    label: row.label,
+    createdAt: Number(row.createdAt),
+    lastUsedAt: row.lastUsedAt === null ? null : Number(row.lastUsedAt),
+    lockedUntil,
+  }
+}

@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../database.js'
+import type { FactorRepository } from '../store.js'
+
+export function createFactorQueries(db: Kysely<Database>): FactorRepository {
+  return {
+    async insert(factor) {
+      await db.insertInto('factors').values(factor).execute()
+    },
+    findById: (appId, id) =>
+      db.selectFrom('factors').selectAll().where('id', '=', id).where('appId', '=', appId).executeTakeFirst(),
+    listByUser: (appId, userId) =>
+      db
+        .selectFrom('factors')
+        .selectAll()
+        .where('appId', '=', appId)
+        .where('userId', '=', userId)
+        .orderBy('createdAt')
+        .orderBy('id')
+        .execute(),
+    findLatestActiveByType: (appId, userId, type) =>
+      db
+        .selectFrom('factors')
+        .selectAll()
+        .where('appId', '=', appId)
+        .where('userId', '=', userId)
+        .where('type', '=', type)
+        .where('status', '=', 'active')
+        .orderBy((eb) => eb.fn.coalesce('lastUsedAt', 'createdAt'), 'desc')
+        .orderBy('createdAt', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    async delete(appId, userId, id) {
+      await db.deleteFrom('factorCodes').where('factorId', '=', id).execute()
+      const result = await db
+        .deleteFrom('factors')
+        .where('id', '=', id)
+        .where('appId', '=', appId)
+        .where('userId', '=', userId)
+        .executeTakeFirst()
+      return result.numDeletedRows > 0n
+    },
+    async deleteOthersOfType(appId, userId, type, keepId) {
+      const others = db
+        .selectFrom('factors')
+        .select('id')
+        .where('appId', '=', appId)
+        .where('userId', '=', userId)
+        .where('type', '=', type)
+        .where('id', '!=', keepId)
+      await db.deleteFrom('factorCodes').where('factorId', 'in', others).execute()
+      await db
+        .deleteFrom('factors')
+        .where('appId', '=', appId)
+        .where('userId', '=', userId)
+        .where('type', '=', type)
+        .where('id', '!=', keepId)
+        .execute()
+    },
+    async activate(id, now) {
+      const result = await db
+        .updateTable('factors')
+        .set({ status: 'active', updatedAt: now })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    async claimCounter(id, counter) {
+      const result = await db
+        .updateTable('factors')
+        .set({ lastCounter: counter })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('lastCounter', 'is', null), eb('lastCounter', '<', counter)]))
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    async recordSuccess(id, now, material) {
+      await db
+        .updateTable('factors')
+        .set({
+          failureCount: 0,
+          lockCount: 0,
+          lockedUntil: null,
+          lastUsedAt: now,
+          updatedAt: now,
+          ...(material === undefined ? {} : { material }),
+        })
+        .where('id', '=', id)
+        .execute()
+    },
+    recordFailure: (id, now) =>
+      db
+        .updateTable('factors')
+        .set((eb) => ({ failureCount: eb('failureCount', '+', 1), updatedAt: now }))
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+        .returning(['failureCount', 'lockCount'])
+        .executeTakeFirst(),
+    async lock(id, seenFailureCount, lockedUntil, now) {
+      const result = await db
+        .updateTable('factors')
+        .set((eb) => ({ failureCount: 0, lockCount: eb('lockCount', '+', 1), lockedUntil, updatedAt: now }))
+        .where('id', '=', id)
+        .where('failureCount', '=', seenFailureCount)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    async insertCodes(factorId, codeHashes) {
+      if (codeHashes.length === 0) return
+      await db
+        .insertInto('factorCodes')
+        .values(codeHashes.map((codeHash) => ({ factorId, codeHash, usedAt: null })))
+        .execute()
+    },
+    async consumeCode(factorId, codeHash, now) {
+      const result = await db
+        .updateTable('factorCodes')
+        .set({ usedAt: now })
+        .where('factorId', '=', factorId)
+        .where('codeHash', '=', codeHash)
+        .where('usedAt', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    async countUnusedCodes(factorId) {
+      const row = await db
+        .selectFrom('factorCodes')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('factorId', '=', factorId)
+        .where('usedAt', 'is', null)
+        .executeTakeFirst()
+      return Number(row?.count ?? 0)
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import { type Algorithm, hash, verify } from '@node-rs/argon2'
+import { AppError } from '../../errors/app-error.js'
+import { defineVerifier } from '../verifier.js'
+
+/**
+ * OWASP Password Storage Cheat Sheet's first argon2id option: 19 MiB, 2
+ * iterations, 1 lane. A stored hash with other parameters is rehashed on the
+ * next successful check.
+ */
+export const ARGON2_PARAMETERS = {
+  // Algorithm.Argon2id: a const enum, which verbatimModuleSyntax cannot import as a value.
+  algorithm: 2 as Algorithm.Argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const
+const CURRENT_PREFIX = `$argon2id$v=19$m=${ARGON2_PARAMETERS.memoryCost},t=${ARGON2_PARAMETERS.timeCost},p=${ARGON2_PARAMETERS.parallelism}$`
+
+export const PASSWORD_MIN_LENGTH = 8
+export const PASSWORD_MAX_LENGTH = 256
+
+interface PasswordMaterial {
+  readonly hash: string
+}
+
+/** Whether a stored hash was made with other parameters than today's. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith(CURRENT_PREFIX)
+}
+
+/** A password re-check (step-up, login): the factor holds an argon2id hash, active at once. */
+export const passwordVerifier = defineVerifier({
+  type: 'password',
+  async bind(request) {
+    const password = request.password
+    // Length in code points, as NIST SP 800-63B counts characters.
+    const length = password === undefined ? 0 : [...password].length
+    if (password === undefined || length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
+      throw new AppError('invalid_request', {
+        message: `password must be ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters.`,
+      })
+    }
+    const material: PasswordMaterial = { hash: await hash(password.normalize('NFKC'), ARGON2_PARAMETERS) }
+    return { status: 'active', material: JSON.stringify(material), replacesOthers: true }
+  },
+  challenge: (ctx) => ({ ttlSeconds: ctx.settings.challenge.ttl_seconds, maxAttempts: ctx.settings.challenge.max_attempts }),
+  async check(attempt) {
+    if (!attempt.factor?.material) throw new Error('password check without a factor')
+    const stored = (JSON.parse(attempt.factor.material) as PasswordMaterial).hash
+    const candidate = attempt.answer.normalize('NFKC')
+    if ([...candidate].length > PASSWORD_MAX_LENGTH || !(await verify(stored, candidate))) {
+      return { ok: false, reason: 'mismatch' }
+    }
+    if (!needsRehash(stored)) return { ok: true }
+    const material: PasswordMaterial = { hash: await hash(candidate, ARGON2_PARAMETERS) }
+    return { ok: true, material: JSON.stringify(material) }
+  },
+})

@@ -1,11 +1,42 @@
 import { defineConfig } from 'vitest/config'
 
+// The suite runs on SQLite always. With TEST_POSTGRES_URL set (always in CI), every
+// test that goes through the storage layer runs a second time against PostgreSQL,
+// each test app in a schema of its own.
+const postgresUrl = process.env.TEST_POSTGRES_URL
+if (!postgresUrl) {
+  process.stderr.write('TEST_POSTGRES_URL is not set: the PostgreSQL project is skipped (CI always sets it).\n')
+}
+
+const shared = {
+  // better-sqlite3 is a native addon: separate processes are the safe pool for it.
+  pool: 'forks' as const,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+}
+
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-    // better-sqlite3 is a native addon: separate processes are the safe pool for it.
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'sqlite',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+        },
+      },
+      ...(postgresUrl
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'postgres',
+                include: ['packages/server/src/http/**/*.test.ts', 'packages/server/src/storage/**/*.test.ts'],
+                env: { TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: postgresUrl },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 })

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Config } from './config/config-schema.js'
 import { publicUrlOf } from './config/load-config.js'
@@ -18,6 +18,7 @@ import type { DeliveryChannel, DeliveryProvider } from './delivery/delivery-prov
 import { type ChannelRoute, createDeliveryRegistry, type DeliveryRegistry } from './delivery/provider-registry.js'
 import { createServer } from './http/create-server.js'
 import type { Database } from './storage/database.js'
+import { createPostgresDatabase } from './storage/postgres/postgres-database.js'
 import { createSqlStore, migrateToLatest } from './storage/sql/sql-store.js'
 import { createSqliteDatabase } from './storage/sqlite/sqlite-database.js'
 import type { Store } from './storage/store.js'
@@ -51,6 +52,8 @@ export interface TesseraOptions {
   readonly extraProviders?: readonly DeliveryProvider<never>[]
   /** Extra verification types beside the built-in ones (tests prove the interface suffices). */
   readonly extraVerifiers?: readonly Verifier[]
+  /** PostgreSQL schema to use instead of `public` (tests isolate themselves). */
+  readonly postgresSchema?: string
   /** Where the console provider prints; standard output by default. */
   readonly writeDevelopmentOutput?: (line: string) => void
 }
@@ -71,8 +74,11 @@ export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel
   }
 }
 
-export function openDatabase(config: Config): Kysely<Database> {
+export function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Kysely<Database> {
   const url = config.databaseUrl
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    return createPostgresDatabase({ connectionString: url, poolSize: config.databasePoolSize, schema: options.postgresSchema })
+  }
   if (url === ':memory:') return createSqliteDatabase(':memory:')
   if (url?.startsWith('sqlite:')) return createSqliteDatabase(url.slice('sqlite:'.length))
   mkdirSync(config.dataDir, { recursive: true })
@@ -83,7 +89,8 @@ export function openDatabase(config: Config): Kysely<Database> {
 export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const { config, logger } = options
   const clock = options.clock ?? systemClock
-  const db = openDatabase(config)
+  const db = openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
+  if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
   await migrateToLatest(db)
   const store = createSqlStore(db)
   const serverKeys = deriveServerKeys(options.secret)
@@ -110,9 +117,16 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       writeDevelopmentOutput: options.writeDevelopmentOutput ?? ((line) => process.stdout.write(`${line}\n`)),
     },
   )
-  const apps = createAppService({ store, clock, keys: serverKeys, adminKey: options.adminKey, events })
-  const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: publicUrlOf(config), events })
   const verifiers = createVerifierRegistry([...BUILT_IN_VERIFIERS, ...(options.extraVerifiers ?? [])])
+  const apps = createAppService({
+    store,
+    clock,
+    keys: serverKeys,
+    adminKey: options.adminKey,
+    events,
+    verifierTypes: verifiers.types(),
+  })
+  const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: publicUrlOf(config), events })
   const verifications = createVerificationService({
     store,
     clock,

@@ -34,9 +34,16 @@ export const ConfigSchema = Type.Object(
         minLength: 1,
         env: 'DATABASE_URL',
         secret: true,
-        description: 'Unset: SQLite in the data dir. `sqlite:<path>` or `:memory:` also accepted.',
+        description: 'postgres://… for PostgreSQL; unset: SQLite in the data dir (`sqlite:<path>` or `:memory:` also accepted).',
       }),
     ),
+    databasePoolSize: Type.Integer({
+      minimum: 1,
+      maximum: 200,
+      default: 10,
+      env: 'DATABASE_POOL_SIZE',
+      description: 'PostgreSQL connections per instance.',
+    }),
     secret: Type.Optional(
       Type.String({
         minLength: 32,

@@ -91,8 +91,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (config.smsWebhookUrl && !config.smsWebhookSecret) {
     issues.push('TESSERA_SMS_WEBHOOK_SECRET: required when TESSERA_SMS_WEBHOOK_URL is set')
   }
-  if (config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    issues.push('DATABASE_URL: PostgreSQL is not supported by this version yet; unset it to use SQLite')
+  if (
+    config.databaseUrl &&
+    !/^postgres(ql)?:\/\/.+/.test(config.databaseUrl) &&
+    !config.databaseUrl.startsWith('sqlite:') &&
+    config.databaseUrl !== ':memory:'
+  ) {
+    issues.push('DATABASE_URL: must be postgres://…, postgresql://…, sqlite:<path> or :memory:')
   }
   if (issues.length > 0) throw new ConfigError(issues)
   return Object.freeze(config)

@@ -79,6 +79,8 @@ export function createAppService(deps: {
   keys: ServerKeys
   adminKey: string
   events: EventLog
+  /** Registered verification types, which scenes' allowed_types may name. */
+  verifierTypes: readonly string[]
 }): AppService {
   const { store, clock, events } = deps
   const hashKey = (key: string) => hmacBase64Url(deps.keys.apiKeyHash, key)
@@ -92,7 +94,7 @@ export function createAppService(deps: {
 
   return {
     async createApp(input) {
-      const settings = resolveAppSettings(input.settings ?? {})
+      const settings = resolveAppSettings(input.settings ?? {}, { verifierTypes: deps.verifierTypes })
       const now = clock.nowMs()
       const row: AppRow = {
         id: generateId('app'),
@@ -115,7 +117,9 @@ export function createAppService(deps: {
       if (input.name !== undefined) changes.name = cleanName(input.name, 'name')
       if (input.settings !== undefined) {
         // Validate the merged whole, so a partial patch cannot leave an invalid combination.
-        changes.settings = JSON.stringify(resolveAppSettings(mergeSettings(current.settings, input.settings)))
+        changes.settings = JSON.stringify(
+          resolveAppSettings(mergeSettings(current.settings, input.settings), { verifierTypes: deps.verifierTypes }),
+        )
       }
       const row = await store.apps.update(appId, changes)
       assertThat(row, 'not_found', { message: 'No such app.' })

@@ -39,13 +39,12 @@ export const ChannelSettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const VERIFIER_TYPES = ['sms', 'email', 'totp', 'password', 'backup-code'] as const
-
 export const SceneSettingsSchema = Type.Object(
   {
-    allowed_types: Type.Array(Type.Union(VERIFIER_TYPES.map((type) => Type.Literal(type))), {
+    allowed_types: Type.Array(Type.String({ pattern: '^[a-z0-9-]{1,32}$' }), {
       uniqueItems: true,
-      description: 'Verification types that may prove this scene.',
+      maxItems: 32,
+      description: 'Verification types that may prove this scene (registered type names).',
     }),
     token_ttl_seconds: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 3600, description: 'Token lifetime for this scene (default: the app’s).' }),
@@ -72,11 +71,14 @@ export const AppSettingsSchema = Type.Object(
     ),
     scenes: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), SceneSettingsSchema, {
       default: {},
-      description: 'Per scene: allowed verification types and token lifetime. Built-in scenes have defaults; null removes an entry.',
+      description:
+        'Per scene: allowed verification types and token lifetime. Built-in scenes have defaults; null removes an entry.',
     }),
     totp: Type.Object(
       {
-        algorithm: Type.Union([Type.Literal('SHA1'), Type.Literal('SHA256'), Type.Literal('SHA512')], { default: 'SHA1' }),
+        algorithm: Type.Union([Type.Literal('SHA1'), Type.Literal('SHA256'), Type.Literal('SHA512')], {
+          default: 'SHA1',
+        }),
         digits: Type.Integer({ minimum: 6, maximum: 8, default: 6 }),
         period: Type.Integer({ minimum: 15, maximum: 120, default: 30, description: 'Seconds per TOTP step.' }),
         window: Type.Integer({ minimum: 0, maximum: 2, default: 1, description: 'Steps accepted either side of now.' }),
@@ -85,8 +87,18 @@ export const AppSettingsSchema = Type.Object(
     ),
     challenge: Type.Object(
       {
-        ttl_seconds: Type.Integer({ minimum: 30, maximum: 3600, default: 300, description: 'Lifetime of a TOTP, password or backup-code challenge.' }),
-        max_attempts: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'Checks allowed per challenge.' }),
+        ttl_seconds: Type.Integer({
+          minimum: 30,
+          maximum: 3600,
+          default: 300,
+          description: 'Lifetime of a TOTP, password or backup-code challenge.',
+        }),
+        max_attempts: Type.Integer({
+          minimum: 1,
+          maximum: 20,
+          default: 5,
+          description: 'Checks allowed per challenge.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -96,10 +108,21 @@ export const AppSettingsSchema = Type.Object(
           minimum: 1,
           maximum: 100,
           default: 10,
-          description: 'Consecutive failures on one factor (across verifications) that lock it. NIST SP 800-63B: at most 100.',
+          description:
+            'Consecutive failures on one factor (across verifications) that lock it. NIST SP 800-63B: at most 100.',
         }),
-        base_delay_seconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'First lock; each later lock doubles.' }),
-        max_delay_seconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600, description: 'Cap of the doubling.' }),
+        base_delay_seconds: Type.Integer({
+          minimum: 1,
+          maximum: 86_400,
+          default: 60,
+          description: 'First lock; each later lock doubles.',
+        }),
+        max_delay_seconds: Type.Integer({
+          minimum: 1,
+          maximum: 86_400,
+          default: 3600,
+          description: 'Cap of the doubling.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -110,7 +133,6 @@ export const AppSettingsSchema = Type.Object(
 export type AppSettings = Static<typeof AppSettingsSchema>
 export type ChannelSettings = Static<typeof ChannelSettingsSchema>
 export type Channel = keyof AppSettings['channels']
-export type VerifierTypeName = (typeof VERIFIER_TYPES)[number]
 export type SceneSettings = Static<typeof SceneSettingsSchema>
 
 /** A JSON object as the client sent it: validated by `resolveAppSettings`. */
@@ -143,7 +165,7 @@ export function mergeSettings(base: unknown, patch: unknown): unknown {
  * Fills defaults and validates. Every problem is named by its path
  * (`settings.channels.sms.code_length`) in one 4000 answer.
  */
-export function resolveAppSettings(input: unknown): AppSettings {
+export function resolveAppSettings(input: unknown, options: { verifierTypes?: readonly string[] } = {}): AppSettings {
   if (!isPlainObject(input)) {
     throw new AppError('invalid_request', { message: 'settings must be an object.' })
   }
@@ -160,7 +182,19 @@ export function resolveAppSettings(input: unknown): AppSettings {
     }
     throw new AppError('invalid_request', { message: `Invalid settings — ${messages.join('; ')}.` })
   }
-  return candidate as AppSettings
+  const settings = candidate as AppSettings
+  if (options.verifierTypes) {
+    const known = new Set(options.verifierTypes)
+    for (const [scene, policy] of Object.entries(settings.scenes)) {
+      const unknown = policy.allowed_types.filter((type) => !known.has(type))
+      if (unknown.length > 0) {
+        throw new AppError('invalid_request', {
+          message: `Invalid settings — settings.scenes.${scene}.allowed_types: unknown type ${unknown.join(', ')} (known: ${[...known].join(', ')}).`,
+        })
+      }
+    }
+  }
+  return settings
 }
 
 export function defaultAppSettings(): AppSettings {

@@ -32,17 +32,30 @@ export interface BoundFactor {
   readonly backupCodesRemaining?: number
 }
 
-export type RemovalProof = { readonly kind: 'admin' } | { readonly kind: 'step-up-token'; readonly token: string | undefined }
+export type RemovalProof =
+  | { readonly kind: 'admin' }
+  | { readonly kind: 'step-up-token'; readonly token: string | undefined }
 
 export interface FactorService {
   bind(app: App, userId: string, input: BindFactorInput): Promise<BoundFactor>
-  activate(app: App, userId: string, factorId: string, code: string): Promise<{ factor: FactorView; check: CheckResult }>
+  activate(
+    app: App,
+    userId: string,
+    factorId: string,
+    code: string,
+  ): Promise<{ factor: FactorView; check: CheckResult }>
   list(app: App, userId: string): Promise<Array<FactorView & { backupCodesRemaining?: number }>>
   remove(app: App, userId: string, factorId: string, proof: RemovalProof): Promise<void>
   challenge(
     app: App,
     userId: string,
-    input: { scene: string; factorId?: string | undefined; type?: string | undefined; locale?: string | undefined; clientIp?: string | undefined },
+    input: {
+      scene: string
+      factorId?: string | undefined
+      type?: string | undefined
+      locale?: string | undefined
+      clientIp?: string | undefined
+    },
   ): Promise<VerificationView>
 }
 
@@ -91,7 +104,9 @@ export function createFactorService(deps: {
         })
       }
       if (verifier.delivery && !app.settings.channels[verifier.delivery.channel].enabled) {
-        throw new AppError('channel_not_enabled', { message: `The ${verifier.delivery.channel} channel is disabled for this app.` })
+        throw new AppError('channel_not_enabled', {
+          message: `The ${verifier.delivery.channel} channel is disabled for this app.`,
+        })
       }
       const now = clock.nowMs()
       const result = await verifier.bind(
@@ -157,7 +172,10 @@ export function createFactorService(deps: {
     async activate(app, userId, factorId, code) {
       const factor = await load(app, userId, factorId)
       if (factor.status === 'active') {
-        throw new AppError('verification_not_pending', { message: 'The factor is already active.', details: { status: 'active' } })
+        throw new AppError('verification_not_pending', {
+          message: 'The factor is already active.',
+          details: { status: 'active' },
+        })
       }
       assertUnlocked(factor)
       let verification = await store.verifications.findLatestForFactor(app.id, factor.id, 'activate')
@@ -168,10 +186,15 @@ export function createFactorService(deps: {
         // An authenticator can always be confirmed with a fresh code: open a new activation round
         // (the factor's lockout still counts failures across rounds).
         verification = undefined
-        const started = await deps.verifications.startForFactor(app, factor, { scene: ACTIVATION_SCENE, purpose: 'activate' })
+        const started = await deps.verifications.startForFactor(app, factor, {
+          scene: ACTIVATION_SCENE,
+          purpose: 'activate',
+        })
         verification = await store.verifications.findById(app.id, started.id)
       }
-      assertThat(verification, 'verification_not_found', { message: 'No activation is open for this factor; bind it again.' })
+      assertThat(verification, 'verification_not_found', {
+        message: 'No activation is open for this factor; bind it again.',
+      })
       const check = await deps.verifications.check(app, { verificationId: verification.id, code })
       await events.record({
         appId: app.id,
@@ -203,7 +226,9 @@ export function createFactorService(deps: {
         // The proof must come from a challenge of this user's own factor in the step-up scene; it is used up here.
         const token = await deps.tokens.introspect(app.id, proof.token, { scene: STEP_UP_SCENE, consume: false })
         if (!token.active || token.userId !== userId || token.factorId === null) {
-          throw new AppError('forbidden', { message: 'The X-Verification-Token is not an active step-up token of this user.' })
+          throw new AppError('forbidden', {
+            message: 'The X-Verification-Token is not an active step-up token of this user.',
+          })
         }
         const consumed = await deps.tokens.introspect(app.id, proof.token, { scene: STEP_UP_SCENE, consume: true })
         if (!consumed.active) {
@@ -216,7 +241,12 @@ export function createFactorService(deps: {
         appId: app.id,
         kind: 'factor.removed',
         identifierMasked: view(factor).toMasked ?? undefined,
-        details: { factor_id: factor.id, user_id: userId, type: factor.type, by: proof.kind === 'admin' ? 'admin' : 'user' },
+        details: {
+          factor_id: factor.id,
+          user_id: userId,
+          type: factor.type,
+          by: proof.kind === 'admin' ? 'admin' : 'user',
+        },
       })
     },
 
@@ -229,7 +259,9 @@ export function createFactorService(deps: {
           throw new AppError('invalid_request', { message: `type must be one of ${verifiers.types().join(', ')}.` })
         }
         if (!isTypeAllowed(app.settings, input.scene, input.type)) {
-          throw new AppError('factor_not_allowed', { message: `The scene "${input.scene}" does not allow ${input.type}.` })
+          throw new AppError('factor_not_allowed', {
+            message: `The scene "${input.scene}" does not allow ${input.type}.`,
+          })
         }
       }
       const factor =
@@ -240,7 +272,9 @@ export function createFactorService(deps: {
         message: 'The user has no active factor of this kind.',
       })
       if (!isTypeAllowed(app.settings, input.scene, factor.type)) {
-        throw new AppError('factor_not_allowed', { message: `The scene "${input.scene}" does not allow ${factor.type}.` })
+        throw new AppError('factor_not_allowed', {
+          message: `The scene "${input.scene}" does not allow ${factor.type}.`,
+        })
       }
       assertUnlocked(factor)
       return deps.verifications.startForFactor(app, factor, {

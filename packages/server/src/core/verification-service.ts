@@ -149,7 +149,12 @@ export function createVerificationService(deps: {
     })
   }
 
-  async function recordDeliveryFailure(app: App, row: VerificationRow, channel: DeliveryChannel, error: unknown): Promise<never> {
+  async function recordDeliveryFailure(
+    app: App,
+    row: VerificationRow,
+    channel: DeliveryChannel,
+    error: unknown,
+  ): Promise<never> {
     const provider = deps.delivery.forChannel(channel).provider
     // The provider's error may quote the message; log its kind and cause code only.
     deps.logger.warn(
@@ -253,11 +258,19 @@ export function createVerificationService(deps: {
    * limit the factor locks for a delay that doubles with each lock. Answers
    * the lock's end when this failure locked it.
    */
-  async function registerFactorFailure(app: App, factor: FactorRow, row: VerificationRow, now: number): Promise<number | undefined> {
+  async function registerFactorFailure(
+    app: App,
+    factor: FactorRow,
+    row: VerificationRow,
+    now: number,
+  ): Promise<number | undefined> {
     const policy = app.settings.factor_lockout
     const counts = await store.factors.recordFailure(factor.id, now)
     if (!counts || counts.failureCount < policy.max_failures) return undefined
-    const delaySeconds = Math.min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** Math.min(counts.lockCount, 30))
+    const delaySeconds = Math.min(
+      policy.max_delay_seconds,
+      policy.base_delay_seconds * 2 ** Math.min(counts.lockCount, 30),
+    )
     const lockedUntil = now + delaySeconds * 1000
     if (!(await store.factors.lock(factor.id, counts.failureCount, lockedUntil, now))) return undefined
     await events.record({
@@ -346,9 +359,21 @@ export function createVerificationService(deps: {
         const codeHash = hashCode(serverKeys, row.id, code)
         const expiresAt = now + row.ttlSeconds * 1000
         // Reserve first (atomic: pending, under max sends, past cooldown), then send.
-        const won = await store.verifications.reserveResend(row.id, { previousCodeHash: row.codeHash, codeHash, now, expiresAt })
+        const won = await store.verifications.reserveResend(row.id, {
+          previousCodeHash: row.codeHash,
+          codeHash,
+          now,
+          expiresAt,
+        })
         if (!won) continue // Someone else changed it in between: look again.
-        const reserved: VerificationRow = { ...row, codeHash, sends: row.sends + 1, lastSentAt: now, expiresAt, updatedAt: now }
+        const reserved: VerificationRow = {
+          ...row,
+          codeHash,
+          sends: row.sends + 1,
+          lastSentAt: now,
+          expiresAt,
+          updatedAt: now,
+        }
         try {
           await deliver(app, reserved, verifier.delivery.channel, code)
         } catch (error) {
@@ -368,7 +393,8 @@ export function createVerificationService(deps: {
     },
 
     async check(app, input) {
-      const answer = input.code.trim()
+      // As sent: a password may begin or end with a space. Code types strip spacing themselves.
+      const answer = input.code
       for (let round = 0; round < 3; round++) {
         const row = await load(app, input.verificationId)
         const now = clock.nowMs()

@@ -85,7 +85,7 @@ export interface ChallengePlan {
 }
 
 export interface CheckAttempt {
-  /** What the person typed, trimmed. */
+  /** What the person typed, as sent (a password may begin or end with spaces); code types strip spacing themselves. */
   readonly answer: string
   readonly verificationId: string
   /** The stored hash of the delivered code (delivered types). */

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
+import pg from 'pg'
 import pino from 'pino'
 import { createTessera, type Tessera } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load-config.js'
+import type { Verifier } from '../../src/verifiers/verifier.js'
 import { type CaptureProvider, createCaptureProvider } from './capture-provider.js'
 import { createFakeClock, type FakeClock } from './fake-clock.js'
 
@@ -26,13 +29,44 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-/** In-memory SQLite, a capture provider on both channels, a fake clock, no port. */
-export async function createTestApp(): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Verification types beside the built-in ones (passed through to createTessera). */
+  readonly extraVerifiers?: readonly Verifier[]
+}
+
+/**
+ * The engine under test: in-memory SQLite, or — when the suite runs as its
+ * `postgres` project (TEST_DATABASE=postgres) — a fresh schema in the
+ * PostgreSQL of TEST_POSTGRES_URL, dropped on close.
+ */
+function testDatabase(): { url: string; schema?: string; drop: () => Promise<void> } {
+  if (process.env.TEST_DATABASE !== 'postgres') return { url: ':memory:', drop: async () => undefined }
+  const url = process.env.TEST_POSTGRES_URL
+  if (!url) throw new Error('TEST_DATABASE=postgres needs TEST_POSTGRES_URL')
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  return {
+    url,
+    schema,
+    async drop() {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        await client.query(`drop schema if exists ${schema} cascade`)
+      } finally {
+        await client.end()
+      }
+    },
+  }
+}
+
+/** A test database (see testDatabase), a capture provider on both channels, a fake clock, no port. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const clock = createFakeClock()
   const capture = createCaptureProvider()
+  const database = testDatabase()
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: ':memory:',
+    DATABASE_URL: database.url,
     TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-test-')),
     TESSERA_PUBLIC_URL: 'http://tessera.test',
   })
@@ -42,19 +76,21 @@ export async function createTestApp(): Promise<TestApp> {
     adminKey: TEST_ADMIN_KEY,
     logger: pino({ level: 'silent' }),
     clock,
+    ...(database.schema ? { postgresSchema: database.schema } : {}),
     extraProviders: [capture.provider],
     deliveryRoutes: { sms: { provider: 'capture', options: {} }, email: { provider: 'capture', options: {} } },
+    ...(options.extraVerifiers === undefined ? {} : { extraVerifiers: options.extraVerifiers }),
   })
-  const request: TestApp['request'] = (method, url, options = {}) =>
+  const request: TestApp['request'] = (method, url, requestOptions = {}) =>
     tessera.server.inject({
       method,
       url,
       headers: {
-        ...(options.key === undefined ? {} : { authorization: `Bearer ${options.key}` }),
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
+        ...(requestOptions.key === undefined ? {} : { authorization: `Bearer ${requestOptions.key}` }),
+        ...(requestOptions.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...requestOptions.headers,
       },
-      ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+      ...(requestOptions.body === undefined ? {} : { payload: JSON.stringify(requestOptions.body) }),
     })
   return {
     tessera,
@@ -69,6 +105,9 @@ export async function createTestApp(): Promise<TestApp> {
       if (key.statusCode !== 201) throw new Error(`create key: ${key.statusCode} ${key.body}`)
       return { appId, key: key.json<{ key: string }>().key }
     },
-    close: () => tessera.close(),
+    async close() {
+      await tessera.close()
+      await database.drop()
+    },
   }
 }

@@ -22,7 +22,9 @@ const smsIdentifiers: CodeDelivery = {
 }
 
 export function invalidPhone(): AppError {
-  return new AppError('invalid_identifier', { message: 'to must be a valid phone number in international format (E.164, e.g. +14155552671).' })
+  return new AppError('invalid_identifier', {
+    message: 'to must be a valid phone number in international format (E.164, e.g. +14155552671).',
+  })
 }
 
 /** One-time codes by SMS: a factor is a confirmed phone number, activated by its first code. */

@@ -1,0 +1,28 @@
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../database.js'
+
+// int8 (bigint) columns hold epoch milliseconds and counts, all far below 2^53:
+// read them as numbers, as SQLite does, so no engine's type leaks into the core.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+export interface PostgresOptions {
+  readonly connectionString: string
+  readonly poolSize: number
+  /** A schema to use (created if missing) instead of `public`: tests isolate themselves this way. */
+  readonly schema?: string | undefined
+}
+
+/** Kysely over a pg pool. Connection errors surface as query errors; the pool reconnects on its own. */
+export function createPostgresDatabase(options: PostgresOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  })
+  // An idle client whose server went away emits 'error' on the pool; without a listener that would crash the process.
+  pool.on('error', () => undefined)
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
+}

@@ -17,6 +17,8 @@ import { BUILT_IN_PROVIDERS } from './delivery/built-in-providers.js'
 import type { DeliveryChannel, DeliveryProvider } from './delivery/delivery-provider.js'
 import { type ChannelRoute, createDeliveryRegistry, type DeliveryRegistry } from './delivery/provider-registry.js'
 import { createServer } from './http/create-server.js'
+import { createFlexibleRateLimiter } from './limits/flexible-rate-limiter.js'
+import { createRedisClient } from './limits/redis-client.js'
 import type { Database } from './storage/database.js'
 import { createPostgresDatabase } from './storage/postgres/postgres-database.js'
 import { createSqlStore, migrateToLatest } from './storage/sql/sql-store.js'
@@ -77,7 +79,11 @@ export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel
 export function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Kysely<Database> {
   const url = config.databaseUrl
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    return createPostgresDatabase({ connectionString: url, poolSize: config.databasePoolSize, schema: options.postgresSchema })
+    return createPostgresDatabase({
+      connectionString: url,
+      poolSize: config.databasePoolSize,
+      schema: options.postgresSchema,
+    })
   }
   if (url === ':memory:') return createSqliteDatabase(':memory:')
   if (url?.startsWith('sqlite:')) return createSqliteDatabase(url.slice('sqlite:'.length))
@@ -95,6 +101,9 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const store = createSqlStore(db)
   const serverKeys = deriveServerKeys(options.secret)
   const events = createEventLog({ events: store.events, clock, logger })
+
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined
+  const limits = createFlexibleRateLimiter({ redis })
 
   const keyRing = createSigningKeyRing({
     repository: store.signingKeys,
@@ -128,6 +137,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   })
   const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: publicUrlOf(config), events })
   const verifications = createVerificationService({
+    limits,
     store,
     clock,
     serverKeys,
@@ -140,6 +150,9 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const factors = createFactorService({ store, clock, serverKeys, verifiers, verifications, tokens, events })
   const server = await createServer({
     factors,
+    limits,
+    redis,
+    trustProxy: config.trustProxy,
     logger,
     store,
     apps,
@@ -161,6 +174,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       await server.close()
       await delivery.close()
       await store.close()
+      redis?.disconnect()
     },
   }
 }

@@ -34,7 +34,8 @@ export const ConfigSchema = Type.Object(
         minLength: 1,
         env: 'DATABASE_URL',
         secret: true,
-        description: 'postgres://… for PostgreSQL; unset: SQLite in the data dir (`sqlite:<path>` or `:memory:` also accepted).',
+        description:
+          'postgres://… for PostgreSQL; unset: SQLite in the data dir (`sqlite:<path>` or `:memory:` also accepted).',
       }),
     ),
     databasePoolSize: Type.Integer({
@@ -43,6 +44,20 @@ export const ConfigSchema = Type.Object(
       default: 10,
       env: 'DATABASE_POOL_SIZE',
       description: 'PostgreSQL connections per instance.',
+    }),
+    redisUrl: Type.Optional(
+      Type.String({
+        pattern: '^rediss?://',
+        env: 'REDIS_URL',
+        secret: true,
+        description: 'Redis for rate limits shared by all instances; unset: limits in process memory.',
+      }),
+    ),
+    trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
+      default: false,
+      env: 'TESSERA_TRUST_PROXY',
+      description:
+        'Honour X-Forwarded-For only from these proxies: true, or a comma list of addresses/CIDRs. Default: not at all.',
     }),
     secret: Type.Optional(
       Type.String({

@@ -16,6 +16,11 @@ interface PropertyMeta {
   env?: string
   type?: string
   secret?: boolean
+  anyOf?: Array<{ type?: string }>
+}
+
+function acceptsBoolean(meta: PropertyMeta): boolean {
+  return meta.type === 'boolean' || (meta.anyOf ?? []).some((option) => option.type === 'boolean')
 }
 
 const properties = ConfigSchema.properties as Record<ConfigKey, PropertyMeta>
@@ -65,6 +70,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (value === undefined || value === '') continue
     if (meta.type === 'integer') {
       raw[key] = /^-?\d+$/.test(value.trim()) ? Number(value) : value
+    } else if (acceptsBoolean(meta) && (value === 'true' || value === 'false')) {
+      raw[key] = value === 'true'
     } else {
       raw[key] = value
     }

@@ -36,8 +36,8 @@ export interface AppService {
   createKey(appId: string, input: { name?: string | undefined }): Promise<CreatedApiKey>
   listKeys(appId: string): Promise<ApiKeySummary[]>
   revokeKey(appId: string, keyId: string): Promise<void>
-  /** The app behind an app key, or undefined for an unknown or revoked key. */
-  authenticateAppKey(key: string): Promise<App | undefined>
+  /** The app behind an app key (and the key's id), or undefined for an unknown or revoked key. */
+  authenticateAppKey(key: string): Promise<{ app: App; keyId: string } | undefined>
   isAdminKey(key: string): boolean
 }
 
@@ -158,7 +158,7 @@ export function createAppService(deps: {
       const row = await store.apiKeys.findActiveByHash(hashKey(key))
       if (!row) return undefined
       const app = await store.apps.findById(row.appId)
-      return app ? toApp(app) : undefined
+      return app ? { app: toApp(app), keyId: row.id } : undefined
     },
     isAdminKey(key) {
       return key.length <= 256 && constantTimeEqual(hashKey(key), adminKeyHash)

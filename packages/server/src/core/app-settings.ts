@@ -53,6 +53,96 @@ export const SceneSettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/** The SMS channel adds the pumping guard (see docs/security.md for the defaults' reasons). */
+export const SmsChannelSettingsSchema = Type.Composite(
+  [
+    ChannelSettingsSchema,
+    Type.Object({
+      allowed_countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), {
+        default: [],
+        uniqueItems: true,
+        description: 'ISO 3166-1 alpha-2 codes SMS may go to; empty allows all.',
+      }),
+      blocked_countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), {
+        default: [],
+        uniqueItems: true,
+        description: 'ISO 3166-1 alpha-2 codes SMS never go to.',
+      }),
+      blocked_prefixes: Type.Array(Type.String({ pattern: '^\\+[0-9]{1,8}$' }), {
+        default: ['+870', '+808', '+881', '+882', '+883', '+979'],
+        uniqueItems: true,
+        description:
+          'E.164 prefixes SMS never go to: by default satellite, international-network and international premium/shared-cost ranges, the usual targets of SMS pumping.',
+      }),
+      blocked_number_types: Type.Array(
+        Type.Union(
+          [
+            'PREMIUM_RATE',
+            'SHARED_COST',
+            'TOLL_FREE',
+            'PAGER',
+            'UAN',
+            'VOICEMAIL',
+            'VOIP',
+            'PERSONAL_NUMBER',
+            'FIXED_LINE',
+          ].map((type) => Type.Literal(type)),
+        ),
+        {
+          default: ['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'PAGER', 'UAN', 'VOICEMAIL'],
+          uniqueItems: true,
+          description:
+            'Number types (as libphonenumber classifies them) that cannot or should not receive codes; add VOIP to refuse virtual numbers.',
+        },
+      ),
+      conversion_guard: Type.Object(
+        {
+          enabled: Type.Boolean({ default: false }),
+          window_seconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+          min_sends: Type.Integer({
+            minimum: 1,
+            maximum: 100_000,
+            default: 50,
+            description: 'Sends to a country before its rate is judged.',
+          }),
+          min_conversion_rate: Type.Number({
+            minimum: 0,
+            maximum: 1,
+            default: 0.2,
+            description: 'Approvals ÷ sends below which the country is throttled.',
+          }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    }),
+  ],
+  { additionalProperties: false },
+)
+
+const Limit = (max: number, windowSeconds: number, description: string) =>
+  Type.Object(
+    {
+      max: Type.Integer({ minimum: 1, maximum: 10_000_000, default: max }),
+      window_seconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400, default: windowSeconds }),
+    },
+    { additionalProperties: false, default: {}, description },
+  )
+
+export const LimitsSchema = Type.Object(
+  {
+    sends_per_identifier: Limit(5, 600, 'Codes sent to one phone or email address.'),
+    sends_per_identifier_daily: Limit(20, 86_400, 'Codes sent to one phone or email address per day.'),
+    sends_per_ip: Limit(10, 3600, 'Codes sent for one client_ip.'),
+    sends_per_ip_range: Limit(30, 3600, 'Codes sent for one /24 (IPv4) or /56 (IPv6) of client_ip.'),
+    sends_per_app: Limit(10_000, 3600, 'Codes sent by the whole app: a budget cap on the bill.'),
+    sms_sends_per_country: Limit(1000, 3600, 'SMS to one destination country.'),
+    sms_sends_per_prefix: Limit(100, 3600, 'SMS to one number prefix (country code and the next four digits).'),
+    failed_checks_per_identifier: Limit(30, 86_400, 'Wrong codes for one identifier or factor across verifications.'),
+    requests_per_key: Limit(6000, 60, 'Requests with one API key.'),
+  },
+  { additionalProperties: false, default: {} },
+)
+
 export const AppSettingsSchema = Type.Object(
   {
     allow_custom_code: Type.Boolean({
@@ -66,9 +156,15 @@ export const AppSettingsSchema = Type.Object(
       description: 'Lifetime of a verification token, seconds.',
     }),
     channels: Type.Object(
-      { email: ChannelSettingsSchema, sms: ChannelSettingsSchema },
+      { email: ChannelSettingsSchema, sms: SmsChannelSettingsSchema },
       { additionalProperties: false, default: {} },
     ),
+    uniform_responses: Type.Boolean({
+      default: false,
+      description:
+        'Start, resend and challenge answer alike whether or not a send was refused or a factor exists (the event log keeps the truth).',
+    }),
+    limits: LimitsSchema,
     scenes: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), SceneSettingsSchema, {
       default: {},
       description:
@@ -132,6 +228,8 @@ export const AppSettingsSchema = Type.Object(
 
 export type AppSettings = Static<typeof AppSettingsSchema>
 export type ChannelSettings = Static<typeof ChannelSettingsSchema>
+export type SmsChannelSettings = Static<typeof SmsChannelSettingsSchema>
+export type Limits = Static<typeof LimitsSchema>
 export type Channel = keyof AppSettings['channels']
 export type SceneSettings = Static<typeof SceneSettingsSchema>
 
@@ -198,6 +296,11 @@ export function resolveAppSettings(input: unknown, options: { verifierTypes?: re
 }
 
 export function defaultAppSettings(): AppSettings {
+  return Value.Default(AppSettingsSchema, { channels: { email: {}, sms: {} } }) as AppSettings
+}
+
+/** The defaults, spelled out (kept for readers; a test checks they equal the schema's). */
+export function documentedDefaults(): AppSettings {
   const channel = (): ChannelSettings => ({
     enabled: true,
     code_length: 6,
@@ -210,7 +313,29 @@ export function defaultAppSettings(): AppSettings {
   return {
     allow_custom_code: false,
     token_ttl_seconds: 600,
-    channels: { email: channel(), sms: channel() },
+    uniform_responses: false,
+    limits: {
+      sends_per_identifier: { max: 5, window_seconds: 600 },
+      sends_per_identifier_daily: { max: 20, window_seconds: 86_400 },
+      sends_per_ip: { max: 10, window_seconds: 3600 },
+      sends_per_ip_range: { max: 30, window_seconds: 3600 },
+      sends_per_app: { max: 10_000, window_seconds: 3600 },
+      sms_sends_per_country: { max: 1000, window_seconds: 3600 },
+      sms_sends_per_prefix: { max: 100, window_seconds: 3600 },
+      failed_checks_per_identifier: { max: 30, window_seconds: 86_400 },
+      requests_per_key: { max: 6000, window_seconds: 60 },
+    },
+    channels: {
+      email: channel(),
+      sms: {
+        ...channel(),
+        allowed_countries: [],
+        blocked_countries: [],
+        blocked_prefixes: ['+870', '+808', '+881', '+882', '+883', '+979'],
+        blocked_number_types: ['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'PAGER', 'UAN', 'VOICEMAIL'],
+        conversion_guard: { enabled: false, window_seconds: 3600, min_sends: 50, min_conversion_rate: 0.2 },
+      },
+    },
     scenes: {},
     totp: { algorithm: 'SHA1', digits: 6, period: 30, window: 1 },
     challenge: { ttl_seconds: 300, max_attempts: 5 },

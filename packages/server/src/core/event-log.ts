@@ -21,6 +21,11 @@ export type EventKind =
   | 'factor.activated'
   | 'factor.locked'
   | 'factor.removed'
+  | 'send.refused'
+  | 'send.suppressed'
+  | 'challenge.suppressed'
+  | 'check.limited'
+  | 'request.limited'
 
 export interface EventInput {
   readonly appId: string | null

@@ -36,6 +36,14 @@ export type RemovalProof =
   | { readonly kind: 'admin' }
   | { readonly kind: 'step-up-token'; readonly token: string | undefined }
 
+export interface ChallengeInput {
+  readonly scene: string
+  readonly factorId?: string | undefined
+  readonly type?: string | undefined
+  readonly locale?: string | undefined
+  readonly clientIp?: string | undefined
+}
+
 export interface FactorService {
   bind(app: App, userId: string, input: BindFactorInput): Promise<BoundFactor>
   activate(
@@ -251,38 +259,60 @@ export function createFactorService(deps: {
     },
 
     async challenge(app, userId, input) {
-      if ((input.factorId === undefined) === (input.type === undefined)) {
-        throw new AppError('invalid_request', { message: 'Send exactly one of factor_id and type.' })
-      }
-      if (input.type !== undefined) {
-        if (!verifiers.find(input.type)) {
-          throw new AppError('invalid_request', { message: `type must be one of ${verifiers.types().join(', ')}.` })
-        }
-        if (!isTypeAllowed(app.settings, input.scene, input.type)) {
-          throw new AppError('factor_not_allowed', {
-            message: `The scene "${input.scene}" does not allow ${input.type}.`,
+      try {
+        return await challengeFactor(app, userId, input)
+      } catch (error) {
+        // Under uniform_responses a missing or disallowed factor looks like any challenge; the event log keeps the truth.
+        if (
+          app.settings.uniform_responses &&
+          error instanceof AppError &&
+          (error.code === 'factor_not_found' || error.code === 'factor_not_allowed')
+        ) {
+          return deps.verifications.startDecoy(app, {
+            type: input.type ?? 'sms',
+            scene: input.scene,
+            userId,
+            reason: error.code,
+            clientIp: input.clientIp,
           })
         }
+        throw error
       }
-      const factor =
-        input.factorId !== undefined
-          ? await load(app, userId, input.factorId)
-          : await store.factors.findLatestActiveByType(app.id, userId, input.type ?? '')
-      assertThat(factor && factor.status === 'active', 'factor_not_found', {
-        message: 'The user has no active factor of this kind.',
-      })
-      if (!isTypeAllowed(app.settings, input.scene, factor.type)) {
+    },
+  }
+
+  async function challengeFactor(app: App, userId: string, input: ChallengeInput): Promise<VerificationView> {
+    if ((input.factorId === undefined) === (input.type === undefined)) {
+      throw new AppError('invalid_request', { message: 'Send exactly one of factor_id and type.' })
+    }
+    if (input.type !== undefined) {
+      if (!verifiers.find(input.type)) {
+        throw new AppError('invalid_request', { message: `type must be one of ${verifiers.types().join(', ')}.` })
+      }
+      if (!isTypeAllowed(app.settings, input.scene, input.type)) {
         throw new AppError('factor_not_allowed', {
-          message: `The scene "${input.scene}" does not allow ${factor.type}.`,
+          message: `The scene "${input.scene}" does not allow ${input.type}.`,
         })
       }
-      assertUnlocked(factor)
-      return deps.verifications.startForFactor(app, factor, {
-        scene: input.scene,
-        purpose: 'verify',
-        locale: input.locale,
-        clientIp: input.clientIp,
+    }
+    const factor =
+      input.factorId !== undefined
+        ? await load(app, userId, input.factorId)
+        : await store.factors.findLatestActiveByType(app.id, userId, input.type ?? '')
+    assertThat(factor && factor.status === 'active', 'factor_not_found', {
+      message: 'The user has no active factor of this kind.',
+    })
+    if (!isTypeAllowed(app.settings, input.scene, factor.type)) {
+      throw new AppError('factor_not_allowed', {
+        message: `The scene "${input.scene}" does not allow ${factor.type}.`,
       })
-    },
+    }
+    assertUnlocked(factor)
+    return deps.verifications.startForFactor(app, factor, {
+      scene: input.scene,
+      purpose: 'verify',
+      locale: input.locale,
+      clientIp: input.clientIp,
+    })
   }
 }

@@ -6,13 +6,17 @@ import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow, VerificationPurpose, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import { normalizeCodeInput } from '../verifiers/delivered-code.js'
-import type { CheckContext, Verifier } from '../verifiers/verifier.js'
+import type { CheckContext, CheckOutcome, Verifier } from '../verifiers/verifier.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
+import { rateLimitedError } from './limit-error.js'
+import type { Bucket, RateLimiter } from './rate-limiter.js'
 import { isTypeAllowed, tokenTtlSeconds } from './scenes.js'
 import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type ServerKeys } from './secrets.js'
+import { conversionBuckets, failedCheckBucket, sendBuckets } from './send-limits.js'
+import { judgeSmsDestination, type SmsDestination, smsDestinationOf } from './sms-guard.js'
 import type { TokenService } from './token-service.js'
 import { effectiveStatus, toVerificationView, type VerificationView } from './verification.js'
 
@@ -52,6 +56,14 @@ export interface VerificationService {
   start(app: App, input: StartVerificationInput): Promise<VerificationView>
   /** A verification proving a bound factor: a challenge, or the activation of a new factor. */
   startForFactor(app: App, factor: FactorRow, input: FactorVerificationInput): Promise<VerificationView>
+  /**
+   * Under uniform_responses: a verification that looks like any other but was
+   * never sent and can never be approved (a refused send, a missing factor).
+   */
+  startDecoy(
+    app: App,
+    input: { type: string; scene: string; userId: string | null; reason: string; clientIp?: string | undefined },
+  ): Promise<VerificationView>
   resend(app: App, verificationId: string, input: { customCode?: string | undefined }): Promise<VerificationView>
   check(app: App, input: { verificationId: string; code: string }): Promise<CheckResult>
   get(app: App, verificationId: string): Promise<VerificationView>
@@ -77,8 +89,86 @@ export function createVerificationService(deps: {
   tokens: TokenService
   events: EventLog
   logger: Logger
+  limits: RateLimiter
 }): VerificationService {
-  const { store, clock, verifiers, events, serverKeys } = deps
+  const { store, clock, verifiers, events, serverKeys, limits } = deps
+  /** Recent delivery time per channel (moving average), so a decoy answers about as fast as a real send. */
+  const deliveryMs = new Map<DeliveryChannel, number>()
+
+  type Admission =
+    | { readonly admitted: true; readonly buckets: Bucket[]; readonly sms?: SmsDestination | undefined }
+    | { readonly admitted: false; readonly error: AppError; readonly reason: string }
+
+  /**
+   * Whether one more code may go to this identifier: the SMS pumping guard
+   * (destination, conversion), then every send limit — all-or-nothing, so a
+   * refused send counts against nothing.
+   */
+  async function admitSend(
+    app: App,
+    channel: DeliveryChannel,
+    identifier: string,
+    clientIp: string | null,
+  ): Promise<Admission> {
+    let sms: SmsDestination | undefined
+    if (channel === 'sms') {
+      const policy = app.settings.channels.sms
+      const verdict = judgeSmsDestination(identifier, policy)
+      if (!verdict.allowed) {
+        return {
+          admitted: false,
+          reason: verdict.reason,
+          error: new AppError('invalid_identifier', { message: 'Codes cannot be sent to this phone number.' }),
+        }
+      }
+      sms = verdict.destination
+      const guard = policy.conversion_guard
+      if (guard.enabled) {
+        const counters = conversionBuckets(app.id, app.settings, sms.country)
+        const sends = await limits.count(counters.sends)
+        const approvals = await limits.count(counters.approvals)
+        if (sends >= guard.min_sends && approvals / sends < guard.min_conversion_rate) {
+          return {
+            admitted: false,
+            reason: 'conversion_guard',
+            error: rateLimitedError({
+              ok: false,
+              name: 'conversion_guard',
+              max: guard.min_sends,
+              retryAfterSeconds: guard.window_seconds,
+            }),
+          }
+        }
+      }
+    }
+    const buckets = sendBuckets(app.id, app.settings, { identifier, clientIp, sms })
+    const decision = await limits.take(buckets)
+    if (!decision.ok) return { admitted: false, reason: `limit:${decision.name}`, error: rateLimitedError(decision) }
+    return { admitted: true, buckets, sms }
+  }
+
+  async function recordRefusal(
+    app: App,
+    channel: DeliveryChannel,
+    identifier: string,
+    clientIp: string | null,
+    reason: string,
+    suppressed: boolean,
+  ) {
+    await events.record({
+      appId: app.id,
+      kind: suppressed ? 'send.suppressed' : 'send.refused',
+      identifierMasked: verifiers.find(channel)?.delivery?.maskIdentifier(identifier),
+      clientIp: clientIp ?? undefined,
+      details: { channel, reason },
+    })
+  }
+
+  /** Waits about as long as a real delivery takes, so a decoy is not told apart by timing. */
+  async function delayLikeDelivery(channel: DeliveryChannel | undefined): Promise<void> {
+    const ms = channel ? Math.min(2000, deliveryMs.get(channel) ?? 0) : 0
+    if (ms > 1) await new Promise((resolve) => setTimeout(resolve, ms))
+  }
 
   async function load(app: App, verificationId: string): Promise<VerificationRow> {
     const row = await store.verifications.findById(app.id, verificationId)
@@ -194,7 +284,7 @@ export function createVerificationService(deps: {
     const code = fields.customCode ?? plan.code
     const now = clock.nowMs()
     const id = generateId('ver')
-    const row: VerificationRow = {
+    const row: VerificationRow & { purpose: VerificationPurpose } = {
       id,
       appId: app.id,
       channel: verifier.type,
@@ -221,18 +311,43 @@ export function createVerificationService(deps: {
       factorId: fields.factorId,
       purpose: fields.purpose,
     }
+    let admission: Admission | undefined
+    if (channel && code !== undefined) {
+      admission = await admitSend(app, channel, fields.identifier, fields.clientIp ?? null)
+      if (!admission.admitted) {
+        const suppress = app.settings.uniform_responses
+        await recordRefusal(app, channel, fields.identifier, fields.clientIp ?? null, admission.reason, suppress)
+        if (!suppress) throw admission.error
+        // The caller sees a normal verification; nothing was sent and nothing can approve it.
+        row.purpose = 'decoy'
+        await store.verifications.insert(row)
+        await delayLikeDelivery(channel)
+        return toVerificationView(row, verifier, now)
+      }
+    }
     // Stored before sending, so a code that arrives fast is already checkable.
     await store.verifications.insert(row)
-    if (channel && code !== undefined) {
+    if (channel && code !== undefined && admission?.admitted) {
       try {
-        await deliver(app, row, channel, code)
+        await timedDeliver(app, row, channel, code)
       } catch (error) {
-        // The send did not happen: the verification never existed for the caller.
+        // The send did not happen: the verification never existed for the caller, and counts against no limit.
         await store.verifications.delete(app.id, id)
+        await limits.refund(admission.buckets)
         return recordDeliveryFailure(app, row, channel, error)
+      }
+      if (admission.sms && app.settings.channels.sms.conversion_guard.enabled) {
+        await limits.take([conversionBuckets(app.id, app.settings, admission.sms.country).sends])
       }
     }
     return toVerificationView(row, verifier, now)
+  }
+
+  async function timedDeliver(app: App, row: VerificationRow, channel: DeliveryChannel, code: string): Promise<void> {
+    const started = performance.now()
+    await deliver(app, row, channel, code)
+    const elapsed = performance.now() - started
+    deliveryMs.set(channel, 0.8 * (deliveryMs.get(channel) ?? elapsed) + 0.2 * elapsed)
   }
 
   function checkContext(app: App): CheckContext {
@@ -339,6 +454,52 @@ export function createVerificationService(deps: {
       })
     },
 
+    async startDecoy(app, input) {
+      const verifier = verifiers.find(input.type) ?? verifiers.get('sms')
+      const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: clock.nowMs() })
+      const now = clock.nowMs()
+      const id = generateId('ver')
+      const row: VerificationRow = {
+        id,
+        appId: app.id,
+        channel: verifier.type,
+        identifier: '',
+        scene: input.scene,
+        userId: input.userId,
+        status: 'pending',
+        // A random code nobody was sent; decoys are refused before any comparison anyway.
+        codeHash: hashCode(serverKeys, id, generateId('decoy')),
+        attempts: 0,
+        maxAttempts: plan.maxAttempts,
+        sends: plan.code === undefined ? 0 : 1,
+        maxSends: plan.maxSends ?? 0,
+        resendCooldownSeconds: plan.resendCooldownSeconds ?? 0,
+        ttlSeconds: plan.ttlSeconds,
+        lastSentAt: now,
+        expiresAt: now + plan.ttlSeconds * 1000,
+        createdAt: now,
+        updatedAt: now,
+        approvedAt: null,
+        locale: null,
+        clientIp: input.clientIp ?? null,
+        metadata: null,
+        factorId: null,
+        purpose: 'decoy',
+      }
+      await store.verifications.insert(row)
+      await events.record({
+        appId: app.id,
+        kind: 'challenge.suppressed',
+        verificationId: id,
+        clientIp: input.clientIp,
+        details: { type: verifier.type, user_id: input.userId, reason: input.reason },
+      })
+      await delayLikeDelivery(verifier.delivery?.channel)
+      const view = toVerificationView(row, verifier, now)
+      // Look like a challenge of a real factor: a masked-looking recipient for delivered types.
+      return verifier.delivery ? { ...view, toMasked: '***' } : view
+    },
+
     async resend(app, verificationId, input) {
       const customCode = validCustomCode(app, input.customCode)
       for (let round = 0; round < 3; round++) {
@@ -358,6 +519,22 @@ export function createVerificationService(deps: {
           customCode ?? verifier.challenge({ settings: app.settings, appName: app.name, nowMs: now }).code ?? ''
         const codeHash = hashCode(serverKeys, row.id, code)
         const expiresAt = now + row.ttlSeconds * 1000
+        const channel = verifier.delivery.channel
+        const admission: Admission =
+          row.purpose === 'decoy'
+            ? { admitted: false, reason: 'decoy', error: new AppError('internal_error') }
+            : await admitSend(app, channel, row.identifier, row.clientIp)
+        if (!admission.admitted && row.purpose !== 'decoy') {
+          await recordRefusal(
+            app,
+            channel,
+            row.identifier,
+            row.clientIp,
+            admission.reason,
+            app.settings.uniform_responses,
+          )
+          if (!app.settings.uniform_responses) throw admission.error
+        }
         // Reserve first (atomic: pending, under max sends, past cooldown), then send.
         const won = await store.verifications.reserveResend(row.id, {
           previousCodeHash: row.codeHash,
@@ -365,7 +542,10 @@ export function createVerificationService(deps: {
           now,
           expiresAt,
         })
-        if (!won) continue // Someone else changed it in between: look again.
+        if (!won) {
+          if (admission.admitted) await limits.refund(admission.buckets)
+          continue // Someone else changed it in between: look again.
+        }
         const reserved: VerificationRow = {
           ...row,
           codeHash,
@@ -374,9 +554,15 @@ export function createVerificationService(deps: {
           expiresAt,
           updatedAt: now,
         }
+        if (!admission.admitted) {
+          // Suppressed under uniform_responses, or a decoy: answer as if sent.
+          await delayLikeDelivery(channel)
+          return toVerificationView(reserved, verifier, now)
+        }
         try {
-          await deliver(app, reserved, verifier.delivery.channel, code)
+          await timedDeliver(app, reserved, channel, code)
         } catch (error) {
+          await limits.refund(admission.buckets)
           // The send does not count, and the previous code keeps working.
           await store.verifications.releaseResend(row.id, {
             reservedCodeHash: codeHash,
@@ -385,7 +571,7 @@ export function createVerificationService(deps: {
             expiresAt: Number(row.expiresAt),
             now,
           })
-          return recordDeliveryFailure(app, row, verifier.delivery.channel, error)
+          return recordDeliveryFailure(app, row, channel, error)
         }
         return toVerificationView(reserved, verifier, now)
       }
@@ -413,18 +599,34 @@ export function createVerificationService(deps: {
           }
           if (factor.lockedUntil !== null && Number(factor.lockedUntil) > now) throw lockedError(factor, now)
         }
-        const outcome = await verifier.check(
-          {
-            answer,
+        // The guessing budget across verifications: per factor, else per identifier.
+        const budget = failedCheckBucket(app.id, app.settings, row.factorId ?? (row.identifier || row.id))
+        const full = await limits.isFull(budget)
+        if (!full.ok) {
+          await events.record({
+            appId: app.id,
+            kind: 'check.limited',
             verificationId: row.id,
-            codeHash: row.codeHash,
-            factor: factor && {
-              id: factor.id,
-              material: factor.material === null ? null : decryptSecret(serverKeys, factor.material),
-            },
-          },
-          checkContext(app),
-        )
+            identifierMasked: maskOf(row),
+            clientIp: row.clientIp ?? undefined,
+          })
+          throw rateLimitedError(full)
+        }
+        const outcome: CheckOutcome =
+          row.purpose === 'decoy'
+            ? { ok: false, reason: 'mismatch' }
+            : await verifier.check(
+                {
+                  answer,
+                  verificationId: row.id,
+                  codeHash: row.codeHash,
+                  factor: factor && {
+                    id: factor.id,
+                    material: factor.material === null ? null : decryptSecret(serverKeys, factor.material),
+                  },
+                },
+                checkContext(app),
+              )
         if (outcome.ok) {
           // Conditional on the same code, still pending, under the limit: of racing checks exactly one wins.
           if (!(await store.verifications.approve(row.id, row.codeHash, now))) continue
@@ -443,6 +645,10 @@ export function createVerificationService(deps: {
             factorId: row.factorId,
             ...(outcome.details ? { details: outcome.details } : {}),
           }
+          if (row.channel === 'sms' && app.settings.channels.sms.conversion_guard.enabled) {
+            const country = smsDestinationOf(row.identifier).country
+            await limits.take([conversionBuckets(app.id, app.settings, country).approvals])
+          }
           if (row.purpose === 'activate') return base
           const token = await deps.tokens.issue({
             appId: app.id,
@@ -458,6 +664,7 @@ export function createVerificationService(deps: {
         }
         const failed = await store.verifications.recordFailedAttempt(row.id, row.codeHash, now)
         if (!failed) continue
+        await limits.take([budget])
         const lockedUntil = factor ? await registerFactorFailure(app, factor, row, now) : undefined
         const eventBase = {
           appId: app.id,
@@ -467,13 +674,16 @@ export function createVerificationService(deps: {
         }
         if (failed.status === 'max_attempts_reached') {
           await events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: failed.attempts } })
-          throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
+          // When this failure also locked the factor, say so: a new verification would be refused until retry_after.
+          if (lockedUntil === undefined)
+            throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
+        } else {
+          await events.record({
+            ...eventBase,
+            kind: 'verification.attempt_failed',
+            details: { attempts: failed.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
+          })
         }
-        await events.record({
-          ...eventBase,
-          kind: 'verification.attempt_failed',
-          details: { attempts: failed.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
-        })
         if (lockedUntil !== undefined) {
           throw new AppError('factor_locked', {
             details: { retry_after: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) },

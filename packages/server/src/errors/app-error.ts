@@ -12,8 +12,13 @@ export class AppError extends Error {
   readonly status: number
   readonly number: number
   readonly details: ErrorDetails | undefined
+  /** Response headers that belong to this error (RateLimit-*), not part of the body. */
+  readonly headers: Readonly<Record<string, string>> | undefined
 
-  constructor(code: ErrorCode, options: { message?: string; details?: ErrorDetails; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; details?: ErrorDetails; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     const entry = ERROR_CODES[code]
     super(options.message ?? entry.message, { cause: options.cause })
     this.name = 'AppError'
@@ -21,6 +26,7 @@ export class AppError extends Error {
     this.status = entry.status
     this.number = entry.number
     this.details = options.details
+    this.headers = options.headers
   }
 
   /** The contract's error body. */

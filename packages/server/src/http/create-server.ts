@@ -1,11 +1,14 @@
+import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AppService } from '../core/app-service.js'
 import type { EventLog } from '../core/event-log.js'
 import type { FactorService } from '../core/factor-service.js'
+import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
@@ -33,6 +36,11 @@ export interface ServerDeps {
   readonly factors: FactorService
   readonly keyRing: SigningKeyRing
   readonly publicUrl: string
+  readonly limits: RateLimiter
+  /** Present when limits live in Redis: readiness checks it. */
+  readonly redis?: Redis | undefined
+  /** Fastify's trustProxy: false, true, or a comma list of proxy addresses/CIDRs. */
+  readonly trustProxy?: boolean | string
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
@@ -47,10 +55,12 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   const server = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Behind a proxy this becomes configurable; by default X-Forwarded-For is not trusted.
-    trustProxy: false,
+    // X-Forwarded-For is honoured only from configured proxies (TESSERA_TRUST_PROXY); by default never.
+    trustProxy: deps.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A user id may be 128 characters, up to 12 each when percent-encoded (4-byte UTF-8); Fastify's default is 100.
+    routerOptions: { maxParamLength: 1536 },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON only. An empty body counts as {} so bodiless POSTs (cancel, resend) work with or without a content type;
@@ -94,15 +104,28 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
+  // Security headers on every response. The API serves JSON only; the CSP is relaxed just enough for /docs.
+  await server.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+      },
+    },
+  })
+
   registerErrorHandling(server)
 
   server.decorateRequest('tesseraApp', null)
 
-  await server.register(healthRoutes({ store: deps.store, keyRing: deps.keyRing }))
+  await server.register(healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis }))
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   await server.register(async (scope) => {
-    scope.addHook('onRequest', requireAppKey(deps.apps))
+    scope.addHook('onRequest', requireAppKey(deps.apps, deps.limits))
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ appKey: [] }] }
     })

@@ -15,6 +15,7 @@ export function registerErrorHandling(server: FastifyInstance): void {
     }
     const retryAfter = appError.details?.retry_after
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter))
+    if (appError.headers) void reply.headers(appError.headers)
     return reply.status(appError.status).send(appError.toBody())
   })
 

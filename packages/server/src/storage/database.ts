@@ -60,7 +60,12 @@ export interface VerificationTable {
   purpose: VerificationPurpose
 }
 
-export type VerificationPurpose = 'verify' | 'activate'
+/**
+ * `verify` issues a token on approval; `activate` turns a pending factor
+ * active; `decoy` stands in for a refused send or a missing factor under
+ * uniform_responses and can never be approved.
+ */
+export type VerificationPurpose = 'verify' | 'activate' | 'decoy'
 
 export interface TokenTable {
   /** The JWT's `jti`. */

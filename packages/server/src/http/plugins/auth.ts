@@ -1,5 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { App, AppService } from '../../core/app-service.js'
+import { rateLimitedError } from '../../core/limit-error.js'
+import type { RateLimiter } from '../../core/rate-limiter.js'
+import { bucket } from '../../core/send-limits.js'
 import { AppError } from '../../errors/app-error.js'
 
 declare module 'fastify' {
@@ -16,20 +19,23 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return match?.[1]
 }
 
-/** onRequest hook for /v1: the caller must hold an active app key. */
-export function requireAppKey(appService: AppService) {
+/** onRequest hook for /v1: the caller must hold an active app key, within its request budget. */
+export function requireAppKey(appService: AppService, limits: RateLimiter) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const key = bearerOf(request)
     if (key === undefined) {
       throw new AppError('unauthorized', { message: 'Send an app key as "Authorization: Bearer <key>".' })
     }
-    const app = await appService.authenticateAppKey(key)
-    if (!app) {
+    const authenticated = await appService.authenticateAppKey(key)
+    if (!authenticated) {
       if (appService.isAdminKey(key)) {
         throw new AppError('forbidden', { message: 'The admin key cannot call app endpoints; use an app key.' })
       }
       throw new AppError('unauthorized', { message: 'The app key is unknown or revoked.' })
     }
+    const { app, keyId } = authenticated
+    const decision = await limits.take([bucket(app.settings, 'requests_per_key', keyId)])
+    if (!decision.ok) throw rateLimitedError(decision)
     request.tesseraApp = app
   }
 }

@@ -1,10 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { Redis } from 'ioredis'
 import type { SigningKeyRing } from '../../core/signing-key-ring.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Store } from '../../storage/store.js'
 
-export function healthRoutes(deps: { store: Store; keyRing: SigningKeyRing }): FastifyPluginAsyncTypebox {
+export function healthRoutes(deps: {
+  store: Store
+  keyRing: SigningKeyRing
+  redis?: Redis | undefined
+}): FastifyPluginAsyncTypebox {
   return async (server) => {
     server.get(
       '/healthz',
@@ -25,7 +30,10 @@ export function healthRoutes(deps: { store: Store; keyRing: SigningKeyRing }): F
           tags: ['operations'],
           summary: 'Readiness: the database answers',
           response: {
-            200: Type.Object({ status: Type.Literal('ready'), checks: Type.Object({ database: Type.Literal('ok') }) }),
+            200: Type.Object({
+              status: Type.Literal('ready'),
+              checks: Type.Object({ database: Type.Literal('ok'), redis: Type.Optional(Type.Literal('ok')) }),
+            }),
             503: Type.Ref('Error'),
           },
         },
@@ -39,6 +47,18 @@ export function healthRoutes(deps: { store: Store; keyRing: SigningKeyRing }): F
             message: 'The database is not answering.',
             details: { failing: 'database' },
           })
+        }
+        if (deps.redis) {
+          try {
+            await deps.redis.ping()
+          } catch (error) {
+            request.log.error({ err: error }, 'readiness: redis check failed')
+            throw new AppError('service_unavailable', {
+              message: 'Redis is not answering.',
+              details: { failing: 'redis' },
+            })
+          }
+          return { status: 'ready' as const, checks: { database: 'ok' as const, redis: 'ok' as const } }
         }
         return { status: 'ready' as const, checks: { database: 'ok' as const } }
       },

@@ -123,7 +123,7 @@ describe('POST /v1/verifications', () => {
     const res = await start()
     expect(res.statusCode).toBe(502)
     expect(res.json()).toMatchObject({ error: 'delivery_failed', error_code: 5002 })
-    const { appId } = { appId: (await t.tessera.apps.authenticateAppKey(key))?.id }
+    const { appId } = { appId: (await t.tessera.apps.authenticateAppKey(key))?.app.id }
     expect(await t.tessera.store.verifications.listRecent(appId ?? '', { limit: 10 })).toHaveLength(0)
   })
 })

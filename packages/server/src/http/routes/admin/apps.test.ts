@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
+import { documentedDefaults } from '../../../core/app-settings.js'
 
 let t: TestApp
 beforeEach(async () => {
@@ -18,18 +19,7 @@ describe('operator API: apps', () => {
     const app = created.json()
     expect(app.app_id).toMatch(/^app_/)
     expect(app.name).toBe('Acme')
-    expect(app.settings).toEqual({
-      allow_custom_code: false,
-      token_ttl_seconds: 600,
-      channels: {
-        email: { enabled: true, code_length: 6, code_alphabet: 'digits', ttl_seconds: 600, max_attempts: 5, max_sends: 5, resend_cooldown_seconds: 30 },
-        sms: { enabled: true, code_length: 6, code_alphabet: 'digits', ttl_seconds: 600, max_attempts: 5, max_sends: 5, resend_cooldown_seconds: 30 },
-      },
-      scenes: {},
-      totp: { algorithm: 'SHA1', digits: 6, period: 30, window: 1 },
-      challenge: { ttl_seconds: 300, max_attempts: 5 },
-      factor_lockout: { max_failures: 10, base_delay_seconds: 60, max_delay_seconds: 3600 },
-    })
+    expect(app.settings).toEqual(documentedDefaults())
     const read = await t.request('GET', `/admin/v1/apps/${app.app_id}`, admin)
     expect(read.json()).toEqual(app)
     const list = await t.request('GET', '/admin/v1/apps', admin)
@@ -60,7 +50,9 @@ describe('operator API: apps', () => {
     [{ allow_custom_code: 'yes' }, 'settings.allow_custom_code'],
     [{ unknown_setting: 1 }, 'unknown_setting'],
   ])('refuses %j with 4000 naming %s, and changes nothing', async (settings, field) => {
-    const { app_id, settings: before } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
+    const { app_id, settings: before } = (
+      await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })
+    ).json()
     const res = await t.request('PATCH', `/admin/v1/apps/${app_id}`, { ...admin, body: { settings } })
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({ error: 'invalid_request', error_code: 4000 })
@@ -86,7 +78,9 @@ describe('operator API: apps', () => {
 
   it('renames an app and refuses empty or control-character names', async () => {
     const { app_id } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
-    expect((await t.request('PATCH', `/admin/v1/apps/${app_id}`, { ...admin, body: { name: 'Acme Pay' } })).json().name).toBe('Acme Pay')
+    expect(
+      (await t.request('PATCH', `/admin/v1/apps/${app_id}`, { ...admin, body: { name: 'Acme Pay' } })).json().name,
+    ).toBe('Acme Pay')
     for (const name of ['   ', 'a\u0000b', 'x'.repeat(101)]) {
       const res = await t.request('PATCH', `/admin/v1/apps/${app_id}`, { ...admin, body: { name } })
       expect(res.statusCode).toBe(400)
@@ -123,7 +117,8 @@ describe('operator API: keys', () => {
     expect(list.keys).toHaveLength(1)
     expect(JSON.stringify(list)).not.toContain(key.key)
 
-    const use = () => t.request('POST', '/v1/verifications', { key: key.key, body: { channel: 'email', to: 'a@example.com' } })
+    const use = () =>
+      t.request('POST', '/v1/verifications', { key: key.key, body: { channel: 'email', to: 'a@example.com' } })
     expect((await use()).statusCode).toBe(201)
     const revoked = await t.request('DELETE', `/admin/v1/apps/${app_id}/keys/${key.key_id}`, admin)
     expect(revoked.statusCode).toBe(204)
@@ -186,11 +181,20 @@ describe('activity', () => {
     })
     const list = await t.request('GET', `/admin/v1/apps/${appId}/verifications`, admin)
     expect(list.statusCode).toBe(200)
-    expect(list.json().verifications[0]).toMatchObject({ verification_id: started.verification_id, to: 'g***@e***.com' })
+    expect(list.json().verifications[0]).toMatchObject({
+      verification_id: started.verification_id,
+      to: 'g***@e***.com',
+    })
     expect(list.body).not.toContain('grace@example.com')
 
-    const events = (await t.request('GET', `/admin/v1/apps/${appId}/events?kind=verification.attempt_failed`, admin)).json()
+    const events = (
+      await t.request('GET', `/admin/v1/apps/${appId}/events?kind=verification.attempt_failed`, admin)
+    ).json()
     expect(events.events).toHaveLength(1)
-    expect(events.events[0]).toMatchObject({ kind: 'verification.attempt_failed', verification_id: started.verification_id, to: 'g***@e***.com' })
+    expect(events.events[0]).toMatchObject({
+      kind: 'verification.attempt_failed',
+      verification_id: started.verification_id,
+      to: 'g***@e***.com',
+    })
   })
 })

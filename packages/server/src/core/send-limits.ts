@@ -1,0 +1,53 @@
+import type { AppSettings } from './app-settings.js'
+import { ipRangeOf } from './ip-range.js'
+import type { Bucket } from './rate-limiter.js'
+import type { SmsDestination } from './sms-guard.js'
+
+type LimitName = keyof AppSettings['limits']
+
+export function bucket(settings: AppSettings, name: LimitName, key: string): Bucket {
+  const limit = settings.limits[name]
+  return { name, key, max: limit.max, windowSeconds: limit.window_seconds }
+}
+
+/** Every limit one send counts against. Keys carry the app id: apps never share a budget. */
+export function sendBuckets(
+  appId: string,
+  settings: AppSettings,
+  send: { identifier: string; clientIp: string | null; sms?: SmsDestination | undefined },
+): Bucket[] {
+  const buckets = [
+    bucket(settings, 'sends_per_app', appId),
+    bucket(settings, 'sends_per_identifier', `${appId}:${send.identifier}`),
+    bucket(settings, 'sends_per_identifier_daily', `${appId}:${send.identifier}`),
+  ]
+  if (send.clientIp) {
+    buckets.push(bucket(settings, 'sends_per_ip', `${appId}:${send.clientIp}`))
+    const range = ipRangeOf(send.clientIp)
+    if (range) buckets.push(bucket(settings, 'sends_per_ip_range', `${appId}:${range}`))
+  }
+  if (send.sms) {
+    buckets.push(bucket(settings, 'sms_sends_per_country', `${appId}:${send.sms.country}`))
+    buckets.push(bucket(settings, 'sms_sends_per_prefix', `${appId}:${send.sms.prefix}`))
+  }
+  return buckets
+}
+
+/** Guessing budget across verifications: per identifier, or per factor for types without one. */
+export function failedCheckBucket(appId: string, settings: AppSettings, subject: string): Bucket {
+  return bucket(settings, 'failed_checks_per_identifier', `${appId}:${subject}`)
+}
+
+/** Conversion signal per SMS country: sends and approvals counted over the guard's window. */
+export function conversionBuckets(
+  appId: string,
+  settings: AppSettings,
+  country: string,
+): { sends: Bucket; approvals: Bucket } {
+  const windowSeconds = settings.channels.sms.conversion_guard.window_seconds
+  // The max is irrelevant (these buckets are only counted); it must just never refuse.
+  return {
+    sends: { name: 'sms_conversion_sends', key: `${appId}:${country}`, max: 1_000_000_000, windowSeconds },
+    approvals: { name: 'sms_conversion_approvals', key: `${appId}:${country}`, max: 1_000_000_000, windowSeconds },
+  }
+}

@@ -1,0 +1,28 @@
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+
+/**
+ * One ioredis client per process. Commands fail fast while Redis is away
+ * (no offline queue, one retry), so a request answers a clear 503 instead of
+ * waiting; the client reconnects by itself. Errors are logged once per
+ * incident, not once per failed command.
+ */
+export function createRedisClient(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  })
+  let down = false
+  redis.on('error', (error: Error) => {
+    if (down) return
+    down = true
+    logger.error({ err: error }, 'redis unavailable: rate limits answer 503 until it is back')
+  })
+  redis.on('ready', () => {
+    if (down) logger.info('redis is back')
+    down = false
+  })
+  return redis
+}

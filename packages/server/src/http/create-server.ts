@@ -125,7 +125,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   await server.register(async (scope) => {
-    scope.addHook('onRequest', requireAppKey(deps.apps, deps.limits))
+    scope.addHook('onRequest', requireAppKey(deps.apps, deps.limits, deps.events))
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ appKey: [] }] }
     })

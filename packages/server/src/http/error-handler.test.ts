@@ -20,7 +20,11 @@ function raw(payload: string | Buffer, headers: Record<string, string> = { 'cont
   })
 }
 
-function expectContractError(res: { statusCode: number; json: () => Record<string, unknown> }, status: number, code: string) {
+function expectContractError(
+  res: { statusCode: number; json: () => Record<string, unknown> },
+  status: number,
+  code: string,
+) {
   expect(res.statusCode).toBe(status)
   const body = res.json()
   expect(body.error).toBe(code)
@@ -34,8 +38,16 @@ describe('error shape on every failure', () => {
   })
 
   it('a wrong content type answers 415', async () => {
-    expectContractError(await raw('channel=email&to=a@example.com', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type')
-    expectContractError(await raw('{"channel":"email"}', { 'content-type': 'text/plain' }), 415, 'unsupported_media_type')
+    expectContractError(
+      await raw('channel=email&to=a@example.com', { 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported_media_type',
+    )
+    expectContractError(
+      await raw('{"channel":"email"}', { 'content-type': 'text/plain' }),
+      415,
+      'unsupported_media_type',
+    )
   })
 
   it('a body over 16 KiB answers 413', async () => {
@@ -45,11 +57,16 @@ describe('error shape on every failure', () => {
   })
 
   it('a JSON body that is not an object answers 400', async () => {
-    for (const payload of ['[]', '"text"', '42', 'null']) expectContractError(await raw(payload), 400, 'invalid_request')
+    for (const payload of ['[]', '"text"', '42', 'null'])
+      expectContractError(await raw(payload), 400, 'invalid_request')
   })
 
   it('prototype-pollution keys are refused', async () => {
-    expectContractError(await raw('{"channel":"email","to":"a@example.com","__proto__":{"x":1}}'), 400, 'invalid_request')
+    expectContractError(
+      await raw('{"channel":"email","to":"a@example.com","__proto__":{"x":1}}'),
+      400,
+      'invalid_request',
+    )
     expect(({} as Record<string, unknown>).x).toBeUndefined()
   })
 

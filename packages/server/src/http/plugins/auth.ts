@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { App, AppService } from '../../core/app-service.js'
+import type { EventLog } from '../../core/event-log.js'
 import { rateLimitedError } from '../../core/limit-error.js'
 import type { RateLimiter } from '../../core/rate-limiter.js'
 import { bucket } from '../../core/send-limits.js'
@@ -20,7 +21,7 @@ function bearerOf(request: FastifyRequest): string | undefined {
 }
 
 /** onRequest hook for /v1: the caller must hold an active app key, within its request budget. */
-export function requireAppKey(appService: AppService, limits: RateLimiter) {
+export function requireAppKey(appService: AppService, limits: RateLimiter, events: EventLog) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const key = bearerOf(request)
     if (key === undefined) {
@@ -35,7 +36,10 @@ export function requireAppKey(appService: AppService, limits: RateLimiter) {
     }
     const { app, keyId } = authenticated
     const decision = await limits.take([bucket(app.settings, 'requests_per_key', keyId)])
-    if (!decision.ok) throw rateLimitedError(decision)
+    if (!decision.ok) {
+      await events.record({ appId: app.id, kind: 'request.limited', details: { key_id: keyId, limit: decision.name } })
+      throw rateLimitedError(decision)
+    }
     request.tesseraApp = app
   }
 }

@@ -56,7 +56,9 @@ describe('parallel checks', () => {
   it('parallel resends send at most one new code inside the cooldown', async () => {
     const { id } = await startOne()
     t.clock.advanceSeconds(30)
-    const results = await Promise.all(Array.from({ length: 20 }, () => t.request('POST', `/v1/verifications/${id}/resend`, { key })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => t.request('POST', `/v1/verifications/${id}/resend`, { key })),
+    )
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1)
     expect(t.capture.messages).toHaveLength(2)
     expect((await t.request('GET', `/v1/verifications/${id}`, { key })).json().sends).toBe(2)

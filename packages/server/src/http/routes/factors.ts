@@ -47,8 +47,12 @@ const BindBody = Type.Object(
     type: Type.String({ minLength: 1, maxLength: 32, description: 'sms, email, totp, password or backup-code.' }),
     to: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'sms/email: the phone or address.' })),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'password: 8–256 characters.' })),
-    account_name: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'totp: the label in the authenticator.' })),
-    secret: Type.Optional(Type.String({ minLength: 16, maxLength: 160, description: 'totp import: an existing base32 secret.' })),
+    account_name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'totp: the label in the authenticator.' }),
+    ),
+    secret: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 160, description: 'totp import: an existing base32 secret.' }),
+    ),
     algorithm: Type.Optional(Type.Union([Type.Literal('SHA1'), Type.Literal('SHA256'), Type.Literal('SHA512')])),
     digits: Type.Optional(Type.Integer({ minimum: 6, maximum: 8 })),
     period: Type.Optional(Type.Integer({ minimum: 15, maximum: 120 })),
@@ -138,7 +142,10 @@ export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox 
           tags: ['factors'],
           summary: 'Activate a pending factor with its first code',
           params: Type.Object({ user_id: UserId, factor_id: FactorId }),
-          body: Type.Object({ verification_code: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { verification_code: Type.String({ minLength: 1, maxLength: 64 }) },
+            { additionalProperties: false },
+          ),
           response: withErrors(
             { 200: Type.Object({ factor_id: Type.String(), status: Type.Literal('active'), type: Type.String() }) },
             404,
@@ -198,12 +205,7 @@ export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox 
             },
             { additionalProperties: false },
           ),
-          response: withErrors(
-            { 201: Type.Ref('Verification') },
-            404,
-            423,
-            502,
-          ),
+          response: withErrors({ 201: Type.Ref('Verification') }, 404, 423, 502),
         },
       },
       async (request, reply) => {

@@ -13,7 +13,9 @@ afterEach(async () => {
   await t.close()
 })
 
-async function approve(body: Record<string, unknown> = { channel: 'sms', to: '+14155552671', scene: 'login', user_id: 'u_42' }) {
+async function approve(
+  body: Record<string, unknown> = { channel: 'sms', to: '+14155552671', scene: 'login', user_id: 'u_42' },
+) {
   const started = (await t.request('POST', '/v1/verifications', { key, body })).json()
   const res = await t.request('POST', '/v1/verifications/verify', {
     key,
@@ -54,7 +56,10 @@ describe('POST /v1/tokens/verify', () => {
   it('is single-use when consumed', async () => {
     const { token } = await approve()
     expect((await introspect({ verification_token: token, consume: true })).json().active).toBe(true)
-    expect((await introspect({ verification_token: token, consume: true })).json()).toEqual({ active: false, reason: 'consumed' })
+    expect((await introspect({ verification_token: token, consume: true })).json()).toEqual({
+      active: false,
+      reason: 'consumed',
+    })
     expect((await introspect({ verification_token: token })).json()).toEqual({ active: false, reason: 'consumed' })
   })
 
@@ -93,7 +98,14 @@ describe('POST /v1/tokens/verify', () => {
     const forgedPayload = Buffer.from(JSON.stringify({ ...claims, scene: 'step-up' })).toString('base64url')
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`
     const hs = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: claims.kid })).toString('base64url')}.${payload}.${signature}`
-    for (const candidate of [`${header}.${forgedPayload}.${signature}`, none, hs, `${token}x`, 'not-a-token', 'a.b.c']) {
+    for (const candidate of [
+      `${header}.${forgedPayload}.${signature}`,
+      none,
+      hs,
+      `${token}x`,
+      'not-a-token',
+      'a.b.c',
+    ]) {
       const res = await introspect({ verification_token: candidate })
       expect(res.statusCode).toBe(200)
       expect(res.json()).toEqual({ active: false, reason: 'invalid' })
@@ -103,7 +115,12 @@ describe('POST /v1/tokens/verify', () => {
   })
 
   it('answers 4000 for a missing or mistyped field', async () => {
-    for (const body of [{}, { verification_token: 5 }, { verification_token: 'x', consume: 'yes please' }, { verification_token: 'x', scene: 'Bad!' }]) {
+    for (const body of [
+      {},
+      { verification_token: 5 },
+      { verification_token: 'x', consume: 'yes please' },
+      { verification_token: 'x', scene: 'Bad!' },
+    ]) {
       const res = await introspect(body)
       expect(res.statusCode).toBe(400)
       expect(res.json().error).toBe('invalid_request')

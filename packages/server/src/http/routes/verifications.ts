@@ -17,8 +17,12 @@ export const VerificationSchema = Type.Object(
     ),
     channel: Type.String({ description: 'The verification type: sms, email, totp, password, backup-code.' }),
     type: Type.String({ description: 'Same as channel.' }),
-    to: Type.Union([Type.String(), Type.Null()], { description: 'The identifier, masked; null for types that deliver nothing.' }),
-    factor_id: Type.Union([Type.String(), Type.Null()], { description: 'The factor this verification proves, if any.' }),
+    to: Type.Union([Type.String(), Type.Null()], {
+      description: 'The identifier, masked; null for types that deliver nothing.',
+    }),
+    factor_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'The factor this verification proves, if any.',
+    }),
     scene: Type.String(),
     user_id: Type.Union([Type.String(), Type.Null()]),
     locale: Type.Union([Type.String(), Type.Null()]),
@@ -149,7 +153,8 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
           body: Type.Object(
             {
               verification_id: VerificationId,
-              verification_code: Type.String({ minLength: 1, maxLength: 64 }),
+              // Long enough for a password (8–256 characters; the bind body allows 1024 too).
+              verification_code: Type.String({ minLength: 1, maxLength: 1024 }),
             },
             { additionalProperties: false },
           ),
@@ -158,7 +163,9 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
               200: Type.Object({
                 verification_id: Type.String(),
                 status: Type.Literal('approved'),
-                verification_token: Type.Optional(Type.String({ description: 'Absent when the verification activated a factor.' })),
+                verification_token: Type.Optional(
+                  Type.String({ description: 'Absent when the verification activated a factor.' }),
+                ),
                 expires_in: Type.Optional(Type.Integer({ description: 'Token lifetime, seconds.' })),
                 scene: Type.String(),
                 factor_id: Type.Union([Type.String(), Type.Null()]),

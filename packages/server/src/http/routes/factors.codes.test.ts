@@ -1,0 +1,304 @@
+import { hash } from '@node-rs/argon2'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createTestApp, TEST_SECRET, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { decryptSecret, deriveServerKeys, encryptSecret } from '../../core/secrets.js'
+import { ARGON2_PARAMETERS } from '../../verifiers/password/password-verifier.js'
+
+// Password and backup-code factors over HTTP.
+
+let t: TestApp
+let key: string
+let appId: string
+
+beforeEach(async () => {
+  t = await createTestApp()
+  ;({ key, appId } = await t.createApp())
+})
+afterEach(async () => {
+  await t.close()
+})
+
+const USER = 'u_ada'
+const PASSWORD = 'correct horse battery staple'
+const BACKUP_CODE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{5}-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{5}$/
+
+const bind = (body: Record<string, unknown>, user = USER) =>
+  t.request('POST', `/v1/users/${user}/factors`, { key, body })
+const challenge = (body: Record<string, unknown>, user = USER) =>
+  t.request('POST', `/v1/users/${user}/challenges`, { key, body })
+const verify = (verificationId: string, code: string) =>
+  t.request('POST', '/v1/verifications/verify', {
+    key,
+    body: { verification_id: verificationId, verification_code: code },
+  })
+const list = async (user = USER) =>
+  (await t.request('GET', `/v1/users/${user}/factors`, { key })).json().factors as Array<Record<string, unknown>>
+
+async function challengeId(body: Record<string, unknown>, user = USER): Promise<string> {
+  const res = await challenge(body, user)
+  expect(res.statusCode).toBe(201)
+  return res.json().verification_id
+}
+
+describe('password factor', () => {
+  it('binds active at once, shows nothing secret, and a step-up challenge with the right password answers a token', async () => {
+    const bound = await bind({ type: 'password', password: PASSWORD })
+    expect(bound.statusCode).toBe(201)
+    expect(bound.json()).toMatchObject({ type: 'password', status: 'active', user_id: USER, to: null })
+    expect(bound.json().verification_id).toBeUndefined()
+    expect(bound.body).not.toContain(PASSWORD)
+    expect(bound.body).not.toContain('argon2')
+
+    const started = await challenge({ scene: 'step-up', type: 'password' })
+    expect(started.statusCode).toBe(201)
+    expect(started.json()).toMatchObject({
+      type: 'password',
+      scene: 'step-up',
+      factor_id: bound.json().factor_id,
+      to: null,
+    })
+    expect(t.capture.messages).toHaveLength(0)
+
+    const res = await verify(started.json().verification_id, PASSWORD)
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ status: 'approved', scene: 'step-up', factor_id: bound.json().factor_id })
+    const facts = await t.request('POST', '/v1/tokens/verify', {
+      key,
+      body: { verification_token: res.json().verification_token, scene: 'step-up' },
+    })
+    expect(facts.json()).toMatchObject({ active: true, user_id: USER, scene: 'step-up', channel: 'password' })
+  })
+
+  it('a wrong password answers 4001 with attempts_remaining; the right one still works afterwards', async () => {
+    await bind({ type: 'password', password: PASSWORD })
+    const id = await challengeId({ scene: 'step-up', type: 'password' })
+    const wrong = await verify(id, 'correct horse battery stapler')
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_verification_code', error_code: 4001, attempts_remaining: 4 })
+    expect((await verify(id, 'Correct horse battery staple')).json().attempts_remaining).toBe(3)
+    expect((await verify(id, PASSWORD)).statusCode).toBe(200)
+    // Approved: the verification takes no more answers.
+    expect((await verify(id, PASSWORD)).statusCode).toBe(409)
+  })
+
+  it('the last allowed wrong password locks the challenge (4006)', async () => {
+    await bind({ type: 'password', password: PASSWORD })
+    const id = await challengeId({ scene: 'step-up', type: 'password' })
+    for (let i = 0; i < 4; i++) expect((await verify(id, `wrong-${i}-password`)).statusCode).toBe(400)
+    const last = await verify(id, 'wrong-last-password')
+    expect(last.statusCode).toBe(429)
+    expect(last.json()).toMatchObject({ error: 'max_attempts_reached', error_code: 4006, attempts_remaining: 0 })
+    expect((await verify(id, PASSWORD)).statusCode).toBe(429)
+  })
+
+  it.each([
+    ['7 characters', 'abcdefg'],
+    ['257 characters', 'p'.repeat(257)],
+  ])('refuses a password of %s with 4000 and binds nothing', async (_name, password) => {
+    const res = await bind({ type: 'password', password })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ error: 'invalid_request', error_code: 4000 })
+    expect(await list()).toEqual([])
+  })
+
+  it('refuses a password bind without a password (4000)', async () => {
+    const res = await bind({ type: 'password' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error_code).toBe(4000)
+  })
+
+  it('a 256-character password (the longest bind accepts) can be checked', async () => {
+    const password = 'p'.repeat(256)
+    expect((await bind({ type: 'password', password })).statusCode).toBe(201)
+    const id = await challengeId({ scene: 'step-up', type: 'password' })
+    expect((await verify(id, 'p'.repeat(255))).statusCode).toBe(400)
+    expect((await verify(id, password)).statusCode).toBe(200)
+  })
+
+  it('spaces around a password are part of it, not trimmed away', async () => {
+    const password = '  spaced out passphrase  '
+    expect((await bind({ type: 'password', password })).statusCode).toBe(201)
+    const id = await challengeId({ scene: 'step-up', type: 'password' })
+    expect((await verify(id, password.trim())).statusCode).toBe(400)
+    expect((await verify(id, password)).statusCode).toBe(200)
+  })
+
+  it('the factor’s material is sealed at rest: no password, no PHC string in the row', async () => {
+    const factorId = (await bind({ type: 'password', password: PASSWORD })).json().factor_id
+    const row = await t.tessera.store.factors.findById(appId, factorId)
+    expect(row?.material).toBeTruthy()
+    expect(row?.material).not.toContain(PASSWORD)
+    expect(row?.material).not.toContain('argon2')
+    const opened = JSON.parse(decryptSecret(deriveServerKeys(TEST_SECRET), row?.material ?? '')) as { hash: string }
+    expect(opened.hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+  })
+
+  it('a hash made with older parameters is replaced by one with today’s on the next successful check', async () => {
+    const factorId = (await bind({ type: 'password', password: PASSWORD })).json().factor_id
+    // Stand-in for a hash stored before the parameters changed.
+    const keys = deriveServerKeys(TEST_SECRET)
+    const old = await hash(PASSWORD, { ...ARGON2_PARAMETERS, memoryCost: 8192 })
+    await t.tessera.store.factors.recordSuccess(
+      factorId,
+      t.clock.nowMs(),
+      encryptSecret(keys, JSON.stringify({ hash: old })),
+    )
+    const stored = async () =>
+      (
+        JSON.parse(decryptSecret(keys, (await t.tessera.store.factors.findById(appId, factorId))?.material ?? '')) as {
+          hash: string
+        }
+      ).hash
+
+    // A failed check leaves the old hash alone.
+    expect(
+      (await verify(await challengeId({ scene: 'step-up', type: 'password' }), 'not the password')).statusCode,
+    ).toBe(400)
+    expect(await stored()).toBe(old)
+
+    expect((await verify(await challengeId({ scene: 'step-up', type: 'password' }), PASSWORD)).statusCode).toBe(200)
+    const rehashed = await stored()
+    expect(rehashed).not.toBe(old)
+    expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    // And the password still checks against the new hash.
+    expect((await verify(await challengeId({ scene: 'step-up', type: 'password' }), PASSWORD)).statusCode).toBe(200)
+  })
+
+  it('binding a new password replaces the old one', async () => {
+    const first = (await bind({ type: 'password', password: PASSWORD })).json()
+    const second = (await bind({ type: 'password', password: 'a brand new passphrase' })).json()
+    const factors = await list()
+    expect(factors.map((f) => f.factor_id)).toEqual([second.factor_id])
+    expect(factors.map((f) => f.factor_id)).not.toContain(first.factor_id)
+    const id = await challengeId({ scene: 'step-up', type: 'password' })
+    expect((await verify(id, PASSWORD)).statusCode).toBe(400)
+    expect((await verify(id, 'a brand new passphrase')).statusCode).toBe(200)
+  })
+
+  it('is not allowed where only possession proves (2fa allows no password by default)', async () => {
+    await bind({ type: 'password', password: PASSWORD })
+    const res = await challenge({ scene: '2fa', type: 'password' })
+    expect(res.statusCode).toBe(403)
+    expect(res.json()).toMatchObject({ error: 'factor_not_allowed', error_code: 4031 })
+  })
+})
+
+describe('backup codes', () => {
+  async function bindCodes(user = USER): Promise<{ factorId: string; codes: string[] }> {
+    const res = await bind({ type: 'backup-code' }, user)
+    expect(res.statusCode).toBe(201)
+    return { factorId: res.json().factor_id, codes: res.json().codes }
+  }
+
+  it('binding answers ten distinct codes of ten unambiguous characters, shown as XXXXX-XXXXX, active at once', async () => {
+    const res = await bind({ type: 'backup-code' })
+    expect(res.statusCode).toBe(201)
+    const body = res.json()
+    expect(body).toMatchObject({ type: 'backup-code', status: 'active', backup_codes_remaining: 10 })
+    expect(body.codes).toHaveLength(10)
+    for (const code of body.codes) {
+      expect(code).toMatch(BACKUP_CODE)
+      // No 0/O, 1/I/L: nothing a person could misread.
+      expect(code).not.toMatch(/[01OIL]/)
+    }
+    expect(new Set(body.codes).size).toBe(10)
+    // Shown once: the list never repeats them.
+    const listed = await t.request('GET', `/v1/users/${USER}/factors`, { key })
+    for (const code of body.codes) {
+      expect(listed.body).not.toContain(code)
+      expect(listed.body).not.toContain(code.replace('-', ''))
+    }
+  })
+
+  it('one code checks once, answering backup_codes_remaining; the same code fails on a later challenge', async () => {
+    const { factorId, codes } = await bindCodes()
+    const [first = '', second = ''] = codes
+    const id = await challengeId({ scene: '2fa', type: 'backup-code' })
+    const ok = await verify(id, first)
+    expect(ok.statusCode).toBe(200)
+    expect(ok.json()).toMatchObject({
+      status: 'approved',
+      scene: '2fa',
+      factor_id: factorId,
+      backup_codes_remaining: 9,
+    })
+    expect(typeof ok.json().verification_token).toBe('string')
+
+    const later = await challengeId({ scene: '2fa', type: 'backup-code' })
+    const reused = await verify(later, first)
+    expect(reused.statusCode).toBe(400)
+    expect(reused.json()).toMatchObject({ error: 'invalid_verification_code', attempts_remaining: 4 })
+
+    // Typed without the dash and in lower case, another code works.
+    const typed = await verify(later, second.replace('-', '').toLowerCase())
+    expect(typed.statusCode).toBe(200)
+    expect(typed.json().backup_codes_remaining).toBe(8)
+
+    const listed = (await list()).find((f) => f.factor_id === factorId)
+    expect(listed).toMatchObject({ type: 'backup-code', status: 'active', backup_codes_remaining: 8 })
+  })
+
+  it('one code sent to 10 open challenges at once succeeds exactly once', async () => {
+    const { codes } = await bindCodes()
+    const ids: string[] = []
+    for (let i = 0; i < 10; i++) ids.push(await challengeId({ scene: 'step-up', type: 'backup-code' }))
+    const results = await Promise.all(ids.map((id) => verify(id, codes[3] ?? '')))
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1)
+    for (const res of results.filter((r) => r.statusCode !== 200)) {
+      expect([400, 423]).toContain(res.statusCode)
+    }
+    expect((await list())[0]?.backup_codes_remaining).toBe(9)
+  })
+
+  it('binding again replaces the set: old codes fail, new codes work', async () => {
+    const old = await bindCodes()
+    const fresh = await bindCodes()
+    expect(fresh.codes.some((code) => old.codes.includes(code))).toBe(false)
+    const factors = await list()
+    expect(factors).toHaveLength(1)
+    expect(factors[0]).toMatchObject({ factor_id: fresh.factorId, backup_codes_remaining: 10 })
+
+    const id = await challengeId({ scene: '2fa', type: 'backup-code' })
+    for (const code of old.codes.slice(0, 3)) expect((await verify(id, code)).statusCode).toBe(400)
+    const ok = await verify(id, fresh.codes[0] ?? '')
+    expect(ok.statusCode).toBe(200)
+    expect(ok.json().backup_codes_remaining).toBe(9)
+  })
+
+  it('a challenge opened on the old set cannot be answered once the set is replaced', async () => {
+    const old = await bindCodes()
+    const id = await challengeId({ scene: '2fa', factor_id: old.factorId })
+    await bindCodes()
+    const res = await verify(id, old.codes[0] ?? '')
+    expect(res.statusCode).toBe(404)
+    expect(res.json().error).toBe('factor_not_found')
+  })
+
+  it('all ten used: the count is 0 and no code is left', async () => {
+    const { codes } = await bindCodes()
+    let remaining = 10
+    for (const code of codes) {
+      const res = await verify(await challengeId({ scene: 'step-up', type: 'backup-code' }), code)
+      expect(res.statusCode).toBe(200)
+      remaining--
+      expect(res.json().backup_codes_remaining).toBe(remaining)
+    }
+    expect((await list())[0]?.backup_codes_remaining).toBe(0)
+  })
+
+  it('a wrong-length or made-up code fails without using any code', async () => {
+    const { codes } = await bindCodes()
+    const id = await challengeId({ scene: '2fa', type: 'backup-code' })
+    expect((await verify(id, 'ABCDE')).statusCode).toBe(400)
+    const madeUp = ['AAAAA-AAAAA', 'ZZZZZ-ZZZZZ'].find((c) => !codes.includes(c)) ?? ''
+    expect((await verify(id, madeUp)).statusCode).toBe(400)
+    expect((await list())[0]?.backup_codes_remaining).toBe(10)
+  })
+
+  it('codes are per user: another user’s code fails', async () => {
+    const ada = await bindCodes('u_ada')
+    await bindCodes('u_bob')
+    const id = await challengeId({ scene: '2fa', type: 'backup-code' }, 'u_bob')
+    expect((await verify(id, ada.codes[0] ?? '')).statusCode).toBe(400)
+  })
+})

@@ -38,6 +38,8 @@ export interface Tessera {
   readonly apps: AppService
   readonly keyRing: SigningKeyRing
   readonly delivery: DeliveryRegistry
+  /** Tells the app its real address once listening (PORT=0 picks the port then). */
+  setListeningPort(port: number): void
   /** Stops timers, closes the HTTP server, delivery connections and the database. */
   close(): Promise<void>
 }
@@ -135,7 +137,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     events,
     verifierTypes: verifiers.types(),
   })
-  const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: publicUrlOf(config), events })
+  let publicUrl = publicUrlOf(config)
+  const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: () => publicUrl, events })
   const verifications = createVerificationService({
     limits,
     store,
@@ -169,6 +172,9 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     apps,
     keyRing,
     delivery,
+    setListeningPort(port) {
+      publicUrl = publicUrlOf(config, port)
+    },
     async close() {
       clearInterval(keyRefresh)
       await server.close()

@@ -40,7 +40,7 @@ beforeEach(async () => {
   keyRing = createSigningKeyRing({ repository: store.signingKeys, clock, serverKeys, retentionMs: 3600_000 })
   await keyRing.load()
   const events = createEventLog({ events: store.events, clock, logger: pino({ level: 'silent' }) })
-  tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: ISSUER, events })
+  tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: () => ISSUER, events })
 })
 afterEach(async () => {
   await store.close()

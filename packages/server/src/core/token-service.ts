@@ -57,7 +57,8 @@ export function createTokenService(deps: {
   clock: Clock
   keyRing: SigningKeyRing
   serverKeys: ServerKeys
-  issuer: string
+  /** The `iss` claim: the public URL, known for sure only once the server listens (PORT=0). */
+  issuer: () => string
   events: EventLog
 }): TokenService {
   const hashToken = (token: string) => hmacBase64Url(deps.serverKeys.tokenHash, token)
@@ -69,7 +70,7 @@ export function createTokenService(deps: {
       const exp = iat + input.ttlSeconds
       const jti = generateId('tok')
       const token = deps.keyRing.signJwt({
-        iss: deps.issuer,
+        iss: deps.issuer(),
         aud: input.appId,
         ...(input.userId === null ? {} : { sub: input.userId }),
         scene: input.scene,

@@ -96,7 +96,9 @@ describe('logs at trace level', () => {
       expect((await introspect({ scene: 'signup' })).body.reason).toBe('scene_mismatch')
       expect((await introspect({ consume: true })).body.active).toBe(true)
       expect((await introspect({ consume: true })).body.reason).toBe('consumed')
-      expect((await call(server.url, 'GET', `/v1/verifications/${started.body.verification_id}`, { key: app.key })).status).toBe(200)
+      expect(
+        (await call(server.url, 'GET', `/v1/verifications/${started.body.verification_id}`, { key: app.key })).status,
+      ).toBe(200)
     }
 
     // Failures log too: a refused delivery, an unknown key, the admin key on an app route.

@@ -27,45 +27,75 @@ async function refusedStart(env: Record<string, string>) {
 }
 
 describe('the tessera process', () => {
-  it('drains and exits 0 on SIGTERM', async () => {
-    const server = await startServer({ env: secretsForTest() })
-    expect((await call(server.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' })
-    expect((await call(server.url, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' })
-    const t0 = Date.now()
-    expect(await server.stop('SIGTERM', 5_000)).toBe(0)
-    expect(Date.now() - t0).toBeLessThan(5_000)
-    expect(server.stdout.some((line) => line.includes('shutting down'))).toBe(true)
-    // Nothing listens there any more.
-    await expect(call(server.url, 'GET', '/healthz', { timeoutMs: 2_000 })).rejects.toThrow()
-  })
+  it('exits 0 promptly on SIGTERM and SIGINT, even when signalled the moment the banner appears', async () => {
+    // A supervisor may stop the service as soon as it announces itself: that must never be a kill.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const server = await startServer({ env: secretsForTest() })
+      const t0 = Date.now()
+      expect(await server.stop(signal, 5_000)).toBe(0)
+      expect(Date.now() - t0).toBeLessThan(5_000)
+      expect(server.child.signalCode).toBeNull()
+      expect(server.stdout.some((line) => line.includes(`"signal":"${signal}"`))).toBe(true)
+      expect(server.stdout.some((line) => line.includes('"msg":"stopped"'))).toBe(true)
+      // Nothing listens there any more.
+      await expect(call(server.url, 'GET', '/healthz', { timeoutMs: 2_000 })).rejects.toThrow()
+    }
+  }, 90_000)
 
-  it('exits 0 on SIGINT too', async () => {
-    const server = await startServer({ env: secretsForTest() })
-    expect(await server.stop('SIGINT', 5_000)).toBe(0)
-  })
+  it('finishes an in-flight request before exiting on SIGTERM', async () => {
+    const hook = await startWebhookReceiver()
+    try {
+      const secrets = secretsForTest()
+      const server = await startServer({
+        env: { ...secrets, TESSERA_SMS_WEBHOOK_URL: hook.url, TESSERA_SMS_WEBHOOK_SECRET: 'x'.repeat(24) },
+      })
+      const app = await createAppWithKey(server.url, secrets.TESSERA_ADMIN_KEY, 'Drain')
+      hook.delayMs = 1_000
+      const inFlight = call(server.url, 'POST', '/v1/verifications', {
+        key: app.key,
+        body: { channel: 'sms', to: '+14155552671' },
+      })
+      await hook.nextRequest()
+      const t0 = Date.now()
+      const stopped = server.stop('SIGTERM', 12_000)
+      const response = await inFlight
+      expect(response.status).toBe(201)
+      expect(response.body.status).toBe('pending')
+      // The client keeps its connection alive: shutdown must not wait for it to go away.
+      expect(await stopped).toBe(0)
+      expect(Date.now() - t0).toBeLessThan(4_000)
+      expect(server.stdout.some((line) => line.includes('"msg":"stopped"'))).toBe(true)
+      expect(server.stdout.some((line) => line.includes('longer than'))).toBe(false)
+    } finally {
+      await hook.close()
+    }
+  }, 60_000)
 
-  it('refuses PORT=abc, naming the variable', async () => {
-    const result = await refusedStart({ ...secretsForTest(), PORT: 'abc' })
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toContain('PORT')
-    expect(result.stdout).not.toContain('Tessera is listening')
-  })
+  // Independent one-shot processes: run side by side to save wall time.
+  describe.concurrent('refuses to start with', () => {
+    it('PORT=abc, naming the variable', async ({ expect }) => {
+      const result = await refusedStart({ ...secretsForTest(), PORT: 'abc' })
+      expect(result.code).not.toBe(0)
+      expect(result.stderr).toMatch(/\bPORT\b.*abc/)
+      expect(result.stdout).not.toContain('Tessera is listening')
+    }, 60_000)
 
-  it('refuses a TESSERA_SECRET that is too short, naming it and not echoing it', async () => {
-    const short = `s-${randomBytes(6).toString('hex')}`
-    const result = await refusedStart({ ...secretsForTest(), TESSERA_SECRET: short })
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toContain('TESSERA_SECRET')
-    expect(`${result.stdout}\n${result.stderr}`).not.toContain(short)
-    expect(result.stdout).not.toContain('Tessera is listening')
-  })
+    it('a TESSERA_SECRET that is too short, naming it and not echoing it', async ({ expect }) => {
+      const short = `s-${randomBytes(6).toString('hex')}`
+      const result = await refusedStart({ ...secretsForTest(), TESSERA_SECRET: short })
+      expect(result.code).not.toBe(0)
+      expect(result.stderr).toContain('TESSERA_SECRET')
+      expect(`${result.stdout}\n${result.stderr}`).not.toContain(short)
+      expect(result.stdout).not.toContain('Tessera is listening')
+    }, 60_000)
 
-  it('refuses NODE_ENV=production without TESSERA_SECRET', async () => {
-    const { TESSERA_ADMIN_KEY } = secretsForTest()
-    const result = await refusedStart({ TESSERA_ADMIN_KEY, NODE_ENV: 'production' })
-    expect(result.code).not.toBe(0)
-    expect(result.stderr).toContain('TESSERA_SECRET')
-    expect(result.stdout).not.toContain('Tessera is listening')
+    it('NODE_ENV=production without TESSERA_SECRET', async ({ expect }) => {
+      const { TESSERA_ADMIN_KEY } = secretsForTest()
+      const result = await refusedStart({ TESSERA_ADMIN_KEY, NODE_ENV: 'production' })
+      expect(result.code).not.toBe(0)
+      expect(result.stderr).toMatch(/TESSERA_SECRET.*production/)
+      expect(result.stdout).not.toContain('Tessera is listening')
+    }, 60_000)
   })
 
   it('keeps its generated secret and admin key across a restart on the same data dir', async () => {
@@ -108,6 +138,8 @@ describe('the tessera process', () => {
       const second = await startServer({ env })
       try {
         expect(second.stdout.some((line) => line.includes('generated now'))).toBe(false)
+        expect((await call(second.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' })
+        expect((await call(second.url, 'GET', '/readyz')).body).toEqual({ status: 'ready', checks: { database: 'ok' } })
         expect(readFileSync(adminKeyFile, 'utf8').trim()).toBe(adminKey)
         expect(readFileSync(secretFile, 'utf8').trim()).toBe(secret)
         expect(statSync(adminKeyFile).mode & 0o777).toBe(0o600)
@@ -134,5 +166,5 @@ describe('the tessera process', () => {
     } finally {
       await hook.close()
     }
-  })
+  }, 90_000)
 })

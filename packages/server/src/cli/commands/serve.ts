@@ -20,6 +20,7 @@ export async function serve(io: CliIo): Promise<number> {
   }
   const address = tessera.server.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
+  tessera.setListeningPort(port)
   const url = publicUrlOf(config, port)
 
   const email = tessera.delivery.forChannel('email')

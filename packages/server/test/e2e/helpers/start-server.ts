@@ -13,7 +13,8 @@ const BANNER = /Tessera is listening on (http:\/\/\S+)/
 /** Every child this module spawned and that has not exited yet: `killAll` ends them. */
 const live = new Set<ChildProcess>()
 
-// A worker that dies for any reason still takes its servers with it.
+// A worker that exits without running afterAll still takes its servers with it (a worker killed
+// by a signal is covered by EXIT_WITH_PARENT below).
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL')
 })
@@ -43,7 +44,7 @@ export interface Output {
 
 export interface RunningProcess extends Output {
   readonly child: ChildProcess
-  /** Resolves with the exit code (128 + signal number style is not used: a signal death answers -1). */
+  /** Resolves with the exit code; a death by signal answers -1 (see `child.signalCode`). */
   readonly exited: Promise<number>
   /** All lines, stdout then stderr. */
   allLines(): string[]
@@ -80,12 +81,21 @@ function track(child: ChildProcess): RunningProcess {
   return { child, stdout, stderr, exited, allLines: () => [...stdout, ...stderr] }
 }
 
+/**
+ * Preloaded into every child: when the test process goes away without cleaning up (killed worker,
+ * Ctrl-C), the child's stdin pipe reaches end-of-file and the child dies with it. The handle is
+ * unref'd, so it never keeps a process alive that would otherwise exit.
+ */
+const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  "process.stdin.on('end',()=>process.kill(process.pid,'SIGKILL')).on('error',()=>{}).resume();process.stdin.unref?.()",
+)}`
+
 /** Spawns `node packages/server/bin/tessera.js <args>` from the repo root. */
 export function spawnTessera(args: readonly string[], env: Readonly<Record<string, string | undefined>>) {
-  const child = spawn(process.execPath, [TESSERA_BIN, ...args], {
+  const child = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, TESSERA_BIN, ...args], {
     cwd: REPO_ROOT,
     env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
   return track(child)
 }
@@ -116,7 +126,7 @@ export interface CliResult {
 export async function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
 ): Promise<CliResult> {
   const proc = spawnTessera(args, env)
   const code = await exitWithin(proc, timeoutMs)
@@ -148,10 +158,10 @@ export function freshDataDir(): string {
 
 /** Starts `tessera serve` and resolves once the banner names the URL. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const env = { PORT: '0', HOST: '127.0.0.1', ...options.env }
+  const env: Record<string, string | undefined> = { PORT: '0', HOST: '127.0.0.1', ...options.env }
   const dataDir = env.TESSERA_DATA_DIR ?? freshDataDir()
   const proc = spawnTessera(['serve'], { ...env, TESSERA_DATA_DIR: dataDir })
-  const timeoutMs = options.startTimeoutMs ?? 20_000
+  const timeoutMs = options.startTimeoutMs ?? 30_000
 
   const url = await new Promise<string>((resolveUrl, reject) => {
     let settled = false
@@ -174,7 +184,13 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     }, timeoutMs)
     proc.child.stdout?.on('data', onData)
     void proc.exited.then((code) =>
-      settle(() => reject(new Error(`server exited with ${code} before listening\n${proc.allLines().join('\n')}`))),
+      settle(() =>
+        reject(
+          new Error(
+            `server exited (code ${code}, signal ${proc.child.signalCode}) before listening\n${proc.allLines().join('\n')}`,
+          ),
+        ),
+      ),
     )
   })
 

@@ -31,7 +31,11 @@ export default defineConfig({
               test: {
                 ...shared,
                 name: 'postgres',
-                include: ['packages/server/src/http/**/*.test.ts', 'packages/server/src/storage/**/*.test.ts'],
+                include: [
+                  'packages/server/src/http/**/*.test.ts',
+                  'packages/server/src/storage/**/*.test.ts',
+                  'packages/server/src/core/prune-job.test.ts',
+                ],
                 env: { TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: postgresUrl },
               },
             },

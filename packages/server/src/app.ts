@@ -9,6 +9,7 @@ import { type AppService, createAppService } from './core/app-service.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
 import { createFactorService } from './core/factor-service.js'
+import { type PruneJob, startPruneJob } from './core/prune-job.js'
 import { deriveServerKeys } from './core/secrets.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
 import { createTokenService } from './core/token-service.js'
@@ -31,6 +32,7 @@ import { createVerifierRegistry } from './verifiers/verifier-registry.js'
 /** Longest token lifetime the settings allow; retired signing keys stay published at least this long. */
 const MAX_TOKEN_TTL_MS = 3600 * 1000
 const KEY_REFRESH_INTERVAL_MS = 60 * 1000
+const PRUNE_INTERVAL_MS = 15 * 60 * 1000
 
 export interface Tessera {
   readonly server: FastifyInstance
@@ -38,6 +40,7 @@ export interface Tessera {
   readonly apps: AppService
   readonly keyRing: SigningKeyRing
   readonly delivery: DeliveryRegistry
+  readonly pruneJob: PruneJob
   /** Tells the app its real address once listening (PORT=0 picks the port then). */
   setListeningPort(port: number): void
   /** Stops timers, closes the HTTP server, delivery connections and the database. */
@@ -78,9 +81,13 @@ export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel
   }
 }
 
+function isPostgresUrl(url: string | undefined): boolean {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url)
+}
+
 export function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Kysely<Database> {
   const url = config.databaseUrl
-  if (url && /^postgres(ql)?:\/\//.test(url)) {
+  if (url !== undefined && isPostgresUrl(url)) {
     return createPostgresDatabase({
       connectionString: url,
       poolSize: config.databasePoolSize,
@@ -100,12 +107,12 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const db = openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
   if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
   await migrateToLatest(db)
-  const store = createSqlStore(db)
+  const store = createSqlStore(db, isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite')
   const serverKeys = deriveServerKeys(options.secret)
   const events = createEventLog({ events: store.events, clock, logger })
 
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined
-  const limits = createFlexibleRateLimiter({ redis })
+  const limits = createFlexibleRateLimiter({ redis, onRedisFailure: config.redisFailure })
 
   const keyRing = createSigningKeyRing({
     repository: store.signingKeys,
@@ -166,9 +173,18 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     publicUrl: publicUrlOf(config),
   })
 
+  const pruneJob = startPruneJob({
+    store,
+    clock,
+    logger,
+    retentionDays: config.retentionDays,
+    intervalMs: PRUNE_INTERVAL_MS,
+  })
+
   return {
     server,
     store,
+    pruneJob,
     apps,
     keyRing,
     delivery,
@@ -177,6 +193,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     },
     async close() {
       clearInterval(keyRefresh)
+      pruneJob.stop()
       await server.close()
       await delivery.close()
       await store.close()

@@ -53,6 +53,19 @@ export const ConfigSchema = Type.Object(
         description: 'Redis for rate limits shared by all instances; unset: limits in process memory.',
       }),
     ),
+    redisFailure: Type.Union([Type.Literal('reject'), Type.Literal('local')], {
+      default: 'reject',
+      env: 'TESSERA_REDIS_FAILURE',
+      description:
+        'When Redis is unreachable: `reject` answers 503 (limits never silently skipped); `local` falls back to per-instance memory limits.',
+    }),
+    retentionDays: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 30,
+      env: 'TESSERA_RETENTION_DAYS',
+      description: 'Finished verifications, expired tokens and events older than this are pruned.',
+    }),
     trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
       default: false,
       env: 'TESSERA_TRUST_PROXY',

@@ -1,5 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError } from '../errors/app-error.js'
+import { isDependencyFailure } from '../errors/dependency-failure.js'
+
+/** A dependency outage is logged once per incident (at most every 30 s), not once per failed request. */
+const OUTAGE_LOG_INTERVAL_MS = 30_000
+let lastOutageLogMs = 0
 
 /**
  * The only place errors become responses, always in the contract's shape.
@@ -9,8 +14,20 @@ import { AppError } from '../errors/app-error.js'
  */
 export function registerErrorHandling(server: FastifyInstance): void {
   server.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const appError = toAppError(error)
-    if (appError.status >= 500 && !(error instanceof AppError)) {
+    const outage = !(error instanceof AppError) && isDependencyFailure(error)
+    const appError = outage
+      ? new AppError('service_unavailable', {
+          message: 'The database is not answering; retry later.',
+          details: { failing: 'database' },
+        })
+      : toAppError(error)
+    if (outage) {
+      const now = Date.now()
+      if (now - lastOutageLogMs > OUTAGE_LOG_INTERVAL_MS) {
+        lastOutageLogMs = now
+        request.log.error({ err: error }, 'database unavailable: answering 503 until it is back')
+      }
+    } else if (appError.status >= 500 && !(error instanceof AppError)) {
       request.log.error({ err: error }, 'unhandled error')
     }
     const retryAfter = appError.details?.retry_after

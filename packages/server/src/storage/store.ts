@@ -9,8 +9,8 @@ import type {
   NewVerification,
   SigningKeyRow,
   TokenRow,
-  VerificationRow,
   VerificationPurpose,
+  VerificationRow,
   VerificationStatus,
 } from './database.js'
 
@@ -28,6 +28,7 @@ export interface Store {
   readonly signingKeys: SigningKeyRepository
   readonly events: EventRepository
   readonly factors: FactorRepository
+  readonly maintenance: MaintenanceRepository
   /** Throws when the database cannot answer. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -57,7 +58,11 @@ export interface VerificationRepository {
   listRecent(appId: string, options: { limit: number; before?: number | undefined }): Promise<VerificationRow[]>
   delete(appId: string, id: string): Promise<void>
   /** The newest verification of a factor with this purpose (the activation of a new factor). */
-  findLatestForFactor(appId: string, factorId: string, purpose: VerificationPurpose): Promise<VerificationRow | undefined>
+  findLatestForFactor(
+    appId: string,
+    factorId: string,
+    purpose: VerificationPurpose,
+  ): Promise<VerificationRow | undefined>
   /**
    * Records a failed check: attempts + 1, and status `max_attempts_reached`
    * when that was the last try. Applies only while the row is still pending,
@@ -137,4 +142,20 @@ export interface FactorRepository {
   /** Marks one unused code used; true when this caller won. */
   consumeCode(factorId: string, codeHash: string, now: number): Promise<boolean>
   countUnusedCodes(factorId: string): Promise<number>
+}
+
+export interface PruneCounts {
+  readonly verifications: number
+  readonly tokens: number
+  readonly events: number
+}
+
+export interface MaintenanceRepository {
+  /** Deletes verifications and tokens that expired, and events created, before `cutoff` (ms). */
+  pruneBefore(cutoff: number): Promise<PruneCounts>
+  /**
+   * Runs `task` unless another instance is running it (a PostgreSQL advisory
+   * lock; SQLite always runs it): `ran` says which.
+   */
+  runExclusive<T>(task: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>
 }

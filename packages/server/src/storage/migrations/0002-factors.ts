@@ -34,7 +34,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
 
   await db.schema.alterTable('verifications').addColumn('factor_id', 'text').execute()
-  await db.schema.alterTable('verifications').addColumn('purpose', 'text', (c) => c.notNull().defaultTo('verify')).execute()
+  await db.schema
+    .alterTable('verifications')
+    .addColumn('purpose', 'text', (c) => c.notNull().defaultTo('verify'))
+    .execute()
   await db.schema.alterTable('tokens').addColumn('factor_id', 'text').execute()
 }
 

@@ -6,12 +6,13 @@ import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
+import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
 
 /** The Store over any Kysely dialect; engine specifics stay in the dialect folders. */
-export function createSqlStore(db: Kysely<Database>): Store {
+export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgres' = 'sqlite'): Store {
   return {
     apps: createAppQueries(db),
     apiKeys: createApiKeyQueries(db),
@@ -20,6 +21,7 @@ export function createSqlStore(db: Kysely<Database>): Store {
     signingKeys: createSigningKeyQueries(db),
     events: createEventQueries(db),
     factors: createFactorQueries(db),
+    maintenance: createMaintenanceQueries(db, dialect),
     async ping() {
       await sql`select 1`.execute(db)
     },

@@ -1,0 +1,18 @@
+/**
+ * Whether an error means a dependency (the database) is unreachable or went
+ * away, rather than a bug: such a request answers 503 and the service
+ * recovers by itself once the dependency is back.
+ */
+export function isDependencyFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string') {
+    // Node socket errors, PostgreSQL connection (08xxx) and operator-intervention (57Pxx) classes, SQLite busy/locked.
+    if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/.test(code)) return true
+    if (/^08|^57P/.test(code)) return true
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true
+  }
+  const message = error instanceof Error ? error.message : ''
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  )
+}

@@ -85,6 +85,10 @@ function isPostgresUrl(url: string | undefined): boolean {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url)
 }
 
+export function dialectOf(config: Config): 'sqlite' | 'postgres' {
+  return isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite'
+}
+
 export function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Kysely<Database> {
   const url = config.databaseUrl
   if (url !== undefined && isPostgresUrl(url)) {
@@ -106,8 +110,9 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const clock = options.clock ?? systemClock
   const db = openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
   if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
-  await migrateToLatest(db)
-  const store = createSqlStore(db, isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite')
+  const dialect = dialectOf(config)
+  await migrateToLatest(db, { dialect, ...(options.postgresSchema ? { schema: options.postgresSchema } : {}) })
+  const store = createSqlStore(db, dialect)
   const serverKeys = deriveServerKeys(options.secret)
   const events = createEventLog({ events: store.events, clock, logger })
 

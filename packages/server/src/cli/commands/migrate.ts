@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { openDatabase } from '../../app.js'
+import { dialectOf, openDatabase } from '../../app.js'
 import { migrateToLatest } from '../../storage/sql/sql-store.js'
 import { type CliIo, loadForCli } from '../context.js'
 
@@ -15,7 +15,7 @@ export function registerMigrate(program: Command, io: CliIo, setExit: (code: Pro
           if (!loaded) return 1
           const db = openDatabase(loaded.config)
           try {
-            const applied = await migrateToLatest(db)
+            const applied = await migrateToLatest(db, { dialect: dialectOf(loaded.config) })
             io.out(
               options.json
                 ? `${JSON.stringify({ applied })}\n`

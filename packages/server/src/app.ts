@@ -19,9 +19,7 @@ import type { DeliveryChannel, DeliveryProvider } from './delivery/delivery-prov
 import { type ChannelRoute, createDeliveryRegistry, type DeliveryRegistry } from './delivery/provider-registry.js'
 import { createServer } from './http/create-server.js'
 import { createFlexibleRateLimiter } from './limits/flexible-rate-limiter.js'
-import { createRedisClient } from './limits/redis-client.js'
 import type { Database } from './storage/database.js'
-import { createPostgresDatabase } from './storage/postgres/postgres-database.js'
 import { createSqlStore, migrateToLatest } from './storage/sql/sql-store.js'
 import { createSqliteDatabase } from './storage/sqlite/sqlite-database.js'
 import type { Store } from './storage/store.js'
@@ -89,9 +87,14 @@ export function dialectOf(config: Config): 'sqlite' | 'postgres' {
   return isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite'
 }
 
-export function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Kysely<Database> {
+/**
+ * The configured database. PostgreSQL's and Redis's client libraries are loaded
+ * only when configured: the embedded default starts without paying for them.
+ */
+export async function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Promise<Kysely<Database>> {
   const url = config.databaseUrl
   if (url !== undefined && isPostgresUrl(url)) {
+    const { createPostgresDatabase } = await import('./storage/postgres/postgres-database.js')
     return createPostgresDatabase({
       connectionString: url,
       poolSize: config.databasePoolSize,
@@ -108,7 +111,7 @@ export function openDatabase(config: Config, options: { postgresSchema?: string 
 export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const { config, logger } = options
   const clock = options.clock ?? systemClock
-  const db = openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
+  const db = await openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
   if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
   const dialect = dialectOf(config)
   await migrateToLatest(db, { dialect, ...(options.postgresSchema ? { schema: options.postgresSchema } : {}) })
@@ -116,7 +119,9 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const serverKeys = deriveServerKeys(options.secret)
   const events = createEventLog({ events: store.events, clock, logger })
 
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined
+  const redis = config.redisUrl
+    ? (await import('./limits/redis-client.js')).createRedisClient(config.redisUrl, logger)
+    : undefined
   const limits = createFlexibleRateLimiter({ redis, onRedisFailure: config.redisFailure })
 
   const keyRing = createSigningKeyRing({

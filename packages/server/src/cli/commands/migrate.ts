@@ -13,7 +13,7 @@ export function registerMigrate(program: Command, io: CliIo, setExit: (code: Pro
         (async () => {
           const loaded = loadForCli(io, { logLevel: 'warn' })
           if (!loaded) return 1
-          const db = openDatabase(loaded.config)
+          const db = await openDatabase(loaded.config)
           try {
             const applied = await migrateToLatest(db, { dialect: dialectOf(loaded.config) })
             io.out(

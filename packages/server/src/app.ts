@@ -173,6 +173,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     limits,
     redis,
     trustProxy: config.trustProxy,
+    redisFailure: config.redisFailure,
     logger,
     store,
     apps,

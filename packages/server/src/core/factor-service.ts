@@ -14,6 +14,14 @@ import type { VerificationView } from './verification.js'
 import type { CheckResult, VerificationService } from './verification-service.js'
 
 export const STEP_UP_SCENE = 'step-up'
+
+/** Two binds of a one-per-user type (password, backup codes) at once: the newer stands, the other is told to retry. */
+function supersededBind(): AppError {
+  return new AppError('rate_limited', {
+    message: 'Another bind of this type for this user happened at the same moment and replaced this one; retry.',
+    details: { retry_after: 1 },
+  })
+}
 /** Scene of the verification that confirms a new sms/email factor. */
 const ACTIVATION_SCENE = 'verify-identifier'
 
@@ -121,6 +129,14 @@ export function createFactorService(deps: {
         { ...input, userId },
         { settings: app.settings, appName: app.name, nowMs: now },
       )
+      // A type held once (password, backup codes): of concurrent binds the newest stands, so a bind
+      // must count as newer than every existing one, also within the same millisecond.
+      let createdAt = now
+      if (result.replacesOthers) {
+        for (const other of await store.factors.listByUser(app.id, userId)) {
+          if (other.type === verifier.type) createdAt = Math.max(createdAt, Number(other.createdAt) + 1)
+        }
+      }
       const row: FactorRow = {
         id: generateId('fac'),
         appId: app.id,
@@ -134,16 +150,22 @@ export function createFactorService(deps: {
         failureCount: 0,
         lockCount: 0,
         lockedUntil: null,
-        createdAt: now,
+        createdAt,
         updatedAt: now,
         lastUsedAt: null,
       }
       await store.factors.insert(row)
       if (result.oneTimeCodes) {
-        await store.factors.insertCodes(
-          row.id,
-          result.oneTimeCodes.map((code) => hmacBase64Url(deps.serverKeys.codeHash, `factor:${row.id}:${code}`)),
-        )
+        try {
+          await store.factors.insertCodes(
+            row.id,
+            result.oneTimeCodes.map((code) => hmacBase64Url(deps.serverKeys.codeHash, `factor:${row.id}:${code}`)),
+          )
+        } catch (error) {
+          // A concurrent, newer bind of this type already replaced this factor (its codes have no row to belong to).
+          if (result.replacesOthers && !(await store.factors.findById(app.id, row.id))) throw supersededBind()
+          throw error
+        }
       }
       let verification: VerificationView | undefined
       if (result.status === 'pending') {
@@ -160,8 +182,10 @@ export function createFactorService(deps: {
           throw error
         }
       }
-      // Replace the old set only once the new one exists.
-      if (result.replacesOthers) await store.factors.deleteOthersOfType(app.id, userId, row.type, row.id)
+      // Replace the old set only once the new one exists; of concurrent binds the newest stands.
+      if (result.replacesOthers && !(await store.factors.deleteOthersOfType(app.id, userId, row.type, row.id))) {
+        throw supersededBind()
+      }
       await events.record({
         appId: app.id,
         kind: 'factor.bound',

@@ -16,10 +16,11 @@ export function sendBuckets(
   settings: AppSettings,
   send: { identifier: string; clientIp: string | null; sms?: SmsDestination | undefined },
 ): Bucket[] {
+  const subject = limitSubject(send.identifier)
   const buckets = [
     bucket(settings, 'sends_per_app', appId),
-    bucket(settings, 'sends_per_identifier', `${appId}:${send.identifier}`),
-    bucket(settings, 'sends_per_identifier_daily', `${appId}:${send.identifier}`),
+    bucket(settings, 'sends_per_identifier', `${appId}:${subject}`),
+    bucket(settings, 'sends_per_identifier_daily', `${appId}:${subject}`),
   ]
   if (send.clientIp) {
     buckets.push(bucket(settings, 'sends_per_ip', `${appId}:${send.clientIp}`))
@@ -35,7 +36,16 @@ export function sendBuckets(
 
 /** Guessing budget across verifications: per identifier, or per factor for types without one. */
 export function failedCheckBucket(appId: string, settings: AppSettings, subject: string): Bucket {
-  return bucket(settings, 'failed_checks_per_identifier', `${appId}:${subject}`)
+  return bucket(settings, 'failed_checks_per_identifier', `${appId}:${limitSubject(subject)}`)
+}
+
+/**
+ * The key an identifier is limited under. Email keeps the local part's case
+ * as given, but mailboxes ignore it: `Ada@` and `ADA@` reach one inbox, so
+ * they must share one budget (else case variants bypass every per-identifier limit).
+ */
+function limitSubject(identifier: string): string {
+  return identifier.toLowerCase()
 }
 
 /** Conversion signal per SMS country: sends and approvals counted over the guard's window. */

@@ -37,7 +37,8 @@ export type Introspection =
   | { readonly active: false; readonly reason: 'invalid' | 'expired' | 'consumed' | 'scene_mismatch' }
 
 export interface TokenService {
-  issue(input: IssueTokenInput): Promise<IssuedToken>
+  /** `options.store`: a transaction's Store, so the token is stored with the approval it proves. */
+  issue(input: IssueTokenInput, options?: { store?: Store }): Promise<IssuedToken>
   introspect(
     appId: string,
     token: string,
@@ -64,7 +65,7 @@ export function createTokenService(deps: {
   const hashToken = (token: string) => hmacBase64Url(deps.serverKeys.tokenHash, token)
 
   return {
-    async issue(input) {
+    async issue(input, options = {}) {
       const now = deps.clock.nowMs()
       const iat = Math.floor(now / 1000)
       const exp = iat + input.ttlSeconds
@@ -81,7 +82,7 @@ export function createTokenService(deps: {
         iat,
         exp,
       })
-      await deps.store.tokens.insert({
+      await (options.store ?? deps.store).tokens.insert({
         id: jti,
         appId: input.appId,
         verificationId: input.verificationId,

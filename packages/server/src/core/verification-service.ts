@@ -326,7 +326,13 @@ export function createVerificationService(deps: {
       }
     }
     // Stored before sending, so a code that arrives fast is already checkable.
-    await store.verifications.insert(row)
+    try {
+      await store.verifications.insert(row)
+    } catch (error) {
+      // Nothing was sent: the send budget taken above is given back.
+      if (admission?.admitted) await limits.refund(admission.buckets).catch(() => undefined)
+      throw error
+    }
     if (channel && code !== undefined && admission?.admitted) {
       try {
         await timedDeliver(app, row, channel, code)
@@ -483,7 +489,8 @@ export function createVerificationService(deps: {
         locale: null,
         clientIp: input.clientIp ?? null,
         metadata: null,
-        factorId: null,
+        // A real challenge names its factor: so does a decoy (an id no factor has; check never looks it up).
+        factorId: generateId('fac'),
         purpose: 'decoy',
       }
       await store.verifications.insert(row)
@@ -590,7 +597,7 @@ export function createVerificationService(deps: {
         }
         const verifier = verifiers.get(row.channel)
         let factor: FactorRow | undefined
-        if (row.factorId !== null) {
+        if (row.factorId !== null && row.purpose !== 'decoy') {
           factor = await store.factors.findById(app.id, row.factorId)
           if (!factor) {
             // The factor was removed while its challenge was open: nothing is left to prove.
@@ -628,16 +635,37 @@ export function createVerificationService(deps: {
                 checkContext(app),
               )
         if (outcome.ok) {
-          // Conditional on the same code, still pending, under the limit: of racing checks exactly one wins.
-          if (!(await store.verifications.approve(row.id, row.codeHash, now))) continue
-          if (factor) {
-            await store.factors.recordSuccess(
-              factor.id,
-              now,
-              outcome.material === undefined ? undefined : encryptSecret(serverKeys, outcome.material),
+          // One transaction: the approval, the factor's bookkeeping and the token happen together or not at
+          // all, so a connection lost (or a process killed) in between leaves the verification pending and
+          // its code still usable — never approved without the token that proves it.
+          const approval = await store.transaction(async (tx) => {
+            // Conditional on the same code, still pending, under the limit: of racing checks exactly one wins.
+            if (!(await tx.verifications.approve(row.id, row.codeHash, now))) return undefined
+            if (factor) {
+              await tx.factors.recordSuccess(
+                factor.id,
+                now,
+                outcome.material === undefined ? undefined : encryptSecret(serverKeys, outcome.material),
+              )
+              if (row.purpose === 'activate') await tx.factors.activate(factor.id, now)
+            }
+            if (row.purpose === 'activate') return { token: undefined }
+            const token = await deps.tokens.issue(
+              {
+                appId: app.id,
+                verificationId: row.id,
+                scene: row.scene,
+                channel: row.channel,
+                identifier: row.identifier,
+                userId: row.userId,
+                factorId: row.factorId,
+                ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
+              },
+              { store: tx },
             )
-            if (row.purpose === 'activate') await store.factors.activate(factor.id, now)
-          }
+            return { token }
+          })
+          if (!approval) continue
           const base = {
             verificationId: row.id,
             scene: row.scene,
@@ -647,20 +675,13 @@ export function createVerificationService(deps: {
           }
           if (row.channel === 'sms' && app.settings.channels.sms.conversion_guard.enabled) {
             const country = smsDestinationOf(row.identifier).country
-            await limits.take([conversionBuckets(app.id, app.settings, country).approvals])
+            // A signal, not a gate: the approval is committed, so a counter outage must not fail the answer.
+            await limits
+              .take([conversionBuckets(app.id, app.settings, country).approvals])
+              .catch((error: unknown) => deps.logger.warn({ err: error }, 'conversion counter not updated'))
           }
-          if (row.purpose === 'activate') return base
-          const token = await deps.tokens.issue({
-            appId: app.id,
-            verificationId: row.id,
-            scene: row.scene,
-            channel: row.channel,
-            identifier: row.identifier,
-            userId: row.userId,
-            factorId: row.factorId,
-            ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
-          })
-          return { ...base, token: { token: token.token, expiresIn: token.expiresIn } }
+          if (!approval.token) return base
+          return { ...base, token: { token: approval.token.token, expiresIn: approval.token.expiresIn } }
         }
         const failed = await store.verifications.recordFailedAttempt(row.id, row.codeHash, now)
         if (!failed) continue

@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AppService } from '../core/app-service.js'
@@ -12,6 +12,7 @@ import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
+import { AppError } from '../errors/app-error.js'
 import type { Store } from '../storage/store.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
@@ -39,6 +40,7 @@ export interface ServerDeps {
   readonly limits: RateLimiter
   /** Present when limits live in Redis: readiness checks it. */
   readonly redis?: Redis | undefined
+  readonly redisFailure?: 'reject' | 'local'
   /** Fastify's trustProxy: false, true, or a comma list of proxy addresses/CIDRs. */
   readonly trustProxy?: boolean | string
 }
@@ -61,6 +63,14 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // A user id may be 128 characters, up to 12 each when percent-encoded (4-byte UTF-8); Fastify's default is 100.
     routerOptions: { maxParamLength: 1536 },
+    // What Fastify refuses before routing (a malformed percent-encoding, an over-long path parameter) is answered
+    // in the contract's shape too; Fastify's own body would bypass the error handler.
+    frameworkErrors: (error, _request, reply) => {
+      const appError = new AppError('invalid_request', {
+        message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.' : 'The URL is not valid.',
+      })
+      void (reply as unknown as FastifyReply).status(appError.status).send(appError.toBody())
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON only. An empty body counts as {} so bodiless POSTs (cancel, resend) work with or without a content type;
@@ -76,6 +86,14 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   // A POST without a body is an empty object: optional-field bodies (resend, keys) need none.
   server.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
+  })
+
+  // No id, name, identifier or code of the contract holds a NUL, and PostgreSQL text cannot store one (it would
+  // answer a 500): refuse it up front, the same on every engine.
+  server.addHook('preValidation', async (request) => {
+    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
+      throw new AppError('invalid_request', { message: 'The request holds a NUL character.' })
+    }
   })
 
   server.setValidatorCompiler(createValidatorCompiler())
@@ -121,7 +139,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   server.decorateRequest('tesseraApp', null)
 
-  await server.register(healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis }))
+  await server.register(healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis, redisFailure: deps.redisFailure }))
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   await server.register(async (scope) => {
@@ -146,4 +164,21 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
 
   return server
+}
+
+/** Whether any string (value or key) in a parsed request part contains U+0000; iterative, for deeply nested JSON. */
+function holdsNul(value: unknown): boolean {
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const next = pending.pop()
+    if (typeof next === 'string') {
+      if (next.includes('\u0000')) return true
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, item] of Object.entries(next)) {
+        if (key.includes('\u0000')) return true
+        pending.push(item)
+      }
+    }
+  }
+  return false
 }

@@ -29,6 +29,12 @@ export interface Store {
   readonly events: EventRepository
   readonly factors: FactorRepository
   readonly maintenance: MaintenanceRepository
+  /**
+   * Runs `work` in one database transaction, on a Store bound to it: every write
+   * in it happens, or none does (a dropped connection or a killed process rolls
+   * it back). `work` must use only the Store it is given.
+   */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Throws when the database cannot answer. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -123,8 +129,12 @@ export interface FactorRepository {
   findLatestActiveByType(appId: string, userId: string, type: string): Promise<FactorRow | undefined>
   /** True when this call deleted it. Its backup codes go with it. */
   delete(appId: string, userId: string, id: string): Promise<boolean>
-  /** Removes the user's other factors of a type (a new password or backup-code set replaces the old). */
-  deleteOthersOfType(appId: string, userId: string, type: string, keepId: string): Promise<void>
+  /**
+   * Removes the user's other factors of a type (a new password or backup-code set replaces the old).
+   * Of concurrent binds the newest wins: false when a newer one exists (or removed `keepId`), and
+   * `keepId` is then removed too.
+   */
+  deleteOthersOfType(appId: string, userId: string, type: string, keepId: string): Promise<boolean>
   /** pending → active; true when this call flipped it. */
   activate(id: string, now: number): Promise<boolean>
   /**

@@ -175,6 +175,20 @@ describe('password factor', () => {
     expect((await verify(id, 'a brand new passphrase')).statusCode).toBe(200)
   })
 
+  it('binding several passwords at once leaves exactly one, whose password checks', async () => {
+    await bind({ type: 'password', password: PASSWORD })
+    const passwords = Array.from({ length: 4 }, (_, i) => `parallel passphrase ${i}`)
+    const results = await Promise.all(passwords.map((password) => bind({ type: 'password', password })))
+    for (const res of results) expect([201, 429]).toContain(res.statusCode)
+    const factors = await list()
+    expect(factors).toHaveLength(1)
+    const index = results.findIndex((r) => r.statusCode === 201 && r.json().factor_id === factors[0]?.factor_id)
+    expect(index).toBeGreaterThanOrEqual(0)
+    const id = await challengeId({ scene: 'step-up', type: 'password' })
+    expect((await verify(id, PASSWORD)).statusCode).toBe(400)
+    expect((await verify(id, passwords[index] ?? '')).statusCode).toBe(200)
+  })
+
   it('is not allowed where only possession proves (2fa allows no password by default)', async () => {
     await bind({ type: 'password', password: PASSWORD })
     const res = await challenge({ scene: '2fa', type: 'password' })
@@ -263,6 +277,23 @@ describe('backup codes', () => {
     const ok = await verify(id, fresh.codes[0] ?? '')
     expect(ok.statusCode).toBe(200)
     expect(ok.json().backup_codes_remaining).toBe(9)
+  })
+
+  it('regenerating several times at once leaves exactly one set: one of those shown, and its codes work', async () => {
+    const old = await bindCodes()
+    const results = await Promise.all(Array.from({ length: 5 }, () => bind({ type: 'backup-code' })))
+    // Each answers its codes, or — replaced by a newer one at the same moment — 429 with retry_after.
+    for (const res of results) {
+      expect([201, 429]).toContain(res.statusCode)
+      if (res.statusCode === 429) expect(res.json()).toMatchObject({ error: 'rate_limited', retry_after: 1 })
+    }
+    const factors = await list()
+    expect(factors).toHaveLength(1)
+    expect(factors[0]?.factor_id).not.toBe(old.factorId)
+    const kept = results.find((r) => r.statusCode === 201 && r.json().factor_id === factors[0]?.factor_id)
+    expect(kept).toBeDefined()
+    const id = await challengeId({ scene: '2fa', type: 'backup-code' })
+    expect((await verify(id, kept?.json().codes[0])).statusCode).toBe(200)
   })
 
   it('a challenge opened on the old set cannot be answered once the set is replaced', async () => {

@@ -60,7 +60,7 @@ describe('binding: bad input', () => {
     [{ type: 'sms', to: '+1'.padEnd(321, '5') }, 'a 321-character `to`'],
     [{}, 'no type'],
     [{ type: 'sms', to: '+14155552671', client_ip: 'not-an-ip' }, 'a bad client_ip'],
-  ])('refuses %j (%s) with 4000', async (body) => {
+  ])('refuses %j (%s) with 4000', async (body, _why) => {
     const res = await t.request('POST', `/v1/users/${USER}/factors`, { key, body })
     expectContractError(res, 400, 4000)
   })

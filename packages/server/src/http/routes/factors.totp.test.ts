@@ -4,11 +4,10 @@ import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
 
 let t: TestApp
 let key: string
-let appId: string
 
 beforeEach(async () => {
   t = await createTestApp()
-  ;({ key, appId } = await t.createApp())
+  ;({ key } = await t.createApp())
 })
 afterEach(async () => {
   await t.close()
@@ -333,7 +332,7 @@ describe('TOTP challenges', () => {
     [{ type: 'totp', secret: 'GEZDGNBVGY3TQOJQ', digits: 5 }, '5 digits'],
     [{ type: 'totp', secret: 'GEZDGNBVGY3TQOJQ', period: 10 }, 'a 10 s period'],
     [{ type: 'totp', secret: 'GEZDGNBVGY3TQOJQ', period: 121 }, 'a 121 s period'],
-  ])('refuses an import with %s (%s) with 4000', async (body) => {
+  ])('refuses an import with %s (%s) with 4000', async (body, _why) => {
     const res = await bind(body)
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({ error: 'invalid_request', error_code: 4000 })
@@ -382,6 +381,5 @@ describe('TOTP challenges', () => {
     const res = await activate(pending.factor_id, codeNow(paramsOf(pending)), USER, other.key)
     expect(res.statusCode).toBe(404)
     expect(res.json().error).toBe('factor_not_found')
-    expect(appId).toMatch(/^app_/)
   })
 })

@@ -9,6 +9,7 @@ export function healthRoutes(deps: {
   store: Store
   keyRing: SigningKeyRing
   redis?: Redis | undefined
+  redisFailure?: 'reject' | 'local'
 }): FastifyPluginAsyncTypebox {
   return async (server) => {
     server.get(
@@ -32,7 +33,10 @@ export function healthRoutes(deps: {
           response: {
             200: Type.Object({
               status: Type.Literal('ready'),
-              checks: Type.Object({ database: Type.Literal('ok'), redis: Type.Optional(Type.Literal('ok')) }),
+              checks: Type.Object({
+                database: Type.Literal('ok'),
+                redis: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('degraded')])),
+              }),
             }),
             503: Type.Ref('Error'),
           },
@@ -53,6 +57,10 @@ export function healthRoutes(deps: {
             await deps.redis.ping()
           } catch (error) {
             request.log.error({ err: error }, 'readiness: redis check failed')
+            // With TESSERA_REDIS_FAILURE=local the instance still serves (limits per instance): ready, but degraded.
+            if (deps.redisFailure === 'local') {
+              return { status: 'ready' as const, checks: { database: 'ok' as const, redis: 'degraded' as const } }
+            }
             throw new AppError('service_unavailable', {
               message: 'Redis is not answering.',
               details: { failing: 'redis' },

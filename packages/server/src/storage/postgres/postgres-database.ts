@@ -24,5 +24,12 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<Databas
   })
   // An idle client whose server went away emits 'error' on the pool; without a listener that would crash the process.
   pool.on('error', () => undefined)
+  // A client checked out of the pool (between acquiring it and its query, or between the query and
+  // its release) emits 'error' when its backend goes away (pg_terminate_backend, a restart): without
+  // a listener that crashed every instance. The query in flight still fails (answered 503), and the
+  // pool discards the broken client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined)
+  })
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
 }

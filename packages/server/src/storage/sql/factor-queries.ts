@@ -41,21 +41,55 @@ export function createFactorQueries(db: Kysely<Database>): FactorRepository {
       return result.numDeletedRows > 0n
     },
     async deleteOthersOfType(appId, userId, type, keepId) {
-      const others = db
+      // Concurrent binds of one type must leave exactly one factor, never none: each deletes only
+      // the factors older than itself (by created_at, then id), and gives way when a newer one exists.
+      const keep = await db
+        .selectFrom('factors')
+        .select('createdAt')
+        .where('id', '=', keepId)
+        .where('appId', '=', appId)
+        .executeTakeFirst()
+      const removeKept = async () => {
+        await db.deleteFrom('factorCodes').where('factorId', '=', keepId).execute()
+        await db.deleteFrom('factors').where('id', '=', keepId).where('appId', '=', appId).execute()
+      }
+      if (!keep) {
+        await removeKept()
+        return false
+      }
+      const sameType = db
         .selectFrom('factors')
         .select('id')
         .where('appId', '=', appId)
         .where('userId', '=', userId)
         .where('type', '=', type)
         .where('id', '!=', keepId)
-      await db.deleteFrom('factorCodes').where('factorId', 'in', others).execute()
-      await db
-        .deleteFrom('factors')
-        .where('appId', '=', appId)
-        .where('userId', '=', userId)
-        .where('type', '=', type)
-        .where('id', '!=', keepId)
-        .execute()
+      const newer = await sameType
+        .where((eb) =>
+          eb.or([
+            eb('createdAt', '>', keep.createdAt),
+            eb.and([eb('createdAt', '=', keep.createdAt), eb('id', '>', keepId)]),
+          ]),
+        )
+        .limit(1)
+        .executeTakeFirst()
+      if (newer) {
+        await removeKept()
+        return false
+      }
+      const older = sameType.where((eb) =>
+        eb.or([
+          eb('createdAt', '<', keep.createdAt),
+          eb.and([eb('createdAt', '=', keep.createdAt), eb('id', '<', keepId)]),
+        ]),
+      )
+      // Two statements, so an engine without cascading deletes (SQLite's default) loses the codes too.
+      const olderIds = (await older.execute()).map((row) => row.id)
+      if (olderIds.length > 0) {
+        await db.deleteFrom('factorCodes').where('factorId', 'in', olderIds).execute()
+        await db.deleteFrom('factors').where('appId', '=', appId).where('id', 'in', olderIds).execute()
+      }
+      return true
     },
     async activate(id, now) {
       const result = await db

@@ -22,6 +22,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     events: createEventQueries(db),
     factors: createFactorQueries(db),
     maintenance: createMaintenanceQueries(db, dialect),
+    transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db)
     },

@@ -18,7 +18,10 @@ export const backupCodeVerifier = defineVerifier({
     const shown = codes.map((code) => `${code.slice(0, 5)}-${code.slice(5)}`)
     return { status: 'active', oneTimeCodes: codes, reveal: { codes: shown }, replacesOthers: true }
   },
-  challenge: (ctx) => ({ ttlSeconds: ctx.settings.challenge.ttl_seconds, maxAttempts: ctx.settings.challenge.max_attempts }),
+  challenge: (ctx) => ({
+    ttlSeconds: ctx.settings.challenge.ttl_seconds,
+    maxAttempts: ctx.settings.challenge.max_attempts,
+  }),
   async check(attempt, ctx) {
     if (!attempt.factor) throw new Error('backup-code check without a factor')
     const code = normalizeCodeInput(attempt.answer)

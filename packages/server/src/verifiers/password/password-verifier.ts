@@ -43,12 +43,16 @@ export const passwordVerifier = defineVerifier({
     const material: PasswordMaterial = { hash: await hash(password.normalize('NFKC'), ARGON2_PARAMETERS) }
     return { status: 'active', material: JSON.stringify(material), replacesOthers: true }
   },
-  challenge: (ctx) => ({ ttlSeconds: ctx.settings.challenge.ttl_seconds, maxAttempts: ctx.settings.challenge.max_attempts }),
+  challenge: (ctx) => ({
+    ttlSeconds: ctx.settings.challenge.ttl_seconds,
+    maxAttempts: ctx.settings.challenge.max_attempts,
+  }),
   async check(attempt) {
     if (!attempt.factor?.material) throw new Error('password check without a factor')
     const stored = (JSON.parse(attempt.factor.material) as PasswordMaterial).hash
     const candidate = attempt.answer.normalize('NFKC')
-    if ([...candidate].length > PASSWORD_MAX_LENGTH || !(await verify(stored, candidate))) {
+    // The limit counts what was typed, as bind does: NFKC may lengthen a password bind accepted.
+    if ([...attempt.answer].length > PASSWORD_MAX_LENGTH || !(await verify(stored, candidate))) {
       return { ok: false, reason: 'mismatch' }
     }
     if (!needsRehash(stored)) return { ok: true }

@@ -59,7 +59,10 @@ export const totpVerifier = defineVerifier({
           },
     }
   },
-  challenge: (ctx) => ({ ttlSeconds: ctx.settings.challenge.ttl_seconds, maxAttempts: ctx.settings.challenge.max_attempts }),
+  challenge: (ctx) => ({
+    ttlSeconds: ctx.settings.challenge.ttl_seconds,
+    maxAttempts: ctx.settings.challenge.max_attempts,
+  }),
   async check(attempt, ctx) {
     if (!attempt.factor) throw new Error('TOTP check without a factor')
     const params = parseMaterial(attempt.factor.material)

@@ -1,0 +1,340 @@
+import type { LightMyRequestResponse } from 'fastify'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
+
+let t: TestApp
+beforeEach(async () => {
+  t = await createTestApp()
+})
+afterEach(async () => {
+  await t.close()
+})
+
+/** Each key of a JSON body with the JSON type of its value: what a caller can tell apart without knowing values. */
+function shapeOf(body: Record<string, unknown>): Record<string, string> {
+  const shape: Record<string, string> = {}
+  for (const [key, value] of Object.entries(body)) {
+    shape[key] = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+  }
+  return shape
+}
+
+function expectAlike(decoy: LightMyRequestResponse, real: LightMyRequestResponse, except: string[] = []): void {
+  expect(decoy.statusCode, decoy.body).toBe(real.statusCode)
+  expect(decoy.headers['content-type']).toBe(real.headers['content-type'])
+  const a = decoy.json()
+  const b = real.json()
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort())
+  expect(shapeOf(a)).toEqual(shapeOf(b))
+  // The values a caller could compare without knowing anything else.
+  for (const key of ['status', 'channel', 'type', 'scene', 'expires_in', 'attempts', 'attempts_remaining', 'sends']) {
+    if (!except.includes(key)) expect(a[key], key).toEqual(b[key])
+  }
+  expect(a.sends_remaining).toBe(b.sends_remaining)
+  expect(a.verification_id).toMatch(/^ver_[0-9a-z]{26}$/)
+  expect(a.verification_id).not.toBe(b.verification_id)
+}
+
+async function events(appId: string, kind: string): Promise<Array<Record<string, unknown>>> {
+  const res = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=${kind}&limit=200`, { key: TEST_ADMIN_KEY })
+  expect(res.statusCode).toBe(200)
+  return res.json().events
+}
+
+/** Checks `id` with every code a guesser might try, the real one sent elsewhere included: never approved. */
+async function expectNeverApproves(key: string, id: string, codes: string[], maxAttempts = 5): Promise<void> {
+  const tries = [...codes, '000000', '123456', '999999', '654321', '111111'].slice(0, maxAttempts)
+  for (const [index, code] of tries.entries()) {
+    const res = await t.request('POST', '/v1/verifications/verify', {
+      key,
+      body: { verification_id: id, verification_code: code },
+    })
+    if (index < maxAttempts - 1) {
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json()).toMatchObject({
+        error: 'invalid_verification_code',
+        error_code: 4001,
+        attempts_remaining: maxAttempts - 1 - index,
+      })
+    } else {
+      expect(res.statusCode, res.body).toBe(429)
+      expect(res.json()).toMatchObject({ error: 'max_attempts_reached', error_code: 4006 })
+    }
+  }
+  const after = await t.request('POST', '/v1/verifications/verify', {
+    key,
+    body: { verification_id: id, verification_code: codes[0] ?? '000000' },
+  })
+  expect(after.json().error).toBe('max_attempts_reached')
+}
+
+const email = (to: string) => ({ channel: 'email', to })
+
+describe('start under uniform_responses', () => {
+  it('answers a send refused by a limit exactly like a sent one, sends nothing, and the decoy never approves', async () => {
+    const { appId, key } = await t.createApp({
+      uniform_responses: true,
+      limits: { sends_per_identifier: { max: 1, window_seconds: 600 } },
+    })
+    const real = await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })
+    expect(real.statusCode).toBe(201)
+    const realCode = t.capture.lastCode('ada@example.com')
+
+    const limited = await t.request('POST', '/v1/verifications', {
+      key,
+      body: { ...email('ada@example.com'), client_ip: '203.0.113.8' },
+    })
+    expectAlike(limited, real)
+    expect(limited.json().to).toBe(real.json().to)
+    expect(limited.headers['retry-after']).toBeUndefined()
+    expect(limited.headers['ratelimit-limit']).toBeUndefined()
+    expect(t.capture.messages).toHaveLength(1)
+
+    // Read back, it looks like any pending verification.
+    const read = await t.request('GET', `/v1/verifications/${limited.json().verification_id}`, { key })
+    const readReal = await t.request('GET', `/v1/verifications/${real.json().verification_id}`, { key })
+    expect(read.statusCode).toBe(200)
+    expect(shapeOf(read.json())).toEqual(shapeOf(readReal.json()))
+
+    await expectNeverApproves(key, limited.json().verification_id, [realCode])
+
+    const suppressed = await events(appId, 'send.suppressed')
+    expect(suppressed).toHaveLength(1)
+    expect(suppressed[0]).toMatchObject({
+      to: 'a***@e***.com',
+      client_ip: '203.0.113.8',
+      details: { channel: 'email', reason: 'limit:sends_per_identifier' },
+    })
+    expect(await events(appId, 'send.refused')).toHaveLength(0)
+  })
+
+  it('answers an SMS to a blocked country or range like a sent one, and sends nothing', async () => {
+    const { appId, key } = await t.createApp({
+      uniform_responses: true,
+      channels: { sms: { blocked_countries: ['DE'] } },
+    })
+    const real = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: '+447400123456' } })
+    expect(real.statusCode).toBe(201)
+    const blocked = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: '+491701234567' } })
+    expectAlike(blocked, real)
+    expect(blocked.json().to).toMatch(/^\+49\*+67$/)
+    const premium = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: '+979123456789' } })
+    expectAlike(premium, real)
+    expect(t.capture.messages.map((m) => m.to)).toEqual(['+447400123456'])
+
+    await expectNeverApproves(key, blocked.json().verification_id, [t.capture.lastCode()])
+    const reasons = (await events(appId, 'send.suppressed')).map((e) => (e.details as { reason: string }).reason)
+    expect(reasons.sort()).toEqual(['blocked_country', 'blocked_prefix'])
+  })
+
+  it('still refuses what is malformed: uniform answers hide decisions, not input errors', async () => {
+    const { key } = await t.createApp({ uniform_responses: true })
+    const res = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: '12345' } })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error).toBe('invalid_identifier')
+  })
+
+  it('answers 429 and 4011 without uniform_responses', async () => {
+    const { key } = await t.createApp({
+      limits: { sends_per_identifier: { max: 1, window_seconds: 600 } },
+      channels: { sms: { blocked_countries: ['DE'] } },
+    })
+    expect((await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })).statusCode).toBe(201)
+    const limited = await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', error_code: 4029 })
+    const blocked = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: '+491701234567' } })
+    expect(blocked.statusCode).toBe(400)
+    expect(blocked.json()).toMatchObject({ error: 'invalid_identifier', error_code: 4011 })
+  })
+})
+
+describe('resend under uniform_responses', () => {
+  const settings = (uniform: boolean) => ({
+    uniform_responses: uniform,
+    limits: { sends_per_identifier: { max: 2, window_seconds: 600 } },
+    channels: { email: { resend_cooldown_seconds: 0 } },
+  })
+
+  it('answers a limited resend like a real resend and sends nothing', async () => {
+    const { appId, key } = await t.createApp(settings(true))
+    const id = (await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })).json()
+      .verification_id
+    const real = await t.request('POST', `/v1/verifications/${id}/resend`, { key })
+    expect(real.statusCode).toBe(200)
+    expect(t.capture.messages).toHaveLength(2)
+    const limited = await t.request('POST', `/v1/verifications/${id}/resend`, { key })
+    expect(limited.statusCode, limited.body).toBe(200)
+    expect(Object.keys(limited.json()).sort()).toEqual(Object.keys(real.json()).sort())
+    expect(shapeOf(limited.json())).toEqual(shapeOf(real.json()))
+    expect(limited.json()).toMatchObject({ verification_id: id, status: 'pending', sends: 3, sends_remaining: 2 })
+    expect(t.capture.messages).toHaveLength(2)
+    expect(await events(appId, 'send.suppressed')).toMatchObject([
+      { details: { reason: 'limit:sends_per_identifier' } },
+    ])
+  })
+
+  it('answers a resend of a decoy like a real resend and sends nothing', async () => {
+    const { key } = await t.createApp(settings(true))
+    await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })
+    await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })
+    const decoy = await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })
+    expect(decoy.statusCode).toBe(201)
+    expect(t.capture.messages).toHaveLength(2)
+    const resent = await t.request('POST', `/v1/verifications/${decoy.json().verification_id}/resend`, { key })
+    expect(resent.statusCode).toBe(200)
+    expect(resent.json()).toMatchObject({ status: 'pending', sends: 2 })
+    expect(t.capture.messages).toHaveLength(2)
+  })
+
+  it('answers 429 without uniform_responses', async () => {
+    const { key } = await t.createApp(settings(false))
+    const id = (await t.request('POST', '/v1/verifications', { key, body: email('ada@example.com') })).json()
+      .verification_id
+    expect((await t.request('POST', `/v1/verifications/${id}/resend`, { key })).statusCode).toBe(200)
+    const limited = await t.request('POST', `/v1/verifications/${id}/resend`, { key })
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', error_code: 4029 })
+  })
+})
+
+describe('challenges under uniform_responses', () => {
+  /** A user with an active SMS factor and a TOTP-less account. */
+  async function appWithUser(settings: Record<string, unknown>) {
+    const app = await t.createApp(settings)
+    const bound = await t.request('POST', '/v1/users/u_real/factors', {
+      key: app.key,
+      body: { type: 'sms', to: '+447400123456' },
+    })
+    expect(bound.statusCode, bound.body).toBe(201)
+    const factorId = bound.json().factor_id as string
+    const activated = await t.request('POST', `/v1/users/u_real/factors/${factorId}/activate`, {
+      key: app.key,
+      body: { verification_code: t.capture.lastCode('+447400123456') },
+    })
+    expect(activated.statusCode, activated.body).toBe(200)
+    return { ...app, factorId }
+  }
+
+  it('answers a challenge for a user without that factor like a real challenge of another user', async () => {
+    const { appId, key } = await appWithUser({ uniform_responses: true })
+    const sentBefore = t.capture.messages.length
+    const real = await t.request('POST', '/v1/users/u_real/challenges', { key, body: { scene: 'login', type: 'sms' } })
+    expect(real.statusCode, real.body).toBe(201)
+    expect(t.capture.messages).toHaveLength(sentBefore + 1)
+    const realCode = t.capture.lastCode('+447400123456')
+
+    const ghost = await t.request('POST', '/v1/users/u_ghost/challenges', {
+      key,
+      body: { scene: 'login', type: 'sms', client_ip: '203.0.113.3' },
+    })
+    expectAlike(ghost, real)
+    expect(ghost.json().user_id).toBe('u_ghost')
+    expect(t.capture.messages).toHaveLength(sentBefore + 1)
+
+    // Read back, it still looks like a challenge.
+    const read = await t.request('GET', `/v1/verifications/${ghost.json().verification_id}`, { key })
+    const readReal = await t.request('GET', `/v1/verifications/${real.json().verification_id}`, { key })
+    expect(shapeOf(read.json())).toEqual(shapeOf(readReal.json()))
+
+    await expectNeverApproves(key, ghost.json().verification_id, [realCode])
+
+    const suppressed = await events(appId, 'challenge.suppressed')
+    expect(suppressed).toHaveLength(1)
+    expect(suppressed[0]).toMatchObject({
+      verification_id: ghost.json().verification_id,
+      client_ip: '203.0.113.3',
+      details: { type: 'sms', user_id: 'u_ghost', reason: 'factor_not_found' },
+    })
+  })
+
+  it('answers a challenge by an unknown factor_id like a real one', async () => {
+    const { key, factorId } = await appWithUser({ uniform_responses: true })
+    const real = await t.request('POST', '/v1/users/u_real/challenges', {
+      key,
+      body: { scene: 'login', factor_id: factorId },
+    })
+    expect(real.statusCode).toBe(201)
+    const sent = t.capture.messages.length
+    // Another user's factor id is as unknown as a made-up one.
+    for (const [user, factor] of [
+      ['u_ghost', 'fac_doesnotexist'],
+      ['u_ghost', factorId],
+    ] as const) {
+      const ghost = await t.request('POST', `/v1/users/${user}/challenges`, {
+        key,
+        body: { scene: 'login', factor_id: factor },
+      })
+      expectAlike(ghost, real)
+    }
+    expect(t.capture.messages).toHaveLength(sent)
+  })
+
+  it('answers a challenge with a type the scene disallows like a real challenge, recording why', async () => {
+    const { appId, key } = await appWithUser({
+      uniform_responses: true,
+      scenes: { payout: { allowed_types: ['totp'] } },
+    })
+    const real = await t.request('POST', '/v1/users/u_real/challenges', { key, body: { scene: 'login', type: 'sms' } })
+    const sent = t.capture.messages.length
+    const disallowed = await t.request('POST', '/v1/users/u_real/challenges', {
+      key,
+      body: { scene: 'payout', type: 'sms' },
+    })
+    expectAlike(disallowed, real, ['scene'])
+    expect(disallowed.json().scene).toBe('payout')
+    expect(t.capture.messages).toHaveLength(sent)
+    await expectNeverApproves(key, disallowed.json().verification_id, [t.capture.lastCode('+447400123456')])
+    expect(await events(appId, 'challenge.suppressed')).toMatchObject([
+      { details: { type: 'sms', user_id: 'u_real', reason: 'factor_not_allowed' } },
+    ])
+  })
+
+  it('answers a TOTP challenge for a user without an authenticator like a real TOTP challenge', async () => {
+    const { key } = await t.createApp({ uniform_responses: true })
+    const bound = await t.request('POST', '/v1/users/u_totp/factors', { key, body: { type: 'totp' } })
+    expect(bound.statusCode, bound.body).toBe(201)
+    const params = {
+      secret: bound.json().secret as string,
+      algorithm: bound.json().algorithm as TotpParameters['algorithm'],
+      digits: bound.json().digits as number,
+      period: bound.json().period as number,
+    }
+    const activated = await t.request('POST', `/v1/users/u_totp/factors/${bound.json().factor_id}/activate`, {
+      key,
+      body: { verification_code: generateTotp(params, t.clock.nowMs()) },
+    })
+    expect(activated.statusCode, activated.body).toBe(200)
+
+    const real = await t.request('POST', '/v1/users/u_totp/challenges', { key, body: { scene: 'login', type: 'totp' } })
+    expect(real.statusCode, real.body).toBe(201)
+    const ghost = await t.request('POST', '/v1/users/u_ghost/challenges', {
+      key,
+      body: { scene: 'login', type: 'totp' },
+    })
+    expectAlike(ghost, real)
+    expect(ghost.json().to).toBeNull()
+  })
+
+  it('answers 404 factor_not_found and 403 factor_not_allowed without uniform_responses', async () => {
+    const { key, factorId } = await appWithUser({ scenes: { payout: { allowed_types: ['totp'] } } })
+    const ghost = await t.request('POST', '/v1/users/u_ghost/challenges', {
+      key,
+      body: { scene: 'login', type: 'sms' },
+    })
+    expect(ghost.statusCode).toBe(404)
+    expect(ghost.json()).toMatchObject({ error: 'factor_not_found', error_code: 4041 })
+    const byId = await t.request('POST', '/v1/users/u_ghost/challenges', {
+      key,
+      body: { scene: 'login', factor_id: factorId },
+    })
+    expect(byId.statusCode).toBe(404)
+    const disallowed = await t.request('POST', '/v1/users/u_real/challenges', {
+      key,
+      body: { scene: 'payout', type: 'sms' },
+    })
+    expect(disallowed.statusCode).toBe(403)
+    expect(disallowed.json()).toMatchObject({ error: 'factor_not_allowed' })
+  })
+})

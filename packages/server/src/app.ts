@@ -20,7 +20,8 @@ import { type ChannelRoute, createDeliveryRegistry, type DeliveryRegistry } from
 import { createServer } from './http/create-server.js'
 import { createFlexibleRateLimiter } from './limits/flexible-rate-limiter.js'
 import type { Database } from './storage/database.js'
-import { createSqlStore, migrateToLatest } from './storage/sql/sql-store.js'
+import { migrateToLatest } from './storage/migrations/migrate-to-latest.js'
+import { createSqlStore } from './storage/sql/sql-store.js'
 import { createSqliteDatabase } from './storage/sqlite/sqlite-database.js'
 import type { Store } from './storage/store.js'
 import { BUILT_IN_VERIFIERS } from './verifiers/built-in-verifiers.js'
@@ -91,7 +92,10 @@ export function dialectOf(config: Config): 'sqlite' | 'postgres' {
  * The configured database. PostgreSQL's and Redis's client libraries are loaded
  * only when configured: the embedded default starts without paying for them.
  */
-export async function openDatabase(config: Config, options: { postgresSchema?: string } = {}): Promise<Kysely<Database>> {
+export async function openDatabase(
+  config: Config,
+  options: { postgresSchema?: string } = {},
+): Promise<Kysely<Database>> {
   const url = config.databaseUrl
   if (url !== undefined && isPostgresUrl(url)) {
     const { createPostgresDatabase } = await import('./storage/postgres/postgres-database.js')
@@ -114,7 +118,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const db = await openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
   if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
   const dialect = dialectOf(config)
-  await migrateToLatest(db, { dialect, ...(options.postgresSchema ? { schema: options.postgresSchema } : {}) })
+  await migrateToLatest(db, { dialect })
   const store = createSqlStore(db, dialect)
   const serverKeys = deriveServerKeys(options.secret)
   const events = createEventLog({ events: store.events, clock, logger })

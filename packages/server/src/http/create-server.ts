@@ -139,7 +139,9 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   server.decorateRequest('tesseraApp', null)
 
-  await server.register(healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis, redisFailure: deps.redisFailure }))
+  await server.register(
+    healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis, redisFailure: deps.redisFailure }),
+  )
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   await server.register(async (scope) => {

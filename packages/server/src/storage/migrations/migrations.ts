@@ -1,13 +1,9 @@
-import type { Migration, MigrationProvider } from 'kysely'
+import type { Migration } from 'kysely'
 import * as m0001 from './0001-initial.js'
 import * as m0002 from './0002-factors.js'
 
 /** Every migration, in order. Names never change once released. */
-const MIGRATIONS: Record<string, Migration> = {
-  '0001-initial': m0001,
-  '0002-factors': m0002,
-}
-
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => MIGRATIONS,
-}
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ['0001-initial', m0001],
+  ['0002-factors', m0002],
+]

@@ -1,6 +1,5 @@
-import { type Kysely, Migrator, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
-import { migrationProvider } from '../migrations/migrations.js'
 import type { Store } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
@@ -28,26 +27,4 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     },
     close: () => db.destroy(),
   }
-}
-
-/** Applies every pending migration; throws with the failing migration's error. */
-export async function migrateToLatest(
-  db: Kysely<Database>,
-  options: { dialect?: 'sqlite' | 'postgres'; schema?: string } = {},
-): Promise<string[]> {
-  const schema =
-    options.schema ??
-    (options.dialect === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-      : undefined)
-  // With a schema named, Kysely looks for its bookkeeping tables there only; otherwise it may
-  // find another schema's tables (other tenants, parallel test schemas) and skip creating its own.
-  const migrator = new Migrator({
-    db: db.withoutPlugins(),
-    provider: migrationProvider,
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  })
-  const { error, results } = await migrator.migrateToLatest()
-  if (error) throw error instanceof Error ? error : new Error(String(error))
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { DeliveryChannel } from '../delivery/delivery-provider.js'
 import type { DeliveryRegistry } from '../delivery/provider-registry.js'
@@ -469,7 +470,8 @@ export function createVerificationService(deps: {
         id,
         appId: app.id,
         channel: verifier.type,
-        identifier: '',
+        // A plausible recipient, so the masked `to` looks like a real factor's (never sent to).
+        identifier: verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : '',
         scene: input.scene,
         userId: input.userId,
         status: 'pending',
@@ -502,9 +504,7 @@ export function createVerificationService(deps: {
         details: { type: verifier.type, user_id: input.userId, reason: input.reason },
       })
       await delayLikeDelivery(verifier.delivery?.channel)
-      const view = toVerificationView(row, verifier, now)
-      // Look like a challenge of a real factor: a masked-looking recipient for delivered types.
-      return verifier.delivery ? { ...view, toMasked: '***' } : view
+      return toVerificationView(row, verifier, now)
     },
 
     async resend(app, verificationId, input) {
@@ -748,6 +748,14 @@ export function createVerificationService(deps: {
       return toVerificationView({ ...row, status: 'canceled', updatedAt: now }, verifiers.get(row.channel), now)
     },
   }
+}
+
+/** A made-up recipient for a decoy challenge: shaped like a real one once masked. */
+function decoyIdentifier(channel: DeliveryChannel): string {
+  const digits = (count: number) => Array.from({ length: count }, () => String(randomInt(10))).join('')
+  const letters = (count: number) =>
+    Array.from({ length: count }, () => 'abcdefghijklmnopqrstuvwxyz'[randomInt(26)]).join('')
+  return channel === 'sms' ? `+1${digits(10)}` : `${letters(6)}@${letters(7)}.com`
 }
 
 function causeCode(error: unknown): string | undefined {

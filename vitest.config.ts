@@ -31,6 +31,7 @@ export default defineConfig({
               test: {
                 ...shared,
                 name: 'postgres',
+                globalSetup: ['packages/server/test/helpers/postgres-schemas.ts'],
                 include: [
                   'packages/server/src/http/**/*.test.ts',
                   'packages/server/src/storage/**/*.test.ts',

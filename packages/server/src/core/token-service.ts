@@ -78,7 +78,7 @@ export function createTokenService(deps: {
         vid: input.verificationId,
         jti,
         channel: input.channel,
-        to: input.identifier,
+        ...(input.identifier === '' ? {} : { to: input.identifier }),
         iat,
         exp,
       })

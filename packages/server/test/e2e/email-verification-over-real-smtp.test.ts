@@ -72,6 +72,7 @@ describe('an email verification delivered over real SMTP', () => {
       channel: 'email',
       to: 'Grace.Hopper@navy.example.org',
       user_id: 'u_1906',
+      factor_id: null,
       issued_at: expect.any(String),
       expires_at: expect.any(String),
     })

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js'
 import type { Verifier } from '../../src/verifiers/verifier.js'
 import { type CaptureProvider, createCaptureProvider } from './capture-provider.js'
 import { createFakeClock, type FakeClock } from './fake-clock.js'
+import { POOLED_SCHEMA_PREFIX } from './postgres-schemas.js'
 
 export const TEST_ADMIN_KEY = 'tadm_test_admin_key_0123456789abcdef'
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
@@ -34,24 +35,35 @@ export interface TestAppOptions {
   readonly extraVerifiers?: readonly Verifier[]
 }
 
+/** Migrated test schemas of this worker, emptied and waiting for the next test. */
+const freeSchemas: string[] = []
+
 /**
  * The engine under test: in-memory SQLite, or — when the suite runs as its
- * `postgres` project (TEST_DATABASE=postgres) — a fresh schema in the
- * PostgreSQL of TEST_POSTGRES_URL, dropped on close.
+ * `postgres` project (TEST_DATABASE=postgres) — a schema of its own in the
+ * PostgreSQL of TEST_POSTGRES_URL. Schemas are reused within a worker (emptied
+ * on close), so each test does not pay for the migrations; the project's
+ * global setup drops them all at the end.
  */
-function testDatabase(): { url: string; schema?: string; drop: () => Promise<void> } {
-  if (process.env.TEST_DATABASE !== 'postgres') return { url: ':memory:', drop: async () => undefined }
+function testDatabase(): { url: string; schema?: string; release: () => Promise<void> } {
+  if (process.env.TEST_DATABASE !== 'postgres') return { url: ':memory:', release: async () => undefined }
   const url = process.env.TEST_POSTGRES_URL
   if (!url) throw new Error('TEST_DATABASE=postgres needs TEST_POSTGRES_URL')
-  const schema = `t_${randomBytes(6).toString('hex')}`
+  const schema = freeSchemas.pop() ?? `${POOLED_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`
   return {
     url,
     schema,
-    async drop() {
+    async release() {
       const client = new pg.Client({ connectionString: url })
       await client.connect()
       try {
-        await client.query(`drop schema if exists ${schema} cascade`)
+        const tables = await client.query<{ tablename: string }>(
+          "select tablename from pg_tables where schemaname = $1 and tablename <> 'tessera_migrations'",
+          [schema],
+        )
+        const names = tables.rows.map((row) => `${schema}.${row.tablename}`).join(', ')
+        if (names) await client.query(`truncate table ${names} cascade`)
+        freeSchemas.push(schema)
       } finally {
         await client.end()
       }
@@ -107,7 +119,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     async close() {
       await tessera.close()
-      await database.drop()
+      await database.release()
     },
   }
 }

@@ -39,6 +39,7 @@ describe('POST /v1/tokens/verify', () => {
       channel: 'sms',
       to: '+14155552671',
       user_id: 'u_42',
+      factor_id: null,
       issued_at: '2026-01-01T00:00:00.000Z',
       expires_at: '2026-01-01T00:05:00.000Z',
     })

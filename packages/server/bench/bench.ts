@@ -1,0 +1,211 @@
+// `npm run bench`: Tessera's scenarios against the bare-Fastify ceiling, the
+// ideal rates of the unavoidable work, and better-auth's email OTP as a peer.
+// See `npm run bench -- --help` and docs/benchmarks.md.
+
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { startCpuShare } from './cpu-share.js'
+import { closeClient } from './http-client.js'
+import { runLoad } from './load.js'
+import type { MicroCosts } from './micro.js'
+import { type BenchOptions, parseOptions, USAGE } from './options.js'
+import { type PeerRun, runPeer } from './peer-run.js'
+import { postgresUrl, redactUrl } from './postgres.js'
+import {
+  BENCH_DIR,
+  canPin,
+  pinSelfToLoadCore,
+  REPO_ROOT,
+  RUN_TS,
+  residentBytes,
+  runNodeOnServerCore,
+  startServer,
+} from './processes.js'
+import { formatSummary } from './profile-summary.js'
+import { type BenchReport, renderMarkdown, renderText } from './report.js'
+import {
+  coldStart,
+  createBenchApp,
+  newSecrets,
+  runTesseraScenarios,
+  type ScenarioOutcome,
+  startTessera,
+  type TesseraServer,
+} from './tessera.js'
+
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))
+    return match?.[1]?.trim() ?? 'unknown CPU'
+  } catch {
+    return 'unknown CPU'
+  }
+}
+
+async function measureCeiling(options: BenchOptions): Promise<ScenarioOutcome> {
+  log('bare Fastify (ceiling)…')
+  const server = await startServer('bare Fastify', [RUN_TS, resolve(BENCH_DIR, 'bare-fastify.ts')], {
+    ...process.env,
+    PORT: '0',
+  })
+  try {
+    let k = 0
+    const base = {
+      url: server.url,
+      path: '/v1/verifications',
+      headers: { authorization: 'Bearer tsk_bench_0123456789abcdef0123456789abcdef' },
+      body: () => JSON.stringify({ channel: 'email', to: `ceiling-${k++}@bench.example`, custom_code: '123456' }),
+      connections: options.connections,
+      expectStatus: 201,
+    }
+    await runLoad({ ...base, title: 'bare Fastify (warm-up)', count: options.warmup })
+    const measure = startCpuShare(server.pid)
+    const result = await runLoad({ ...base, title: 'bare Fastify', count: options.requests })
+    const cpu = measure()
+    log(
+      `  bare Fastify: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors`,
+    )
+    return { name: 'bare Fastify', result, cpu }
+  } finally {
+    await server.stop()
+  }
+}
+
+async function measureMicro(options: BenchOptions): Promise<MicroCosts> {
+  log('unavoidable work (Ed25519, HMAC, SQLite) on the server core…')
+  const out = await runNodeOnServerCore(
+    [RUN_TS, resolve(BENCH_DIR, 'micro.ts'), ...(options.smoke ? ['--quick'] : [])],
+    process.env,
+  )
+  const line = out.trim().split('\n').pop() ?? ''
+  return JSON.parse(line) as MicroCosts
+}
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>
+  try {
+    parsed = parseOptions(process.argv.slice(2))
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (parsed === 'help') {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const options = parsed
+  const pinned = pinSelfToLoadCore()
+  const loadBefore = loadavg()
+  const date = new Date()
+  log(
+    `Tessera bench: ${cpuModel()}, ${cpus().length} cores, Node ${process.version}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  )
+  if (!pinned) log(canPin ? 'could not pin the load generator; running unpinned' : 'no taskset or one core: not pinned')
+  if (loadBefore[0] !== undefined && loadBefore[0] > 0.5) {
+    log('note: the machine is not quiet (load average above 0.5): figures may be low')
+  }
+
+  // Tessera first: with --db postgres it may refuse to start, and then nothing else is worth running.
+  const secrets = newSecrets()
+  const profDir = options.cpuProf
+    ? (options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'tessera-bench-prof-')))
+    : undefined
+  if (profDir) mkdirSync(profDir, { recursive: true })
+  let server: TesseraServer
+  try {
+    server = await startTessera(options, secrets, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
+  } catch (error) {
+    const message = (error as Error).message
+    if (options.db === 'postgres') {
+      log(`Tessera did not start on PostgreSQL (${redactUrl(postgresUrl())}, from TEST_POSTGRES_URL or the default):`)
+      log(message)
+      log('--db postgres needs a reachable PostgreSQL and a Tessera that supports it (issue 7); nothing was measured.')
+      return 2
+    }
+    throw error
+  }
+  log(`Tessera listening on ${server.url} (pid ${server.pid}, storage ${options.db})`)
+  let tessera: ScenarioOutcome[]
+  let rssBytes: number | undefined
+  try {
+    const app = await createBenchApp(server.url, secrets.adminKey)
+    tessera = await runTesseraScenarios(options, server, app, log)
+    rssBytes = residentBytes(server.pid)
+  } finally {
+    const code = await server.dispose()
+    if (code !== 0) log(`Tessera exited with code ${code}:\n${server.output().trim().slice(-2000)}`)
+  }
+  if (profDir) {
+    // Main thread only (thread id 0 in the name; tsx's loader thread writes another), timed runs only.
+    const profiles = readdirSync(profDir).filter((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(name))
+    const windows = tessera.flatMap((o) => (o.result ? [o.result.windowUs] : []))
+    for (const name of profiles) log(`\n${formatSummary(join(profDir, name), 30, windows)}`)
+    log(profiles.length === 0 ? `no .cpuprofile was written in ${profDir}` : `profiles in ${profDir}`)
+  }
+
+  const ceiling = await measureCeiling(options)
+  const micro = await measureMicro(options)
+
+  log(`cold start ×${options.coldStarts}…`)
+  const coldStartsMs: number[] = []
+  for (let i = 0; i < options.coldStarts; i++) coldStartsMs.push(await coldStart(options, secrets))
+
+  let peer: PeerRun | undefined
+  let peerUnavailable: string | undefined
+  if (options.peer) {
+    try {
+      peer = await runPeer(options, randomBytes(4).toString('hex'), log)
+    } catch (error) {
+      peerUnavailable = ((error as Error).message.split('\n')[0] ?? String(error)).slice(0, 300)
+      log(`peer unavailable: ${peerUnavailable}`)
+    }
+  }
+  closeClient()
+
+  const report: BenchReport = {
+    options,
+    date,
+    cpuModel: cpuModel(),
+    cores: cpus().length,
+    node: process.version,
+    pinned,
+    loadBefore,
+    loadAfter: loadavg(),
+    tessera,
+    ceiling,
+    micro,
+    rssBytes,
+    coldStartsMs,
+    peer,
+    peerUnavailable,
+  }
+  process.stdout.write(renderText(report))
+
+  if (options.out) {
+    const out = resolve(REPO_ROOT, options.out)
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, renderMarkdown(report))
+    log(`\nwrote ${out}`)
+  }
+
+  const failures = [...tessera, ceiling].filter((o) => (o.result?.errors ?? 0) > 0)
+  if (failures.length > 0) {
+    log(`\nFAILED: errors in ${failures.map((o) => `${o.name} (${o.result?.errors})`).join(', ')}`)
+    return 1
+  }
+  return 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util'
+
+export const TESSERA_SCENARIOS = ['start', 'verify-ok', 'verify-bad', 'token-verify', 'totp-check'] as const
+export type ScenarioName = (typeof TESSERA_SCENARIOS)[number]
+
+export interface BenchOptions {
+  readonly requests: number
+  readonly warmup: number
+  readonly connections: number
+  readonly peerRequests: number
+  readonly db: 'sqlite' | 'postgres'
+  readonly peer: boolean
+  readonly smoke: boolean
+  readonly out: string | undefined
+  readonly cpuProf: boolean
+  readonly cpuProfDir: string | undefined
+  readonly scenarios: readonly ScenarioName[]
+  readonly coldStarts: number
+  /** The command line as typed (for the report). */
+  readonly command: string
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --requests N        requests per scenario, after the warm-up (default 20000; smoke 200)
+  --warmup N          warm-up requests per scenario (default 2000; smoke 64)
+  --connections N     concurrent connections (default 64)
+  --peer-requests N   requests per peer scenario (default min(requests, 5000); smoke 200)
+  --db sqlite|postgres  storage of the Tessera server (postgres: DATABASE_URL from TEST_POSTGRES_URL)
+  --no-peer           skip better-auth
+  --smoke             small counts, no doc written unless --out (CI)
+  --out PATH          where the markdown goes (default docs/benchmarks.md)
+  --scenarios a,b     only these Tessera scenarios (${TESSERA_SCENARIOS.join(', ')})
+  --cpu-prof          run the Tessera server with --cpu-prof and summarise the profile
+  --cpu-prof-dir DIR  where the profile goes (default a new temp folder)
+  --cold-starts N     cold starts timed, median reported (default 3; smoke 1)
+  --help
+`
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`)
+  return n
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      requests: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      'peer-requests': { type: 'string' },
+      db: { type: 'string' },
+      'no-peer': { type: 'boolean' },
+      smoke: { type: 'boolean' },
+      out: { type: 'string' },
+      scenarios: { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      'cpu-prof-dir': { type: 'string' },
+      'cold-starts': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help) return 'help'
+  const smoke = values.smoke ?? false
+  const connections = positiveInt('connections', values.connections, 64)
+  const requests = Math.max(connections, positiveInt('requests', values.requests, smoke ? 200 : 20_000))
+  const warmup = Math.max(connections, positiveInt('warmup', values.warmup, smoke ? 64 : 2000))
+  const peerRequests = Math.max(
+    connections,
+    positiveInt('peer-requests', values['peer-requests'], smoke ? 200 : Math.min(requests, 5000)),
+  )
+  const db = values.db ?? 'sqlite'
+  if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres, got "${db}"`)
+  const scenarios = values.scenarios
+    ? values.scenarios.split(',').map((name) => {
+        const trimmed = name.trim()
+        const known = TESSERA_SCENARIOS.find((s) => s === trimmed)
+        if (!known) throw new Error(`--scenarios: unknown scenario "${trimmed}"`)
+        return known
+      })
+    : [...TESSERA_SCENARIOS]
+  return {
+    requests,
+    warmup,
+    connections,
+    peerRequests,
+    db,
+    peer: !(values['no-peer'] ?? false),
+    smoke,
+    out: values.out ?? (smoke ? undefined : 'docs/benchmarks.md'),
+    cpuProf: values['cpu-prof'] ?? values['cpu-prof-dir'] !== undefined,
+    cpuProfDir: values['cpu-prof-dir'],
+    scenarios,
+    coldStarts: positiveInt('cold-starts', values['cold-starts'], smoke ? 1 : 3),
+    command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+  }
+}

@@ -1,0 +1,145 @@
+// Child processes of the bench: pinned to the server core where `taskset`
+// exists, watched for their "listening on http://…" line, stopped gracefully.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
+export const REPO_ROOT = resolve(BENCH_DIR, '../../..')
+export const RUN_TS = resolve(REPO_ROOT, 'packages/server/bin/run-ts.js')
+export const TESSERA_BIN = resolve(REPO_ROOT, 'packages/server/bin/tessera.js')
+
+export const SERVER_CORE = 0
+export const LOAD_CORE = 1
+
+/** Whether servers and the load generator can be pinned to two different cores. */
+export const canPin: boolean =
+  availableParallelism() >= 2 && spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0
+
+/** Pins this process (every thread it has, and so the threads it starts later) to the load core. */
+export function pinSelfToLoadCore(): boolean {
+  if (!canPin) return false
+  return spawnSync('taskset', ['-a', '-pc', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' }).status === 0
+}
+
+/** `node <args>` on the server core (through `taskset -c`, which execs, so the child's pid is node's). */
+export function spawnNodeOnServerCore(
+  nodeArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string = REPO_ROOT,
+): ChildProcess {
+  const [command, args] = canPin
+    ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...nodeArgs]]
+    : [process.execPath, [...nodeArgs]]
+  return spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+export interface RunningServer {
+  readonly child: ChildProcess
+  readonly pid: number
+  /** Base URL from the listening line, e.g. `http://127.0.0.1:43123`. */
+  readonly url: string
+  /** What the process printed so far (both streams; the last 64 kB or more). */
+  output(): string
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>
+}
+
+const LISTENING = /listening on (https?:\/\/[^\s/]+)/i
+
+/**
+ * Spawns `node <args>` on the server core and resolves once it prints
+ * `listening on http://host:port`. Rejects, with what it printed, when it
+ * exits first or takes longer than `timeoutMs`.
+ */
+export function startServer(
+  name: string,
+  nodeArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<RunningServer> {
+  const child = spawnNodeOnServerCore(nodeArgs, env)
+  let output = ''
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  const append = (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+    if (output.length > 128_000) output = output.slice(-64_000)
+  }
+  child.stdout?.on('data', append)
+  child.stderr?.on('data', append)
+
+  return new Promise((resolveStart, rejectStart) => {
+    let settled = false
+    const timer = setTimeout(() => {
+      if (settled) return
+      settled = true
+      child.kill('SIGKILL')
+      rejectStart(new Error(`${name} did not start within ${timeoutMs} ms:\n${output.trim()}`))
+    }, timeoutMs)
+    const onData = () => {
+      if (settled) return
+      const match = LISTENING.exec(output)
+      if (!match?.[1] || settled) return
+      settled = true
+      clearTimeout(timer)
+      const pid = child.pid
+      if (pid === undefined) throw new Error(`${name}: no pid`)
+      resolveStart({
+        child,
+        pid,
+        url: match[1],
+        output: () => output,
+        async stop(graceMs = 15_000) {
+          if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+          child.kill('SIGTERM')
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs)
+          const code = await exited
+          clearTimeout(kill)
+          return code
+        },
+      })
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    void exited.then((code) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      rejectStart(new Error(`${name} exited with code ${code} before listening:\n${output.trim()}`))
+    })
+  })
+}
+
+/** Resident set size of a process, bytes (Linux /proc); undefined elsewhere. */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]
+    return kb === undefined ? undefined : Number(kb) * 1024
+  } catch {
+    return undefined
+  }
+}
+
+/** Runs `node <args>` on the server core to completion; answers its standard output. */
+export function runNodeOnServerCore(nodeArgs: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawnNodeOnServerCore(nodeArgs, env)
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8')
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8')
+  })
+  return new Promise((done, fail) => {
+    child.once('error', fail)
+    child.once('exit', (code) => {
+      if (code === 0) done(stdout)
+      else fail(new Error(`node ${nodeArgs.join(' ')} exited with ${code}:\n${stderr.trim()}`))
+    })
+  })
+}

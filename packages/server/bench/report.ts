@@ -1,0 +1,415 @@
+// The figures of one run, as a terminal table and as docs/benchmarks.md.
+
+import type { CpuShare } from './cpu-share.js'
+import type { MicroCosts } from './micro.js'
+import type { BenchOptions } from './options.js'
+import type { PeerRun } from './peer-run.js'
+import type { ScenarioOutcome } from './tessera.js'
+
+export interface BenchReport {
+  readonly options: BenchOptions
+  readonly date: Date
+  readonly cpuModel: string
+  readonly cores: number
+  readonly node: string
+  readonly pinned: boolean
+  readonly loadBefore: readonly number[]
+  readonly loadAfter: readonly number[]
+  readonly tessera: readonly ScenarioOutcome[]
+  readonly ceiling: ScenarioOutcome
+  readonly micro: MicroCosts
+  readonly rssBytes: number | undefined
+  readonly coldStartsMs: readonly number[]
+  readonly peer: PeerRun | undefined
+  readonly peerUnavailable: string | undefined
+}
+
+/** The unavoidable work of each scenario, in units of the measured micro-costs. */
+export const UNAVOIDABLE: Readonly<Record<string, { label: string; seconds: (m: MicroCosts) => number }>> = {
+  start: { label: 'HMAC + INSERT', seconds: (m) => m.hmacSha256 + m.sqliteInsert },
+  'verify-ok': {
+    label: 'HMAC + UPDATE + Ed25519 sign + INSERT (token row)',
+    seconds: (m) => m.hmacSha256 + m.sqliteUpdate + m.ed25519Sign + m.sqliteInsert,
+  },
+  'verify-bad': { label: 'HMAC + UPDATE', seconds: (m) => m.hmacSha256 + m.sqliteUpdate },
+  'token-verify': { label: 'HMAC + SELECT by key', seconds: (m) => m.hmacSha256 + m.sqliteSelect },
+  'totp-check': {
+    label: 'HMAC ×3 + UPDATE + Ed25519 sign + INSERT',
+    seconds: (m) => 3 * m.hmacSha256 + m.sqliteUpdate + m.ed25519Sign + m.sqliteInsert,
+  },
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
+const us = (seconds: number) => (seconds * 1e6).toFixed(1)
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
+const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–')
+const pct = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : `${(n * 100).toFixed(0)}%`)
+const times = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : `${n.toFixed(2)}×`)
+
+export function fastifyCost(report: BenchReport): number {
+  const rps = report.ceiling.result?.rps
+  return rps ? 1 / rps : Number.NaN
+}
+
+export function idealRps(report: BenchReport, scenario: string): number | undefined {
+  const work = UNAVOIDABLE[scenario]
+  if (!work) return undefined
+  return 1 / (fastifyCost(report) + work.seconds(report.micro))
+}
+
+function peerOutcome(report: BenchReport, name: string): ScenarioOutcome | undefined {
+  return report.peer?.outcomes.find((o) => o.name === name)
+}
+
+type Row = readonly string[]
+
+export function mainTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const ceiling = report.ceiling.result?.rps
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', '× ceiling', '% of ideal', 'Tessera / better-auth']
+  const rows: Row[] = []
+  for (const outcome of report.tessera) {
+    const r = outcome.result
+    if (!r) {
+      rows.push([outcome.name, `skipped: ${outcome.skipped ?? 'not run'}`, '', '', '', '', '', ''])
+      continue
+    }
+    const ideal = idealRps(report, outcome.name)
+    const peer = peerOutcome(report, outcome.name)?.result
+    rows.push([
+      outcome.name,
+      int(r.rps),
+      ms(r.p50),
+      ms(r.p99),
+      String(r.errors),
+      times(ceiling ? r.rps / ceiling : undefined),
+      pct(ideal ? r.rps / ideal : undefined),
+      peer ? times(r.rps / peer.rps) : report.peer ? '' : '–',
+    ])
+  }
+  const c = report.ceiling.result
+  if (c) rows.push(['bare Fastify (ceiling)', int(c.rps), ms(c.p50), ms(c.p99), String(c.errors), '1.00×', '', ''])
+  for (const outcome of report.peer?.outcomes ?? []) {
+    const r = outcome.result
+    if (!r) continue
+    rows.push([
+      `better-auth ${outcome.name}`,
+      int(r.rps),
+      ms(r.p50),
+      ms(r.p99),
+      String(r.errors),
+      times(ceiling ? r.rps / ceiling : undefined),
+      '',
+      '',
+    ])
+  }
+  return { head, rows }
+}
+
+export function idealTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const head = [
+    'scenario',
+    'unavoidable work',
+    'work µs',
+    'ideal µs/req (+ Fastify)',
+    'ideal req/s',
+    'measured µs/req',
+    'beyond ideal µs',
+  ]
+  const rows: Row[] = []
+  const fastify = fastifyCost(report)
+  for (const outcome of report.tessera) {
+    const work = UNAVOIDABLE[outcome.name]
+    if (!work) continue
+    const seconds = work.seconds(report.micro)
+    const measured = outcome.result ? 1 / outcome.result.rps : Number.NaN
+    rows.push([
+      outcome.name,
+      work.label,
+      us(seconds),
+      us(fastify + seconds),
+      int(1 / (fastify + seconds)),
+      outcome.result ? us(measured) : '–',
+      outcome.result ? us(measured - fastify - seconds) : '–',
+    ])
+  }
+  return { head, rows }
+}
+
+export function microRows(report: BenchReport): Row[] {
+  const m = report.micro
+  return [
+    ['Ed25519 signature (node:crypto sign)', us(m.ed25519Sign)],
+    ['HMAC-SHA256', us(m.hmacSha256)],
+    ['SQLite INSERT (WAL, synchronous=NORMAL, prepared)', us(m.sqliteInsert)],
+    ['SQLite conditional UPDATE by primary key', us(m.sqliteUpdate)],
+    ['SQLite SELECT by primary key', us(m.sqliteSelect)],
+    ['bare Fastify request (1 / its req/s)', us(fastifyCost(report))],
+  ]
+}
+
+interface Target {
+  readonly what: string
+  readonly goal: string
+  readonly measured: string
+  readonly met: boolean | undefined
+}
+
+export function targets(report: BenchReport): Target[] {
+  const out: Target[] = []
+  const find = (name: string) => report.tessera.find((o) => o.name === name)?.result
+  for (const name of ['start', 'verify-ok']) {
+    const r = find(name)
+    const ideal = idealRps(report, name)
+    if (r && ideal) {
+      out.push({ what: `${name} % of ideal`, goal: '≥ 80%', measured: pct(r.rps / ideal), met: r.rps / ideal >= 0.8 })
+    }
+  }
+  const token = find('token-verify')
+  const ceiling = report.ceiling.result?.rps
+  if (token && ceiling) {
+    out.push({
+      what: 'token-verify × ceiling',
+      goal: '≥ 0.70×',
+      measured: times(token.rps / ceiling),
+      met: token.rps / ceiling >= 0.7,
+    })
+  }
+  for (const name of ['start', 'verify-ok']) {
+    const r = find(name)
+    const peer = peerOutcome(report, name)?.result
+    if (r && peer) {
+      out.push({
+        what: `${name} Tessera / better-auth`,
+        goal: '≥ 15×',
+        measured: times(r.rps / peer.rps),
+        met: r.rps / peer.rps >= 15,
+      })
+    }
+  }
+  for (const outcome of report.tessera) {
+    if (!outcome.result) continue
+    out.push({
+      what: `${outcome.name} p99`,
+      goal: '≤ 15 ms',
+      measured: `${ms(outcome.result.p99)} ms`,
+      met: outcome.result.p99 <= 15,
+    })
+  }
+  if (report.rssBytes !== undefined) {
+    const mb = report.rssBytes / 1024 / 1024
+    out.push({ what: 'RSS after the bench', goal: '≤ 200 MB', measured: `${mb.toFixed(0)} MB`, met: mb <= 200 })
+  }
+  if (report.coldStartsMs.length > 0) {
+    const cold = median(report.coldStartsMs)
+    out.push({ what: 'cold start', goal: '≤ 1.5 s', measured: `${(cold / 1000).toFixed(2)} s`, met: cold <= 1500 })
+  }
+  return out
+}
+
+function cpuCells(cpu: CpuShare | undefined): string[] {
+  return [pct(cpu?.server), pct(cpu?.othersOnServerCore), pct(cpu?.loader), pct(cpu?.othersOnLoadCore)]
+}
+
+export function cpuTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const head = ['run', 'server', 'others on server core', 'load generator', 'others on load core']
+  const rows: Row[] = []
+  for (const o of report.tessera) if (o.result) rows.push([o.name, ...cpuCells(o.cpu)])
+  if (report.ceiling.result) rows.push(['bare Fastify', ...cpuCells(report.ceiling.cpu)])
+  for (const o of report.peer?.outcomes ?? []) if (o.result) rows.push([`better-auth ${o.name}`, ...cpuCells(o.cpu)])
+  return { head, rows }
+}
+
+/** One sentence per figure: which resource was saturated, and where the time per request went. */
+export function bounds(report: BenchReport): string[] {
+  const lines: string[] = []
+  const fastify = fastifyCost(report)
+  const describeCpu = (cpu: CpuShare | undefined) => {
+    if (!cpu || cpu.server === undefined) return 'CPU shares not available'
+    const parts = [`server process ${pct(cpu.server)} of its core`, `load generator ${pct(cpu.loader)} of its core`]
+    if ((cpu.othersOnServerCore ?? 0) >= 0.05)
+      parts.push(`other processes ${pct(cpu.othersOnServerCore)} of the server core`)
+    if ((cpu.othersOnLoadCore ?? 0) >= 0.05) parts.push(`other processes ${pct(cpu.othersOnLoadCore)} of the load core`)
+    return parts.join(', ')
+  }
+  const verdict = (cpu: CpuShare | undefined) => {
+    if (!cpu || cpu.server === undefined) return 'unknown'
+    const serverCore = cpu.server + (cpu.othersOnServerCore ?? 0)
+    if (cpu.server >= 0.85) return 'the server core (server CPU)'
+    if (serverCore >= 0.9) return 'the server core, shared with other processes'
+    if (cpu.loader >= 0.85 || cpu.loader + (cpu.othersOnLoadCore ?? 0) >= 0.9) return 'the load generator core'
+    return 'neither core: the server waited (I/O or scheduling)'
+  }
+  const c = report.ceiling
+  if (c.result) {
+    lines.push(
+      `**bare Fastify** (${int(c.result.rps)} req/s = ${us(fastify)} µs/request): bound by ${verdict(c.cpu)}; ${describeCpu(c.cpu)}.` +
+        (c.cpu && c.cpu.loader >= 0.85
+          ? ' When the load generator is the limit, the true ceiling is higher and every ratio to it flatters the server measured.'
+          : ''),
+    )
+  }
+  for (const o of report.tessera) {
+    const r = o.result
+    const work = UNAVOIDABLE[o.name]
+    if (!r || !work) continue
+    const per = 1 / r.rps
+    const unavoidable = work.seconds(report.micro)
+    const own = per - fastify - unavoidable
+    lines.push(
+      `**${o.name}** (${int(r.rps)} req/s = ${us(per)} µs/request): bound by ${verdict(o.cpu)}; ${describeCpu(o.cpu)}. ` +
+        `Of the ${us(per)} µs: Fastify's floor ${us(fastify)}, unavoidable work ${us(unavoidable)} (${work.label}), ` +
+        `Tessera's own code and libraries ${us(own)} (${pct(own / per)}).`,
+    )
+  }
+  for (const o of report.peer?.outcomes ?? []) {
+    const r = o.result
+    if (!r) continue
+    lines.push(
+      `**better-auth ${o.name}** (${int(r.rps)} req/s = ${us(1 / r.rps)} µs/request): bound by ${verdict(o.cpu)}; ${describeCpu(o.cpu)}.`,
+    )
+  }
+  return lines
+}
+
+function textTable(head: Row, rows: readonly Row[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: Row) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+function markdownTable(head: Row, rows: readonly Row[], leftColumns = 1): string {
+  const line = (cells: Row) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`
+  const rule = `| ${head.map((_, i) => (i < leftColumns ? '---' : '---:')).join(' | ')} |`
+  return [line(head), rule, ...rows.map(line)].join('\n')
+}
+
+function memoryLine(report: BenchReport): string {
+  const rss = report.rssBytes === undefined ? 'unknown' : `${(report.rssBytes / 1024 / 1024).toFixed(0)} MB`
+  const cold =
+    report.coldStartsMs.length === 0
+      ? 'not measured'
+      : `${int(median(report.coldStartsMs))} ms (median of ${report.coldStartsMs.length}: ${report.coldStartsMs.map(int).join(', ')} ms)`
+  return `Tessera server RSS after the bench: ${rss}; cold start (spawn → /healthz 200, fresh data folder): ${cold}`
+}
+
+function quietNote(report: BenchReport): string | undefined {
+  const before = report.loadBefore[0] ?? 0
+  const others = [...report.tessera, report.ceiling, ...(report.peer?.outcomes ?? [])]
+    .map((o) => Math.max(o.cpu?.othersOnServerCore ?? 0, o.cpu?.othersOnLoadCore ?? 0))
+    .reduce((a, b) => Math.max(a, b), 0)
+  if (before < 0.5 && others < 0.05) return undefined
+  return (
+    `The machine was not quiet: load average ${report.loadBefore.map((l) => l.toFixed(2)).join(' ')} before the run, ` +
+    `and other processes took up to ${pct(others)} of a bench core during a timed run (see "CPU during the timed runs"). ` +
+    'Figures for runs with a large "others" share are low by about that share.'
+  )
+}
+
+export function renderText(report: BenchReport): string {
+  const main = mainTable(report)
+  const ideal = idealTable(report)
+  const cpu = cpuTable(report)
+  const parts = [
+    '',
+    `Tessera bench — ${report.date.toISOString()} — ${report.cpuModel}, ${report.cores} cores, Node ${report.node}`,
+    `${report.options.connections} connections, ${report.options.requests} requests per scenario after ${report.options.warmup} warm-up` +
+      `${report.pinned ? '; servers on core 0, load generator on core 1' : '; not pinned (no taskset or one core)'}` +
+      `; storage ${report.options.db}`,
+    '',
+    textTable(main.head, main.rows),
+    '',
+    textTable(ideal.head, ideal.rows),
+    '',
+    textTable(['unavoidable work, measured on the server core', 'µs'], microRows(report)),
+    '',
+    memoryLine(report),
+  ]
+  if (report.peer)
+    parts.push(
+      `peer: better-auth ${report.peer.version}, email-OTP plugin, ${report.options.peerRequests} requests per scenario`,
+    )
+  if (report.peerUnavailable) parts.push(`peer unavailable: ${report.peerUnavailable}`)
+  if (report.pinned) parts.push('', 'CPU during the timed runs (share of one core):', textTable(cpu.head, cpu.rows))
+  const note = quietNote(report)
+  if (note) parts.push('', note)
+  return `${parts.join('\n')}\n`
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const main = mainTable(report)
+  const ideal = idealTable(report)
+  const cpu = cpuTable(report)
+  const goals = targets(report)
+  const note = quietNote(report)
+  const o = report.options
+  return `# Benchmarks
+
+Written by \`npm run bench\` (packages/server/bench/bench.ts); rerun it to refresh this page.
+Each scenario sends a fixed number of requests after a warm-up, with autocannon, on loopback, every
+request with its own identifier, verification or token (all prepared before the timed run). The Tessera
+server runs on its embedded default (SQLite, WAL) with the \`null\` delivery provider, which does no I/O.
+
+## Latest run
+
+- date: ${report.date.toISOString()}
+- machine: ${report.cpuModel}, ${report.cores} cores; Node ${report.node}
+- command: \`${o.command}\`
+- ${o.connections} connections; ${o.requests} requests per scenario after ${o.warmup} warm-up; better-auth ${o.peerRequests} per scenario
+- ${report.pinned ? 'servers pinned to core 0 (`taskset -c 0`), load generator to core 1' : 'not pinned: no `taskset` or a single core'}
+- load average before / after: ${report.loadBefore.map((l) => l.toFixed(2)).join(' ')} / ${report.loadAfter.map((l) => l.toFixed(2)).join(' ')}
+${note ? `\n> ${note}\n` : ''}
+${markdownTable(main.head, main.rows)}
+
+"× ceiling" is req/s divided by bare Fastify's: one POST route that validates a JSON body like a start
+request and answers a JSON object like a start answer through a response schema (bench/bare-fastify.ts),
+in its own process on the same core. "% of ideal" is req/s divided by the ideal rate below.
+${report.peer ? `The peer is better-auth ${report.peer.version}'s email-OTP plugin on better-sqlite3 (WAL, synchronous=NORMAL, its rate limiter off, a fixed OTP through \`generateOTP\`), served by \`toNodeHandler\` on node:http: \`start\` is \`POST /api/auth/email-otp/send-verification-otp\` (type \`sign-in\`, a new address each time), \`verify-ok\` is \`POST /api/auth/email-otp/check-verification-otp\` (checks the OTP without signing in or creating a session; the users and OTPs are created before the timed run).` : report.peerUnavailable ? `Peer unavailable: ${report.peerUnavailable}.` : 'The peer was not run (--no-peer).'}
+
+${memoryLine(report)}.
+
+## Ideal rates
+
+The ideal rate of a scenario is 1 / (bare Fastify's cost per request + the cost of the work the scenario
+cannot avoid), each measured in the same run on the server's core, in a child process pinned like the
+server (bench/micro.ts).
+
+${markdownTable(ideal.head, ideal.rows, 2)}
+
+${markdownTable(['unavoidable work, measured', 'µs'], microRows(report))}
+
+## Targets (issue 3)
+
+${markdownTable(
+  ['target', 'goal', 'measured', 'met'],
+  goals.map((g) => [g.what, g.goal, g.measured, g.met === undefined ? '–' : g.met ? 'yes' : '**no**']),
+)}
+
+## What bounds each figure
+
+With the server pinned to one core, a saturated server core means time per request = 1 / req/s of
+server CPU; it splits into bare Fastify's floor, the unavoidable work and the rest (Tessera's own code:
+routing, validation, Kysely, JSON, logging, and the libraries under it). The rest is what part 4 of
+issue 3 goes after; \`npm run bench -- --cpu-prof --scenarios verify-ok\` profiles it.
+
+${bounds(report)
+  .map((line) => `- ${line}`)
+  .join('\n')}
+
+### CPU during the timed runs
+
+Share of one core over each timed run, from /proc: the server process (all its threads), the load
+generator (the bench process), and what other processes took on the same cores.
+
+${report.pinned ? markdownTable(cpu.head, cpu.rows) : 'Not measured: the run was not pinned.'}
+`
+}

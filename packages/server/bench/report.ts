@@ -240,6 +240,8 @@ export function bounds(report: BenchReport): string[] {
   const verdict = (cpu: CpuShare | undefined) => {
     if (!cpu || cpu.server === undefined) return 'unknown'
     const serverCore = cpu.server + (cpu.othersOnServerCore ?? 0)
+    if (cpu.server >= 0.85 && cpu.loader >= 0.85)
+      return 'both cores: the server and the load generator are saturated alike'
     if (cpu.server >= 0.85) return 'the server core (server CPU)'
     if (serverCore >= 0.9) return 'the server core, shared with other processes'
     if (cpu.loader >= 0.85 || cpu.loader + (cpu.othersOnLoadCore ?? 0) >= 0.9) return 'the load generator core'

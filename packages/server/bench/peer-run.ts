@@ -2,7 +2,7 @@
 // and `verify-ok` (check the right OTP without signing in or creating a
 // session: /email-otp/check-verification-otp).
 
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startCpuShare } from './cpu-share.js'
@@ -73,5 +73,6 @@ export async function runPeer(options: BenchOptions, tag: string, log: (line: st
     return { version, outcomes: [start, verify] }
   } finally {
     await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
   }
 }

@@ -3,7 +3,7 @@
 // scenario needs (outside the timed runs), then run each scenario.
 
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CpuShare, startCpuShare } from './cpu-share.js'
@@ -61,7 +61,7 @@ export function newDataDir(): string {
 }
 
 export interface TesseraServer extends RunningServer {
-  /** Stops the server, then drops its PostgreSQL database (if any). */
+  /** Stops the server, then removes its data folder and drops its PostgreSQL database (if any). */
   dispose(): Promise<number | null>
 }
 
@@ -75,15 +75,17 @@ export async function startTessera(
   const drop = async () => {
     if (postgres) await dropBenchDatabase(postgres.database)
   }
+  const dataDir = newDataDir()
   let server: RunningServer
   try {
     server = await startServer(
       'Tessera',
       [...nodeFlags, TESSERA_BIN, 'serve'],
-      tesseraEnv(newDataDir(), secrets, postgres?.url),
+      tesseraEnv(dataDir, secrets, postgres?.url),
     )
   } catch (error) {
     await drop()
+    rmSync(dataDir, { recursive: true, force: true })
     throw error
   }
   return {
@@ -91,6 +93,7 @@ export async function startTessera(
     async dispose() {
       const code = await server.stop()
       await drop()
+      rmSync(dataDir, { recursive: true, force: true })
       return code
     },
   }

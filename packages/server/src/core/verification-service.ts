@@ -19,7 +19,7 @@ import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type
 import { conversionBuckets, failedCheckBucket, sendBuckets } from './send-limits.js'
 import { judgeSmsDestination, type SmsDestination, smsDestinationOf } from './sms-guard.js'
 import type { TokenService } from './token-service.js'
-import { effectiveStatus, toVerificationView, type VerificationView } from './verification.js'
+import { effectiveStatus, newVerificationRow, toVerificationView, type VerificationView } from './verification.js'
 
 export const DEFAULT_SCENE = 'verify-identifier'
 
@@ -285,33 +285,23 @@ export function createVerificationService(deps: {
     const code = fields.customCode ?? plan.code
     const now = clock.nowMs()
     const id = generateId('ver')
-    const row: VerificationRow & { purpose: VerificationPurpose } = {
+    const row = newVerificationRow({
       id,
       appId: app.id,
-      channel: verifier.type,
+      type: verifier.type,
+      plan,
+      codeHash: code === undefined ? '' : hashCode(serverKeys, id, code),
+      sendsCode: code !== undefined,
       identifier: fields.identifier,
       scene: fields.scene,
       userId: fields.userId,
-      status: 'pending',
-      codeHash: code === undefined ? '' : hashCode(serverKeys, id, code),
-      attempts: 0,
-      // The policy is copied into the row: a settings change never alters a verification in flight.
-      maxAttempts: plan.maxAttempts,
-      sends: code === undefined ? 0 : 1,
-      maxSends: plan.maxSends ?? 0,
-      resendCooldownSeconds: plan.resendCooldownSeconds ?? 0,
-      ttlSeconds: plan.ttlSeconds,
-      lastSentAt: now,
-      expiresAt: now + plan.ttlSeconds * 1000,
-      createdAt: now,
-      updatedAt: now,
-      approvedAt: null,
-      locale: fields.locale ?? null,
-      clientIp: fields.clientIp ?? null,
-      metadata: fields.metadata === undefined ? null : JSON.stringify(fields.metadata),
       factorId: fields.factorId,
       purpose: fields.purpose,
-    }
+      locale: fields.locale,
+      clientIp: fields.clientIp,
+      metadata: fields.metadata,
+      now,
+    })
     let admission: Admission | undefined
     if (channel && code !== undefined) {
       admission = await admitSend(app, channel, fields.identifier, fields.clientIp ?? null)
@@ -320,10 +310,10 @@ export function createVerificationService(deps: {
         await recordRefusal(app, channel, fields.identifier, fields.clientIp ?? null, admission.reason, suppress)
         if (!suppress) throw admission.error
         // The caller sees a normal verification; nothing was sent and nothing can approve it.
-        row.purpose = 'decoy'
-        await store.verifications.insert(row)
+        const decoy: VerificationRow = { ...row, purpose: 'decoy' }
+        await store.verifications.insert(decoy)
         await delayLikeDelivery(channel)
-        return toVerificationView(row, verifier, now)
+        return toVerificationView(decoy, verifier, now)
       }
     }
     // Stored before sending, so a code that arrives fast is already checkable.
@@ -466,35 +456,24 @@ export function createVerificationService(deps: {
       const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: clock.nowMs() })
       const now = clock.nowMs()
       const id = generateId('ver')
-      const row: VerificationRow = {
+      const row = newVerificationRow({
         id,
         appId: app.id,
-        channel: verifier.type,
+        type: verifier.type,
+        plan,
+        // A random code nobody was sent; decoys are refused before any comparison anyway.
+        codeHash: hashCode(serverKeys, id, generateId('decoy')),
+        sendsCode: plan.code !== undefined,
         // A plausible recipient, so the masked `to` looks like a real factor's (never sent to).
         identifier: verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : '',
         scene: input.scene,
         userId: input.userId,
-        status: 'pending',
-        // A random code nobody was sent; decoys are refused before any comparison anyway.
-        codeHash: hashCode(serverKeys, id, generateId('decoy')),
-        attempts: 0,
-        maxAttempts: plan.maxAttempts,
-        sends: plan.code === undefined ? 0 : 1,
-        maxSends: plan.maxSends ?? 0,
-        resendCooldownSeconds: plan.resendCooldownSeconds ?? 0,
-        ttlSeconds: plan.ttlSeconds,
-        lastSentAt: now,
-        expiresAt: now + plan.ttlSeconds * 1000,
-        createdAt: now,
-        updatedAt: now,
-        approvedAt: null,
-        locale: null,
-        clientIp: input.clientIp ?? null,
-        metadata: null,
         // A real challenge names its factor: so does a decoy (an id no factor has; check never looks it up).
         factorId: generateId('fac'),
         purpose: 'decoy',
-      }
+        clientIp: input.clientIp,
+        now,
+      })
       await store.verifications.insert(row)
       await events.record({
         appId: app.id,

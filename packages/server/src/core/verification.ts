@@ -1,5 +1,5 @@
-import type { VerificationRow, VerificationStatus } from '../storage/database.js'
-import type { Verifier } from '../verifiers/verifier.js'
+import type { VerificationPurpose, VerificationRow, VerificationStatus } from '../storage/database.js'
+import type { ChallengePlan, Verifier } from '../verifiers/verifier.js'
 
 /** What the API shows of a verification: never the code, never the full identifier. */
 export interface VerificationView {
@@ -58,5 +58,56 @@ export function toVerificationView(row: VerificationRow, verifier: Verifier, now
     sendsRemaining: status === 'pending' ? sendsRemaining : 0,
     resendAvailableAt,
     approvedAt: row.approvedAt === null ? null : Number(row.approvedAt),
+  }
+}
+
+/**
+ * A new pending verification. The type's challenge policy is copied into the
+ * row, so a settings change never alters a verification in flight.
+ */
+export function newVerificationRow(input: {
+  readonly id: string
+  readonly appId: string
+  readonly type: string
+  readonly plan: ChallengePlan
+  /** HMAC of the code to send; '' for types that deliver none. */
+  readonly codeHash: string
+  readonly sendsCode: boolean
+  readonly identifier: string
+  readonly scene: string
+  readonly userId: string | null
+  readonly factorId: string | null
+  readonly purpose: VerificationPurpose
+  readonly locale?: string | undefined
+  readonly clientIp?: string | undefined
+  readonly metadata?: Record<string, unknown> | undefined
+  readonly now: number
+}): VerificationRow {
+  const { plan, now } = input
+  return {
+    id: input.id,
+    appId: input.appId,
+    channel: input.type,
+    identifier: input.identifier,
+    scene: input.scene,
+    userId: input.userId,
+    status: 'pending',
+    codeHash: input.codeHash,
+    attempts: 0,
+    maxAttempts: plan.maxAttempts,
+    sends: input.sendsCode ? 1 : 0,
+    maxSends: plan.maxSends ?? 0,
+    resendCooldownSeconds: plan.resendCooldownSeconds ?? 0,
+    ttlSeconds: plan.ttlSeconds,
+    lastSentAt: now,
+    expiresAt: now + plan.ttlSeconds * 1000,
+    createdAt: now,
+    updatedAt: now,
+    approvedAt: null,
+    locale: input.locale ?? null,
+    clientIp: input.clientIp ?? null,
+    metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
+    factorId: input.factorId,
+    purpose: input.purpose,
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { AppService } from '../core/app-service.js'
 import type { EventLog } from '../core/event-log.js'
 import type { FactorService } from '../core/factor-service.js'
+import type { MessageDelivery } from '../core/message-delivery.js'
 import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
@@ -22,6 +23,7 @@ import { adminKeyRoutes } from './routes/admin/keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
 import { FactorSchema, factorRoutes } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
+import { providerCallbackRoutes } from './routes/provider-callbacks.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
 import { ErrorSchema } from './schemas.js'
@@ -37,6 +39,9 @@ export interface ServerDeps {
   readonly factors: FactorService
   readonly keyRing: SigningKeyRing
   readonly publicUrl: string
+  /** The public URL as it stands now (PORT=0 learns its port after start): status callbacks are signed over it. */
+  readonly currentPublicUrl?: () => string
+  readonly messages: MessageDelivery
   readonly limits: RateLimiter
   /** Present when limits live in Redis: readiness checks it. */
   readonly redis?: Redis | undefined
@@ -143,6 +148,10 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis, redisFailure: deps.redisFailure }),
   )
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
+
+  await server.register(
+    providerCallbackRoutes({ messages: deps.messages, publicUrl: deps.currentPublicUrl ?? (() => deps.publicUrl) }),
+  )
 
   await server.register(async (scope) => {
     scope.addHook('onRequest', requireAppKey(deps.apps, deps.limits, deps.events))

@@ -143,6 +143,23 @@ export interface EventTable {
   createdAt: number
 }
 
+export type DeliveryStatusColumn = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
+
+/** One attempt of one provider to deliver one code. */
+export interface DeliveryTable {
+  id: string
+  appId: string
+  verificationId: string
+  channel: string
+  provider: string
+  status: DeliveryStatusColumn
+  providerMessageId: string | null
+  errorCode: string | null
+  createdAt: number
+  /** When the status last changed. */
+  updatedAt: number
+}
+
 export interface Database {
   apps: AppTable
   apiKeys: ApiKeyTable
@@ -152,6 +169,7 @@ export interface Database {
   events: EventTable
   factors: FactorTable
   factorCodes: FactorCodeTable
+  deliveries: DeliveryTable
 }
 
 export type AppRow = Selectable<AppTable>
@@ -166,3 +184,4 @@ export type SigningKeyRow = Selectable<SigningKeyTable>
 export type EventRow = Selectable<EventTable>
 export type FactorRow = Selectable<FactorTable>
 export type NewEvent = Insertable<EventTable>
+export type DeliveryRow = Selectable<DeliveryTable>

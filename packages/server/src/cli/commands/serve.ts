@@ -23,12 +23,12 @@ export async function serve(io: CliIo): Promise<number> {
   tessera.setListeningPort(port)
   const url = publicUrlOf(config, port)
 
-  const email = tessera.delivery.forChannel('email')
-  const sms = tessera.delivery.forChannel('sms')
-  const describe = (entry: typeof email) =>
-    entry.available
-      ? `${entry.provider}${entry.provider === 'console' ? ' (development: codes printed here)' : ''}`
-      : `unavailable (${entry.reason})`
+  const email = tessera.delivery.defaultProviders('email')
+  const sms = tessera.delivery.defaultProviders('sms')
+  const describe = (providers: string[]) =>
+    providers.length === 1 && providers[0] === 'console'
+      ? 'console (development: codes printed here)'
+      : providers.join(' → ')
   const fromEnv = Boolean(config.adminKey)
   // The banner is for the operator's terminal, not the log stream. The admin key is
   // shown in full only for a key this install generated for itself, outside production.

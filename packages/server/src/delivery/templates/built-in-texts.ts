@@ -30,7 +30,8 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
   en: {
     sms: {
       one: "Your {app_name} verification code is {code}. It expires in {minutes} minute. Don't share it with anyone.",
-      other: "Your {app_name} verification code is {code}. It expires in {minutes} minutes. Don't share it with anyone.",
+      other:
+        "Your {app_name} verification code is {code}. It expires in {minutes} minutes. Don't share it with anyone.",
     },
     emailSubject: 'Your {app_name} verification code',
     emailIntro: 'Your {app_name} verification code is:',

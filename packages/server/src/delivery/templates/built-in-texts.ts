@@ -98,7 +98,7 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
     emailIgnore: '본인이 요청하지 않았다면 이 메일은 무시하셔도 됩니다. 인증번호는 절대 다른 사람에게 알려주지 마세요.',
   },
   'pt-BR': {
-    sms: 'Seu código {app_name}: {code}. Expira em {minutes} min. Não o compartilhe com ninguém.',
+    sms: 'Seu código {app_name}: {code}. Expira em {minutes} min. Não o compartilhe.',
     emailSubject: 'Seu código de verificação para {app_name}',
     emailIntro: 'Seu código de verificação para {app_name} é:',
     emailExpiry: { one: 'Ele expira em {minutes} minuto.', other: 'Ele expira em {minutes} minutos.' },
@@ -134,7 +134,7 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
     emailIgnore: 'إذا لم تطلب هذا الرمز، يمكنك تجاهل هذه الرسالة. لا تشارك هذا الرمز مع أي شخص.',
   },
   hi: {
-    sms: '{app_name} के लिए आपका कोड {code} है। यह {minutes} मिनट तक मान्य है। इसे किसी को न बताएं।',
+    sms: 'आपका {app_name} कोड {code} है। {minutes} मिनट तक मान्य। किसी को न बताएं।',
     emailSubject: '{app_name} के लिए आपका सत्यापन कोड',
     emailIntro: '{app_name} के लिए आपका सत्यापन कोड है:',
     emailExpiry: 'यह कोड {minutes} मिनट तक मान्य है।',

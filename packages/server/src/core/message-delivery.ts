@@ -114,10 +114,11 @@ export function createMessageDelivery(deps: {
         statusCallbackUrlFor,
         () => clock.nowMs(),
       )
-      const rows: DeliveryRow[] = outcome.attempts.map((attempt) => ({
+      const rows: DeliveryRow[] = outcome.attempts.map((attempt, index) => ({
         id: generateId('dlv'),
         appId: app.id,
         verificationId: row.id,
+        attempt: index,
         channel,
         provider: attempt.provider,
         status: attempt.status,

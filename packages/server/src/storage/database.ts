@@ -150,6 +150,8 @@ export interface DeliveryTable {
   id: string
   appId: string
   verificationId: string
+  /** Place in the provider chain of its send (0 first): orders attempts made in the same millisecond. */
+  attempt: number
   channel: string
   provider: string
   status: DeliveryStatusColumn

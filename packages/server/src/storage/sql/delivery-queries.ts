@@ -18,7 +18,7 @@ export function createDeliveryQueries(db: Kysely<Database>): DeliveryRepository 
         .where('appId', '=', appId)
         .where('verificationId', '=', verificationId)
         .orderBy('createdAt', 'asc')
-        .orderBy('id', 'asc')
+        .orderBy('attempt', 'asc')
         .execute()
     },
     findByProviderMessage(provider, providerMessageId) {

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   type FakeSmsProviders,
   startFakeSmsProviders,
-  TWILIO,
   twilioCallback,
-  VONAGE,
+  twilioThenVonage,
   vonageReceipt,
 } from '../helpers/fake-sms-providers.js'
 import { type CreatedApp, call, createAppWithKey } from './helpers/api.js'
@@ -20,24 +19,7 @@ let app: CreatedApp
 
 beforeAll(async () => {
   fake = await startFakeSmsProviders()
-  const providers = [
-    {
-      type: 'twilio',
-      account_sid: TWILIO.accountSid,
-      auth_token: TWILIO.authToken,
-      from: '+15005550006',
-      base_url: `${fake.url}/twilio`,
-      timeout_ms: 500,
-    },
-    {
-      type: 'vonage',
-      api_key: VONAGE.apiKey,
-      api_secret: VONAGE.apiSecret,
-      signature_secret: VONAGE.signatureSecret,
-      from: 'Acme',
-      base_url: `${fake.url}/vonage`,
-    },
-  ]
+  const providers = twilioThenVonage(fake.url, 500)
   server = await startServer({ env: { ...secrets, TESSERA_SMS_PROVIDERS: JSON.stringify(providers) } })
   app = await createAppWithKey(server.url, secrets.TESSERA_ADMIN_KEY, 'Acme')
 })

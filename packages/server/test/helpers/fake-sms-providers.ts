@@ -319,3 +319,50 @@ export function vonageReceipt(
   }
   return { ...params, sig: vonageSignature(params, secret, 'md5hash') }
 }
+
+/** The fake providers for a test file: started once, every behaviour reset to `ok` and the log emptied before each test. */
+export function useFakeSmsProviders(hooks: {
+  beforeAll: (fn: () => Promise<void>) => void
+  afterAll: (fn: () => Promise<void>) => void
+  beforeEach: (fn: () => void) => void
+}): () => FakeSmsProviders {
+  let fake: FakeSmsProviders | undefined
+  hooks.beforeAll(async () => {
+    fake = await startFakeSmsProviders()
+  })
+  hooks.afterAll(async () => {
+    await fake?.close()
+  })
+  hooks.beforeEach(() => {
+    if (!fake) return
+    for (const provider of ['twilio', 'vonage', 'aliyun', 'tencent'] as const) fake.behaviour[provider] = 'ok'
+    fake.messages.length = 0
+    fake.refusals.length = 0
+  })
+  return () => {
+    if (!fake) throw new Error('the fake providers start in beforeAll')
+    return fake
+  }
+}
+
+/** The documented set-up: Twilio (short timeout), then Vonage with its signature secret, both at the fakes. */
+export function twilioThenVonage(fakeUrl: string, twilioTimeoutMs: number): Record<string, unknown>[] {
+  return [
+    {
+      type: 'twilio',
+      account_sid: TWILIO.accountSid,
+      auth_token: TWILIO.authToken,
+      from: '+15005550006',
+      base_url: `${fakeUrl}/twilio`,
+      timeout_ms: twilioTimeoutMs,
+    },
+    {
+      type: 'vonage',
+      api_key: VONAGE.apiKey,
+      api_secret: VONAGE.apiSecret,
+      signature_secret: VONAGE.signatureSecret,
+      from: 'Acme',
+      base_url: `${fakeUrl}/vonage`,
+    },
+  ]
+}

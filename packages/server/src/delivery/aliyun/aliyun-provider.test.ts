@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { ALIYUN, type FakeSmsProviders, startFakeSmsProviders } from '../../../test/helpers/fake-sms-providers.js'
-import { providerDeps, sendOptions } from '../../../test/helpers/send-options.js'
-import type { OutboundMessage } from '../delivery-provider.js'
+import { ALIYUN, useFakeSmsProviders } from '../../../test/helpers/fake-sms-providers.js'
+import { providerDeps, sendOptions, testMessage } from '../../../test/helpers/send-options.js'
 import { aliyunProvider } from './aliyun-provider.js'
 import { aliyunCanonicalQuery, aliyunSignature } from './aliyun-signature.js'
 
@@ -32,27 +31,16 @@ describe('aliyunSignature', () => {
   })
 })
 
-const message: OutboundMessage = {
-  channel: 'sms',
+const message = testMessage({
   to: '+8613800138000',
-  subject: '',
   text: 'ignored by template providers',
-  html: '',
   verificationId: 'ver_aliyun',
   locale: 'zh-CN',
   values: { code: '482913', app_name: 'Acme "Shop"', minutes: '10' },
-}
+})
 
 describe('aliyunProvider against a local Dysms', () => {
-  let fake: FakeSmsProviders
-  beforeAll(async () => {
-    fake = await startFakeSmsProviders()
-  })
-  afterAll(() => fake.close())
-  beforeEach(() => {
-    fake.behaviour.aliyun = 'ok'
-    fake.messages.length = 0
-  })
+  const fakes = useFakeSmsProviders({ beforeAll, afterAll, beforeEach })
   const options = (overrides: Record<string, unknown> = {}) => ({
     access_key_id: ALIYUN.accessKeyId,
     access_key_secret: ALIYUN.accessKeySecret,
@@ -61,14 +49,14 @@ describe('aliyunProvider against a local Dysms', () => {
     template_codes: { en: 'SMS_456' },
     template_param: '{"code":"{code}","product":"{app_name}"}',
     region_id: 'cn-hangzhou',
-    base_url: `${fake.url}/aliyun`,
+    base_url: `${fakes().url}/aliyun`,
     ...overrides,
   })
 
   it('signs SendSms, sends the mainland number without +86, the template and its JSON parameters', async () => {
     const receipt = await aliyunProvider.create(options(), providerDeps()).send(message, sendOptions())
-    expect(fake.refusals).toEqual([])
-    const sent = fake.messages[0]
+    expect(fakes().refusals).toEqual([])
+    const sent = fakes().messages[0]
     expect(sent?.fields).toMatchObject({
       PhoneNumbers: '13800138000',
       SignName: '阿里云短信测试',
@@ -83,7 +71,7 @@ describe('aliyunProvider against a local Dysms', () => {
     await aliyunProvider
       .create(options(), providerDeps())
       .send({ ...message, locale: 'en', to: '+85291234567' }, sendOptions())
-    expect(fake.messages[0]?.fields).toMatchObject({ TemplateCode: 'SMS_456', PhoneNumbers: '85291234567' })
+    expect(fakes().messages[0]?.fields).toMatchObject({ TemplateCode: 'SMS_456', PhoneNumbers: '85291234567' })
   })
 
   it.each([
@@ -91,7 +79,7 @@ describe('aliyunProvider against a local Dysms', () => {
     ['rate_limited', 'unavailable', 'isv.BUSINESS_LIMIT_CONTROL'],
     ['server_error', 'unavailable', 'isp.SYSTEM_ERROR'],
   ] as const)('maps %s to %s (%s)', async (behaviour, kind, code) => {
-    fake.behaviour.aliyun = behaviour
+    fakes().behaviour.aliyun = behaviour
     await expect(aliyunProvider.create(options(), providerDeps()).send(message, sendOptions())).rejects.toMatchObject({
       kind,
       code,
@@ -104,8 +92,7 @@ describe('aliyunProvider against a local Dysms', () => {
       kind: 'rejected',
       code: 'SignatureDoesNotMatch',
     })
-    expect(fake.refusals).toContain('aliyun: signature')
-    fake.refusals.length = 0
+    expect(fakes().refusals).toContain('aliyun: signature')
   })
 
   it('refuses a template_param that is not a JSON object once filled', () => {

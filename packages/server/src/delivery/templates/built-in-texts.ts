@@ -142,9 +142,16 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
   },
 }
 
+const pluralRules = new Map<string, Intl.PluralRules>()
+
 /** The form of a plural text for a count in a locale. */
 export function pluralForm(text: PluralText, locale: string, count: number): string {
   if (typeof text === 'string') return text
-  const category = new Intl.PluralRules(locale).select(count)
-  return text[category] ?? text.other
+  let rules = pluralRules.get(locale)
+  if (!rules) {
+    // Building the rules costs far more than using them; the locales are few.
+    rules = new Intl.PluralRules(locale)
+    pluralRules.set(locale, rules)
+  }
+  return text[rules.select(count)] ?? text.other
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type FakeSmsProviders, startFakeSmsProviders, TENCENT } from '../../../test/helpers/fake-sms-providers.js'
-import { providerDeps, sendOptions } from '../../../test/helpers/send-options.js'
-import type { OutboundMessage } from '../delivery-provider.js'
+import { TENCENT, useFakeSmsProviders } from '../../../test/helpers/fake-sms-providers.js'
+import { providerDeps, sendOptions, testMessage } from '../../../test/helpers/send-options.js'
 import { tencentProvider } from './tencent-provider.js'
 import { tc3Authorization } from './tencent-signature.js'
 
@@ -25,27 +24,15 @@ describe('tc3Authorization', () => {
   })
 })
 
-const message: OutboundMessage = {
-  channel: 'sms',
+const message = testMessage({
   to: '+8613800138000',
-  subject: '',
   text: 'ignored by template providers',
-  html: '',
   verificationId: 'ver_tencent',
   locale: 'zh-CN',
-  values: { code: '482913', app_name: 'Acme', minutes: '10' },
-}
+})
 
 describe('tencentProvider against a local Tencent Cloud SMS', () => {
-  let fake: FakeSmsProviders
-  beforeAll(async () => {
-    fake = await startFakeSmsProviders()
-  })
-  afterAll(() => fake.close())
-  beforeEach(() => {
-    fake.behaviour.tencent = 'ok'
-    fake.messages.length = 0
-  })
+  const fakes = useFakeSmsProviders({ beforeAll, afterAll, beforeEach })
   const options = (overrides: Record<string, unknown> = {}) => ({
     secret_id: TENCENT.secretId,
     secret_key: TENCENT.secretKey,
@@ -55,14 +42,14 @@ describe('tencentProvider against a local Tencent Cloud SMS', () => {
     template_ids: {},
     template_params: ['{code}', '{minutes}'],
     region: 'ap-guangzhou',
-    base_url: `${fake.url}/tencent/`,
+    base_url: `${fakes().url}/tencent/`,
     ...overrides,
   })
 
   it('signs SendSms with TC3 and sends the number, app id, sign, template and its parameters', async () => {
     const receipt = await tencentProvider.create(options(), providerDeps()).send(message, sendOptions())
-    expect(fake.refusals).toEqual([])
-    const sent = fake.messages[0]
+    expect(fakes().refusals).toEqual([])
+    const sent = fakes().messages[0]
     expect(sent?.fields).toMatchObject({
       PhoneNumberSet: ['+8613800138000'],
       SmsSdkAppId: '1400006666',
@@ -79,7 +66,7 @@ describe('tencentProvider against a local Tencent Cloud SMS', () => {
     ['rate_limited', 'unavailable', 'LimitExceeded.PhoneNumberThirtySecondLimit'],
     ['server_error', 'unavailable', 'InternalError.Timeout'],
   ] as const)('maps %s to %s (%s)', async (behaviour, kind, code) => {
-    fake.behaviour.tencent = behaviour
+    fakes().behaviour.tencent = behaviour
     await expect(tencentProvider.create(options(), providerDeps()).send(message, sendOptions())).rejects.toMatchObject({
       kind,
       code,
@@ -92,6 +79,5 @@ describe('tencentProvider against a local Tencent Cloud SMS', () => {
       kind: 'rejected',
       code: 'AuthFailure.SignatureFailure',
     })
-    fake.refusals.length = 0
   })
 })

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type FakeSmsProviders,
-  startFakeSmsProviders,
-  TWILIO,
-  twilioCallback,
-} from '../../../test/helpers/fake-sms-providers.js'
-import { providerDeps, sendOptions } from '../../../test/helpers/send-options.js'
-import { DeliveryError, type OutboundMessage } from '../delivery-provider.js'
+import { TWILIO, twilioCallback, useFakeSmsProviders } from '../../../test/helpers/fake-sms-providers.js'
+import { providerDeps, sendOptions, testMessage } from '../../../test/helpers/send-options.js'
+import { DeliveryError } from '../delivery-provider.js'
 import { twilioProvider } from './twilio-provider.js'
 import { isValidTwilioSignature, twilioSignature } from './twilio-signature.js'
 
@@ -35,27 +30,10 @@ describe('twilioSignature', () => {
   })
 })
 
-const message: OutboundMessage = {
-  channel: 'sms',
-  to: '+14155552671',
-  subject: '',
-  text: 'Your Acme verification code is 482913.',
-  html: '',
-  verificationId: 'ver_twilio',
-  locale: 'en',
-  values: { code: '482913', app_name: 'Acme', minutes: '10' },
-}
+const message = testMessage({ verificationId: 'ver_twilio' })
 
 describe('twilioProvider against a local Twilio', () => {
-  let fake: FakeSmsProviders
-  beforeAll(async () => {
-    fake = await startFakeSmsProviders()
-  })
-  afterAll(() => fake.close())
-  beforeEach(() => {
-    fake.behaviour.twilio = 'ok'
-    fake.messages.length = 0
-  })
+  const fakes = useFakeSmsProviders({ beforeAll, afterAll, beforeEach })
 
   const sender = (overrides: Record<string, unknown> = {}) =>
     twilioProvider.create(
@@ -63,7 +41,7 @@ describe('twilioProvider against a local Twilio', () => {
         account_sid: TWILIO.accountSid,
         auth_token: TWILIO.authToken,
         from: '+15005550006',
-        base_url: `${fake.url}/twilio`,
+        base_url: `${fakes().url}/twilio`,
         ...overrides,
       },
       providerDeps(),
@@ -71,8 +49,8 @@ describe('twilioProvider against a local Twilio', () => {
 
   it('creates a Message with To, Body, From and StatusCallback, and answers its sid as queued', async () => {
     const receipt = await sender().send(message, sendOptions(5000, 'twilio'))
-    expect(fake.refusals).toEqual([])
-    const sent = fake.messages[0]
+    expect(fakes().refusals).toEqual([])
+    const sent = fakes().messages[0]
     expect(sent).toMatchObject({ to: '+14155552671', text: message.text })
     expect(sent?.fields).toMatchObject({
       From: '+15005550006',
@@ -84,8 +62,8 @@ describe('twilioProvider against a local Twilio', () => {
   it('sends MessagingServiceSid instead of From when configured', async () => {
     const service = `MG${'b'.repeat(32)}`
     await sender({ from: undefined, messaging_service_sid: service }).send(message, sendOptions())
-    expect(fake.messages[0]?.fields).toMatchObject({ MessagingServiceSid: service })
-    expect(fake.messages[0]?.fields.From).toBeUndefined()
+    expect(fakes().messages[0]?.fields).toMatchObject({ MessagingServiceSid: service })
+    expect(fakes().messages[0]?.fields.From).toBeUndefined()
   })
 
   it.each([
@@ -93,7 +71,7 @@ describe('twilioProvider against a local Twilio', () => {
     ['rate_limited', 'unavailable', '20429'],
     ['server_error', 'unavailable', '20503'],
   ] as const)('maps %s to a %s DeliveryError with Twilio’s code', async (behaviour, kind, code) => {
-    fake.behaviour.twilio = behaviour
+    fakes().behaviour.twilio = behaviour
     const error = await sender()
       .send(message, sendOptions())
       .catch((e: unknown) => e)
@@ -109,7 +87,7 @@ describe('twilioProvider against a local Twilio', () => {
   })
 
   it('gives up at the deadline when Twilio does not answer', async () => {
-    fake.behaviour.twilio = 'hang'
+    fakes().behaviour.twilio = 'hang'
     const error = await sender()
       .send(message, sendOptions(200))
       .catch((e: unknown) => e)

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type FakeSmsProviders,
-  startFakeSmsProviders,
-  VONAGE,
-  vonageReceipt,
-} from '../../../test/helpers/fake-sms-providers.js'
-import { providerDeps, sendOptions } from '../../../test/helpers/send-options.js'
-import type { OutboundMessage } from '../delivery-provider.js'
+import { useFakeSmsProviders, VONAGE, vonageReceipt } from '../../../test/helpers/fake-sms-providers.js'
+import { providerDeps, sendOptions, testMessage } from '../../../test/helpers/send-options.js'
 import { vonageProvider } from './vonage-provider.js'
 import { isValidVonageSignature, vonageSignature } from './vonage-signature.js'
 
@@ -34,27 +28,15 @@ describe('vonageSignature', () => {
   })
 })
 
-const message: OutboundMessage = {
-  channel: 'sms',
+const message = testMessage({
   to: '+447700900000',
-  subject: '',
   text: 'Код Acme: 482913. Действует 10 мин. Никому его не сообщайте.',
-  html: '',
   verificationId: 'ver_vonage',
   locale: 'ru',
-  values: { code: '482913', app_name: 'Acme', minutes: '10' },
-}
+})
 
 describe('vonageProvider against a local Vonage', () => {
-  let fake: FakeSmsProviders
-  beforeAll(async () => {
-    fake = await startFakeSmsProviders()
-  })
-  afterAll(() => fake.close())
-  beforeEach(() => {
-    fake.behaviour.vonage = 'ok'
-    fake.messages.length = 0
-  })
+  const fakes = useFakeSmsProviders({ beforeAll, afterAll, beforeEach })
   const options = {
     api_key: VONAGE.apiKey,
     api_secret: VONAGE.apiSecret,
@@ -63,11 +45,11 @@ describe('vonageProvider against a local Vonage', () => {
     signature_method: 'md5hash' as const,
     base_url: '',
   }
-  const sender = () => vonageProvider.create({ ...options, base_url: `${fake.url}/vonage` }, providerDeps())
+  const sender = () => vonageProvider.create({ ...options, base_url: `${fakes().url}/vonage` }, providerDeps())
 
   it('posts key, secret, sender, the number without +, unicode type for Cyrillic, and the callback URL', async () => {
     const receipt = await sender().send(message, sendOptions(5000, 'vonage'))
-    const sent = fake.messages[0]
+    const sent = fakes().messages[0]
     expect(sent?.fields).toMatchObject({
       to: '447700900000',
       from: 'Acme',
@@ -83,7 +65,7 @@ describe('vonageProvider against a local Vonage', () => {
     ['rate_limited', 'unavailable', '1'],
     ['server_error', 'unavailable', 'http_500'],
   ] as const)('maps %s to a %s error with Vonage’s status', async (behaviour, kind, code) => {
-    fake.behaviour.vonage = behaviour
+    fakes().behaviour.vonage = behaviour
     await expect(sender().send(message, sendOptions())).rejects.toMatchObject({ kind, code })
   })
 

@@ -5,6 +5,7 @@ import {
   startFakeSmsProviders,
   TWILIO,
   twilioCallback,
+  twilioThenVonage,
   VONAGE,
   vonageReceipt,
 } from '../../../test/helpers/fake-sms-providers.js'
@@ -24,26 +25,7 @@ beforeAll(async () => {
 })
 afterAll(() => fake.close())
 
-function chain() {
-  return [
-    {
-      type: 'twilio',
-      account_sid: TWILIO.accountSid,
-      auth_token: TWILIO.authToken,
-      from: '+15005550006',
-      base_url: `${fake.url}/twilio`,
-      timeout_ms: 300,
-    },
-    {
-      type: 'vonage',
-      api_key: VONAGE.apiKey,
-      api_secret: VONAGE.apiSecret,
-      signature_secret: VONAGE.signatureSecret,
-      from: 'Acme',
-      base_url: `${fake.url}/vonage`,
-    },
-  ]
-}
+const chain = () => twilioThenVonage(fake.url, 300)
 
 beforeEach(async () => {
   fake.behaviour.twilio = 'ok'

@@ -108,8 +108,11 @@ export async function startFakeSmsProviders(): Promise<FakeSmsProviders> {
     })
   }
 
-  function vonage(response: ServerResponse, body: string) {
-    const fields = JSON.parse(body) as Record<string, string>
+  function vonage(request: IncomingMessage, response: ServerResponse, body: string) {
+    // Vonage takes form fields or a JSON object.
+    const fields: Record<string, string> = String(request.headers['content-type']).startsWith('application/json')
+      ? (JSON.parse(body) as Record<string, string>)
+      : Object.fromEntries(new URLSearchParams(body))
     if (fields.api_key !== VONAGE.apiKey || fields.api_secret !== VONAGE.apiSecret) {
       refusals.push('vonage: credentials')
       return json(response, 200, { 'message-count': '1', messages: [{ status: '4', 'error-text': 'Bad Credentials' }] })
@@ -252,7 +255,7 @@ export async function startFakeSmsProviders(): Promise<FakeSmsProviders> {
           request.url = path.slice('/twilio'.length)
           return twilio(request, response, body)
         }
-        if (path === '/vonage/sms/json') return vonage(response, body)
+        if (path === '/vonage/sms/json') return vonage(request, response, body)
         if (path === '/aliyun/') return aliyun(response, body)
         if (path === '/tencent/') return tencent(request, response, body, String(request.headers.host))
         return json(response, 404, {})

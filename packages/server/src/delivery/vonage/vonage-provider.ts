@@ -65,7 +65,7 @@ function statusOf(vonageStatus: string | undefined): DeliveryStatus | undefined 
 }
 
 /**
- * Vonage SMS API: POST /sms/json with the key and secret in the body,
+ * Vonage SMS API: POST /sms/json (form-encoded) with the key and secret in the body,
  * `type: unicode` when the text needs UCS-2, and the status callback URL as
  * `callback`. Delivery receipts come back signed with the signature secret.
  */
@@ -79,8 +79,9 @@ export const vonageProvider = defineDeliveryProvider<VonageOptions>({
       async send(message, sendOptions) {
         const response = await providerRequest(endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({
+          // Form-encoded, as Vonage's reference shows it (JSON is accepted too).
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: new URLSearchParams({
             api_key: options.api_key,
             api_secret: options.api_secret,
             from: options.from,
@@ -89,7 +90,7 @@ export const vonageProvider = defineDeliveryProvider<VonageOptions>({
             type: smsSegments(message.text).encoding === 'UCS-2' ? 'unicode' : 'text',
             callback: sendOptions.statusCallbackUrl,
             'client-ref': message.verificationId,
-          }),
+          }).toString(),
           signal: sendOptions.signal,
         })
         const first = (response.json as { messages?: unknown[] } | undefined)?.messages?.[0]

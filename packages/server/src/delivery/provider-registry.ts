@@ -90,7 +90,10 @@ export function createDeliveryRegistry(
   for (const channel of ['sms', 'email'] as const) {
     defaults[channel].forEach((entry, index) => {
       const problem = checkEntry(channel, entry)
-      if (problem) throw new Error(`Invalid default ${channel} provider ${index} (${entry.type}): ${problem}`)
+      if (problem) {
+        const variable = channel === 'sms' ? 'TESSERA_SMS_PROVIDERS' : 'TESSERA_EMAIL_PROVIDERS'
+        throw new Error(`${variable}: entry ${index} (${entry.type}): ${problem}`)
+      }
     })
   }
 
@@ -100,12 +103,7 @@ export function createDeliveryRegistry(
   }
   const chains = new Map<string, CachedChain>()
 
-  function build(
-    scope: string,
-    channel: DeliveryChannel,
-    entries: readonly ProviderEntry[],
-    policy: CircuitBreakerPolicy,
-  ) {
+  function build(channel: DeliveryChannel, entries: readonly ProviderEntry[], policy: CircuitBreakerPolicy) {
     const links: ChainLink[] = []
     for (const entry of entries) {
       const provider = byName.get(entry.type)
@@ -124,7 +122,6 @@ export function createDeliveryRegistry(
       }
     }
     if (links.length === 0) return { available: false as const, reason: `no provider configured for ${channel}` }
-    void scope
     return { available: true as const, chain: links }
   }
 
@@ -137,7 +134,7 @@ export function createDeliveryRegistry(
       const cached = chains.get(slot)
       if (cached?.key === key) return cached.resolution
       if (cached?.resolution.available) for (const link of cached.resolution.chain) void link.sender.close?.()
-      const resolution = build(effectiveScope, channel, effective, policy)
+      const resolution = build(channel, effective, policy)
       chains.set(slot, { key, resolution })
       return resolution
     },

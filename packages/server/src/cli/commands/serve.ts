@@ -10,7 +10,16 @@ export async function serve(io: CliIo): Promise<number> {
   const { config, secrets, logger } = loaded
   for (const warning of secrets.warnings) logger.warn(warning)
 
-  const tessera = await createTessera({ config, secret: secrets.secret, adminKey: secrets.adminKey, logger })
+  let tessera: Awaited<ReturnType<typeof createTessera>>
+  try {
+    tessera = await createTessera({ config, secret: secrets.secret, adminKey: secrets.adminKey, logger })
+  } catch (error) {
+    // A default provider chain is checked against its providers here, not in loadConfig: same message shape.
+    const message = (error as Error).message
+    if (!/^TESSERA_[A-Z_]+: /.test(message)) throw error
+    io.err(`tessera: configuration is invalid:\n  - ${message}\n`)
+    return 1
+  }
   try {
     await tessera.server.listen({ port: config.port, host: config.host })
   } catch (error) {

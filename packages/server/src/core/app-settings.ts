@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { PLACEHOLDERS, unknownPlaceholders } from '../delivery/templates/placeholders.js'
 import { AppError } from '../errors/app-error.js'
+import { canonicalTag } from '../i18n/locale.js'
 
 /**
  * One entry of a channel's provider chain: `type` names a registered delivery
@@ -380,6 +381,7 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
     throw new AppError('invalid_request', { message: `Invalid settings — ${messages.join('; ')}.` })
   }
   const settings = candidate as AppSettings
+  canonicalizeTemplateLocales(settings)
   const problems = [...templateProblems(settings), ...originProblems(settings)]
   if (options.checkProvider) {
     for (const channel of ['sms', 'email'] as const) {
@@ -404,6 +406,18 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
     }
   }
   return settings
+}
+
+/** Template locales stored in canonical case (`pt-br` → `pt-BR`), so matching never depends on how they were typed. */
+function canonicalizeTemplateLocales(settings: AppSettings): void {
+  for (const channel of ['sms', 'email'] as const) {
+    for (const [scene, byLocale] of Object.entries(settings.templates[channel])) {
+      const canonical: Record<string, unknown> = {}
+      for (const [locale, template] of Object.entries(byLocale)) canonical[canonicalTag(locale)] = template
+      ;(settings.templates[channel] as Record<string, unknown>)[scene] = canonical
+    }
+  }
+  settings.default_locale = canonicalTag(settings.default_locale)
 }
 
 /** Templates may use only the known placeholders, and must show the code. */

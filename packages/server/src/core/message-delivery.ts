@@ -65,6 +65,20 @@ export function createMessageDelivery(deps: {
   const statusCallbackUrlFor = (provider: string) =>
     `${deps.publicUrl().replace(/\/+$/, '')}/v1/providers/${provider}/status`
 
+  /** When each message's last refused callback was recorded (bounded: oldest dropped first). */
+  const lastRefusalEvent = new Map<string, number>()
+  function refusalRecorded(deliveryId: string, now: number): boolean {
+    const last = lastRefusalEvent.get(deliveryId)
+    if (last !== undefined && now - last < 60_000) return false
+    lastRefusalEvent.delete(deliveryId)
+    lastRefusalEvent.set(deliveryId, now)
+    if (lastRefusalEvent.size > 10_000) {
+      const oldest = lastRefusalEvent.keys().next().value
+      if (oldest !== undefined) lastRefusalEvent.delete(oldest)
+    }
+    return true
+  }
+
   function entriesOf(settings: AppSettings, channel: DeliveryChannel): readonly ProviderEntry[] {
     return settings.channels[channel].providers as readonly ProviderEntry[]
   }
@@ -109,6 +123,7 @@ export function createMessageDelivery(deps: {
           html: rendered.html,
           verificationId: row.id,
           locale: rendered.locale,
+          requestedLocale: row.locale ?? undefined,
           values: rendered.values,
         },
         statusCallbackUrlFor,
@@ -212,6 +227,8 @@ export function createMessageDelivery(deps: {
         }
       })
       if (!genuine) {
+        // The route takes no key, so anyone may knock: at most one event per message per minute.
+        if (!refusalRecorded(delivery.id, now)) throw refuse()
         await events.record({
           appId: delivery.appId,
           kind: 'delivery.callback_refused',

@@ -23,8 +23,10 @@ export interface OutboundMessage {
   /** Email HTML part; providers for SMS ignore it. */
   readonly html: string
   readonly verificationId: string
-  /** The locale the text was rendered in (template-based providers pick their template by it). */
+  /** The locale the text was rendered in. */
   readonly locale: string
+  /** The locale the request asked for, if any (template-based providers match their own templates' locales to it first). */
+  readonly requestedLocale?: string | undefined
   /** The placeholders' values, for providers that render a template of their own (aliyun, tencent). */
   readonly values: MessageValues
 }
@@ -115,9 +117,12 @@ export function defineDeliveryProvider<Options>(provider: DeliveryProvider<Optio
  * Why a provider refused a message. `invalid_recipient` (the number or
  * address cannot receive) stops the chain: another provider cannot fix it.
  * `rejected` (bad credentials, unverified sender, template refused) and
- * `unavailable` (network, timeout, 5xx, throttling) move on to the next.
+ * `unavailable` (network, timeout, 5xx, account throttling) move on to the
+ * next and count against the provider's breaker; `recipient_limited` (the
+ * provider's own per-number flow control) moves on without counting: one
+ * person pressing resend must not take a provider out for everyone.
  */
-export type DeliveryErrorKind = 'invalid_recipient' | 'rejected' | 'unavailable'
+export type DeliveryErrorKind = 'invalid_recipient' | 'recipient_limited' | 'rejected' | 'unavailable'
 
 /** Thrown by senders. `code` is the provider's own error code (Twilio 21211, Vonage 3, …) when it gave one. */
 export class DeliveryError extends Error {

@@ -145,6 +145,30 @@ describe('sendThroughChain', () => {
     expect(breaker.tryAcquire()).toBe(true)
   })
 
+  it('a provider whose cool-down ended is not held out by messages that never reached it', async () => {
+    const clock = createFakeClock()
+    const c = chain(clock, ['a', ['ok', 'unavailable']], ['b', ['ok']])
+    c.links[1]?.breaker.failed()
+    c.links[1]?.breaker.failed()
+    clock.advanceSeconds(30)
+    // b could probe now, but a carries this message: b's probe slot stays free.
+    await c.send()
+    expect(c.calls).toEqual(['a'])
+    // a fails next time: b is tried (the probe), works, and is back.
+    const outcome = await c.send()
+    expect(c.calls).toEqual(['a', 'a', 'b'])
+    expect(outcome.delivered).toBe(true)
+    expect(c.links[1]?.breaker.state()).toBe('closed')
+  })
+
+  it('per-number throttling fails over without counting against the provider', async () => {
+    const clock = createFakeClock()
+    const c = chain(clock, ['a', ['recipient_limited', 'recipient_limited', 'recipient_limited']], ['b', []])
+    for (let i = 0; i < 3; i++) expect((await c.send()).delivered).toBe(true)
+    expect(c.calls).toEqual(['a', 'b', 'a', 'b', 'a', 'b'])
+    expect(c.links[0]?.breaker.state()).toBe('closed')
+  })
+
   it('tries the first provider anyway when every breaker is open', async () => {
     const clock = createFakeClock()
     const c = chain(clock, ['a', ['unavailable', 'unavailable', 'ok']])

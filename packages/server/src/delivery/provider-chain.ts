@@ -29,11 +29,13 @@ export type ChainOutcome =
     }
 
 /**
- * Sends one message along an ordered chain. A provider whose breaker is open
- * is skipped; each attempt runs under its own timeout; an error or a timeout
- * moves on to the next provider; an invalid recipient stops the chain (no
- * provider can fix it). When every breaker is open, the first provider is
- * tried anyway: sending through a doubtful provider beats not sending.
+ * Sends one message along an ordered chain. Each provider's breaker is asked
+ * just before that provider would be tried (so a probe slot is taken only by
+ * a message that really probes); an open breaker skips the provider. Each
+ * attempt runs under its own timeout; an error or a timeout moves on to the
+ * next provider; an invalid recipient stops the chain. When every breaker
+ * was open, the first provider is tried anyway: sending through a doubtful
+ * provider beats not sending.
  */
 export async function sendThroughChain(
   chain: readonly ChainLink[],
@@ -43,13 +45,9 @@ export async function sendThroughChain(
 ): Promise<ChainOutcome> {
   const attempts: DeliveryAttempt[] = []
   const skipped: string[] = []
-  const usable = chain.filter((link) => {
-    if (link.breaker.tryAcquire()) return true
-    skipped.push(link.provider)
-    return false
-  })
-  const order = usable.length > 0 ? usable : chain.slice(0, 1)
-  for (const link of order) {
+
+  /** One attempt; answers whether the chain should stop (delivered, or an invalid recipient). */
+  async function attempt(link: ChainLink): Promise<'delivered' | 'invalid_recipient' | 'next'> {
     try {
       const receipt = await link.sender.send(message, {
         signal: AbortSignal.timeout(link.timeoutMs),
@@ -63,7 +61,7 @@ export async function sendThroughChain(
         errorCode: undefined,
         atMs: nowMs(),
       })
-      return { delivered: true, attempts, skipped }
+      return 'delivered'
     } catch (error) {
       const deliveryError =
         error instanceof DeliveryError ? error : new DeliveryError('provider failed', { code: 'error', cause: error })
@@ -74,13 +72,32 @@ export async function sendThroughChain(
         errorCode: deliveryError.code ?? deliveryError.kind,
         atMs: nowMs(),
       })
-      if (deliveryError.kind === 'invalid_recipient') {
-        // The provider works; the number does not. Its breaker counts this as a success.
+      // The provider answered sensibly about this recipient (unreachable, or throttled for this number):
+      // it works, so its breaker counts a success.
+      if (deliveryError.kind === 'invalid_recipient' || deliveryError.kind === 'recipient_limited') {
         link.breaker.succeeded()
-        return { delivered: false, reason: 'invalid_recipient', attempts, skipped }
+      } else {
+        link.breaker.failed()
       }
-      link.breaker.failed()
+      return deliveryError.kind === 'invalid_recipient' ? 'invalid_recipient' : 'next'
     }
+  }
+
+  for (const link of chain) {
+    if (!link.breaker.tryAcquire()) {
+      skipped.push(link.provider)
+      continue
+    }
+    const result = await attempt(link)
+    if (result === 'delivered') return { delivered: true, attempts, skipped }
+    if (result === 'invalid_recipient') return { delivered: false, reason: 'invalid_recipient', attempts, skipped }
+  }
+  const first = chain[0]
+  if (attempts.length === 0 && first) {
+    skipped.shift()
+    const result = await attempt(first)
+    if (result === 'delivered') return { delivered: true, attempts, skipped }
+    if (result === 'invalid_recipient') return { delivered: false, reason: 'invalid_recipient', attempts, skipped }
   }
   return { delivered: false, reason: 'all_failed', attempts, skipped }
 }

@@ -31,10 +31,7 @@ export async function providerRequest(
   }
   let text: string
   try {
-    const buffer = await response.arrayBuffer()
-    text = Buffer.from(buffer.byteLength > MAX_RESPONSE_BYTES ? buffer.slice(0, MAX_RESPONSE_BYTES) : buffer).toString(
-      'utf8',
-    )
+    text = await readCapped(response)
   } catch (error) {
     throw new DeliveryError('provider answer could not be read', { code: 'network', cause: error })
   }
@@ -45,6 +42,22 @@ export async function providerRequest(
     json = undefined
   }
   return { status: response.status, json }
+}
+
+/** The body as text, reading no further than MAX_RESPONSE_BYTES (the rest is cancelled, not downloaded). */
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  while (size < MAX_RESPONSE_BYTES) {
+    const { done, value } = await reader.read()
+    if (done) break
+    chunks.push(value)
+    size += value.byteLength
+  }
+  if (size >= MAX_RESPONSE_BYTES) await reader.cancel().catch(() => undefined)
+  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8')
 }
 
 /** A field of a JSON object answer, as a string (providers mix numbers and strings). */

@@ -34,6 +34,26 @@ describe('createDeliveryRegistry', () => {
     )
   })
 
+  it('shares senders between apps on the server chain, each with its own breakers and policy', () => {
+    const r = registry()
+    const a = r.chainFor('app_a', 'sms', [], { failureThreshold: 1, cooldownMs: 1000 })
+    const b = r.chainFor('app_b', 'sms', [], { failureThreshold: 9, cooldownMs: 9000 })
+    if (!a.available || !b.available) throw new Error('console chains are available in tests')
+    expect(a.chain[0]?.sender).toBe(b.chain[0]?.sender)
+    expect(a.chain[0]?.breaker).not.toBe(b.chain[0]?.breaker)
+    a.chain[0]?.breaker.failed()
+    expect(r.chainFor('app_a', 'sms', [], { failureThreshold: 1, cooldownMs: 1000 })).toBe(a)
+    expect(a.chain[0]?.breaker.state()).toBe('open')
+    expect(b.chain[0]?.breaker.state()).toBe('closed')
+  })
+
+  it('refuses a timeout_ms out of range', () => {
+    expect(registry().checkEntry('sms', { ...twilio, timeout_ms: -1 })).toMatch(/timeout_ms/)
+    expect(() => registry({ sms: [{ ...twilio, timeout_ms: '5' }] })).toThrow(
+      /TESSERA_SMS_PROVIDERS: entry 0 \(twilio\): timeout_ms/,
+    )
+  })
+
   it('uses the app’s chain when it has one, else the server’s; rebuilds only when the settings change', () => {
     const r = registry()
     const server = r.chainFor('app_1', 'sms', [], policy)
@@ -102,9 +122,25 @@ describe('provider secrets', () => {
       seal,
     )
     expect(moved.problems).toEqual([
-      '0.api_secret: give the secret itself (the masked value only keeps a stored one)',
-      '1.auth_token: give the secret itself (the masked value only keeps a stored one)',
+      '0.api_secret: give the secret itself (a masked value keeps the stored one only for the same provider, account and endpoint)',
+      '1.auth_token: give the secret itself (a masked value keeps the stored one only for the same provider, account and endpoint)',
     ])
     expect(unsealEntry(first.entries[0] ?? {}, (sealed) => sealed.replace(/^box:/, ''))).toEqual(twilio)
+    // Pointing the provider elsewhere needs the secret again: a masked one would be sent to the new endpoint.
+    const redirected = sealEntries(
+      [{ ...masked[0], base_url: 'https://attacker.example' }],
+      first.entries,
+      fields,
+      seal,
+    )
+    expect(redirected.problems).toHaveLength(1)
+    const otherAccount = sealEntries(
+      [{ ...masked[0], account_sid: `AC${'f'.repeat(32)}` }],
+      first.entries,
+      fields,
+      seal,
+    )
+    expect(otherAccount.problems).toHaveLength(1)
+    expect(sealEntries([{ ...masked[0], from: '+15005550007' }], first.entries, fields, seal).problems).toEqual([])
   })
 })

@@ -13,9 +13,10 @@ export type ChainResolution =
 
 export interface DeliveryRegistry {
   /**
-   * The chain that carries a channel for an app: its own providers when it
-   * names some, else the server's default chain. Built once per distinct
-   * configuration and cached; breakers live as long as the configuration.
+   * The chain that carries a channel for a scope (an app): its own providers
+   * when it names some, else the server's default chain. Senders are built
+   * once per distinct configuration and shared; each scope has its own
+   * breakers, kept as long as its configuration and policy stay the same.
    */
   chainFor(
     scope: string,
@@ -75,6 +76,13 @@ export function createDeliveryRegistry(
       return `unknown provider "${name}" (known: ${[...byName.keys()].filter((known) => !byName.get(known)?.internal).join(', ')})`
     if (provider.internal && !deps.allowInternal) return `provider "${name}" is for tests and the benchmark only`
     if (!provider.channels.includes(channel)) return `provider "${name}" cannot carry ${channel}`
+    const timeout = entry.timeout_ms
+    if (
+      timeout !== undefined &&
+      !(Number.isInteger(timeout) && (timeout as number) >= 100 && (timeout as number) <= 30_000)
+    ) {
+      return 'timeout_ms: must be an integer from 100 to 30000'
+    }
     const options = Value.Default(provider.optionsSchema, structuredClone(providerFields(entry)))
     const firstError = Value.Errors(provider.optionsSchema, options).First()
     if (firstError) return `${firstError.path.slice(1).replaceAll('/', '.') || 'options'}: ${firstError.message}`
@@ -97,45 +105,74 @@ export function createDeliveryRegistry(
     })
   }
 
-  interface CachedChain {
-    readonly key: string
+  /**
+   * Senders are shared by every scope (app or server) with the same entries,
+   * and closed when no scope uses them any more; breakers belong to a scope
+   * and its policy, so one app's thresholds never reset another's breakers.
+   */
+  interface SharedSenders {
+    readonly links: readonly Omit<ChainLink, 'breaker'>[] | { readonly unavailable: string }
+    readonly users: Set<string>
+  }
+  const sendersByEntries = new Map<string, SharedSenders>()
+  interface ScopeChain {
+    readonly entriesKey: string
+    readonly policyKey: string
     readonly resolution: ChainResolution
   }
-  const chains = new Map<string, CachedChain>()
+  const chains = new Map<string, ScopeChain>()
 
-  function build(channel: DeliveryChannel, entries: readonly ProviderEntry[], policy: CircuitBreakerPolicy) {
-    const links: ChainLink[] = []
+  function buildSenders(entries: readonly ProviderEntry[]): SharedSenders['links'] {
+    const links: Omit<ChainLink, 'breaker'>[] = []
     for (const entry of entries) {
       const provider = byName.get(entry.type)
-      if (!provider) return { available: false as const, reason: `unknown provider ${entry.type}` }
+      if (!provider) return { unavailable: `unknown provider ${entry.type}` }
       try {
         links.push({
           provider: provider.name,
           sender: provider.create(optionsOf(entry) as never, deps),
           timeoutMs: typeof entry.timeout_ms === 'number' ? entry.timeout_ms : DEFAULT_TIMEOUT_MS,
-          breaker: new CircuitBreaker(policy, deps.nowMs),
         })
       } catch (error) {
         // A provider that refuses to run here is left out; the chain stands if another remains.
-        if (entries.length === 1)
-          return { available: false as const, reason: `${entry.type}: ${(error as Error).message}` }
+        if (entries.length === 1) return { unavailable: `${entry.type}: ${(error as Error).message}` }
       }
     }
-    if (links.length === 0) return { available: false as const, reason: `no provider configured for ${channel}` }
-    return { available: true as const, chain: links }
+    return links.length > 0 ? links : { unavailable: 'no provider configured' }
+  }
+
+  function release(entriesKey: string, slot: string): void {
+    const shared = sendersByEntries.get(entriesKey)
+    if (!shared) return
+    shared.users.delete(slot)
+    if (shared.users.size > 0) return
+    sendersByEntries.delete(entriesKey)
+    if (!('unavailable' in shared.links)) for (const link of shared.links) void link.sender.close?.()
   }
 
   return {
     chainFor(scope, channel, entries, policy) {
       const effective = entries.length > 0 ? entries : defaults[channel]
-      const effectiveScope = entries.length > 0 ? scope : 'server'
-      const slot = `${effectiveScope}:${channel}`
-      const key = JSON.stringify([effective, policy])
+      const slot = `${scope}:${channel}`
+      const entriesKey = `${channel}:${JSON.stringify(effective)}`
+      const policyKey = `${policy.failureThreshold}:${policy.cooldownMs}`
       const cached = chains.get(slot)
-      if (cached?.key === key) return cached.resolution
-      if (cached?.resolution.available) for (const link of cached.resolution.chain) void link.sender.close?.()
-      const resolution = build(channel, effective, policy)
-      chains.set(slot, { key, resolution })
+      if (cached?.entriesKey === entriesKey && cached.policyKey === policyKey) return cached.resolution
+      let shared = sendersByEntries.get(entriesKey)
+      if (!shared) {
+        shared = { links: buildSenders(effective), users: new Set() }
+        sendersByEntries.set(entriesKey, shared)
+      }
+      shared.users.add(slot)
+      if (cached && cached.entriesKey !== entriesKey) release(cached.entriesKey, slot)
+      const resolution: ChainResolution =
+        'unavailable' in shared.links
+          ? { available: false, reason: shared.links.unavailable }
+          : {
+              available: true,
+              chain: shared.links.map((link) => ({ ...link, breaker: new CircuitBreaker(policy, deps.nowMs) })),
+            }
+      chains.set(slot, { entriesKey, policyKey, resolution })
       return resolution
     },
     defaultProviders: (channel) => defaults[channel].map((entry) => entry.type),
@@ -145,9 +182,10 @@ export function createDeliveryRegistry(
     secretFields: (type) => secretFieldsByType.get(type) ?? [],
     optionsOf,
     async close() {
-      for (const cached of chains.values()) {
-        if (cached.resolution.available) for (const link of cached.resolution.chain) await link.sender.close?.()
+      for (const shared of sendersByEntries.values()) {
+        if (!('unavailable' in shared.links)) for (const link of shared.links) await link.sender.close?.()
       }
+      sendersByEntries.clear()
       chains.clear()
     },
   }

@@ -5,6 +5,22 @@ export const MASKED_SECRET = '********'
 
 const SEALED = 'sealed:'
 
+/**
+ * Where a secret goes and whose it is. A masked secret is kept only while
+ * these stay the same: otherwise an admin could point `base_url` at their own
+ * server, send the secret back masked, and have Tessera deliver it there.
+ */
+const ANCHOR_FIELDS = [
+  'type',
+  'base_url',
+  'url',
+  'account_sid',
+  'api_key',
+  'access_key_id',
+  'secret_id',
+  'sms_sdk_app_id',
+]
+
 /** The fields of a provider's options schema marked `secret: true`. */
 export function secretFieldsOf(schema: TSchema): string[] {
   const properties = (schema as { properties?: Record<string, { secret?: boolean }> }).properties ?? {}
@@ -22,8 +38,8 @@ type Entry = Record<string, unknown>
 /**
  * Encrypts the secret fields of a provider chain for storage. A field sent
  * back masked (or already sealed) keeps the secret stored at the same place
- * of the chain for the same provider type; a masked value with nothing to
- * keep is an error (the caller names it).
+ * of the chain for the same provider, account and endpoint; a masked value
+ * with nothing to keep is an error (the caller names it).
  */
 export function sealEntries(
   entries: readonly Entry[],
@@ -39,9 +55,15 @@ export function sealEntries(
       const value = out[name]
       if (value === undefined) continue
       if (value === MASKED_SECRET || isSealed(value)) {
-        const kept = before !== undefined && before.type === entry.type ? before[name] : undefined
+        const sameAnchor =
+          before !== undefined && ANCHOR_FIELDS.every((field) => field === name || before[field] === entry[field])
+        const kept = sameAnchor ? before[name] : undefined
         if (isSealed(kept) && (value === MASKED_SECRET || value === kept)) out[name] = kept
-        else problems.push(`${index}.${name}: give the secret itself (the masked value only keeps a stored one)`)
+        else {
+          problems.push(
+            `${index}.${name}: give the secret itself (a masked value keeps the stored one only for the same provider, account and endpoint)`,
+          )
+        }
         continue
       }
       if (typeof value === 'string') out[name] = `${SEALED}${seal(value)}`

@@ -29,6 +29,11 @@ export function isRightToLeft(locale: string): boolean {
 /** Chinese scripts by region, for tags that name a region but no script (zh-HK → Traditional). */
 const TRADITIONAL_CHINESE_REGIONS = new Set(['TW', 'HK', 'MO'])
 
+/** A tag in its canonical case: `pt-br` → `pt-BR`, `zh-hant-tw` → `zh-Hant-TW`. */
+export function canonicalTag(tag: string): string {
+  return canonical(tag).join('-')
+}
+
 function canonical(tag: string): string[] {
   const parts = tag.trim().replace(/_/g, '-').split('-').filter(Boolean)
   return parts.map((part, index) => {
@@ -51,7 +56,12 @@ export function lookupLocale(requested: string, available: readonly string[]): s
   const wanted = canonical(requested)
   const language = wanted[0]
   if (!language || !/^[a-z]{2,3}$/.test(language)) return undefined
-  const byCanonical = new Map(available.map((tag) => [canonical(tag).join('-'), tag]))
+  // The first of equal tags wins: callers list their preferred texts first.
+  const byCanonical = new Map<string, string>()
+  for (const tag of available) {
+    const key = canonical(tag).join('-')
+    if (!byCanonical.has(key)) byCanonical.set(key, tag)
+  }
   const exact = byCanonical.get(wanted.join('-'))
   if (exact) return exact
   if (language === 'zh') {

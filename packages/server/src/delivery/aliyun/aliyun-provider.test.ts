@@ -76,7 +76,7 @@ describe('aliyunProvider against a local Dysms', () => {
 
   it.each([
     ['invalid_number', 'invalid_recipient', 'isv.MOBILE_NUMBER_ILLEGAL'],
-    ['rate_limited', 'unavailable', 'isv.BUSINESS_LIMIT_CONTROL'],
+    ['rate_limited', 'recipient_limited', 'isv.BUSINESS_LIMIT_CONTROL'],
     ['server_error', 'unavailable', 'isp.SYSTEM_ERROR'],
   ] as const)('maps %s to %s (%s)', async (behaviour, kind, code) => {
     fakes().behaviour.aliyun = behaviour

@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import { DeliveryError, type DeliveryErrorKind, defineDeliveryProvider } from '../delivery-provider.js'
 import { digitsOnly, field, providerRequest } from '../provider-http.js'
 import { renderPlaceholders } from '../templates/placeholders.js'
+import { templateFor } from '../templates/provider-template.js'
 import { aliyunCanonicalQuery, aliyunSignature } from './aliyun-signature.js'
 
 const AliyunOptionsSchema = Type.Object(
@@ -36,19 +37,10 @@ type AliyunOptions = Static<typeof AliyunOptionsSchema>
 
 /** https://help.aliyun.com/document_detail/101346.html — error codes of SendSms. */
 function errorKind(code: string): DeliveryErrorKind {
-  if (
-    code === 'isv.MOBILE_NUMBER_ILLEGAL' ||
-    code === 'isv.BLACK_KEY_CONTROL_LIMIT' ||
-    code === 'isv.MOBILE_COUNT_OVER_LIMIT'
-  )
-    return 'invalid_recipient'
-  if (
-    code.startsWith('Throttling') ||
-    code.endsWith('LIMIT_CONTROL') ||
-    code === 'isp.SYSTEM_ERROR' ||
-    code === 'isp.RAM_PERMISSION_DENY'
-  )
-    return 'unavailable'
+  if (code === 'isv.MOBILE_NUMBER_ILLEGAL') return 'invalid_recipient'
+  // Dysms's per-number flow control (minute/hour/day): another provider may send, and Dysms itself is fine.
+  if (code === 'isv.BUSINESS_LIMIT_CONTROL' || code === 'isv.DAY_LIMIT_CONTROL') return 'recipient_limited'
+  if (code.startsWith('Throttling') || code === 'isp.SYSTEM_ERROR') return 'unavailable'
   return 'rejected'
 }
 
@@ -94,7 +86,7 @@ export const aliyunProvider = defineDeliveryProvider<AliyunOptions>({
           SignatureMethod: 'HMAC-SHA1',
           SignatureNonce: randomUUID(),
           SignatureVersion: '1.0',
-          TemplateCode: options.template_codes[message.locale] ?? options.template_code,
+          TemplateCode: templateFor(options.template_codes, message) ?? options.template_code,
           TemplateParam: renderPlaceholders(options.template_param, message.values, jsonEscape),
           Timestamp: new Date(deps.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
           Version: '2017-05-25',

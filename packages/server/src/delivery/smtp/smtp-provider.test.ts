@@ -162,15 +162,16 @@ describe('smtpProvider', () => {
     expect(mails.map((mail) => mail.rcptTo[0]).sort()).toEqual(['ada@example.com', 'grace@example.com'])
   })
 
-  it('throws a DeliveryError when the password is wrong, and delivers nothing', async () => {
+  it('throws a DeliveryError when the password is wrong (rejected: another provider may fail over), and delivers nothing', async () => {
     const error = await sender('wrong-password')
       .send(message, sendOptions())
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DeliveryError)
+    expect(error).toMatchObject({ kind: 'rejected', code: '535' })
     expect(mails).toHaveLength(0)
   })
 
-  it('throws a DeliveryError when the recipient is refused with a 5xx, marked not retryable', async () => {
+  it('throws a DeliveryError when the recipient is refused with a 5xx to RCPT TO, marked not retryable', async () => {
     const refusing = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
@@ -191,6 +192,7 @@ describe('smtpProvider', () => {
       const error = await send.send(message, sendOptions()).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(DeliveryError)
       expect((error as DeliveryError).retryable).toBe(false)
+      expect(error).toMatchObject({ kind: 'invalid_recipient', code: '550' })
     } finally {
       await new Promise<void>((resolve) => refusing.close(() => resolve()))
     }

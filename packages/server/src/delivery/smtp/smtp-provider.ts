@@ -97,10 +97,17 @@ export const smtpProvider = defineDeliveryProvider<Static<typeof SmtpOptionsSche
         } catch (error) {
           // A 5xx reply to RCPT means the mailbox is refused: retrying will not help.
           if (error instanceof DeliveryError) throw error
-          const responseCode = (error as { responseCode?: number }).responseCode
-          const refused = typeof responseCode === 'number' && responseCode >= 500
+          const { responseCode, command } = error as { responseCode?: number; command?: string }
+          // Only a 5xx to RCPT TO says the mailbox cannot receive; a 5xx elsewhere (535 authentication,
+          // a relay or policy refusal) is this server's problem, and another provider may do better.
+          const kind =
+            typeof responseCode !== 'number' || responseCode < 500
+              ? 'unavailable'
+              : command === 'RCPT TO'
+                ? 'invalid_recipient'
+                : 'rejected'
           throw new DeliveryError('SMTP send failed', {
-            kind: refused ? 'invalid_recipient' : 'unavailable',
+            kind,
             code: typeof responseCode === 'number' ? String(responseCode) : 'network',
             cause: error,
           })

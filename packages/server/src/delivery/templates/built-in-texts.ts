@@ -23,8 +23,9 @@ export interface BuiltInTexts {
 
 /**
  * Tessera's own texts, written as a native speaker would write them, with
- * `{code}`, `{app_name}` and `{minutes}`. Formal address where the language
- * has one (Sie, vous), as a service speaking for someone else's app should.
+ * `{code}`, `{app_name}` and `{minutes}`. The register is the one apps use in
+ * each language: formal Sie and vous, polite Japanese and Korean, the
+ * familiar tú of Latin American and Spanish apps alike.
  */
 export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
   en: {
@@ -50,14 +51,14 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
     emailSubject: '您的{app_name}驗證碼',
     emailIntro: '您的{app_name}驗證碼為：',
     emailExpiry: '驗證碼{minutes}分鐘內有效。',
-    emailIgnore: '如果您並未要求此驗證碼，請忽略這封郵件。請勿將驗證碼告訴任何人。',
+    emailIgnore: '若非您本人操作，請忽略此郵件。請勿將驗證碼告訴任何人。',
   },
   es: {
-    sms: 'Tu código de {app_name} es {code}. Caduca en {minutes} min. No lo compartas.',
+    sms: 'Tu código de {app_name} es {code}. Vence en {minutes} min. No lo compartas.',
     emailSubject: 'Tu código de verificación de {app_name}',
     emailIntro: 'Tu código de verificación de {app_name} es:',
-    emailExpiry: { one: 'Caduca en {minutes} minuto.', other: 'Caduca en {minutes} minutos.' },
-    emailIgnore: 'Si no has solicitado este código, puedes ignorar este correo. No lo compartas con nadie.',
+    emailExpiry: { one: 'Vence en {minutes} minuto.', other: 'Vence en {minutes} minutos.' },
+    emailIgnore: 'Si no solicitaste este código, ignora este correo. No lo compartas con nadie.',
   },
   fr: {
     sms: {
@@ -91,21 +92,21 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
     emailIgnore: 'お心当たりのない場合は、このメールを破棄してください。このコードは誰にも教えないでください。',
   },
   ko: {
-    sms: '{app_name} 인증번호는 {code}입니다. {minutes}분 안에 입력해 주세요. 타인에게 알려주지 마세요.',
+    sms: '{app_name} 인증번호는 {code}입니다. {minutes}분 안에 입력해 주세요. 타인에게 알려 주지 마세요.',
     emailSubject: '{app_name} 인증번호 안내',
     emailIntro: '{app_name} 인증번호는 다음과 같습니다.',
     emailExpiry: '인증번호는 {minutes}분 동안 유효합니다.',
-    emailIgnore: '본인이 요청하지 않았다면 이 메일은 무시하셔도 됩니다. 인증번호는 절대 다른 사람에게 알려주지 마세요.',
+    emailIgnore: '본인이 요청하지 않았다면 이 메일은 무시하셔도 됩니다. 인증번호는 절대 다른 사람에게 알려 주지 마세요.',
   },
   'pt-BR': {
-    sms: 'Seu código {app_name}: {code}. Expira em {minutes} min. Não o compartilhe.',
+    sms: 'Seu código {app_name}: {code}. Expira em {minutes} min. Não compartilhe.',
     emailSubject: 'Seu código de verificação para {app_name}',
     emailIntro: 'Seu código de verificação para {app_name} é:',
-    emailExpiry: { one: 'Ele expira em {minutes} minuto.', other: 'Ele expira em {minutes} minutos.' },
+    emailExpiry: { one: 'O código expira em {minutes} minuto.', other: 'O código expira em {minutes} minutos.' },
     emailIgnore: 'Se você não solicitou este código, ignore este e-mail. Nunca compartilhe o código com ninguém.',
   },
   ru: {
-    sms: 'Код {app_name}: {code}. Действует {minutes} мин. Никому его не сообщайте.',
+    sms: 'Код {app_name}: {code}. Действует {minutes} мин. Никому не сообщайте этот код.',
     emailSubject: 'Ваш код подтверждения для {app_name}',
     emailIntro: 'Ваш код подтверждения для {app_name}:',
     emailExpiry: {
@@ -118,10 +119,10 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
   },
   ar: {
     sms: {
-      one: 'رمز التحقق في {app_name}: {code}. صالح لمدة دقيقة واحدة. لا تشاركه مع أحد.',
-      two: 'رمز التحقق في {app_name}: {code}. صالح لمدة دقيقتين. لا تشاركه مع أحد.',
-      few: 'رمز التحقق في {app_name}: {code}. صالح لمدة {minutes} دقائق. لا تشاركه مع أحد.',
-      other: 'رمز التحقق في {app_name}: {code}. صالح لمدة {minutes} دقيقة. لا تشاركه مع أحد.',
+      one: 'رمز التحقق لدى {app_name}: {code}. صالح لمدة دقيقة واحدة. لا تشاركه مع أحد.',
+      two: 'رمز التحقق لدى {app_name}: {code}. صالح لمدة دقيقتين. لا تشاركه مع أحد.',
+      few: 'رمز التحقق لدى {app_name}: {code}. صالح لمدة {minutes} دقائق. لا تشاركه مع أحد.',
+      other: 'رمز التحقق لدى {app_name}: {code}. صالح لمدة {minutes} دقيقة. لا تشاركه مع أحد.',
     },
     emailSubject: 'رمز التحقق الخاص بك في {app_name}',
     emailIntro: 'رمز التحقق الخاص بك في {app_name} هو:',
@@ -134,7 +135,7 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
     emailIgnore: 'إذا لم تطلب هذا الرمز، يمكنك تجاهل هذه الرسالة. لا تشارك هذا الرمز مع أي شخص.',
   },
   hi: {
-    sms: 'आपका {app_name} कोड {code} है। {minutes} मिनट तक मान्य। किसी को न बताएं।',
+    sms: 'आपका {app_name} कोड {code} है। यह {minutes} मिनट तक मान्य है। किसी को न बताएँ।',
     emailSubject: '{app_name} के लिए आपका सत्यापन कोड',
     emailIntro: '{app_name} के लिए आपका सत्यापन कोड है:',
     emailExpiry: 'यह कोड {minutes} मिनट तक मान्य है।',

@@ -63,7 +63,7 @@ describe('tencentProvider against a local Tencent Cloud SMS', () => {
 
   it.each([
     ['invalid_number', 'invalid_recipient', 'InvalidParameterValue.IncorrectPhoneNumber'],
-    ['rate_limited', 'unavailable', 'LimitExceeded.PhoneNumberThirtySecondLimit'],
+    ['rate_limited', 'recipient_limited', 'LimitExceeded.PhoneNumberThirtySecondLimit'],
     ['server_error', 'unavailable', 'InternalError.Timeout'],
   ] as const)('maps %s to %s (%s)', async (behaviour, kind, code) => {
     fakes().behaviour.tencent = behaviour

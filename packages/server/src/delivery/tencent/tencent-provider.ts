@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import { DeliveryError, type DeliveryErrorKind, defineDeliveryProvider } from '../delivery-provider.js'
 import { field, providerRequest } from '../provider-http.js'
 import { renderPlaceholders } from '../templates/placeholders.js'
+import { templateFor } from '../templates/provider-template.js'
 import { tc3Authorization } from './tencent-signature.js'
 
 const TencentOptionsSchema = Type.Object(
@@ -45,10 +46,11 @@ function errorKind(code: string): DeliveryErrorKind {
   if (
     code === 'InvalidParameterValue.IncorrectPhoneNumber' ||
     code === 'FailedOperation.PhoneNumberInBlacklist' ||
-    code === 'FailedOperation.PhoneNumberParseFail' ||
-    code === 'UnsupportedOperation.UnsupportedRegion'
+    code === 'FailedOperation.PhoneNumberParseFail'
   )
     return 'invalid_recipient'
+  // Tencent's per-number flow control: another provider may send, and Tencent itself is fine.
+  if (code.startsWith('LimitExceeded.PhoneNumber')) return 'recipient_limited'
   if (code.startsWith('LimitExceeded') || code.startsWith('InternalError') || code === 'RequestLimitExceeded')
     return 'unavailable'
   return 'rejected'
@@ -71,7 +73,7 @@ export const tencentProvider = defineDeliveryProvider<TencentOptions>({
           PhoneNumberSet: [message.to],
           SmsSdkAppId: options.sms_sdk_app_id,
           ...(options.sign_name ? { SignName: options.sign_name } : {}),
-          TemplateId: options.template_ids[message.locale] ?? options.template_id,
+          TemplateId: templateFor(options.template_ids, message) ?? options.template_id,
           TemplateParamSet: options.template_params.map((param) => renderPlaceholders(param, message.values)),
           SessionContext: message.verificationId,
         })

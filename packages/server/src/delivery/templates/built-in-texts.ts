@@ -96,7 +96,8 @@ export const BUILT_IN_TEXTS: Readonly<Record<SupportedLocale, BuiltInTexts>> = {
     emailSubject: '{app_name} 인증번호 안내',
     emailIntro: '{app_name} 인증번호는 다음과 같습니다.',
     emailExpiry: '인증번호는 {minutes}분 동안 유효합니다.',
-    emailIgnore: '본인이 요청하지 않았다면 이 메일은 무시하셔도 됩니다. 인증번호는 절대 다른 사람에게 알려 주지 마세요.',
+    emailIgnore:
+      '본인이 요청하지 않았다면 이 메일은 무시하셔도 됩니다. 인증번호는 절대 다른 사람에게 알려 주지 마세요.',
   },
   'pt-BR': {
     sms: 'Seu código {app_name}: {code}. Expira em {minutes} min. Não compartilhe.',

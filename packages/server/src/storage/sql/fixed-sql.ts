@@ -13,15 +13,15 @@ export type SqlDialect = 'sqlite' | 'postgres'
  * inside its transaction.
  */
 export interface FixedSql {
-  run<R>(db: Kysely<Database>, parameters: readonly unknown[]): Promise<QueryResult<R>>
+  /** `parameters` becomes the query's own (Kysely freezes it): pass a fresh array. */
+  run<R>(db: Kysely<Database>, parameters: unknown[]): Promise<QueryResult<R>>
 }
 
 export function fixedSql(dialect: SqlDialect, text: string): FixedSql {
   let n = 0
   const sql = dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
   return {
-    run: <R>(db: Kysely<Database>, parameters: readonly unknown[]) =>
-      db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters])),
+    run: <R>(db: Kysely<Database>, parameters: unknown[]) => db.executeQuery<R>(CompiledQuery.raw(sql, parameters)),
   }
 }
 
@@ -48,23 +48,31 @@ export function rowInserter(
   dialect: SqlDialect,
   table: string,
 ): (db: Kysely<Database>, row: object) => Promise<QueryResult<never>> {
-  const statements = new Map<string, FixedSql>()
+  const statements = new Map<string, { keys: string[]; statement: FixedSql }>()
+  // Rows of one table nearly always come from one constructor: the last key list is checked first, without allocating.
+  let last: { keys: string[]; statement: FixedSql } | undefined
   return (db, row) => {
-    const entries = Object.entries(row).filter(([, value]) => value !== undefined)
-    const signature = entries.map(([key]) => key).join(',')
-    let statement = statements.get(signature)
-    if (statement === undefined) {
-      const columns = entries.map(([key]) => `"${snakeCase(key)}"`)
-      statement = fixedSql(
-        dialect,
-        `insert into "${table}" (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
-      )
-      statements.set(signature, statement)
+    const values: unknown[] = []
+    const record = row as Record<string, unknown>
+    let matches = last !== undefined
+    for (const key in record) {
+      const value = record[key]
+      if (value === undefined) continue
+      if (matches && last?.keys[values.length] !== key) matches = false
+      values.push(value)
     }
-    return statement.run(
-      db,
-      entries.map(([, value]) => value),
-    )
+    if (!matches || last === undefined || last.keys.length !== values.length) {
+      const keys = Object.keys(record).filter((key) => record[key] !== undefined)
+      const signature = keys.join(',')
+      last = statements.get(signature)
+      if (last === undefined) {
+        const columns = keys.map((key) => `"${snakeCase(key)}"`)
+        const text = `insert into "${table}" (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`
+        last = { keys, statement: fixedSql(dialect, text) }
+        statements.set(signature, last)
+      }
+    }
+    return last.statement.run(db, values)
   }
 }
 

@@ -57,7 +57,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
       return events
     },
     get factors() {
-      factors ??= createFactorQueries(db)
+      factors ??= createFactorQueries(db, dialect)
       return factors
     },
     get maintenance() {

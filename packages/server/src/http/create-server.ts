@@ -83,17 +83,17 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     parseJson(request, text, done)
   })
 
-  // A POST without a body is an empty object: optional-field bodies (resend, keys) need none.
-  server.addHook('preValidation', async (request) => {
+  // One synchronous hook (a promise per hook per request showed in profiles) for two rules, in this order.
+  server.addHook('preValidation', (request, _reply, done) => {
+    // A POST without a body is an empty object: optional-field bodies (resend, keys) need none.
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
-  })
-
-  // No id, name, identifier or code of the contract holds a NUL, and PostgreSQL text cannot store one (it would
-  // answer a 500): refuse it up front, the same on every engine.
-  server.addHook('preValidation', async (request) => {
+    // No id, name, identifier or code of the contract holds a NUL, and PostgreSQL text cannot store one (it would
+    // answer a 500): refuse it up front, the same on every engine.
     if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
-      throw new AppError('invalid_request', { message: 'The request holds a NUL character.' })
+      done(new AppError('invalid_request', { message: 'The request holds a NUL character.' }))
+      return
     }
+    done()
   })
 
   server.setValidatorCompiler(createValidatorCompiler())

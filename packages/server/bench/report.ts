@@ -400,8 +400,9 @@ ${markdownTable(
 
 With the server pinned to one core, a saturated server core means time per request = 1 / req/s of
 server CPU; it splits into bare Fastify's floor, the unavoidable work and the rest (Tessera's own code:
-routing, validation, Kysely, JSON, logging, and the libraries under it). The rest is what part 4 of
-issue 3 goes after; \`npm run bench -- --cpu-prof --scenarios verify-ok\` profiles it.
+routing, validation, storage, JSON, logging, and the libraries under it).
+\`npm run bench -- --cpu-prof --scenarios verify-ok\` profiles it; the analysis at the end of this page
+(hand-written, kept across runs) says where that time goes and what bounds each target.
 
 ${bounds(report)
   .map((line) => `- ${line}`)

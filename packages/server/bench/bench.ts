@@ -35,6 +35,9 @@ import {
   type TesseraServer,
 } from './tessera.js'
 
+/** Where docs/benchmarks.md's hand-written part begins: the bench rewrites what is above it only. */
+const HAND_WRITTEN_MARKER = '<!-- hand-written below: npm run bench keeps it -->'
+
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
 function cpuModel(): string {
@@ -188,7 +191,7 @@ async function main(): Promise<number> {
   if (options.out) {
     const out = resolve(REPO_ROOT, options.out)
     mkdirSync(dirname(out), { recursive: true })
-    writeFileSync(out, renderMarkdown(report))
+    writeFileSync(out, renderMarkdown(report) + handWritten(out))
     log(`\nwrote ${out}`)
   }
 
@@ -198,6 +201,18 @@ async function main(): Promise<number> {
     return 1
   }
   return 0
+}
+
+/** The page's hand-written analysis (from HAND_WRITTEN_MARKER on), kept across runs. */
+function handWritten(path: string): string {
+  let current: string
+  try {
+    current = readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+  const at = current.indexOf(HAND_WRITTEN_MARKER)
+  return at < 0 ? '' : `\n${current.slice(at)}`
 }
 
 main().then(

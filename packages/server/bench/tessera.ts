@@ -78,11 +78,11 @@ export async function startTessera(
   const dataDir = newDataDir()
   let server: RunningServer
   try {
-    server = await startServer(
-      'Tessera',
-      [...nodeFlags, TESSERA_BIN, 'serve'],
-      tesseraEnv(dataDir, secrets, postgres?.url),
-    )
+    server = await startServer('Tessera', [...nodeFlags, TESSERA_BIN, 'serve'], {
+      ...tesseraEnv(dataDir, secrets, postgres?.url),
+      // A profile of the one-file build names bundle lines; through tsx it names the source files.
+      ...(nodeFlags.includes('--cpu-prof') ? { TESSERA_RUN_SOURCES: '1' } : {}),
+    })
   } catch (error) {
     await drop()
     rmSync(dataDir, { recursive: true, force: true })

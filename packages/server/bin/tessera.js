@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader: no build step
-// between a clone and a running service.
-import { register } from 'tsx/esm/api'
+// The `tessera` command: the TypeScript sources, built once into a cached
+// module (see load-cli.js), with no build step between a clone and a running service.
+import { loadCli } from './load-cli.js'
 
-register()
-const { runCli } = await import('../src/cli/main.ts')
+const { runCli } = await loadCli()
 process.exitCode = await runCli(process.argv)

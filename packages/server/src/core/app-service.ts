@@ -57,6 +57,16 @@ export interface AppService {
 
 const KEY_PREFIX = 'tsk_'
 
+/**
+ * How long an authenticated key is trusted without asking the database. This
+ * instance forgets a key at once when it revokes it or updates its app; a
+ * revoke or settings change made by another instance takes effect here within
+ * this bound (docs/security.md).
+ */
+export const APP_KEY_CACHE_TTL_MS = 5_000
+/** Keys remembered at most; past it the oldest is forgotten first. */
+const APP_KEY_CACHE_SIZE = 10_000
+
 function toApp(row: AppRow): App {
   return {
     id: row.id,
@@ -65,6 +75,14 @@ function toApp(row: AppRow): App {
     createdAt: Number(row.createdAt),
     updatedAt: Number(row.updatedAt),
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const item of Object.values(value)) deepFreeze(item)
+  }
+  return value
 }
 
 function toKeySummary(row: ApiKeyRow): ApiKeySummary {
@@ -142,6 +160,13 @@ export function createAppService(deps: {
   const hashKey = (key: string) => hmacBase64Url(deps.keys.apiKeyHash, key)
   const adminKeyHash = hashKey(deps.adminKey)
 
+  // Key hash → the authenticated app (settings parsed once). Only known keys are kept: an unknown key is
+  // looked up every time, so guessing cannot fill the cache nor outlive a key created meanwhile.
+  const authenticated = new Map<string, { app: App; keyId: string; until: number }>()
+  const forget = (matches: (entry: { app: App; keyId: string }) => boolean) => {
+    for (const [hash, entry] of authenticated) if (matches(entry)) authenticated.delete(hash)
+  }
+
   async function getApp(appId: string): Promise<App> {
     const row = await store.apps.findById(appId)
     assertThat(row, 'not_found', { message: 'No such app.' })
@@ -178,6 +203,7 @@ export function createAppService(deps: {
         )
       }
       const row = await store.apps.update(appId, changes)
+      forget((entry) => entry.app.id === appId)
       assertThat(row, 'not_found', { message: 'No such app.' })
       await events.record({ appId, kind: 'app.updated', details: { fields: Object.keys(input) } })
       return toApp(row)
@@ -205,16 +231,32 @@ export function createAppService(deps: {
     async revokeKey(appId, keyId) {
       await getApp(appId)
       const revoked = await store.apiKeys.revoke(appId, keyId, clock.nowMs())
+      forget((entry) => entry.keyId === keyId)
       assertThat(revoked, 'not_found', { message: 'No such active key.' })
       await events.record({ appId, kind: 'api_key.revoked', details: { key_id: keyId } })
     },
     async authenticateAppKey(key) {
       if (!key.startsWith(KEY_PREFIX) || key.length > 128) return undefined
       // The lookup is by keyed hash: an attacker learns nothing from timing, and a leaked table holds no usable key.
-      const row = await store.apiKeys.findActiveByHash(hashKey(key))
-      if (!row) return undefined
-      const app = await store.apps.findById(row.appId)
-      return app ? { app: toApp(app), keyId: row.id } : undefined
+      const keyHash = hashKey(key)
+      const now = clock.nowMs()
+      const cached = authenticated.get(keyHash)
+      if (cached && cached.until > now) return { app: cached.app, keyId: cached.keyId }
+      const row = await store.apiKeys.findActiveByHash(keyHash)
+      const appRow = row && (await store.apps.findById(row.appId))
+      if (!row || !appRow) {
+        authenticated.delete(keyHash)
+        return undefined
+      }
+      // Shared by every request until it expires: frozen, so no request can change another's view.
+      const app = deepFreeze(toApp(appRow))
+      authenticated.delete(keyHash)
+      if (authenticated.size >= APP_KEY_CACHE_SIZE) {
+        const oldest = authenticated.keys().next().value
+        if (oldest !== undefined) authenticated.delete(oldest)
+      }
+      authenticated.set(keyHash, { app, keyId: row.id, until: now + APP_KEY_CACHE_TTL_MS })
+      return { app, keyId: row.id }
     },
     isAdminKey(key) {
       return key.length <= 256 && constantTimeEqual(hashKey(key), adminKeyHash)

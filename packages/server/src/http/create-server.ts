@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -27,6 +26,7 @@ import { providerCallbackRoutes } from './routes/provider-callbacks.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
 import { ErrorSchema } from './schemas.js'
+import { registerSecurityHeaders } from './security-headers.js'
 import { createValidatorCompiler } from './validator.js'
 
 export interface ServerDeps {
@@ -88,17 +88,17 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     parseJson(request, text, done)
   })
 
-  // A POST without a body is an empty object: optional-field bodies (resend, keys) need none.
-  server.addHook('preValidation', async (request) => {
+  // One synchronous hook (a promise per hook per request showed in profiles) for two rules, in this order.
+  server.addHook('preValidation', (request, _reply, done) => {
+    // A POST without a body is an empty object: optional-field bodies (resend, keys) need none.
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
-  })
-
-  // No id, name, identifier or code of the contract holds a NUL, and PostgreSQL text cannot store one (it would
-  // answer a 500): refuse it up front, the same on every engine.
-  server.addHook('preValidation', async (request) => {
+    // No id, name, identifier or code of the contract holds a NUL, and PostgreSQL text cannot store one (it would
+    // answer a 500): refuse it up front, the same on every engine.
     if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
-      throw new AppError('invalid_request', { message: 'The request holds a NUL character.' })
+      done(new AppError('invalid_request', { message: 'The request holds a NUL character.' }))
+      return
     }
+    done()
   })
 
   server.setValidatorCompiler(createValidatorCompiler())
@@ -127,18 +127,8 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await server.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
-  // Security headers on every response. The API serves JSON only; the CSP is relaxed just enough for /docs.
-  await server.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-      },
-    },
-  })
+  // Security headers on every response (helmet's, computed once).
+  registerSecurityHeaders(server)
 
   registerErrorHandling(server)
 

@@ -1,12 +1,15 @@
 import type { Redis } from 'ioredis'
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  type RateLimiterRes,
-} from 'rate-limiter-flexible'
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import type { Bucket, LimitDecision, RateLimiter } from '../core/rate-limiter.js'
 import { AppError } from '../errors/app-error.js'
+import { type CounterState, MemoryCounters } from './memory-counters.js'
+
+/** The three operations `take`, `refund` and `isFull` need, over Redis or process memory. */
+interface Counter {
+  consume(key: string): Promise<CounterState> | CounterState
+  reward(key: string): Promise<unknown> | unknown
+  get(key: string): Promise<CounterState | null> | CounterState | null
+}
 
 /** Points of every store-level limiter: never reached, so the store never refuses by itself. */
 const UNLIMITED = 2 ** 31
@@ -23,9 +26,9 @@ export function createFlexibleRateLimiter(options: {
   /** `local`: while Redis is away, count in this process's memory instead of answering 503. */
   onRedisFailure?: 'reject' | 'local'
 }): RateLimiter {
-  const limiters = new Map<string, RateLimiterAbstract>()
+  const limiters = new Map<string, Counter>()
 
-  function limiterFor(bucket: Bucket): RateLimiterAbstract {
+  function limiterFor(bucket: Bucket): Counter {
     const id = `${bucket.name}:${bucket.windowSeconds}`
     let limiter = limiters.get(id)
     if (!limiter) {
@@ -36,13 +39,15 @@ export function createFlexibleRateLimiter(options: {
         duration: bucket.windowSeconds,
       }
       limiter = options.redis
-        ? new RateLimiterRedis({
-            ...common,
-            storeClient: options.redis,
-            rejectIfRedisNotReady: true,
-            ...(options.onRedisFailure === 'local' ? { insuranceLimiter: new RateLimiterMemory(common) } : {}),
-          })
-        : new RateLimiterMemory(common)
+        ? redisCounter(
+            new RateLimiterRedis({
+              ...common,
+              storeClient: options.redis,
+              rejectIfRedisNotReady: true,
+              ...(options.onRedisFailure === 'local' ? { insuranceLimiter: new RateLimiterMemory(common) } : {}),
+            }),
+          )
+        : memoryCounter(new MemoryCounters(bucket.windowSeconds))
       limiters.set(id, limiter)
     }
     return limiter
@@ -57,7 +62,7 @@ export function createFlexibleRateLimiter(options: {
     })
   }
 
-  function refusal(bucket: Bucket, res: RateLimiterRes): LimitDecision {
+  function refusal(bucket: Bucket, res: CounterState): LimitDecision {
     return {
       ok: false,
       name: bucket.name,
@@ -69,7 +74,7 @@ export function createFlexibleRateLimiter(options: {
   async function refund(buckets: readonly Bucket[]): Promise<void> {
     for (const bucket of buckets) {
       try {
-        await limiterFor(bucket).reward(bucket.key, 1)
+        await limiterFor(bucket).reward(bucket.key)
       } catch (error) {
         unavailable(error)
       }
@@ -80,9 +85,9 @@ export function createFlexibleRateLimiter(options: {
     async take(buckets) {
       const taken: Bucket[] = []
       for (const bucket of buckets) {
-        let res: RateLimiterRes
+        let res: CounterState
         try {
-          res = await limiterFor(bucket).consume(bucket.key, 1)
+          res = await limiterFor(bucket).consume(bucket.key)
         } catch (error) {
           await refund(taken)
           unavailable(error)
@@ -98,7 +103,7 @@ export function createFlexibleRateLimiter(options: {
     },
     refund,
     async isFull(bucket) {
-      let res: RateLimiterRes | null
+      let res: CounterState | null
       try {
         res = await limiterFor(bucket).get(bucket.key)
       } catch (error) {
@@ -113,5 +118,22 @@ export function createFlexibleRateLimiter(options: {
         unavailable(error)
       }
     },
+  }
+}
+
+function redisCounter(limiter: RateLimiterAbstract): Counter {
+  return {
+    consume: (key) => limiter.consume(key, 1),
+    reward: (key) => limiter.reward(key, 1),
+    get: (key) => limiter.get(key),
+  }
+}
+
+/** Same counting as RateLimiterMemory (a refund may open a window at -1, as there), answered synchronously. */
+function memoryCounter(counters: MemoryCounters): Counter {
+  return {
+    consume: (key) => counters.add(key, 1),
+    reward: (key) => counters.add(key, -1),
+    get: (key) => counters.get(key),
   }
 }

@@ -1,11 +1,16 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { EventRepository } from '../store.js'
+import { perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
 
-export function createEventQueries(db: Kysely<Database>): EventRepository {
+// Failed checks and refused tokens each record one: fixed SQL (see fixed-sql.ts).
+const insertEvent = perDialect((dialect) => rowInserter(dialect, 'events'))
+
+export function createEventQueries(db: Kysely<Database>, dialect: SqlDialect): EventRepository {
+  const insert = insertEvent(dialect)
   return {
     async insert(event) {
-      await db.insertInto('events').values(event).execute()
+      await insert(db, event)
     },
     listRecent(appId, { limit, before, kind }) {
       let query = db

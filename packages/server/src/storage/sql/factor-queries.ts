@@ -1,14 +1,29 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../database.js'
+import type { Database, FactorRow } from '../database.js'
 import type { FactorRepository } from '../store.js'
+import { fixedSql, perDialect, type SqlDialect } from './fixed-sql.js'
 
-export function createFactorQueries(db: Kysely<Database>): FactorRepository {
+// A factor challenge's check (lookup, one-time counter claim, success) is on the hot path: fixed SQL (see fixed-sql.ts).
+const statements = perDialect((dialect) => ({
+  findById: fixedSql(dialect, 'select * from "factors" where "id" = ? and "app_id" = ?'),
+  // Single use of a TOTP step: only a counter above the last one used raises it.
+  claimCounter: fixedSql(
+    dialect,
+    'update "factors" set "last_counter" = ? where "id" = ? and ("last_counter" is null or "last_counter" < ?)',
+  ),
+  recordSuccess: fixedSql(
+    dialect,
+    'update "factors" set "failure_count" = 0, "lock_count" = 0, "locked_until" = null, "last_used_at" = ?, "updated_at" = ? where "id" = ?',
+  ),
+}))
+
+export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): FactorRepository {
+  const fixed = statements(dialect)
   return {
     async insert(factor) {
       await db.insertInto('factors').values(factor).execute()
     },
-    findById: (appId, id) =>
-      db.selectFrom('factors').selectAll().where('id', '=', id).where('appId', '=', appId).executeTakeFirst(),
+    findById: async (appId, id) => (await fixed.findById.run<FactorRow>(db, [id, appId])).rows[0],
     listByUser: (appId, userId) =>
       db
         .selectFrom('factors')
@@ -101,15 +116,15 @@ export function createFactorQueries(db: Kysely<Database>): FactorRepository {
       return result.numUpdatedRows > 0n
     },
     async claimCounter(id, counter) {
-      const result = await db
-        .updateTable('factors')
-        .set({ lastCounter: counter })
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('lastCounter', 'is', null), eb('lastCounter', '<', counter)]))
-        .executeTakeFirst()
-      return result.numUpdatedRows > 0n
+      const result = await fixed.claimCounter.run(db, [counter, id, counter])
+      return (result.numAffectedRows ?? 0n) > 0n
     },
     async recordSuccess(id, now, material) {
+      if (material === undefined) {
+        await fixed.recordSuccess.run(db, [now, now, id])
+        return
+      }
+      // A rehash (new material) is rare: the builder's statement.
       await db
         .updateTable('factors')
         .set({

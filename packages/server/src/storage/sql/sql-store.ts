@@ -1,6 +1,17 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
-import type { Store } from '../store.js'
+import type {
+  ApiKeyRepository,
+  AppRepository,
+  DeliveryRepository,
+  EventRepository,
+  FactorRepository,
+  MaintenanceRepository,
+  SigningKeyRepository,
+  Store,
+  TokenRepository,
+  VerificationRepository,
+} from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
 import { createDeliveryQueries } from './delivery-queries.js'
@@ -13,16 +24,53 @@ import { createVerificationQueries } from './verification-queries.js'
 
 /** The Store over any Kysely dialect; engine specifics stay in the dialect folders. */
 export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgres' = 'sqlite'): Store {
+  // Built on first use: a transaction gets its own Store and usually touches two or three repositories.
+  let apps: AppRepository | undefined
+  let apiKeys: ApiKeyRepository | undefined
+  let verifications: VerificationRepository | undefined
+  let tokens: TokenRepository | undefined
+  let signingKeys: SigningKeyRepository | undefined
+  let events: EventRepository | undefined
+  let factors: FactorRepository | undefined
+  let maintenance: MaintenanceRepository | undefined
+  let deliveries: DeliveryRepository | undefined
   return {
-    apps: createAppQueries(db),
-    apiKeys: createApiKeyQueries(db),
-    verifications: createVerificationQueries(db),
-    tokens: createTokenQueries(db),
-    signingKeys: createSigningKeyQueries(db),
-    events: createEventQueries(db),
-    factors: createFactorQueries(db),
-    maintenance: createMaintenanceQueries(db, dialect),
-    deliveries: createDeliveryQueries(db),
+    get apps() {
+      apps ??= createAppQueries(db)
+      return apps
+    },
+    get apiKeys() {
+      apiKeys ??= createApiKeyQueries(db)
+      return apiKeys
+    },
+    get verifications() {
+      verifications ??= createVerificationQueries(db, dialect)
+      return verifications
+    },
+    get tokens() {
+      tokens ??= createTokenQueries(db, dialect)
+      return tokens
+    },
+    get signingKeys() {
+      signingKeys ??= createSigningKeyQueries(db)
+      return signingKeys
+    },
+    get events() {
+      events ??= createEventQueries(db, dialect)
+      return events
+    },
+    get factors() {
+      factors ??= createFactorQueries(db, dialect)
+      return factors
+    },
+    get maintenance() {
+      maintenance ??= createMaintenanceQueries(db, dialect)
+      return maintenance
+    },
+    get deliveries() {
+      deliveries ??= createDeliveryQueries(db)
+      return deliveries
+    },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db)

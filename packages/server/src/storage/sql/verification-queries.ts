@@ -1,28 +1,36 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../database.js'
+import type { Database, VerificationRow, VerificationStatus } from '../database.js'
 import type { VerificationRepository } from '../store.js'
+import { fixedSql, perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
+
+// The hot path (start, check) as fixed SQL. A code is judged only while the row is pending, unexpired, under its
+// attempt limit and still holding that code hash: the whole precondition is in the WHERE clause.
+const PENDING_AND_LIVE = `"id" = ? and "status" = 'pending' and "expires_at" > ? and "code_hash" = ? and "attempts" < "max_attempts"`
+const statements = perDialect((dialect) => ({
+  insert: rowInserter(dialect, 'verifications'),
+  findById: fixedSql(dialect, 'select * from "verifications" where "id" = ? and "app_id" = ?'),
+  approve: fixedSql(
+    dialect,
+    `update "verifications" set "attempts" = "attempts" + 1, "status" = 'approved', "approved_at" = ?, "updated_at" = ? where ${PENDING_AND_LIVE}`,
+  ),
+  recordFailedAttempt: fixedSql(
+    dialect,
+    `update "verifications" set "attempts" = "attempts" + 1, "status" = case when "attempts" + 1 >= "max_attempts" then 'max_attempts_reached' else "status" end, "updated_at" = ? where ${PENDING_AND_LIVE} returning "attempts", "status"`,
+  ),
+}))
 
 /**
  * Every state change here is one conditional UPDATE: the WHERE clause carries
  * the whole precondition (pending, unexpired, under the limit, same code), so
  * two racing requests — in one process or in many — cannot both pass it.
  */
-export function createVerificationQueries(db: Kysely<Database>): VerificationRepository {
-  const pendingAndLive = (id: string, codeHash: string, now: number) =>
-    db
-      .updateTable('verifications')
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where('expiresAt', '>', now)
-      .where('codeHash', '=', codeHash)
-      .where((eb) => eb('attempts', '<', eb.ref('maxAttempts')))
-
+export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDialect): VerificationRepository {
+  const fixed = statements(dialect)
   return {
     async insert(verification) {
-      await db.insertInto('verifications').values(verification).execute()
+      await fixed.insert(db, verification)
     },
-    findById: (appId, id) =>
-      db.selectFrom('verifications').selectAll().where('id', '=', id).where('appId', '=', appId).executeTakeFirst(),
+    findById: async (appId, id) => (await fixed.findById.run<VerificationRow>(db, [id, appId])).rows[0],
     listRecent(appId, { limit, before }) {
       let query = db
         .selectFrom('verifications')
@@ -46,30 +54,18 @@ export function createVerificationQueries(db: Kysely<Database>): VerificationRep
     async delete(appId, id) {
       await db.deleteFrom('verifications').where('id', '=', id).where('appId', '=', appId).execute()
     },
-    recordFailedAttempt: (id, codeHash, now) =>
-      pendingAndLive(id, codeHash, now)
-        .set((eb) => ({
-          attempts: eb('attempts', '+', 1),
-          status: eb
-            .case()
-            .when(eb(eb('attempts', '+', 1), '>=', eb.ref('maxAttempts')))
-            .then('max_attempts_reached' as const)
-            .else(eb.ref('status'))
-            .end(),
-          updatedAt: now,
-        }))
-        .returning(['attempts', 'status'])
-        .executeTakeFirst(),
+    recordFailedAttempt: async (id, codeHash, now) =>
+      (
+        await fixed.recordFailedAttempt.run<{ attempts: number; status: VerificationStatus }>(db, [
+          now,
+          id,
+          now,
+          codeHash,
+        ])
+      ).rows[0],
     async approve(id, codeHash, now) {
-      const result = await pendingAndLive(id, codeHash, now)
-        .set((eb) => ({
-          attempts: eb('attempts', '+', 1),
-          status: 'approved' as const,
-          approvedAt: now,
-          updatedAt: now,
-        }))
-        .executeTakeFirst()
-      return result.numUpdatedRows > 0n
+      const result = await fixed.approve.run(db, [now, now, id, now, codeHash])
+      return (result.numAffectedRows ?? 0n) > 0n
     },
     async reserveResend(id, { previousCodeHash, codeHash, now, expiresAt }) {
       const result = await db

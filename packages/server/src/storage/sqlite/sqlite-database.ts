@@ -1,6 +1,7 @@
 import SqliteDatabase from 'better-sqlite3'
-import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely'
+import { CamelCasePlugin, Kysely } from 'kysely'
 import type { Database } from '../database.js'
+import { CachingSqliteDialect } from './sqlite-driver.js'
 
 /**
  * The embedded default: one SQLite file in WAL mode (readers never block the
@@ -14,7 +15,7 @@ export function createSqliteDatabase(filename: string): Kysely<Database> {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   return new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new CachingSqliteDialect(sqlite),
     plugins: [new CamelCasePlugin()],
   })
 }

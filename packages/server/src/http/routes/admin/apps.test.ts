@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
+import { APP_KEY_CACHE_TTL_MS } from '../../../core/app-service.js'
 import { documentedDefaults } from '../../../core/app-settings.js'
 
 let t: TestApp
@@ -126,6 +127,19 @@ describe('operator API: keys', () => {
     expect(after.statusCode).toBe(401)
     expect(after.json()).toMatchObject({ error: 'unauthorized', error_code: 4010 })
     expect((await t.request('DELETE', `/admin/v1/apps/${app_id}/keys/${key.key_id}`, admin)).statusCode).toBe(404)
+  })
+
+  it('honours a revoke made by another instance once the key cache TTL has passed', async () => {
+    const { appId, key } = await t.createApp()
+    const start = () => t.request('POST', '/v1/verifications', { key, body: { channel: 'email', to: 'a@example.com' } })
+    expect((await start()).statusCode).toBe(201)
+    // Another instance writes to the shared database; this one hears nothing of it.
+    const [row] = await t.tessera.store.apiKeys.listByApp(appId)
+    expect(await t.tessera.store.apiKeys.revoke(appId, row?.id ?? '', t.clock.nowMs())).toBe(true)
+    t.clock.advanceSeconds(APP_KEY_CACHE_TTL_MS / 1000)
+    const after = await start()
+    expect(after.statusCode).toBe(401)
+    expect(after.json()).toMatchObject({ error: 'unauthorized' })
   })
 
   it('stores only a hash of each key', async () => {

@@ -1,0 +1,82 @@
+import { CompiledQuery, type Kysely, type QueryResult } from 'kysely'
+import type { Database } from '../database.js'
+
+export type SqlDialect = 'sqlite' | 'postgres'
+
+/**
+ * A statement written once as SQL text, for the few queries on every
+ * request's path: building and compiling them through Kysely's builder cost
+ * about as much as running them (docs/benchmarks.md). Written with `?`
+ * placeholders and the real (snake_case) column names; PostgreSQL gets `$1…`.
+ * Results still pass through the Kysely instance's plugins, so rows come back
+ * camelCased like every other query's, and a transaction's Kysely runs them
+ * inside its transaction.
+ */
+export interface FixedSql {
+  /** `parameters` becomes the query's own (Kysely freezes it): pass a fresh array. */
+  run<R>(db: Kysely<Database>, parameters: unknown[]): Promise<QueryResult<R>>
+}
+
+export function fixedSql(dialect: SqlDialect, text: string): FixedSql {
+  let n = 0
+  const sql = dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
+  return {
+    run: <R>(db: Kysely<Database>, parameters: unknown[]) => db.executeQuery<R>(CompiledQuery.raw(sql, parameters)),
+  }
+}
+
+/** Builds a dialect's statements once, however many stores (one per transaction) use them. */
+export function perDialect<T>(build: (dialect: SqlDialect) => T): (dialect: SqlDialect) => T {
+  const built = new Map<SqlDialect, T>()
+  return (dialect) => {
+    let statements = built.get(dialect)
+    if (statements === undefined) {
+      statements = build(dialect)
+      built.set(dialect, statements)
+    }
+    return statements
+  }
+}
+
+/**
+ * INSERT of a whole row, as Kysely's `insertInto(table).values(row)` writes it:
+ * one column per defined property (camelCase → snake_case), undefined ones left
+ * out. The SQL is kept per set of columns, so a column added to the table's
+ * row type is inserted without touching this.
+ */
+export function rowInserter(
+  dialect: SqlDialect,
+  table: string,
+): (db: Kysely<Database>, row: object) => Promise<QueryResult<never>> {
+  const statements = new Map<string, { keys: string[]; statement: FixedSql }>()
+  // Rows of one table nearly always come from one constructor: the last key list is checked first, without allocating.
+  let last: { keys: string[]; statement: FixedSql } | undefined
+  return (db, row) => {
+    const values: unknown[] = []
+    const record = row as Record<string, unknown>
+    let matches = last !== undefined
+    for (const key in record) {
+      const value = record[key]
+      if (value === undefined) continue
+      if (matches && last?.keys[values.length] !== key) matches = false
+      values.push(value)
+    }
+    if (!matches || last === undefined || last.keys.length !== values.length) {
+      const keys = Object.keys(record).filter((key) => record[key] !== undefined)
+      const signature = keys.join(',')
+      last = statements.get(signature)
+      if (last === undefined) {
+        const columns = keys.map((key) => `"${snakeCase(key)}"`)
+        const text = `insert into "${table}" (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`
+        last = { keys, statement: fixedSql(dialect, text) }
+        statements.set(signature, last)
+      }
+    }
+    return last.statement.run(db, values)
+  }
+}
+
+/** Kysely's CamelCasePlugin mapping for our names: `appId` → `app_id`. */
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+}

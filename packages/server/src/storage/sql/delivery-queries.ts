@@ -1,15 +1,16 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { DeliveryRepository } from '../store.js'
+import { perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
 
-export function createDeliveryQueries(db: Kysely<Database>): DeliveryRepository {
+// Every send records its attempts (nearly always one): fixed SQL (see fixed-sql.ts).
+const insertDelivery = perDialect((dialect) => rowInserter(dialect, 'deliveries'))
+
+export function createDeliveryQueries(db: Kysely<Database>, dialect: SqlDialect): DeliveryRepository {
+  const insertOne = insertDelivery(dialect)
   return {
     async insert(rows) {
-      if (rows.length === 0) return
-      await db
-        .insertInto('deliveries')
-        .values([...rows])
-        .execute()
+      for (const row of rows) await insertOne(db, row)
     },
     listByVerification(appId, verificationId) {
       return db

@@ -68,7 +68,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
       return maintenance
     },
     get deliveries() {
-      deliveries ??= createDeliveryQueries(db)
+      deliveries ??= createDeliveryQueries(db, dialect)
       return deliveries
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),

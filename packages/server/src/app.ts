@@ -9,6 +9,7 @@ import { type AppService, createAppService } from './core/app-service.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
 import { createFactorService } from './core/factor-service.js'
+import { createHostedSessionService } from './core/hosted-session-service.js'
 import { type PruneJob, startPruneJob } from './core/prune-job.js'
 import { deriveServerKeys } from './core/secrets.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
@@ -172,6 +173,14 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     logger,
   })
   const factors = createFactorService({ store, clock, serverKeys, verifiers, verifications, tokens, events })
+  const hostedSessions = createHostedSessionService({
+    store,
+    clock,
+    apps,
+    verifications,
+    serverKeys,
+    publicUrl: () => publicUrl,
+  })
   const server = await createServer({
     factors,
     limits,
@@ -186,6 +195,10 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     events,
     keyRing,
     publicUrl: publicUrlOf(config),
+    clock,
+    hostedSessions,
+    pageKey: serverKeys.pageSigning,
+    currentPublicUrl: () => publicUrl,
   })
 
   const pruneJob = startPruneJob({

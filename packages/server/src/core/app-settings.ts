@@ -145,6 +145,36 @@ export const LimitsSchema = Type.Object(
 
 export const AppSettingsSchema = Type.Object(
   {
+    redirect_urls: Type.Array(
+      Type.String({
+        maxLength: 2048,
+        pattern: '^(https://[^\\s#]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]{1,5})?(/[^\\s#]*)?)$',
+      }),
+      {
+        default: [],
+        uniqueItems: true,
+        maxItems: 50,
+        description:
+          'Where hosted verification pages may send a person back (`redirect_url` of POST /v1/sessions must equal one exactly): https, or http://localhost for development.',
+      },
+    ),
+    brand_color: Type.String({
+      pattern: '^#[0-9A-Fa-f]{6}$',
+      default: '#4F46E5',
+      description: 'The app’s colour (#RRGGBB) on hosted pages: buttons, links and focus rings.',
+    }),
+    default_locale: Type.String({
+      pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$',
+      maxLength: 35,
+      default: 'en',
+      description:
+        'Language of hosted pages when neither the session nor the browser asks for a supported one (BCP 47).',
+    }),
+    email_magic_link: Type.Boolean({
+      default: false,
+      description:
+        'Hosted flow: emails carry a sign-in link beside the code; the link opens a confirm page and approves only on its button (a POST), so mail scanners that prefetch links approve nothing.',
+    }),
     allow_custom_code: Type.Boolean({
       default: false,
       description: 'Whether a start request may carry its own `custom_code`.',
@@ -311,6 +341,10 @@ export function documentedDefaults(): AppSettings {
     resend_cooldown_seconds: 30,
   })
   return {
+    redirect_urls: [],
+    brand_color: '#4F46E5',
+    default_locale: 'en',
+    email_magic_link: false,
     allow_custom_code: false,
     token_ttl_seconds: 600,
     uniform_responses: false,

@@ -5,6 +5,8 @@ export interface VerificationMessageInput {
   readonly appName: string
   readonly code: string
   readonly ttlSeconds: number
+  /** A magic link (email only): opens a confirm page; it approves only on the person's click. */
+  readonly link?: string | undefined
 }
 
 export interface RenderedMessage {
@@ -46,9 +48,15 @@ export function renderVerificationMessage(input: VerificationMessageInput): Rend
     `Your ${input.appName} verification code is:`,
     '',
     `    ${input.code}`,
+    ...(input.link ? ['', 'Or confirm with this link (it works once):', '', `    ${input.link}`] : []),
     '',
     `It expires in ${expires}. If you did not ask for it, you can ignore this email; nobody can use the code without access to your mailbox.`,
   ].join('\n')
+  const linkHtml = input.link
+    ? `<p style="margin:0 0 24px"><a href="${escapeHtml(input.link)}" style="display:inline-block;background:#1f2328;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">Confirm it’s me</a></p>
+<p style="margin:0 0 24px;color:#57606a;font-size:13px">The link works once. Or paste it into your browser: ${escapeHtml(input.link)}</p>
+`
+    : ''
   const app = escapeHtml(input.appName)
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
@@ -56,7 +64,7 @@ export function renderVerificationMessage(input: VerificationMessageInput): Rend
 <div style="max-width:480px;margin:0 auto;background:#fff;border-radius:8px;padding:32px">
 <p style="margin:0 0 16px">Your <strong>${app}</strong> verification code is:</p>
 <p style="margin:0 0 24px;font-size:32px;letter-spacing:6px;font-weight:700;font-family:ui-monospace,Menlo,Consolas,monospace">${escapeHtml(input.code)}</p>
-<p style="margin:0;color:#57606a">It expires in ${expires}. If you did not ask for it, you can ignore this email.</p>
+${linkHtml}<p style="margin:0;color:#57606a">It expires in ${expires}. If you did not ask for it, you can ignore this email.</p>
 </div></body></html>`
   return { subject, text, html }
 }

@@ -6,14 +6,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AppService } from '../core/app-service.js'
+import type { Clock } from '../core/clock.js'
 import type { EventLog } from '../core/event-log.js'
 import type { FactorService } from '../core/factor-service.js'
+import type { HostedSessionService } from '../core/hosted-session-service.js'
 import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
 import { AppError } from '../errors/app-error.js'
 import type { Store } from '../storage/store.js'
+import { registerConsoleRoutes } from '../web/console/console-routes.js'
+import { registerHostedRoutes } from '../web/hosted/hosted-routes.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
@@ -22,6 +26,7 @@ import { adminKeyRoutes } from './routes/admin/keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
 import { FactorSchema, factorRoutes } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
+import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
 import { ErrorSchema } from './schemas.js'
@@ -43,6 +48,12 @@ export interface ServerDeps {
   readonly redisFailure?: 'reject' | 'local'
   /** Fastify's trustProxy: false, true, or a comma list of proxy addresses/CIDRs. */
   readonly trustProxy?: boolean | string
+  readonly clock: Clock
+  readonly hostedSessions: HostedSessionService
+  /** HMAC key of the web pages (CSRF tokens, console cookies). */
+  readonly pageKey: Buffer
+  /** The real public URL now (it is known only once listening when PORT=0). */
+  readonly currentPublicUrl: () => string
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
@@ -152,6 +163,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(verificationRoutes(deps.verifications))
     await scope.register(tokenRoutes(deps.tokens))
     await scope.register(factorRoutes(deps.factors))
+    await scope.register(sessionRoutes(deps.hostedSessions, deps.currentPublicUrl))
   })
 
   await server.register(async (scope) => {
@@ -164,6 +176,14 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminActivityRoutes(deps))
     await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
   })
+
+  await registerHostedRoutes(server, {
+    sessions: deps.hostedSessions,
+    pageKey: deps.pageKey,
+    clock: deps.clock,
+    publicUrl: deps.currentPublicUrl,
+  })
+  await registerConsoleRoutes(server, deps)
 
   return server
 }

@@ -5,6 +5,7 @@ import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
+import { createHostedSessionQueries } from './hosted-session-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
@@ -21,6 +22,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     events: createEventQueries(db),
     factors: createFactorQueries(db),
     maintenance: createMaintenanceQueries(db, dialect),
+    hostedSessions: createHostedSessionQueries(db),
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db)

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -198,6 +199,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     clock,
     hostedSessions,
     pageKey: serverKeys.pageSigning,
+    consoleKey: createHmac('sha256', serverKeys.pageSigning).update(`console:${options.adminKey}`).digest(),
     currentPublicUrl: () => publicUrl,
   })
 

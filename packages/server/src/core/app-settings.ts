@@ -289,6 +289,25 @@ export function mergeSettings(base: unknown, patch: unknown): unknown {
   return out
 }
 
+/** A problem with one setting: its dotted path (`channels.sms.code_length`) and what is wrong. */
+export interface SettingsProblem {
+  readonly path: string
+  readonly message: string
+}
+
+/** The schema's complaints about complete settings, one per path (forms show each beside its field). */
+export function settingsProblems(candidate: unknown): SettingsProblem[] {
+  const seen = new Set<string>()
+  const problems: SettingsProblem[] = []
+  for (const error of Value.Errors(AppSettingsSchema, candidate)) {
+    const path = error.path.replaceAll('/', '.').replace(/^\./, '')
+    if (seen.has(path)) continue
+    seen.add(path)
+    problems.push({ path, message: error.message })
+  }
+  return problems
+}
+
 /**
  * Fills defaults and validates. Every problem is named by its path
  * (`settings.channels.sms.code_length`) in one 4000 answer.
@@ -298,16 +317,9 @@ export function resolveAppSettings(input: unknown, options: { verifierTypes?: re
     throw new AppError('invalid_request', { message: 'settings must be an object.' })
   }
   const candidate = Value.Default(AppSettingsSchema, mergeSettings(defaultAppSettings(), input))
-  const errors = [...Value.Errors(AppSettingsSchema, candidate)]
-  if (errors.length > 0) {
-    const seen = new Set<string>()
-    const messages: string[] = []
-    for (const error of errors) {
-      const path = `settings${error.path.replaceAll('/', '.')}`
-      if (seen.has(path)) continue
-      seen.add(path)
-      messages.push(`${path}: ${error.message}`)
-    }
+  const problems = settingsProblems(candidate)
+  if (problems.length > 0) {
+    const messages = problems.map((problem) => `settings.${problem.path}: ${problem.message}`)
     throw new AppError('invalid_request', { message: `Invalid settings — ${messages.join('; ')}.` })
   }
   const settings = candidate as AppSettings

@@ -5,7 +5,7 @@ import type { DeliveryRegistry } from '../delivery/provider-registry.js'
 import { renderVerificationMessage } from '../delivery/verification-message.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow, VerificationPurpose, VerificationRow } from '../storage/database.js'
-import type { Store } from '../storage/store.js'
+import type { Store, VerificationFilter } from '../storage/store.js'
 import { normalizeCodeInput } from '../verifiers/delivered-code.js'
 import type { CheckContext, CheckOutcome, Verifier } from '../verifiers/verifier.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
@@ -81,6 +81,8 @@ export interface VerificationService {
   approveByLink(app: App, verificationId: string): Promise<CheckResult>
   get(app: App, verificationId: string): Promise<VerificationView>
   cancel(app: App, verificationId: string): Promise<VerificationView>
+  /** Operators' search (the console), newest first, masked like every other view. */
+  search(appId: string, filter: Omit<VerificationFilter, 'now'>): Promise<VerificationView[]>
   /** Newest first, for operators: masked like every other view. */
   listRecent(appId: string, options: { limit: number; before?: number | undefined }): Promise<VerificationView[]>
 }
@@ -767,6 +769,12 @@ export function createVerificationService(deps: {
     async get(app, verificationId) {
       const row = await load(app, verificationId)
       return toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
+    },
+
+    async search(appId, filter) {
+      const now = clock.nowMs()
+      const rows = await store.verifications.search(appId, { ...filter, now })
+      return rows.map((row) => toVerificationView(row, verifiers.get(row.channel), now))
     },
 
     async listRecent(appId, options) {

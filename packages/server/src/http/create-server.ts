@@ -50,8 +50,10 @@ export interface ServerDeps {
   readonly trustProxy?: boolean | string
   readonly clock: Clock
   readonly hostedSessions: HostedSessionService
-  /** HMAC key of the web pages (CSRF tokens, console cookies). */
+  /** HMAC key of the hosted pages (CSRF tokens). */
   readonly pageKey: Buffer
+  /** HMAC key of console sessions: derived from the admin key too, so a new admin key signs everyone out. */
+  readonly consoleKey: Buffer
   /** The real public URL now (it is known only once listening when PORT=0). */
   readonly currentPublicUrl: () => string
 }

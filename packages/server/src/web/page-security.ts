@@ -106,12 +106,14 @@ export function isValidCsrf(
   return constantTimeEqual(csrfToken(key, purpose, binding, cookie), token)
 }
 
-/** A form body as the form-urlencoded parser leaves it: last value wins, strings only. */
-export type FormBody = Record<string, string>
+/** A form body as the form-urlencoded parser leaves it: a repeated name (checkbox group) becomes an array. */
+export type FormBody = Record<string, string | string[]>
 
+/** One field's value (the last, when repeated). */
 export function formField(body: unknown, name: string): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined
   const value = (body as Record<string, unknown>)[name]
+  if (Array.isArray(value)) return typeof value.at(-1) === 'string' ? (value.at(-1) as string) : undefined
   return typeof value === 'string' ? value : undefined
 }
 
@@ -120,7 +122,8 @@ export function addFormParser(scope: import('fastify').FastifyInstance): void {
   scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const out: FormBody = Object.create(null) as FormBody
     for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))) {
-      out[name] = value
+      const seen = out[name]
+      out[name] = seen === undefined ? value : [seen, value].flat()
     }
     done(null, out)
   })

@@ -93,6 +93,8 @@ export interface IdentifierView {
   readonly alert?: Alert
   /** Which field the alert is about (aria-invalid, focus). */
   readonly invalid?: boolean
+  /** The app fixed the identifier: only a button to send the code (masked identifier shown). */
+  readonly presetMasked?: string | undefined
 }
 
 export function identifierPage(ctx: PageContext, view: IdentifierView): string {
@@ -100,7 +102,7 @@ export function identifierPage(ctx: PageContext, view: IdentifierView): string {
   const title = view.channel === 'sms' ? t.title_sms : t.title_email
   const lead = format(view.channel === 'sms' ? t.lead_sms : t.lead_email, { app: ctx.appName })
   const tabs =
-    view.channels.length > 1
+    view.channels.length > 1 && view.presetMasked === undefined
       ? html`<nav class="tabs" aria-label="${t.choose_channel}">${view.channels.map(
           (channel) =>
             html`<a href="/hosted/${ctx.sessionId}?channel=${channel}"${channel === view.channel ? html` aria-current="page"` : ''}>${channel === 'sms' ? t.tab_sms : t.tab_email}</a>`,
@@ -108,17 +110,19 @@ export function identifierPage(ctx: PageContext, view: IdentifierView): string {
       : ''
   const invalid = view.invalid ? html` aria-invalid="true" aria-describedby="alert"` : ''
   const fields =
-    view.channel === 'sms'
-      ? html`<div class="row">
+    view.presetMasked !== undefined
+      ? html`<p class="lead"><strong>${view.presetMasked}</strong></p>`
+      : view.channel === 'sms'
+        ? html`<div class="row">
 <div class="field"><label for="country">${t.label_country}</label>
 <select id="country" name="country" autocomplete="tel-country-code">${view.countries.map(
-          (entry) =>
-            html`<option value="${entry.code}"${entry.code === view.country ? html` selected` : ''}>${entry.label}</option>`,
-        )}</select></div>
+            (entry) =>
+              html`<option value="${entry.code}"${entry.code === view.country ? html` selected` : ''}>${entry.label}</option>`,
+          )}</select></div>
 <div class="field"><label for="phone">${t.label_phone}</label>
 <input id="phone" class="tel" name="phone" type="tel" inputmode="tel" autocomplete="tel-national" required maxlength="32" value="${view.phone ?? ''}"${invalid} autofocus></div>
 </div>`
-      : html`<div class="field"><label for="email">${t.label_email}</label>
+        : html`<div class="field"><label for="email">${t.label_email}</label>
 <input id="email" class="email" name="email" type="email" inputmode="email" autocomplete="email" required maxlength="320" spellcheck="false" autocapitalize="off" value="${view.email ?? ''}"${invalid} autofocus></div>`
   return layout(
     ctx,
@@ -131,9 +135,12 @@ ${alertBox(view.alert)}
 ${csrfField(ctx)}
 <input type="hidden" name="channel" value="${view.channel}">
 ${fields}
-<button class="primary" type="submit">${t.send_code}</button>
+<button class="primary" type="submit"${view.presetMasked !== undefined ? html` autofocus` : ''}>${t.send_code}</button>
 </form>`,
-    { scripts: view.channel === 'sms' ? ['libphonenumber.js', 'hosted.js'] : ['hosted.js'] },
+    {
+      scripts:
+        view.channel === 'sms' && view.presetMasked === undefined ? ['libphonenumber.js', 'hosted.js'] : ['hosted.js'],
+    },
   )
 }
 

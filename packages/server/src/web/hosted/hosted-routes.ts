@@ -51,6 +51,19 @@ const LOCALE_COUNTRY: Record<SupportedLocale, CountryCode> = {
   hi: 'IN',
 }
 
+/** A preset identifier as the page shows it: enough to recognise, not to read (+14*****71, a***@e***.com). */
+function maskIdentifier(value: string): string {
+  const at = value.lastIndexOf('@')
+  if (at > 0) {
+    const domain = value.slice(at + 1)
+    const dot = domain.lastIndexOf('.')
+    return `${value.charAt(0)}***@${domain.charAt(0)}***${dot > 0 ? domain.slice(dot) : ''}`
+  }
+  return value.length <= 5
+    ? '*'.repeat(value.length)
+    : `${value.slice(0, 3)}${'*'.repeat(value.length - 5)}${value.slice(-2)}`
+}
+
 function asset(name: string): Buffer {
   return readFileSync(new URL(`../assets/${name}`, import.meta.url))
 }
@@ -199,6 +212,7 @@ export async function registerHostedRoutes(
         email: extra.email,
         alert: extra.alert,
         invalid: extra.alert !== undefined,
+        presetMasked: session.presetTo === null ? undefined : maskIdentifier(session.presetTo),
       })
     }
 

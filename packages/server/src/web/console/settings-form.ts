@@ -161,6 +161,11 @@ export function settingsFromForm(form: SettingsForm): {
 const ACRONYMS: Record<string, string> = { sms: 'SMS', ip: 'IP', totp: 'TOTP', url: 'URL', urls: 'URLs', ttl: 'TTL' }
 
 /** `sends_per_ip` → "Sends per IP". */
+/** A schema description with its `code` spans set as code. */
+function describe(text: string): Html {
+  return html`${text.split('`').map((part, index) => (index % 2 === 1 ? html`<code>${part}</code>` : part))}`
+}
+
 const humanize = (name: string) =>
   name
     .split('_')
@@ -218,7 +223,7 @@ export function settingsFormFields(values: unknown, errors: ReadonlyMap<string, 
   return html`${[...groups].map(([group, fields]) => {
     const description = group === 'general' ? undefined : descriptionOf(group)
     return html`<fieldset class="settings-group" id="g-${group.replaceAll('.', '-')}"><legend>${group === 'general' ? 'General' : group.split('.').map(humanize).join(' › ')}</legend>
-${description ? html`<p class="hint">${description}</p>` : ''}
+${description ? html`<p class="hint">${describe(description)}</p>` : ''}
 ${fields.map((field) => {
   const id = `f-${field.path.replaceAll('.', '-')}`
   const error = errors.get(field.path) ?? [...errors].find(([path]) => path.startsWith(`${field.path}.`))?.[1]
@@ -229,7 +234,7 @@ ${fields.map((field) => {
 ${inline ? '' : html`<label for="${id}">${label}</label>`}
 ${control(field, valueAt(values, field.path), error)}
 ${inline ? html`<label for="${id}">${label}</label>` : ''}
-${field.schema.description ? html`<p class="hint" id="${id}-hint">${field.schema.description}</p>` : ''}
+${field.schema.description ? html`<p class="hint" id="${id}-hint">${describe(field.schema.description)}</p>` : ''}
 ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}
 </div>`
 })}

@@ -3,6 +3,7 @@ import type { HostedSessionRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { App, AppService } from './app-service.js'
 import type { Clock } from './clock.js'
+import { isTypeAllowed } from './scenes.js'
 import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from './secrets.js'
 import type { VerificationView } from './verification.js'
 import { DEFAULT_SCENE, type VerificationService } from './verification-service.js'
@@ -143,6 +144,12 @@ export function createHostedSessionService(deps: {
           throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
         }
       }
+      const scene = input.scene ?? DEFAULT_SCENE
+      for (const channel of channels) {
+        if (!isTypeAllowed(app.settings, scene, channel)) {
+          throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${channel}.` })
+        }
+      }
       if (input.to !== undefined && channels.length !== 1) {
         throw new AppError('invalid_request', { message: 'A preset `to` needs exactly one channel.' })
       }
@@ -150,7 +157,7 @@ export function createHostedSessionService(deps: {
       const row: HostedSessionRow = {
         id: generateId('ses', 24),
         appId: app.id,
-        scene: input.scene ?? DEFAULT_SCENE,
+        scene,
         channels: channels.join(','),
         presetTo: input.to ?? null,
         redirectUrl: input.redirectUrl,

@@ -71,3 +71,27 @@ describe('escapeHtml', () => {
     expect(escapeHtml('&amp;')).toBe('&amp;amp;')
   })
 })
+
+describe('renderVerificationMessage with a magic link', () => {
+  const link = 'https://verify.example.com/hosted/ses_1/confirm?t=abc&x="y"'
+
+  it('puts the link in both parts of an email, escaped in HTML', () => {
+    const message = renderVerificationMessage({
+      channel: 'email',
+      appName: 'Acme',
+      code: '123456',
+      ttlSeconds: 600,
+      link,
+    })
+    expect(message.text).toContain(link)
+    expect(message.text).toContain('123456')
+    expect(message.html).toContain('href="https://verify.example.com/hosted/ses_1/confirm?t=abc&amp;x=&quot;y&quot;"')
+    expect(message.html).not.toContain('x="y"')
+  })
+
+  it('leaves it out where there is none', () => {
+    const message = renderVerificationMessage({ channel: 'email', appName: 'Acme', code: '123456', ttlSeconds: 600 })
+    expect(message.text).not.toContain('link')
+    expect(message.html).not.toContain('href')
+  })
+})

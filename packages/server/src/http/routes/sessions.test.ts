@@ -77,6 +77,14 @@ describe('POST /v1/sessions', () => {
     expect(app.statusCode).toBe(400)
   })
 
+  it('refuses a channel the scene does not allow', async () => {
+    const { created } = await session(
+      { scenes: { checkout: { allowed_types: ['sms'] } } },
+      { channel: ['sms', 'email'], scene: 'checkout' },
+    )
+    expect(created.statusCode).toBe(400)
+  })
+
   it('needs an app key', async () => {
     const response = await t.request('POST', '/v1/sessions', { body: { channel: 'sms', redirect_url: REDIRECT } })
     expect(response.statusCode).toBe(401)

@@ -82,7 +82,9 @@ describe('POST /v1/sessions', () => {
       { scenes: { checkout: { allowed_types: ['sms'] } } },
       { channel: ['sms', 'email'], scene: 'checkout' },
     )
-    expect(created.statusCode).toBe(400)
+    // The same answer as POST /v1/verifications for that scene and channel.
+    expect(created.statusCode).toBe(403)
+    expect(created.json().error).toBe('factor_not_allowed')
   })
 
   it('needs an app key', async () => {

@@ -11,14 +11,15 @@ import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
 import { createFactorService } from './core/factor-service.js'
 import { createHostedSessionService } from './core/hosted-session-service.js'
+import { createMessageDelivery } from './core/message-delivery.js'
 import { type PruneJob, startPruneJob } from './core/prune-job.js'
-import { deriveServerKeys } from './core/secrets.js'
+import { decryptSecret, deriveServerKeys } from './core/secrets.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
 import { createTokenService } from './core/token-service.js'
 import { createVerificationService } from './core/verification-service.js'
 import { BUILT_IN_PROVIDERS } from './delivery/built-in-providers.js'
 import type { DeliveryChannel, DeliveryProvider } from './delivery/delivery-provider.js'
-import { type ChannelRoute, createDeliveryRegistry, type DeliveryRegistry } from './delivery/provider-registry.js'
+import { createDeliveryRegistry, type DeliveryRegistry, type ProviderEntry } from './delivery/provider-registry.js'
 import { createServer } from './http/create-server.js'
 import { createFlexibleRateLimiter } from './limits/flexible-rate-limiter.js'
 import type { Database } from './storage/database.js'
@@ -54,8 +55,8 @@ export interface TesseraOptions {
   readonly adminKey: string
   readonly logger: Logger
   readonly clock?: Clock
-  /** Replaces the routes derived from configuration (tests use a capture provider). */
-  readonly deliveryRoutes?: Readonly<Record<DeliveryChannel, ChannelRoute>>
+  /** Replaces the default provider chains derived from configuration (tests use a capture provider). */
+  readonly deliveryRoutes?: Readonly<Record<DeliveryChannel, readonly ProviderEntry[]>>
   /** Extra providers beside the built-in ones (tests). */
   readonly extraProviders?: readonly DeliveryProvider<never>[]
   /** Extra verification types beside the built-in ones (tests prove the interface suffices). */
@@ -66,19 +67,25 @@ export interface TesseraOptions {
   readonly writeDevelopmentOutput?: (line: string) => void
 }
 
-/** Which provider carries each channel, from configuration. */
-export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel, ChannelRoute> {
-  if (config.delivery === 'null')
-    return { email: { provider: 'null', options: {} }, sms: { provider: 'null', options: {} } }
+/**
+ * The server's default provider chain per channel, from configuration:
+ * TESSERA_SMS_PROVIDERS / TESSERA_EMAIL_PROVIDERS (JSON lists, the same shape
+ * as an app's `channels.<channel>.providers`) when set; else SMTP or the SMS
+ * webhook when configured; else the console (development only).
+ */
+export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel, ProviderEntry[]> {
+  if (config.delivery === 'null') return { email: [{ type: 'null' }], sms: [{ type: 'null' }] }
   return {
     email:
-      config.smtpUrl && config.emailFrom
-        ? { provider: 'smtp', options: { url: config.smtpUrl, from: config.emailFrom } }
-        : { provider: 'console', options: {} },
+      config.emailProviders ??
+      (config.smtpUrl && config.emailFrom
+        ? [{ type: 'smtp', url: config.smtpUrl, from: config.emailFrom }]
+        : [{ type: 'console' }]),
     sms:
-      config.smsWebhookUrl && config.smsWebhookSecret
-        ? { provider: 'webhook', options: { url: config.smsWebhookUrl, secret: config.smsWebhookSecret } }
-        : { provider: 'console', options: {} },
+      config.smsProviders ??
+      (config.smsWebhookUrl && config.smsWebhookSecret
+        ? [{ type: 'webhook', url: config.smsWebhookUrl, secret: config.smsWebhookSecret }]
+        : [{ type: 'console' }]),
   }
 }
 
@@ -148,7 +155,10 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     options.deliveryRoutes ?? deliveryRoutesFromConfig(config),
     {
       nodeEnv: config.nodeEnv,
+      nowMs: () => clock.nowMs(),
       writeDevelopmentOutput: options.writeDevelopmentOutput ?? ((line) => process.stdout.write(`${line}\n`)),
+      unseal: (sealed) => decryptSecret(serverKeys, sealed),
+      allowInternal: config.nodeEnv === 'test' || config.nodeEnv === 'bench',
     },
   )
   const verifiers = createVerifierRegistry([...BUILT_IN_VERIFIERS, ...(options.extraVerifiers ?? [])])
@@ -159,8 +169,18 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     adminKey: options.adminKey,
     events,
     verifierTypes: verifiers.types(),
+    delivery,
   })
   let publicUrl = publicUrlOf(config)
+  const messages = createMessageDelivery({
+    store,
+    clock,
+    registry: delivery,
+    events,
+    logger,
+    publicUrl: () => publicUrl,
+    maskIdentifier: (channel, identifier) => verifiers.find(channel)?.delivery?.maskIdentifier(identifier),
+  })
   const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: () => publicUrl, events })
   const verifications = createVerificationService({
     limits,
@@ -168,7 +188,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     clock,
     serverKeys,
     verifiers,
-    delivery,
+    messages,
     tokens,
     events,
     logger,
@@ -195,6 +215,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     tokens,
     events,
     keyRing,
+    messages,
     publicUrl: publicUrlOf(config),
     clock,
     hostedSessions,

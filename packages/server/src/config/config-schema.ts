@@ -6,6 +6,12 @@ import { type Static, Type } from '@sinclair/typebox'
  * it is never printed). A JSON file named by TESSERA_CONFIG may set the same
  * keys; the environment wins over the file.
  */
+/** One entry of a default provider chain; its provider checks the rest at start-up. */
+const ProviderEntry = Type.Object(
+  { type: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }) },
+  { additionalProperties: true },
+)
+
 export const ConfigSchema = Type.Object(
   {
     port: Type.Integer({
@@ -99,6 +105,25 @@ export const ConfigSchema = Type.Object(
     ),
     emailFrom: Type.Optional(
       Type.String({ minLength: 3, env: 'TESSERA_EMAIL_FROM', description: 'From address of code emails.' }),
+    ),
+    smsProviders: Type.Optional(
+      Type.Array(ProviderEntry, {
+        minItems: 1,
+        maxItems: 5,
+        env: 'TESSERA_SMS_PROVIDERS',
+        secret: true,
+        description:
+          'Default SMS provider chain for apps that set none: a JSON list like an app’s channels.sms.providers (docs/delivery.md).',
+      }),
+    ),
+    emailProviders: Type.Optional(
+      Type.Array(ProviderEntry, {
+        minItems: 1,
+        maxItems: 5,
+        env: 'TESSERA_EMAIL_PROVIDERS',
+        secret: true,
+        description: 'Default email provider chain, the same way (overrides TESSERA_SMTP_URL).',
+      }),
     ),
     smsWebhookUrl: Type.Optional(
       Type.String({

@@ -70,6 +70,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (value === undefined || value === '') continue
     if (meta.type === 'integer') {
       raw[key] = /^-?\d+$/.test(value.trim()) ? Number(value) : value
+    } else if (meta.type === 'array') {
+      try {
+        raw[key] = JSON.parse(value)
+      } catch {
+        issues.push(`${meta.env}: must be a JSON list`)
+      }
     } else if (acceptsBoolean(meta) && (value === 'true' || value === 'false')) {
       raw[key] = value === 'true'
     } else {

@@ -1,10 +1,20 @@
+import type { DeliveryRegistry } from '../delivery/provider-registry.js'
+import { maskEntries, sealEntries, unsealEntry } from '../delivery/provider-secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { ApiKeyRow, AppRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import { type AppSettings, mergeSettings, resolveAppSettings, type SettingsInput } from './app-settings.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from './secrets.js'
+import {
+  constantTimeEqual,
+  decryptSecret,
+  encryptSecret,
+  generateId,
+  generateSecret,
+  hmacBase64Url,
+  type ServerKeys,
+} from './secrets.js'
 
 export interface App {
   readonly id: string
@@ -39,6 +49,10 @@ export interface AppService {
   /** The app behind an app key (and the key's id), or undefined for an unknown or revoked key. */
   authenticateAppKey(key: string): Promise<{ app: App; keyId: string } | undefined>
   isAdminKey(key: string): boolean
+  /** Settings as reads show them: provider secrets masked. */
+  maskSettings(settings: AppSettings): AppSettings
+  /** Validates settings built from stored ones (a draft template): answers them resolved, or throws 4000. */
+  checkSettings(settings: unknown): AppSettings
 }
 
 const KEY_PREFIX = 'tsk_'
@@ -81,8 +95,50 @@ export function createAppService(deps: {
   events: EventLog
   /** Registered verification types, which scenes' allowed_types may name. */
   verifierTypes: readonly string[]
+  /** Registered delivery providers: checks provider chains and knows their secret fields. */
+  delivery: Pick<DeliveryRegistry, 'checkEntry' | 'secretFields'>
 }): AppService {
   const { store, clock, events } = deps
+  const secretFields = (type: string) => deps.delivery.secretFields(type)
+
+  /**
+   * Validates settings (merged over `current` for an update) with provider
+   * secrets sealed: new secrets are encrypted, masked ones keep the stored
+   * value, and each provider entry is checked with its secrets in clear.
+   */
+  function resolveSealed(candidate: unknown, current: AppSettings | undefined): AppSettings {
+    const problems: string[] = []
+    if (typeof candidate === 'object' && candidate !== null) {
+      const channels = (candidate as { channels?: Record<string, { providers?: unknown }> }).channels
+      for (const channel of ['sms', 'email'] as const) {
+        const providers = channels?.[channel]?.providers
+        if (!Array.isArray(providers) || !providers.every((entry) => typeof entry === 'object' && entry !== null))
+          continue
+        const sealed = sealEntries(
+          providers as Record<string, unknown>[],
+          (current?.channels[channel].providers ?? []) as Record<string, unknown>[],
+          secretFields,
+          (plaintext) => encryptSecret(deps.keys, plaintext),
+        )
+        problems.push(...sealed.problems.map((problem) => `settings.channels.${channel}.providers.${problem}`))
+        ;(channels as Record<string, { providers?: unknown }>)[channel] = {
+          ...channels?.[channel],
+          providers: sealed.entries,
+        }
+      }
+    }
+    if (problems.length > 0) {
+      throw new AppError('invalid_request', { message: `Invalid settings — ${problems.join('; ')}.` })
+    }
+    return resolveAppSettings(candidate, {
+      verifierTypes: deps.verifierTypes,
+      checkProvider: (channel, entry) =>
+        deps.delivery.checkEntry(
+          channel,
+          unsealEntry({ ...entry }, (sealed) => decryptSecret(deps.keys, sealed)),
+        ),
+    })
+  }
   const hashKey = (key: string) => hmacBase64Url(deps.keys.apiKeyHash, key)
   const adminKeyHash = hashKey(deps.adminKey)
 
@@ -94,7 +150,7 @@ export function createAppService(deps: {
 
   return {
     async createApp(input) {
-      const settings = resolveAppSettings(input.settings ?? {}, { verifierTypes: deps.verifierTypes })
+      const settings = resolveSealed(structuredClone(input.settings ?? {}), undefined)
       const now = clock.nowMs()
       const row: AppRow = {
         id: generateId('app'),
@@ -118,7 +174,7 @@ export function createAppService(deps: {
       if (input.settings !== undefined) {
         // Validate the merged whole, so a partial patch cannot leave an invalid combination.
         changes.settings = JSON.stringify(
-          resolveAppSettings(mergeSettings(current.settings, input.settings), { verifierTypes: deps.verifierTypes }),
+          resolveSealed(structuredClone(mergeSettings(current.settings, input.settings)), current.settings),
         )
       }
       const row = await store.apps.update(appId, changes)
@@ -162,6 +218,19 @@ export function createAppService(deps: {
     },
     isAdminKey(key) {
       return key.length <= 256 && constantTimeEqual(hashKey(key), adminKeyHash)
+    },
+    checkSettings(settings) {
+      return resolveAppSettings(settings, { verifierTypes: deps.verifierTypes })
+    },
+    maskSettings(settings) {
+      const masked = structuredClone(settings)
+      for (const channel of ['sms', 'email'] as const) {
+        masked.channels[channel].providers = maskEntries(
+          settings.channels[channel].providers as Record<string, unknown>[],
+          secretFields,
+        ) as typeof masked.channels.sms.providers
+      }
+      return masked
     },
   }
 }

@@ -1,6 +1,26 @@
-import { type Static, Type } from '@sinclair/typebox'
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { PLACEHOLDERS, unknownPlaceholders } from '../delivery/templates/placeholders.js'
 import { AppError } from '../errors/app-error.js'
+
+/**
+ * One entry of a channel's provider chain: `type` names a registered delivery
+ * provider; the other fields are that provider's, named as the provider
+ * names them, checked against its schema when saved. `timeout_ms` bounds
+ * each attempt.
+ */
+export const ProviderEntrySchema = Type.Object(
+  {
+    type: Type.String({ pattern: '^[a-z0-9-]{1,32}$', description: 'Registered provider name: twilio, vonage, …' }),
+    timeout_ms: Type.Integer({
+      minimum: 100,
+      maximum: 30_000,
+      default: 5000,
+      description: 'How long one attempt may take before the next provider is tried.',
+    }),
+  },
+  { additionalProperties: true },
+)
 
 /** Policy of one code channel (`sms` or `email`). */
 export const ChannelSettingsSchema = Type.Object(
@@ -35,9 +55,58 @@ export const ChannelSettingsSchema = Type.Object(
       default: 30,
       description: 'Wait between two sends of one verification, seconds.',
     }),
+    providers: Type.Array(ProviderEntrySchema, {
+      maxItems: 5,
+      default: [],
+      description:
+        'Ordered provider chain: the first carries each message, the next ones take over when it errors or times out. Empty: the server’s default (environment). See docs/delivery.md.',
+    }),
+    circuit_breaker: Type.Object(
+      {
+        failure_threshold: Type.Integer({
+          minimum: 1,
+          maximum: 100,
+          default: 3,
+          description: 'Consecutive failures that take a provider out of the chain.',
+        }),
+        cooldown_seconds: Type.Integer({
+          minimum: 1,
+          maximum: 3600,
+          default: 30,
+          description: 'How long it stays out before one probe message may try it again.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 )
+
+/** The template of one SMS: `text` with {code}, {app_name}, {minutes}. */
+export const SmsTemplateSchema = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: 1600 }) },
+  { additionalProperties: false },
+)
+
+/** The template of one email; without `html`, the HTML part is the text, escaped, in Tessera's layout. */
+export const EmailTemplateSchema = Type.Object(
+  {
+    subject: Type.String({ minLength: 1, maxLength: 200 }),
+    text: Type.String({ minLength: 1, maxLength: 10_000 }),
+    html: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
+  },
+  { additionalProperties: false },
+)
+
+/** A BCP 47 tag as templates are keyed: `fr`, `pt-BR`, `zh-Hant-TW`. */
+const LOCALE_TAG = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$'
+const SCENE_KEY = '^(\\*|[a-z0-9-]{1,64})$'
+
+const TemplatesByScene = <T extends TSchema>(template: T) =>
+  Type.Record(Type.String({ pattern: SCENE_KEY }), Type.Record(Type.String({ pattern: LOCALE_TAG }), template), {
+    default: {},
+    description: 'By scene (`*` for every scene), then by locale (BCP 47).',
+  })
 
 export const SceneSettingsSchema = Type.Object(
   {
@@ -163,13 +232,6 @@ export const AppSettingsSchema = Type.Object(
       default: '#4F46E5',
       description: 'The app’s colour (#RRGGBB) on hosted pages: buttons, links and focus rings.',
     }),
-    default_locale: Type.String({
-      pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$',
-      maxLength: 35,
-      default: 'en',
-      description:
-        'Language of hosted pages when neither the session nor the browser asks for a supported one (BCP 47).',
-    }),
     email_magic_link: Type.Boolean({
       default: false,
       description:
@@ -188,6 +250,29 @@ export const AppSettingsSchema = Type.Object(
     channels: Type.Object(
       { email: ChannelSettingsSchema, sms: SmsChannelSettingsSchema },
       { additionalProperties: false, default: {} },
+    ),
+    default_locale: Type.String({
+      pattern: LOCALE_TAG,
+      default: 'en',
+      description:
+        'Locale of messages when a request names none (or none that has a text), and of hosted pages when neither the session nor the browser names a supported one.',
+    }),
+    web_origin: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^/?#\\s]+$',
+        maxLength: 200,
+        description:
+          'The app’s web origin (https://example.com). SMS then end with `@example.com #123456`, so browsers and phones offer to fill the code in.',
+      }),
+    ),
+    templates: Type.Object(
+      { sms: TemplatesByScene(SmsTemplateSchema), email: TemplatesByScene(EmailTemplateSchema) },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          'The app’s own message texts by channel, scene and locale, with {code}, {app_name}, {minutes}; Tessera’s built-in texts fill the rest.',
+      },
     ),
     uniform_responses: Type.Boolean({
       default: false,
@@ -262,6 +347,7 @@ export type SmsChannelSettings = Static<typeof SmsChannelSettingsSchema>
 export type Limits = Static<typeof LimitsSchema>
 export type Channel = keyof AppSettings['channels']
 export type SceneSettings = Static<typeof SceneSettingsSchema>
+export type ProviderEntry = Static<typeof ProviderEntrySchema>
 
 /** A JSON object as the client sent it: validated by `resolveAppSettings`. */
 export type SettingsInput = Record<string, unknown>
@@ -312,17 +398,36 @@ export function settingsProblems(candidate: unknown): SettingsProblem[] {
  * Fills defaults and validates. Every problem is named by its path
  * (`settings.channels.sms.code_length`) in one 4000 answer.
  */
-export function resolveAppSettings(input: unknown, options: { verifierTypes?: readonly string[] } = {}): AppSettings {
+export interface SettingsChecks {
+  /** Registered verification types, which scenes' allowed_types may name. */
+  readonly verifierTypes?: readonly string[]
+  /** Checks one provider chain entry against its provider; answers what is wrong, or undefined. */
+  readonly checkProvider?: (channel: Channel, entry: Readonly<Record<string, unknown>>) => string | undefined
+}
+
+export function resolveAppSettings(input: unknown, options: SettingsChecks = {}): AppSettings {
   if (!isPlainObject(input)) {
     throw new AppError('invalid_request', { message: 'settings must be an object.' })
   }
   const candidate = Value.Default(AppSettingsSchema, mergeSettings(defaultAppSettings(), input))
-  const problems = settingsProblems(candidate)
-  if (problems.length > 0) {
-    const messages = problems.map((problem) => `settings.${problem.path}: ${problem.message}`)
+  const schemaProblems = settingsProblems(candidate)
+  if (schemaProblems.length > 0) {
+    const messages = schemaProblems.map((problem) => `settings.${problem.path}: ${problem.message}`)
     throw new AppError('invalid_request', { message: `Invalid settings — ${messages.join('; ')}.` })
   }
   const settings = candidate as AppSettings
+  const problems = [...templateProblems(settings), ...originProblems(settings)]
+  if (options.checkProvider) {
+    for (const channel of ['sms', 'email'] as const) {
+      settings.channels[channel].providers.forEach((entry, index) => {
+        const problem = options.checkProvider?.(channel, entry)
+        if (problem) problems.push(`settings.channels.${channel}.providers.${index}: ${problem}`)
+      })
+    }
+  }
+  if (problems.length > 0) {
+    throw new AppError('invalid_request', { message: `Invalid settings — ${problems.join('; ')}.` })
+  }
   if (options.verifierTypes) {
     const known = new Set(options.verifierTypes)
     for (const [scene, policy] of Object.entries(settings.scenes)) {
@@ -337,8 +442,49 @@ export function resolveAppSettings(input: unknown, options: { verifierTypes?: re
   return settings
 }
 
+/** Templates may use only the known placeholders, and must show the code. */
+function templateProblems(settings: AppSettings): string[] {
+  const problems: string[] = []
+  for (const channel of ['sms', 'email'] as const) {
+    for (const [scene, byLocale] of Object.entries(settings.templates[channel])) {
+      for (const [locale, entry] of Object.entries(byLocale)) {
+        const template = entry as { text: string; subject?: string; html?: string }
+        const path = `settings.templates.${channel}.${scene}.${locale}`
+        for (const [part, text] of Object.entries(template)) {
+          const unknown = unknownPlaceholders(text)
+          if (unknown.length > 0) {
+            problems.push(
+              `${path}.${part}: unknown placeholder ${unknown.join(', ')} (allowed: ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')})`,
+            )
+          }
+        }
+        if (!template.text.includes('{code}')) problems.push(`${path}.text: must contain {code}`)
+        if (template.html !== undefined && !template.html.includes('{code}')) {
+          problems.push(`${path}.html: must contain {code}`)
+        }
+      }
+    }
+  }
+  return problems
+}
+
+function originProblems(settings: AppSettings): string[] {
+  if (settings.web_origin === undefined) return []
+  try {
+    const url = new URL(settings.web_origin)
+    if (url.origin !== settings.web_origin.replace(/\/$/, '') || url.username || url.password)
+      throw new Error('not an origin')
+    return []
+  } catch {
+    return ['settings.web_origin: must be an origin such as https://example.com (scheme and host, no path)']
+  }
+}
+
 export function defaultAppSettings(): AppSettings {
-  return Value.Default(AppSettingsSchema, { channels: { email: {}, sms: {} } }) as AppSettings
+  return Value.Default(AppSettingsSchema, {
+    channels: { email: {}, sms: {} },
+    templates: { sms: {}, email: {} },
+  }) as AppSettings
 }
 
 /** The defaults, spelled out (kept for readers; a test checks they equal the schema's). */
@@ -351,15 +497,18 @@ export function documentedDefaults(): AppSettings {
     max_attempts: 5,
     max_sends: 5,
     resend_cooldown_seconds: 30,
+    providers: [],
+    circuit_breaker: { failure_threshold: 3, cooldown_seconds: 30 },
   })
   return {
     redirect_urls: [],
     brand_color: '#4F46E5',
-    default_locale: 'en',
     email_magic_link: false,
     allow_custom_code: false,
     token_ttl_seconds: 600,
     uniform_responses: false,
+    default_locale: 'en',
+    templates: { sms: {}, email: {} },
     limits: {
       sends_per_identifier: { max: 5, window_seconds: 600 },
       sends_per_identifier_daily: { max: 20, window_seconds: 86_400 },

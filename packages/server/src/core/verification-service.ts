@@ -1,8 +1,6 @@
 import { randomInt } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { DeliveryChannel } from '../delivery/delivery-provider.js'
-import type { DeliveryRegistry } from '../delivery/provider-registry.js'
-import { renderVerificationMessage } from '../delivery/verification-message.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow, VerificationPurpose, VerificationRow } from '../storage/database.js'
 import type { Store, VerificationFilter } from '../storage/store.js'
@@ -13,6 +11,7 @@ import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
 import { rateLimitedError } from './limit-error.js'
+import type { MessageDelivery } from './message-delivery.js'
 import type { Bucket, RateLimiter } from './rate-limiter.js'
 import { isTypeAllowed, tokenTtlSeconds } from './scenes.js'
 import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type ServerKeys } from './secrets.js'
@@ -100,7 +99,7 @@ export function createVerificationService(deps: {
   clock: Clock
   serverKeys: ServerKeys
   verifiers: VerifierRegistry
-  delivery: DeliveryRegistry
+  messages: MessageDelivery
   tokens: TokenService
   events: EventLog
   logger: Logger
@@ -227,66 +226,8 @@ export function createVerificationService(deps: {
     return normalizeCodeInput(customCode)
   }
 
-  function senderFor(channel: DeliveryChannel) {
-    const route = deps.delivery.forChannel(channel)
-    if (!route.available) {
-      throw new AppError('channel_not_enabled', {
-        message: `No delivery provider is available for ${channel} on this server (${route.provider}: ${route.reason}).`,
-      })
-    }
-    return route
-  }
-
   function maskOf(row: VerificationRow): string | undefined {
     return verifiers.get(row.channel).delivery?.maskIdentifier(row.identifier)
-  }
-
-  async function deliver(
-    app: App,
-    row: VerificationRow,
-    channel: DeliveryChannel,
-    code: string,
-    link?: string | undefined,
-  ): Promise<void> {
-    const route = senderFor(channel)
-    const rendered = renderVerificationMessage({
-      channel,
-      appName: app.name,
-      code,
-      ttlSeconds: row.ttlSeconds,
-      ...(link && channel === 'email' ? { link } : {}),
-    })
-    await route.sender.send({
-      channel,
-      to: row.identifier,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      verificationId: row.id,
-    })
-  }
-
-  async function recordDeliveryFailure(
-    app: App,
-    row: VerificationRow,
-    channel: DeliveryChannel,
-    error: unknown,
-  ): Promise<never> {
-    const provider = deps.delivery.forChannel(channel).provider
-    // The provider's error may quote the message; log its kind and cause code only.
-    deps.logger.warn(
-      { verificationId: row.id, provider, error: (error as Error).message, cause: causeCode(error) },
-      'delivery failed',
-    )
-    await events.record({
-      appId: app.id,
-      kind: 'delivery.failed',
-      verificationId: row.id,
-      identifierMasked: maskOf(row),
-      clientIp: row.clientIp ?? undefined,
-      details: { provider },
-    })
-    throw new AppError('delivery_failed')
   }
 
   /** Inserts the verification and, for delivered types, sends its code; a failed send leaves nothing behind. */
@@ -308,7 +249,7 @@ export function createVerificationService(deps: {
   ): Promise<VerificationView> {
     const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: clock.nowMs() })
     const channel = verifier.delivery?.channel
-    if (channel) senderFor(channel)
+    if (channel) deps.messages.assertAvailable(app, channel)
     const code = fields.customCode ?? plan.code
     const now = clock.nowMs()
     const id = generateId('ver')
@@ -356,9 +297,10 @@ export function createVerificationService(deps: {
         await timedDeliver(app, row, channel, code, fields.link)
       } catch (error) {
         // The send did not happen: the verification never existed for the caller, and counts against no limit.
+        // (Its delivery attempts stay recorded, with a delivery.failed event.)
         await store.verifications.delete(app.id, id)
         await limits.refund(admission.buckets)
-        return recordDeliveryFailure(app, row, channel, error)
+        throw error
       }
       if (admission.sms && app.settings.channels.sms.conversion_guard.enabled) {
         await limits.take([conversionBuckets(app.id, app.settings, admission.sms.country).sends])
@@ -375,7 +317,7 @@ export function createVerificationService(deps: {
     link?: string | undefined,
   ): Promise<void> {
     const started = performance.now()
-    await deliver(app, row, channel, code, link)
+    await deps.messages.deliver(app, row, channel, code, link)
     const elapsed = performance.now() - started
     deliveryMs.set(channel, 0.8 * (deliveryMs.get(channel) ?? elapsed) + 0.2 * elapsed)
   }
@@ -439,7 +381,7 @@ export function createVerificationService(deps: {
       if (!app.settings.channels[channel].enabled) {
         throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
       }
-      senderFor(channel)
+      deps.messages.assertAvailable(app, channel)
       const scene = input.scene ?? DEFAULT_SCENE
       if (!isTypeAllowed(app.settings, scene, verifier.type)) {
         throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${verifier.type}.` })
@@ -591,7 +533,7 @@ export function createVerificationService(deps: {
             expiresAt: Number(row.expiresAt),
             now,
           })
-          return recordDeliveryFailure(app, row, channel, error)
+          throw error
         }
         return toVerificationView(reserved, verifier, now)
       }
@@ -768,7 +710,8 @@ export function createVerificationService(deps: {
 
     async get(app, verificationId) {
       const row = await load(app, verificationId)
-      return toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
+      const view = toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
+      return { ...view, deliveries: await deps.messages.list(app.id, row.id) }
     },
 
     async search(appId, filter) {
@@ -809,9 +752,4 @@ function decoyIdentifier(channel: DeliveryChannel): string {
   const letters = (count: number) =>
     Array.from({ length: count }, () => 'abcdefghijklmnopqrstuvwxyz'[randomInt(26)]).join('')
   return channel === 'sms' ? `+1${digits(10)}` : `${letters(6)}@${letters(7)}.com`
-}
-
-function causeCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } }).cause
-  return typeof cause?.code === 'string' ? cause.code : undefined
 }

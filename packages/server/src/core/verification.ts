@@ -1,5 +1,6 @@
 import type { VerificationPurpose, VerificationRow, VerificationStatus } from '../storage/database.js'
 import type { ChallengePlan, Verifier } from '../verifiers/verifier.js'
+import type { DeliveryView } from './message-delivery.js'
 
 /** What the API shows of a verification: never the code, never the full identifier. */
 export interface VerificationView {
@@ -24,6 +25,8 @@ export interface VerificationView {
   /** When a resend is allowed; null when no send remains or the verification is over. */
   readonly resendAvailableAt: number | null
   readonly approvedAt: number | null
+  /** Every delivery attempt, oldest first: on reads of one verification only. */
+  readonly deliveries?: readonly DeliveryView[]
 }
 
 /** A pending row past its expiry is expired, whether or not a request has written that yet. */

@@ -2,6 +2,16 @@ import type { TSchema } from '@sinclair/typebox'
 
 export type DeliveryChannel = 'sms' | 'email'
 
+/** Where a message stands, as far as Tessera knows (providers' own words are mapped onto these). */
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
+
+/** The values a message template may show: the only placeholders there are. */
+export interface MessageValues {
+  readonly code: string
+  readonly app_name: string
+  readonly minutes: string
+}
+
 /** One rendered message, ready for a provider. It carries the code inside its text: never log it. */
 export interface OutboundMessage {
   readonly channel: DeliveryChannel
@@ -13,17 +23,30 @@ export interface OutboundMessage {
   /** Email HTML part; providers for SMS ignore it. */
   readonly html: string
   readonly verificationId: string
+  /** The locale the text was rendered in (template-based providers pick their template by it). */
+  readonly locale: string
+  /** The placeholders' values, for providers that render a template of their own (aliyun, tencent). */
+  readonly values: MessageValues
 }
 
 export interface DeliveryReceipt {
   readonly provider: string
   readonly providerMessageId?: string | undefined
+  /** What the provider said on acceptance; `sent` when it does not say. */
+  readonly status?: DeliveryStatus | undefined
+}
+
+export interface SendOptions {
+  /** Aborts the provider's request: the chain's per-provider timeout. */
+  readonly signal: AbortSignal
+  /** Where the provider should post status callbacks, when it supports them. */
+  readonly statusCallbackUrl: string
 }
 
 export interface MessageSender {
-  /** Sends or throws. A throw means the message was not accepted by the provider. */
-  send(message: OutboundMessage): Promise<DeliveryReceipt>
-  /** Releases connections; called on shutdown. */
+  /** Sends or throws a DeliveryError. A throw means the provider did not accept the message. */
+  send(message: OutboundMessage, options: SendOptions): Promise<DeliveryReceipt>
+  /** Releases connections; called on shutdown and when an app's provider settings change. */
   close?(): Promise<void>
 }
 
@@ -31,18 +54,56 @@ export interface ProviderDeps {
   /** Where development output goes (the console provider prints here). */
   readonly writeDevelopmentOutput: (line: string) => void
   readonly nodeEnv: string
+  readonly nowMs: () => number
+}
+
+/** A delivery status report from a provider's callback, already checked to be genuine. */
+export interface StatusReport {
+  readonly providerMessageId: string
+  readonly status: DeliveryStatus
+  readonly errorCode?: string | undefined
+}
+
+/** What a status callback carried, as the HTTP layer hands it over. */
+export interface CallbackRequest {
+  /** The public URL the provider called (TESSERA_PUBLIC_URL + path and query), as the provider signed it. */
+  readonly url: string
+  readonly method: string
+  readonly headers: Readonly<Record<string, string | undefined>>
+  /** Form or JSON body fields, or query parameters for a GET; values as strings. */
+  readonly params: Readonly<Record<string, string>>
+  readonly rawBody: string
 }
 
 /**
- * A delivery adapter for one or more channels. `create` runs once at start-up
- * with options already checked against `optionsSchema`.
+ * Receipt of a provider's status callbacks at /v1/providers/{name}/status.
+ * `messageIdOf` finds which message a callback is about (so the sender's
+ * options can be found); `verify` then checks its signature with them.
+ */
+export interface StatusCallbackHandler<Options> {
+  messageIdOf(request: CallbackRequest): string | undefined
+  /** True only for a callback signed with these options' credentials (constant-time compares). */
+  verify(request: CallbackRequest, options: Options, nowMs: number): boolean
+  parse(request: CallbackRequest): StatusReport | undefined
+}
+
+/**
+ * A delivery adapter for one or more channels. `create` runs with options
+ * already checked against `optionsSchema` (snake_case fields, named as the
+ * provider names them). Fields whose schema carries `secret: true` are
+ * encrypted at rest and shown masked.
  */
 export interface DeliveryProvider<Options = unknown> {
   /** Stable id used in config; never renamed. */
   readonly name: string
   readonly channels: readonly DeliveryChannel[]
   readonly optionsSchema: TSchema
+  /** Checks across fields that the schema cannot express; answers what is wrong, or undefined. */
+  validate?(options: Options): string | undefined
   create(options: Options, deps: ProviderDeps): MessageSender
+  readonly statusCallback?: StatusCallbackHandler<Options>
+  /** Only for the benchmark and tests: refused in app settings and unless NODE_ENV allows it. */
+  readonly internal?: boolean
 }
 
 /** Identity helper for inference, like defineVerifier. */
@@ -50,12 +111,27 @@ export function defineDeliveryProvider<Options>(provider: DeliveryProvider<Optio
   return provider
 }
 
-/** Thrown by senders; `retryable: false` marks errors another attempt cannot fix. */
+/**
+ * Why a provider refused a message. `invalid_recipient` (the number or
+ * address cannot receive) stops the chain: another provider cannot fix it.
+ * `rejected` (bad credentials, unverified sender, template refused) and
+ * `unavailable` (network, timeout, 5xx, throttling) move on to the next.
+ */
+export type DeliveryErrorKind = 'invalid_recipient' | 'rejected' | 'unavailable'
+
+/** Thrown by senders. `code` is the provider's own error code (Twilio 21211, Vonage 3, …) when it gave one. */
 export class DeliveryError extends Error {
-  readonly retryable: boolean
-  constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  readonly kind: DeliveryErrorKind
+  readonly code: string | undefined
+  constructor(message: string, options: { kind?: DeliveryErrorKind; code?: string | undefined; cause?: unknown } = {}) {
     super(message, { cause: options.cause })
     this.name = 'DeliveryError'
-    this.retryable = options.retryable ?? true
+    this.kind = options.kind ?? 'unavailable'
+    this.code = options.code
+  }
+
+  /** Whether another attempt (another provider) might succeed. */
+  get retryable(): boolean {
+    return this.kind !== 'invalid_recipient'
   }
 }

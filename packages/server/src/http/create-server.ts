@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js'
 import type { EventLog } from '../core/event-log.js'
 import type { FactorService } from '../core/factor-service.js'
 import type { HostedSessionService } from '../core/hosted-session-service.js'
+import type { MessageDelivery } from '../core/message-delivery.js'
 import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
@@ -26,6 +27,7 @@ import { adminKeyRoutes } from './routes/admin/keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
 import { FactorSchema, factorRoutes } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
+import { providerCallbackRoutes } from './routes/provider-callbacks.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
@@ -42,6 +44,7 @@ export interface ServerDeps {
   readonly factors: FactorService
   readonly keyRing: SigningKeyRing
   readonly publicUrl: string
+  readonly messages: MessageDelivery
   readonly limits: RateLimiter
   /** Present when limits live in Redis: readiness checks it. */
   readonly redis?: Redis | undefined
@@ -54,7 +57,10 @@ export interface ServerDeps {
   readonly pageKey: Buffer
   /** HMAC key of console sessions: derived from the admin key too, so a new admin key signs everyone out. */
   readonly consoleKey: Buffer
-  /** The real public URL now (it is known only once listening when PORT=0). */
+  /**
+   * The public URL as it stands now (PORT=0 learns its port after start): status callbacks are
+   * signed over it, and hosted sessions' URLs and magic links name it.
+   */
   readonly currentPublicUrl: () => string
 }
 
@@ -156,6 +162,8 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis, redisFailure: deps.redisFailure }),
   )
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
+
+  await server.register(providerCallbackRoutes({ messages: deps.messages, publicUrl: deps.currentPublicUrl }))
 
   await server.register(async (scope) => {
     scope.addHook('onRequest', requireAppKey(deps.apps, deps.limits, deps.events))

@@ -98,7 +98,7 @@ describe.skipIf(!redisUrl)('the Redis rate limiter (TEST_REDIS_URL)', () => {
             adminKey: TEST_ADMIN_KEY,
             logger: silent,
             extraProviders: [capture.provider],
-            deliveryRoutes: { sms: { provider: 'capture', options: {} }, email: { provider: 'capture', options: {} } },
+            deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
           }),
         )
       }
@@ -196,7 +196,7 @@ describe('the Redis rate limiter with Redis unreachable', () => {
       adminKey: TEST_ADMIN_KEY,
       logger: silent,
       extraProviders: [capture.provider],
-      deliveryRoutes: { sms: { provider: 'capture', options: {} }, email: { provider: 'capture', options: {} } },
+      deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
     })
     try {
       const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` }

@@ -168,6 +168,25 @@ export interface HostedSessionTable {
   expiresAt: number
 }
 
+export type DeliveryStatusColumn = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
+
+/** One attempt of one provider to deliver one code. */
+export interface DeliveryTable {
+  id: string
+  appId: string
+  verificationId: string
+  /** Place in the provider chain of its send (0 first): orders attempts made in the same millisecond. */
+  attempt: number
+  channel: string
+  provider: string
+  status: DeliveryStatusColumn
+  providerMessageId: string | null
+  errorCode: string | null
+  createdAt: number
+  /** When the status last changed. */
+  updatedAt: number
+}
+
 export interface Database {
   apps: AppTable
   apiKeys: ApiKeyTable
@@ -178,6 +197,7 @@ export interface Database {
   factors: FactorTable
   factorCodes: FactorCodeTable
   hostedSessions: HostedSessionTable
+  deliveries: DeliveryTable
 }
 
 export type AppRow = Selectable<AppTable>
@@ -193,3 +213,4 @@ export type EventRow = Selectable<EventTable>
 export type FactorRow = Selectable<FactorTable>
 export type NewEvent = Insertable<EventTable>
 export type HostedSessionRow = Selectable<HostedSessionTable>
+export type DeliveryRow = Selectable<DeliveryTable>

@@ -1,6 +1,8 @@
 import type {
   ApiKeyRow,
   AppRow,
+  DeliveryRow,
+  DeliveryStatusColumn,
   EventRow,
   FactorRow,
   HostedSessionRow,
@@ -31,6 +33,7 @@ export interface Store {
   readonly factors: FactorRepository
   readonly maintenance: MaintenanceRepository
   readonly hostedSessions: HostedSessionRepository
+  readonly deliveries: DeliveryRepository
   /**
    * Runs `work` in one database transaction, on a Store bound to it: every write
    * in it happens, or none does (a dropped connection or a killed process rolls
@@ -188,10 +191,31 @@ export interface HostedSessionRepository {
   complete(id: string, now: number): Promise<boolean>
 }
 
+export interface DeliveryRepository {
+  insert(rows: readonly DeliveryRow[]): Promise<void>
+  /** A verification's attempts, oldest first. */
+  listByVerification(appId: string, verificationId: string): Promise<DeliveryRow[]>
+  findByProviderMessage(provider: string, providerMessageId: string): Promise<DeliveryRow | undefined>
+  /**
+   * Moves a delivery to `status` only from one of `from` (so a late "sent"
+   * never overwrites "delivered"); true when this call changed it.
+   */
+  updateStatus(
+    id: string,
+    change: {
+      status: DeliveryStatusColumn
+      errorCode: string | null
+      from: readonly DeliveryStatusColumn[]
+      now: number
+    },
+  ): Promise<boolean>
+}
+
 export interface PruneCounts {
   readonly verifications: number
   readonly tokens: number
   readonly events: number
+  readonly deliveries: number
 }
 
 export interface MaintenanceRepository {

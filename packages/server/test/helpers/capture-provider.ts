@@ -9,7 +9,7 @@ import {
 export interface CaptureProvider {
   readonly provider: DeliveryProvider<never>
   readonly messages: OutboundMessage[]
-  /** The code in the newest message to `to` (the first run of 4–10 code characters after "is"). */
+  /** The code in the newest message to `to` (as the template placed it in the text). */
   lastCode(to?: string): string
   /** Make the next sends fail (as a provider outage would). */
   failNext(count?: number): void
@@ -23,6 +23,7 @@ export function createCaptureProvider(): CaptureProvider {
     name: 'capture',
     channels: ['sms', 'email'],
     optionsSchema: Type.Object({}),
+    internal: true,
     create() {
       return {
         async send(message) {
@@ -42,9 +43,8 @@ export function createCaptureProvider(): CaptureProvider {
     lastCode(to) {
       const message = [...messages].reverse().find((m) => to === undefined || m.to === to)
       if (!message) throw new Error(`no message captured${to ? ` for ${to}` : ''}`)
-      const match = /code is:?\s+([A-Z0-9]{4,10})\b/.exec(message.text)
-      if (!match?.[1]) throw new Error('no code in message')
-      return match[1]
+      if (!message.text.includes(message.values.code)) throw new Error('the message text does not show its code')
+      return message.values.code
     },
     failNext(count = 1) {
       failures = count

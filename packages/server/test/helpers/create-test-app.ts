@@ -90,7 +90,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     ...(database.schema ? { postgresSchema: database.schema } : {}),
     extraProviders: [capture.provider],
-    deliveryRoutes: { sms: { provider: 'capture', options: {} }, email: { provider: 'capture', options: {} } },
+    deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
     ...(options.extraVerifiers === undefined ? {} : { extraVerifiers: options.extraVerifiers }),
   })
   const request: TestApp['request'] = (method, url, requestOptions = {}) =>

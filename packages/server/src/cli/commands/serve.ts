@@ -10,7 +10,16 @@ export async function serve(io: CliIo): Promise<number> {
   const { config, secrets, logger } = loaded
   for (const warning of secrets.warnings) logger.warn(warning)
 
-  const tessera = await createTessera({ config, secret: secrets.secret, adminKey: secrets.adminKey, logger })
+  let tessera: Awaited<ReturnType<typeof createTessera>>
+  try {
+    tessera = await createTessera({ config, secret: secrets.secret, adminKey: secrets.adminKey, logger })
+  } catch (error) {
+    // A default provider chain is checked against its providers here, not in loadConfig: same message shape.
+    const message = (error as Error).message
+    if (!/^TESSERA_[A-Z_]+: /.test(message)) throw error
+    io.err(`tessera: configuration is invalid:\n  - ${message}\n`)
+    return 1
+  }
   try {
     await tessera.server.listen({ port: config.port, host: config.host })
   } catch (error) {
@@ -23,12 +32,12 @@ export async function serve(io: CliIo): Promise<number> {
   tessera.setListeningPort(port)
   const url = publicUrlOf(config, port)
 
-  const email = tessera.delivery.forChannel('email')
-  const sms = tessera.delivery.forChannel('sms')
-  const describe = (entry: typeof email) =>
-    entry.available
-      ? `${entry.provider}${entry.provider === 'console' ? ' (development: codes printed here)' : ''}`
-      : `unavailable (${entry.reason})`
+  const email = tessera.delivery.defaultProviders('email')
+  const sms = tessera.delivery.defaultProviders('sms')
+  const describe = (providers: string[]) =>
+    providers.length === 1 && providers[0] === 'console'
+      ? 'console (development: codes printed here)'
+      : providers.join(' → ')
   const fromEnv = Boolean(config.adminKey)
   // The banner is for the operator's terminal, not the log stream. The admin key is
   // shown in full only for a key this install generated for itself, outside production.

@@ -9,6 +9,7 @@ export const nullProvider = defineDeliveryProvider({
   name: 'null',
   channels: ['sms', 'email'],
   optionsSchema: Type.Object({}),
+  internal: true,
   create() {
     return { send: async () => ({ provider: 'null' }) }
   },

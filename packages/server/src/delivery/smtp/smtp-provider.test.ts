@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { providerDeps, sendOptions } from '../../../test/helpers/send-options.js'
 import { DeliveryError, type MessageSender, type OutboundMessage } from '../delivery-provider.js'
 import { smtpConnectionOptions, smtpProvider } from './smtp-provider.js'
 
@@ -111,10 +112,7 @@ afterEach(async () => {
 
 function sender(password = PASSWORD): MessageSender {
   const url = `smtp://${encodeURIComponent(USER)}:${encodeURIComponent(password)}@127.0.0.1:${port}`
-  const created = smtpProvider.create(
-    { url, from: 'Acme <no-reply@acme.example>', timeoutMs: 5000 },
-    { writeDevelopmentOutput: () => undefined, nodeEnv: 'test' },
-  )
+  const created = smtpProvider.create({ url, from: 'Acme <no-reply@acme.example>' }, providerDeps())
   senders.push(created)
   return created
 }
@@ -126,11 +124,13 @@ const message: OutboundMessage = {
   text: 'Your Acme verification code is:\n\n    482913\n\nIt expires in 10 minutes. If you did not ask for it, you can ignore this email; nobody can use the code without access to your mailbox.',
   html: '<p style="margin:0 0 16px">Your <strong>Acme &amp; Co</strong> verification code is:</p><p>482913</p>',
   verificationId: 'ver_0123456789abcdefghjkmnpqrs',
+  locale: 'en',
+  values: { code: '482913', app_name: 'Acme', minutes: '10' },
 }
 
 describe('smtpProvider', () => {
   it('delivers the message with From, To, Subject, both parts and the verification id header', async () => {
-    const receipt = await sender().send(message)
+    const receipt = await sender().send(message, sendOptions())
     expect(mails).toHaveLength(1)
     const mail = mails[0]
     if (!mail) throw new Error('no mail received')
@@ -156,15 +156,15 @@ describe('smtpProvider', () => {
   it('delivers several messages over the pooled transport', async () => {
     const send = sender()
     await Promise.all([
-      send.send(message),
-      send.send({ ...message, to: 'grace@example.com', verificationId: 'ver_second' }),
+      send.send(message, sendOptions()),
+      send.send({ ...message, to: 'grace@example.com', verificationId: 'ver_second' }, sendOptions()),
     ])
     expect(mails.map((mail) => mail.rcptTo[0]).sort()).toEqual(['ada@example.com', 'grace@example.com'])
   })
 
   it('throws a DeliveryError when the password is wrong, and delivers nothing', async () => {
     const error = await sender('wrong-password')
-      .send(message)
+      .send(message, sendOptions())
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DeliveryError)
     expect(mails).toHaveLength(0)
@@ -184,11 +184,11 @@ describe('smtpProvider', () => {
     try {
       const refusingPort = (refusing.server.address() as AddressInfo).port
       const send = smtpProvider.create(
-        { url: `smtp://127.0.0.1:${refusingPort}`, from: 'no-reply@acme.example', timeoutMs: 5000 },
-        { writeDevelopmentOutput: () => undefined, nodeEnv: 'test' },
+        { url: `smtp://127.0.0.1:${refusingPort}`, from: 'no-reply@acme.example' },
+        providerDeps(),
       )
       senders.push(send)
-      const error = await send.send(message).catch((e: unknown) => e)
+      const error = await send.send(message, sendOptions()).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(DeliveryError)
       expect((error as DeliveryError).retryable).toBe(false)
     } finally {

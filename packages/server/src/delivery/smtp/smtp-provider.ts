@@ -2,12 +2,20 @@ import { type Static, Type } from '@sinclair/typebox'
 import nodemailer from 'nodemailer'
 import { DeliveryError, defineDeliveryProvider } from '../delivery-provider.js'
 
-const SmtpOptionsSchema = Type.Object({
-  /** `smtp://user:pass@host:587` or `smtps://…:465`. */
-  url: Type.String({ minLength: 1 }),
-  from: Type.String({ minLength: 3 }),
-  timeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
-})
+const SmtpOptionsSchema = Type.Object(
+  {
+    url: Type.String({
+      pattern: '^smtps?://',
+      secret: true,
+      description: '`smtp://user:pass@host:587` or `smtps://…:465` (holds the password: stored encrypted).',
+    }),
+    from: Type.String({ minLength: 3, description: 'From address, e.g. `Acme <no-reply@acme.example>`.' }),
+  },
+  { additionalProperties: false },
+)
+
+/** Connection, greeting and socket timeouts: the chain's timeout_ms bounds the whole send besides. */
+const SOCKET_TIMEOUT_MS = 10_000
 
 /**
  * Host, port, TLS and credentials from an smtp:// or smtps:// URL. (nodemailer
@@ -37,7 +45,27 @@ export function smtpConnectionOptions(url: string): {
   }
 }
 
-/** Email over SMTP with nodemailer: one pooled transport per process. */
+/** The send, or a timeout error when the chain's deadline passes first (the server may still deliver it). */
+function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted)
+    return Promise.reject(new DeliveryError('SMTP server did not answer in time', { code: 'timeout' }))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeliveryError('SMTP server did not answer in time', { code: 'timeout' }))
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/** Email over SMTP with nodemailer: one pooled transport per configuration. */
 export const smtpProvider = defineDeliveryProvider<Static<typeof SmtpOptionsSchema>>({
   name: 'smtp',
   channels: ['email'],
@@ -47,27 +75,33 @@ export const smtpProvider = defineDeliveryProvider<Static<typeof SmtpOptionsSche
       ...smtpConnectionOptions(options.url),
       pool: true,
       maxConnections: 5,
-      connectionTimeout: options.timeoutMs,
-      greetingTimeout: options.timeoutMs,
-      socketTimeout: options.timeoutMs,
+      connectionTimeout: SOCKET_TIMEOUT_MS,
+      greetingTimeout: SOCKET_TIMEOUT_MS,
+      socketTimeout: SOCKET_TIMEOUT_MS,
     })
     return {
-      async send(message) {
+      async send(message, sendOptions) {
         try {
-          const info = await transport.sendMail({
-            from: options.from,
-            to: message.to,
-            subject: message.subject,
-            text: message.text,
-            html: message.html,
-            headers: { 'X-Tessera-Verification-Id': message.verificationId },
-          })
-          return { provider: 'smtp', providerMessageId: info.messageId }
+          const info = await abortable(
+            sendOptions.signal,
+            transport.sendMail({
+              from: options.from,
+              to: message.to,
+              subject: message.subject,
+              text: message.text,
+              html: message.html,
+              headers: { 'X-Tessera-Verification-Id': message.verificationId },
+            }),
+          )
+          return { provider: 'smtp', providerMessageId: info.messageId, status: 'sent' }
         } catch (error) {
           // A 5xx reply to RCPT means the mailbox is refused: retrying will not help.
+          if (error instanceof DeliveryError) throw error
           const responseCode = (error as { responseCode?: number }).responseCode
+          const refused = typeof responseCode === 'number' && responseCode >= 500
           throw new DeliveryError('SMTP send failed', {
-            retryable: !(typeof responseCode === 'number' && responseCode >= 500),
+            kind: refused ? 'invalid_recipient' : 'unavailable',
+            code: typeof responseCode === 'number' ? String(responseCode) : 'network',
             cause: error,
           })
         }

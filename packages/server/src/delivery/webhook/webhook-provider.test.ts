@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { providerDeps, sendOptions } from '../../../test/helpers/send-options.js'
 import { DeliveryError, type MessageSender, type OutboundMessage } from '../delivery-provider.js'
 import { signWebhook, webhookProvider, webhookSecretBytes } from './webhook-provider.js'
 
@@ -67,15 +68,14 @@ afterEach(async () => {
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const NOW_MS = Date.parse('2026-01-01T00:00:00.750Z')
 
-function sender(options: { timeoutMs?: number; secret?: string; url?: string } = {}): MessageSender {
+function sender(options: { secret?: string; url?: string } = {}): MessageSender {
   return webhookProvider.create(
     {
       url: options.url ?? url,
       secret: options.secret ?? SECRET,
-      timeoutMs: options.timeoutMs ?? 5000,
       nowMs: () => NOW_MS,
     },
-    { writeDevelopmentOutput: () => undefined, nodeEnv: 'test' },
+    providerDeps(),
   )
 }
 
@@ -86,6 +86,8 @@ const smsMessage: OutboundMessage = {
   text: 'Your Acme verification code is 482913. It expires in 10 minutes.',
   html: '',
   verificationId: 'ver_0123456789abcdefghjkmnpqrs',
+  locale: 'en',
+  values: { code: '482913', app_name: 'Acme', minutes: '10' },
 }
 
 const emailMessage: OutboundMessage = {
@@ -95,11 +97,13 @@ const emailMessage: OutboundMessage = {
   text: 'Your Acme verification code is:\n\n    482913',
   html: '<p>Your <strong>Acme</strong> verification code is 482913</p>',
   verificationId: 'ver_abcdefghjkmnpqrs0123456789',
+  locale: 'en',
+  values: { code: '482913', app_name: 'Acme', minutes: '10' },
 }
 
 describe('webhookProvider', () => {
   it('POSTs JSON with Standard Webhooks headers and a signature that verifies', async () => {
-    const receipt = await sender().send(smsMessage)
+    const receipt = await sender().send(smsMessage, sendOptions())
     expect(received).toHaveLength(1)
     const request = received[0]
     if (!request) throw new Error('no request received')
@@ -114,11 +118,11 @@ describe('webhookProvider', () => {
     expect(signature).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
     // The receiver's check: recompute over the raw body it got.
     expect(signature).toBe(signWebhook(webhookSecretBytes(SECRET), String(id), Number(timestamp), request.body))
-    expect(receipt).toEqual({ provider: 'webhook', providerMessageId: id })
+    expect(receipt).toEqual({ provider: 'webhook', status: 'sent', providerMessageId: id })
   })
 
   it('signs with a plain (non-whsec) secret as raw bytes', async () => {
-    await sender({ secret: 'plain-secret-0123456789' }).send(smsMessage)
+    await sender({ secret: 'plain-secret-0123456789' }).send(smsMessage, sendOptions())
     const request = received[0]
     if (!request) throw new Error('no request received')
     const expected = signWebhook(
@@ -131,7 +135,7 @@ describe('webhookProvider', () => {
   })
 
   it('sends the SMS fields in the JSON body, without email-only fields', async () => {
-    await sender().send(smsMessage)
+    await sender().send(smsMessage, sendOptions())
     expect(JSON.parse(received[0]?.body ?? '')).toEqual({
       to: '+442079460958',
       body: smsMessage.text,
@@ -141,7 +145,7 @@ describe('webhookProvider', () => {
   })
 
   it('adds the subject and HTML for email', async () => {
-    await sender().send(emailMessage)
+    await sender().send(emailMessage, sendOptions())
     expect(JSON.parse(received[0]?.body ?? '')).toEqual({
       to: 'ada@example.com',
       body: emailMessage.text,
@@ -154,8 +158,8 @@ describe('webhookProvider', () => {
 
   it('uses a new webhook-id for every message', async () => {
     const send = sender()
-    await send.send(smsMessage)
-    await send.send(smsMessage)
+    await send.send(smsMessage, sendOptions())
+    await send.send(smsMessage, sendOptions())
     expect(received[0]?.headers['webhook-id']).not.toBe(received[1]?.headers['webhook-id'])
   })
 
@@ -164,18 +168,18 @@ describe('webhookProvider', () => {
       res.writeHead(status, { 'content-type': 'text/plain' }).end('nope')
     }
     const error = await sender()
-      .send(smsMessage)
+      .send(smsMessage, sendOptions())
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DeliveryError)
     expect((error as DeliveryError).message).toContain(String(status))
   })
 
-  it('throws a DeliveryError when the endpoint does not answer within timeoutMs', async () => {
+  it('throws a timeout DeliveryError when the endpoint does not answer before the chain’s deadline', async () => {
     respond = () => {
       // Never answers; afterEach closes the connection.
     }
-    const error = await sender({ timeoutMs: 200 })
-      .send(smsMessage)
+    const error = await sender()
+      .send(smsMessage, sendOptions(200))
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DeliveryError)
     expect(received).toHaveLength(1)
@@ -186,6 +190,8 @@ describe('webhookProvider', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as AddressInfo).port
     await new Promise<void>((resolve) => closed.close(() => resolve()))
-    await expect(sender({ url: `http://127.0.0.1:${port}/` }).send(smsMessage)).rejects.toBeInstanceOf(DeliveryError)
+    await expect(sender({ url: `http://127.0.0.1:${port}/` }).send(smsMessage, sendOptions())).rejects.toBeInstanceOf(
+      DeliveryError,
+    )
   })
 })

@@ -2,12 +2,18 @@ import { createHmac, randomUUID } from 'node:crypto'
 import { type Static, Type } from '@sinclair/typebox'
 import { DeliveryError, defineDeliveryProvider } from '../delivery-provider.js'
 
-const WebhookOptionsSchema = Type.Object({
-  url: Type.String({ minLength: 1 }),
-  /** `whsec_<base64>` as Standard Webhooks issues them, or any other string used as raw bytes. */
-  secret: Type.String({ minLength: 1 }),
-  timeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
-})
+const WebhookOptionsSchema = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', description: 'Endpoint that receives each message as signed JSON.' }),
+    secret: Type.String({
+      minLength: 16,
+      secret: true,
+      description:
+        '`whsec_<base64>` as Standard Webhooks issues them, or any other string (≥16 chars) used as raw bytes.',
+    }),
+  },
+  { additionalProperties: false },
+)
 
 export function webhookSecretBytes(secret: string): Buffer {
   return secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8')
@@ -32,7 +38,7 @@ export const webhookProvider = defineDeliveryProvider<Static<typeof WebhookOptio
     const secret = webhookSecretBytes(options.secret)
     const now = options.nowMs ?? Date.now
     return {
-      async send(message) {
+      async send(message, sendOptions) {
         const body = JSON.stringify({
           to: message.to,
           body: message.text,
@@ -55,15 +61,25 @@ export const webhookProvider = defineDeliveryProvider<Static<typeof WebhookOptio
             body,
             // A redirect would resend the signed message somewhere the operator did not configure.
             redirect: 'error',
-            signal: AbortSignal.timeout(options.timeoutMs),
+            signal: sendOptions.signal,
           })
         } catch (error) {
-          throw new DeliveryError('webhook request failed or timed out', { cause: error })
+          const timedOut = sendOptions.signal.aborted
+          throw new DeliveryError(timedOut ? 'webhook did not answer in time' : 'webhook request failed', {
+            code: timedOut ? 'timeout' : 'network',
+            cause: error,
+          })
         }
         // Drain the body so the connection returns to the pool.
         await response.arrayBuffer().catch(() => undefined)
-        if (!response.ok) throw new DeliveryError(`webhook answered HTTP ${response.status}`)
-        return { provider: 'webhook', providerMessageId: id }
+        if (!response.ok) {
+          // 422: the operator's gateway says this recipient cannot be reached; another provider will not do better.
+          throw new DeliveryError(`webhook answered HTTP ${response.status}`, {
+            kind: response.status === 422 ? 'invalid_recipient' : 'unavailable',
+            code: `http_${response.status}`,
+          })
+        }
+        return { provider: 'webhook', providerMessageId: id, status: 'sent' }
       },
     }
   },

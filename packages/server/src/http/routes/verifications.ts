@@ -36,6 +36,20 @@ export const VerificationSchema = Type.Object(
     sends_remaining: Type.Integer(),
     resend_available_at: NullableIsoTime,
     approved_at: NullableIsoTime,
+    deliveries: Type.Optional(
+      Type.Array(
+        Type.Object({
+          provider: Type.String({ description: 'The provider that tried: twilio, vonage, smtp, …' }),
+          status: Type.Union(['queued', 'sent', 'delivered', 'undelivered', 'failed'].map((s) => Type.Literal(s))),
+          provider_message_id: Type.Union([Type.String(), Type.Null()]),
+          error_code: Type.Union([Type.String(), Type.Null()], {
+            description: 'The provider’s error code, or timeout.',
+          }),
+          at: IsoTime,
+        }),
+        { description: 'Every delivery attempt, oldest first (on GET of one verification).' },
+      ),
+    ),
   },
   { $id: 'Verification' },
 )
@@ -62,6 +76,17 @@ export function presentVerification(view: VerificationView) {
     sends_remaining: view.sendsRemaining,
     resend_available_at: isoOrNull(view.resendAvailableAt),
     approved_at: isoOrNull(view.approvedAt),
+    ...(view.deliveries
+      ? {
+          deliveries: view.deliveries.map((delivery) => ({
+            provider: delivery.provider,
+            status: delivery.status,
+            provider_message_id: delivery.providerMessageId,
+            error_code: delivery.errorCode,
+            at: iso(delivery.at),
+          })),
+        }
+      : {}),
   }
 }
 

@@ -8,13 +8,15 @@ const PRUNE_LOCK_KEY = 7_240_315_001
 export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): MaintenanceRepository {
   return {
     async pruneBefore(cutoff) {
-      // Rows that can no longer matter: verifications past expiry, tokens past expiry, old events.
+      // Rows that can no longer matter: verifications past expiry, tokens past expiry, old events and deliveries.
       const verifications = await db.deleteFrom('verifications').where('expiresAt', '<', cutoff).executeTakeFirst()
       const tokens = await db.deleteFrom('tokens').where('expiresAt', '<', cutoff).executeTakeFirst()
       const events = await db.deleteFrom('events').where('createdAt', '<', cutoff).executeTakeFirst()
       // Hosted sessions past expiry lead nowhere (their verification expired with them).
       await db.deleteFrom('hostedSessions').where('expiresAt', '<', cutoff).execute()
+      const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
       return {
+        deliveries: Number(deliveries.numDeletedRows),
         verifications: Number(verifications.numDeletedRows),
         tokens: Number(tokens.numDeletedRows),
         events: Number(events.numDeletedRows),

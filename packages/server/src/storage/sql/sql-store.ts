@@ -3,6 +3,7 @@ import type { Database } from '../database.js'
 import type { Store } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
+import { createDeliveryQueries } from './delivery-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
 import { createHostedSessionQueries } from './hosted-session-queries.js'
@@ -23,6 +24,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     factors: createFactorQueries(db),
     maintenance: createMaintenanceQueries(db, dialect),
     hostedSessions: createHostedSessionQueries(db),
+    deliveries: createDeliveryQueries(db),
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db)

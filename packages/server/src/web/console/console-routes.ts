@@ -318,7 +318,8 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
               : request.query.saved === 'name'
                 ? { kind: 'ok' as const, text: 'App renamed.' }
                 : undefined
-          return page(reply, ctx, settingsPage(ctx, app, app.settings, new Map(), message))
+          // Provider secrets show masked; sent back masked, they keep the stored secret.
+          return page(reply, ctx, settingsPage(ctx, app, deps.apps.maskSettings(app.settings), new Map(), message))
         }),
     )
 
@@ -372,7 +373,10 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
             return page(
               reply,
               ctx,
-              settingsPage(ctx, app, app.settings, new Map(), { kind: 'error', text: error.message }),
+              settingsPage(ctx, app, deps.apps.maskSettings(app.settings), new Map(), {
+                kind: 'error',
+                text: error.message,
+              }),
               error.status,
             )
           }

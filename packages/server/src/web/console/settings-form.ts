@@ -14,6 +14,7 @@ interface Schema {
   readonly type?: string
   readonly description?: string
   readonly properties?: Readonly<Record<string, Schema>>
+  readonly required?: readonly string[]
   readonly patternProperties?: Readonly<Record<string, Schema>>
   readonly items?: Schema
   readonly anyOf?: readonly Schema[]
@@ -27,6 +28,8 @@ type FieldKind = 'boolean' | 'integer' | 'number' | 'enum' | 'string' | 'string-
 
 interface Field {
   readonly path: string
+  /** Not in its parent's `required`: an empty field removes it. */
+  readonly optional: boolean
   readonly kind: FieldKind
   readonly schema: Schema
   readonly options?: readonly string[]
@@ -65,10 +68,11 @@ export function settingsFields(schema: Schema = AppSettingsSchema as Schema, pre
   const out: Field[] = []
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${name}` : name
+    const optional = !(schema.required ?? []).includes(name)
     if (child.type === 'object' && child.properties && !child.patternProperties) {
       out.push(...settingsFields(child, path))
     } else {
-      out.push({ path, schema: child, ...kindOf(child) })
+      out.push({ path, schema: child, optional, ...kindOf(child) })
     }
   }
   return out
@@ -122,13 +126,17 @@ export function settingsFromForm(form: SettingsForm): {
       case 'number': {
         const text = (last(raw) ?? '').trim()
         const parsed = Number(text)
-        setAt(settings, field.path, text !== '' && Number.isFinite(parsed) ? parsed : text)
+        if (text === '' && field.optional) setAt(settings, field.path, null)
+        else setAt(settings, field.path, text !== '' && Number.isFinite(parsed) ? parsed : text)
         break
       }
       case 'enum':
-      case 'string':
-        setAt(settings, field.path, last(raw) ?? '')
+      case 'string': {
+        const text = last(raw) ?? ''
+        // An optional setting left empty is removed (null deletes it on merge), not set to ''.
+        setAt(settings, field.path, text === '' && field.optional ? null : text)
         break
+      }
       case 'enum-list': {
         const values = [raw ?? []].flat().filter((value) => value !== '')
         setAt(settings, field.path, values)

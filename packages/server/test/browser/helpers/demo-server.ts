@@ -28,7 +28,7 @@ export async function startDemo(options: { hoursOfTraffic?: number } = {}) {
     logger: pino({ level: 'silent' }),
     clock,
     extraProviders: [capture.provider],
-    deliveryRoutes: { sms: { provider: 'capture', options: {} }, email: { provider: 'capture', options: {} } },
+    deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
   })
   await tessera.server.listen({ port: 0, host: '127.0.0.1' })
   const address = tessera.server.server.address()

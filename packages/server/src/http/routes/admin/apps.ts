@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { App, AppService } from '../../../core/app-service.js'
+import { previewMessage, templateWarnings } from '../../../delivery/templates/template-warnings.js'
 import { iso, withErrors } from '../../schemas.js'
 
 const AppId = Type.String({ minLength: 1, maxLength: 64 })
@@ -13,23 +14,48 @@ const AppSchema = Type.Object(
     settings: Type.Object({}, { additionalProperties: true }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
+    warnings: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() }), {
+        description: 'What is saved but deserves a look (an SMS template over one segment).',
+      }),
+    ),
   },
   { $id: 'App' },
 )
 
+const PreviewBody = Type.Object(
+  {
+    channel: Type.Union([Type.Literal('sms'), Type.Literal('email')]),
+    scene: Type.String({ pattern: '^[a-z0-9-]{1,64}$', default: 'verify-identifier' }),
+    locale: Type.Optional(Type.String({ minLength: 1, maxLength: 35 })),
+    template: Type.Optional(
+      Type.Object(
+        {
+          subject: Type.Optional(Type.String({ maxLength: 200 })),
+          text: Type.String({ minLength: 1, maxLength: 10_000 }),
+          html: Type.Optional(Type.String({ maxLength: 100_000 })),
+        },
+        { additionalProperties: false, description: 'A draft to render instead of the saved template.' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 export { AppSchema }
 
-function present(app: App) {
-  return {
-    app_id: app.id,
-    name: app.name,
-    settings: app.settings,
-    created_at: iso(app.createdAt),
-    updated_at: iso(app.updatedAt),
-  }
-}
-
 export function adminAppRoutes(service: AppService): FastifyPluginAsyncTypebox {
+  function present(app: App) {
+    return {
+      app_id: app.id,
+      name: app.name,
+      settings: service.maskSettings(app.settings),
+      created_at: iso(app.createdAt),
+      updated_at: iso(app.updatedAt),
+      warnings: templateWarnings(app.settings, app.name),
+    }
+  }
+
   return async (server) => {
     server.post(
       '/admin/v1/apps',
@@ -112,6 +138,65 @@ export function adminAppRoutes(service: AppService): FastifyPluginAsyncTypebox {
         present(
           await service.updateApp(request.params.app_id, { name: request.body.name, settings: request.body.settings }),
         ),
+    )
+
+    server.post(
+      '/admin/v1/apps/:app_id/templates/preview',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Render a message as it would go out (a sample code), with the SMS segment count',
+          params: Type.Object({ app_id: AppId }),
+          body: PreviewBody,
+          response: withErrors(
+            {
+              200: Type.Object({
+                locale: Type.String(),
+                subject: Type.String(),
+                text: Type.String(),
+                html: Type.String(),
+                sms_segments: Type.Optional(
+                  Type.Object({
+                    encoding: Type.Union([Type.Literal('GSM-7'), Type.Literal('UCS-2')]),
+                    segments: Type.Integer(),
+                    characters: Type.Integer(),
+                  }),
+                ),
+              }),
+            },
+            404,
+          ),
+        },
+      },
+      async (request) => {
+        const app = await service.getApp(request.params.app_id)
+        const { channel, scene, locale, template } = request.body
+        let settings = app.settings
+        if (template) {
+          // The draft stands in for every template of this channel, under the requested locale (or the default).
+          const draftLocale = locale ?? settings.default_locale
+          const draft =
+            channel === 'sms'
+              ? { text: template.text }
+              : {
+                  subject: template.subject ?? '{app_name}',
+                  text: template.text,
+                  ...(template.html ? { html: template.html } : {}),
+                }
+          settings = service.checkSettings({
+            ...settings,
+            templates: { ...settings.templates, [channel]: { [scene]: { [draftLocale]: draft } } },
+          })
+        }
+        const preview = previewMessage(settings, app.name, { channel, scene, locale })
+        return {
+          locale: preview.locale,
+          subject: preview.subject,
+          text: preview.text,
+          html: preview.html,
+          ...(preview.sms ? { sms_segments: preview.sms } : {}),
+        }
+      },
     )
   }
 }

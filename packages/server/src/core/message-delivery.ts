@@ -1,0 +1,249 @@
+import type { Logger } from 'pino'
+import type { CallbackRequest, DeliveryChannel, DeliveryStatus } from '../delivery/delivery-provider.js'
+import type { ChainLink } from '../delivery/provider-chain.js'
+import { sendThroughChain } from '../delivery/provider-chain.js'
+import type { DeliveryRegistry, ProviderEntry } from '../delivery/provider-registry.js'
+import { renderMessage } from '../delivery/templates/render-message.js'
+import { AppError } from '../errors/app-error.js'
+import type { DeliveryRow, VerificationRow } from '../storage/database.js'
+import type { Store } from '../storage/store.js'
+import type { App } from './app-service.js'
+import type { AppSettings } from './app-settings.js'
+import type { Clock } from './clock.js'
+import type { EventLog } from './event-log.js'
+import { generateId } from './secrets.js'
+
+/** One delivery attempt as the API shows it. */
+export interface DeliveryView {
+  readonly provider: string
+  readonly status: DeliveryStatus
+  readonly providerMessageId: string | null
+  readonly errorCode: string | null
+  /** When the status was last set. */
+  readonly at: number
+}
+
+export interface MessageDelivery {
+  /** Throws `channel_not_enabled` when no provider can carry the channel for this app. */
+  assertAvailable(app: App, channel: DeliveryChannel): void
+  /**
+   * Renders the code's message in the person's language and sends it along
+   * the app's provider chain, recording every attempt. Throws
+   * `invalid_identifier` when a provider says the recipient cannot be
+   * reached, `delivery_failed` when no provider took the message.
+   */
+  deliver(
+    app: App,
+    row: VerificationRow,
+    channel: DeliveryChannel,
+    code: string,
+    /** A magic link for the email (hosted flow), rendered beside the code. */
+    link?: string | undefined,
+  ): Promise<void>
+  list(appId: string, verificationId: string): Promise<DeliveryView[]>
+  /**
+   * A provider's status callback: genuine (signed with the credentials of a
+   * provider that sent this message) or refused with `unauthorized`, changing
+   * nothing. Statuses only move forward.
+   */
+  receiveStatus(providerName: string, request: CallbackRequest): Promise<void>
+}
+
+/** Final statuses never change; `queued` may become anything, `sent` only a final one. */
+const EARLIER: Readonly<Record<DeliveryStatus, readonly DeliveryStatus[]>> = {
+  queued: [],
+  sent: ['queued'],
+  delivered: ['queued', 'sent'],
+  undelivered: ['queued', 'sent'],
+  failed: ['queued', 'sent'],
+}
+
+export function createMessageDelivery(deps: {
+  store: Store
+  clock: Clock
+  registry: DeliveryRegistry
+  events: EventLog
+  logger: Logger
+  /** TESSERA_PUBLIC_URL: the base of status callback URLs. */
+  publicUrl: () => string
+  maskIdentifier: (channel: DeliveryChannel, identifier: string) => string | undefined
+}): MessageDelivery {
+  const { store, clock, registry, events } = deps
+  const statusCallbackUrlFor = (provider: string) =>
+    `${deps.publicUrl().replace(/\/+$/, '')}/v1/providers/${provider}/status`
+
+  function entriesOf(settings: AppSettings, channel: DeliveryChannel): readonly ProviderEntry[] {
+    return settings.channels[channel].providers as readonly ProviderEntry[]
+  }
+
+  function chainOf(app: App, channel: DeliveryChannel): readonly ChainLink[] {
+    const policy = app.settings.channels[channel].circuit_breaker
+    const resolution = registry.chainFor(app.id, channel, entriesOf(app.settings, channel), {
+      failureThreshold: policy.failure_threshold,
+      cooldownMs: policy.cooldown_seconds * 1000,
+    })
+    if (!resolution.available) {
+      throw new AppError('channel_not_enabled', {
+        message: `No delivery provider is available for ${channel} (${resolution.reason}).`,
+      })
+    }
+    return resolution.chain
+  }
+
+  return {
+    assertAvailable(app, channel) {
+      chainOf(app, channel)
+    },
+
+    async deliver(app, row, channel, code, link) {
+      const chain = chainOf(app, channel)
+      const rendered = renderMessage({
+        settings: app.settings,
+        appName: app.name,
+        channel,
+        scene: row.scene,
+        locale: row.locale ?? undefined,
+        code,
+        ttlSeconds: row.ttlSeconds,
+        link,
+      })
+      const outcome = await sendThroughChain(
+        chain,
+        {
+          channel,
+          to: row.identifier,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          verificationId: row.id,
+          locale: rendered.locale,
+          values: rendered.values,
+        },
+        statusCallbackUrlFor,
+        () => clock.nowMs(),
+      )
+      const rows: DeliveryRow[] = outcome.attempts.map((attempt, index) => ({
+        id: generateId('dlv'),
+        appId: app.id,
+        verificationId: row.id,
+        attempt: index,
+        channel,
+        provider: attempt.provider,
+        status: attempt.status,
+        providerMessageId: attempt.providerMessageId ?? null,
+        errorCode: attempt.errorCode ?? null,
+        createdAt: attempt.atMs,
+        updatedAt: attempt.atMs,
+      }))
+      await store.deliveries.insert(rows)
+      const identifierMasked = deps.maskIdentifier(channel, row.identifier)
+      for (const provider of outcome.skipped) {
+        await events.record({
+          appId: app.id,
+          kind: 'delivery.skipped',
+          verificationId: row.id,
+          identifierMasked,
+          details: { channel, provider, reason: 'circuit_open' },
+        })
+      }
+      const failures = outcome.attempts.filter((attempt) => attempt.status === 'failed')
+      if (failures.length > 0) {
+        // The provider's error may quote the message; only the provider and its error code are logged.
+        deps.logger.warn(
+          {
+            verificationId: row.id,
+            attempts: failures.map((attempt) => ({ provider: attempt.provider, error: attempt.errorCode })),
+          },
+          outcome.delivered ? 'delivery failed over' : 'delivery failed',
+        )
+      }
+      if (outcome.delivered) return
+      await events.record({
+        appId: app.id,
+        kind: 'delivery.failed',
+        verificationId: row.id,
+        identifierMasked,
+        clientIp: row.clientIp ?? undefined,
+        details: {
+          channel,
+          reason: outcome.reason,
+          attempts: failures.map((attempt) => ({ provider: attempt.provider, error_code: attempt.errorCode })),
+        },
+      })
+      if (outcome.reason === 'invalid_recipient') {
+        throw new AppError('invalid_identifier', {
+          message:
+            channel === 'sms'
+              ? 'The delivery provider says this phone number cannot receive SMS.'
+              : 'The delivery provider says this address cannot receive email.',
+        })
+      }
+      throw new AppError('delivery_failed')
+    },
+
+    async list(appId, verificationId) {
+      const rows = await store.deliveries.listByVerification(appId, verificationId)
+      return rows.map((row) => ({
+        provider: row.provider,
+        status: row.status,
+        providerMessageId: row.providerMessageId,
+        errorCode: row.errorCode,
+        at: Number(row.updatedAt),
+      }))
+    },
+
+    async receiveStatus(providerName, request) {
+      const refuse = () =>
+        new AppError('unauthorized', { message: 'The status callback is not signed by a known sender.' })
+      const provider = registry.provider(providerName)
+      const handler = provider?.statusCallback
+      if (!provider || !handler)
+        throw new AppError('not_found', { message: `No status callbacks for "${providerName}".` })
+      const messageId = handler.messageIdOf(request)
+      if (!messageId) throw refuse()
+      const delivery = await store.deliveries.findByProviderMessage(providerName, messageId)
+      if (!delivery) throw refuse()
+      const app = await store.apps.findById(delivery.appId)
+      if (!app) throw refuse()
+      const settings = JSON.parse(app.settings) as AppSettings
+      const channel = delivery.channel as DeliveryChannel
+      // The credentials of every provider of this type that could have sent it: the app's, then the server's.
+      const candidates = [...entriesOf(settings, channel), ...registry.defaultEntries(channel)].filter(
+        (entry) => entry.type === providerName,
+      )
+      const now = clock.nowMs()
+      const genuine = candidates.some((entry) => {
+        try {
+          return handler.verify(request, registry.optionsOf(entry) as never, now)
+        } catch {
+          return false
+        }
+      })
+      if (!genuine) {
+        await events.record({
+          appId: delivery.appId,
+          kind: 'delivery.callback_refused',
+          verificationId: delivery.verificationId,
+          details: { provider: providerName },
+        })
+        throw refuse()
+      }
+      const report = handler.parse(request)
+      if (!report) throw new AppError('invalid_request', { message: 'The status callback carries no known status.' })
+      const changed = await store.deliveries.updateStatus(delivery.id, {
+        status: report.status,
+        errorCode: report.errorCode ?? null,
+        from: EARLIER[report.status],
+        now,
+      })
+      if (changed) {
+        await events.record({
+          appId: delivery.appId,
+          kind: `delivery.${report.status}`,
+          verificationId: delivery.verificationId,
+          details: { provider: providerName, ...(report.errorCode ? { error_code: report.errorCode } : {}) },
+        })
+      }
+    },
+  }
+}

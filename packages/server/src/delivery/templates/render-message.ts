@@ -1,0 +1,118 @@
+import type { AppSettings } from '../../core/app-settings.js'
+import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
+import { BUILT_IN_TEXTS, pluralForm } from './built-in-texts.js'
+import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
+import { renderPlaceholders } from './placeholders.js'
+
+export interface MessageInput {
+  readonly settings: Pick<AppSettings, 'templates' | 'default_locale' | 'web_origin'>
+  readonly appName: string
+  readonly channel: DeliveryChannel
+  readonly scene: string
+  /** The request's locale (BCP 47), if it gave one. */
+  readonly locale?: string | undefined
+  readonly code: string
+  readonly ttlSeconds: number
+  /** Email only: a magic link (hosted flow) that opens a confirm page; added below the message, in English. */
+  readonly link?: string | undefined
+}
+
+export interface RenderedMessage {
+  /** The locale the message was written in. */
+  readonly locale: string
+  readonly subject: string
+  readonly text: string
+  /** Email only; empty for SMS. */
+  readonly html: string
+  readonly values: MessageValues
+}
+
+/** Which scene key of the app's templates applies: the scene's own, else the app-wide `*`. */
+const ANY_SCENE = '*'
+
+/**
+ * The message for one code: the app's template for (channel, scene, locale)
+ * if it has one — the scene's, then its `*` — else Tessera's built-in text.
+ * The locale is the request's, then the app's default, then `en`, each
+ * matched BCP 47-wise among the locales that have a text. SMS end with the
+ * origin-bound code line (`@example.com #123456`) when the app has a web
+ * origin, so browsers (WebOTP) and iOS offer to fill the code in.
+ */
+export function renderMessage(input: MessageInput): RenderedMessage {
+  const message = renderWithoutLink(input)
+  if (input.channel !== 'email' || !input.link) return message
+  return withLink(message, input.link)
+}
+
+/**
+ * The magic link beside the code: a paragraph in both parts, before the HTML's
+ * card closes (English for now; the confirm page it opens speaks the person's
+ * language).
+ */
+function withLink(message: RenderedMessage, link: string): RenderedMessage {
+  const text = `${message.text}\n\nOr confirm with this link (it works once):\n\n    ${link}`
+  const paragraph = `<p style="margin:24px 0 8px"><a href="${escapeHtml(link)}" style="display:inline-block;background:#1f2328;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">Confirm it’s me</a></p>
+<p style="margin:0;font-size:13px;line-height:1.5;color:#57606a">The link works once. Or paste it into your browser: ${escapeHtml(link)}</p>
+`
+  const closing = message.html.lastIndexOf('</div></body>')
+  const html =
+    closing >= 0
+      ? `${message.html.slice(0, closing)}${paragraph}${message.html.slice(closing)}`
+      : `${message.html}\n${paragraph}`
+  return { ...message, text, html }
+}
+
+function renderWithoutLink(input: MessageInput): RenderedMessage {
+  const custom = input.settings.templates[input.channel]
+  const forScene = custom[input.scene] ?? {}
+  const forAny = custom[ANY_SCENE] ?? {}
+  const available = [...new Set([...Object.keys(forScene), ...Object.keys(forAny), ...SUPPORTED_LOCALES])]
+  const locale = chooseLocale([input.locale, input.settings.default_locale], available, 'en')
+  const minutes = Math.max(1, Math.ceil(input.ttlSeconds / 60))
+  const values: MessageValues = { code: input.code, app_name: input.appName, minutes: String(minutes) }
+  const template = forScene[locale] ?? forAny[locale]
+  const builtIn = BUILT_IN_TEXTS[locale as keyof typeof BUILT_IN_TEXTS] ?? BUILT_IN_TEXTS.en
+
+  if (input.channel === 'sms') {
+    const body = template ? template.text : pluralForm(builtIn.sms, locale, minutes)
+    const text = renderPlaceholders(body, values) + originBoundLine(input.settings.web_origin, input.code)
+    return { locale, subject: '', text, html: '', values }
+  }
+
+  const emailTemplate = template as { subject: string; text: string; html?: string | undefined } | undefined
+  if (emailTemplate) {
+    const subject = renderPlaceholders(emailTemplate.subject, values)
+    const text = renderPlaceholders(emailTemplate.text, values)
+    const html = emailTemplate.html
+      ? renderPlaceholders(emailTemplate.html, values, escapeHtml)
+      : textAsHtml(locale, subject, text)
+    return { locale, subject, text, html, values }
+  }
+  const subject = renderPlaceholders(builtIn.emailSubject, values)
+  const intro = renderPlaceholders(builtIn.emailIntro, values)
+  const expiry = renderPlaceholders(pluralForm(builtIn.emailExpiry, locale, minutes), values)
+  const ignore = renderPlaceholders(builtIn.emailIgnore, values)
+  const text = [intro, '', `    ${input.code}`, '', expiry, ignore].join('\n')
+  const html = emailHtml({
+    locale,
+    subject: escapeHtml(subject),
+    // The app's name in bold, so the person sees at a glance who asks.
+    intro: renderPlaceholders(builtIn.emailIntro, values, (value, name) =>
+      name === 'app_name' ? `<strong>${escapeHtml(value)}</strong>` : escapeHtml(value),
+    ),
+    code: escapeHtml(input.code),
+    expiry: escapeHtml(expiry),
+    ignore: escapeHtml(ignore),
+  })
+  return { locale, subject, text, html, values }
+}
+
+/**
+ * The last line of an SMS for origin-bound one-time codes: `@host #code`
+ * (WICG WebOTP; also what iOS and Android read). Empty without a web origin.
+ */
+export function originBoundLine(webOrigin: string | undefined, code: string): string {
+  if (!webOrigin) return ''
+  return `\n\n@${new URL(webOrigin).host} #${code}`
+}

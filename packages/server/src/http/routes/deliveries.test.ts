@@ -1,0 +1,311 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import {
+  type FakeSmsProviders,
+  startFakeSmsProviders,
+  TWILIO,
+  twilioCallback,
+  twilioThenVonage,
+  VONAGE,
+  vonageReceipt,
+} from '../../../test/helpers/fake-sms-providers.js'
+
+// An app's own SMS providers: Twilio with Vonage as fallback, against local servers speaking their APIs.
+
+let fake: FakeSmsProviders
+let t: TestApp
+let key: string
+let appId: string
+
+const PHONE = '+14155552671'
+const CALLBACK = 'http://tessera.test/v1/providers/twilio/status'
+
+beforeAll(async () => {
+  fake = await startFakeSmsProviders()
+})
+afterAll(() => fake.close())
+
+const chain = () => twilioThenVonage(fake.url, 300)
+
+beforeEach(async () => {
+  fake.behaviour.twilio = 'ok'
+  fake.behaviour.vonage = 'ok'
+  fake.messages.length = 0
+  t = await createTestApp()
+  ;({ key, appId } = await t.createApp({ channels: { sms: { providers: chain() } } }))
+})
+afterEach(async () => {
+  await t.close()
+})
+
+const start = (to = PHONE, extra: Record<string, unknown> = {}) =>
+  t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to, ...extra } })
+const read = (id: string) => t.request('GET', `/v1/verifications/${id}`, { key })
+const admin = { key: TEST_ADMIN_KEY }
+
+describe('the provider chain', () => {
+  it('sends through the first provider and shows it in deliveries', async () => {
+    const started = await start()
+    expect(started.statusCode).toBe(201)
+    expect(fake.messages.map((m) => m.provider)).toEqual(['twilio'])
+    expect(t.capture.messages).toHaveLength(0)
+    const { deliveries } = (await read(started.json().verification_id)).json()
+    expect(deliveries).toEqual([
+      {
+        provider: 'twilio',
+        status: 'queued',
+        provider_message_id: fake.messages[0]?.messageId,
+        error_code: null,
+        at: expect.any(String),
+      },
+    ])
+  })
+
+  it('fails over to Vonage when Twilio errors or times out, recording both attempts', async () => {
+    fake.behaviour.twilio = 'rate_limited'
+    const first = await start()
+    expect(first.statusCode).toBe(201)
+    expect((await read(first.json().verification_id)).json().deliveries).toMatchObject([
+      { provider: 'twilio', status: 'failed', error_code: '20429' },
+      { provider: 'vonage', status: 'sent', provider_message_id: fake.messages[0]?.messageId },
+    ])
+    fake.behaviour.twilio = 'hang'
+    const second = await start('+14155552672')
+    expect(second.statusCode).toBe(201)
+    expect((await read(second.json().verification_id)).json().deliveries).toMatchObject([
+      { provider: 'twilio', status: 'failed', error_code: 'timeout' },
+      { provider: 'vonage', status: 'sent' },
+    ])
+  })
+
+  it('answers 4011 for a number the provider says is invalid, without trying the next', async () => {
+    fake.behaviour.twilio = 'invalid_number'
+    const res = await start()
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ error: 'invalid_identifier', error_code: 4011 })
+    expect(fake.messages).toHaveLength(0)
+    const events = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=delivery.failed`, admin)
+    expect(events.json().events[0].details).toMatchObject({
+      reason: 'invalid_recipient',
+      attempts: [{ provider: 'twilio', error_code: '21211' }],
+    })
+  })
+
+  it('answers 502 delivery_failed when every provider fails, and the code never counts', async () => {
+    fake.behaviour.twilio = 'server_error'
+    fake.behaviour.vonage = 'server_error'
+    const res = await start()
+    expect(res.statusCode).toBe(502)
+    expect(res.json()).toMatchObject({ error: 'delivery_failed', error_code: 5002 })
+  })
+
+  it('renders the message in the request’s language, with the origin-bound line for the app’s web origin', async () => {
+    await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { web_origin: 'https://acme.example' } },
+    })
+    await start(PHONE, { locale: 'ja-JP' })
+    const text = fake.messages[0]?.text ?? ''
+    expect(text).toContain('認証コード')
+    expect(text).toMatch(/\n\n@acme\.example #\d{6}$/)
+  })
+})
+
+describe('status callbacks', () => {
+  async function sentThroughTwilio() {
+    const started = await start()
+    const sid = fake.messages[0]?.messageId ?? ''
+    return { id: started.json().verification_id as string, sid }
+  }
+  const postTwilio = (signed: { body: string; headers: Record<string, string> }) =>
+    t.tessera.server.inject({
+      method: 'POST',
+      url: '/v1/providers/twilio/status',
+      headers: signed.headers,
+      payload: signed.body,
+    })
+
+  it('a signed Twilio callback moves the delivery to delivered; a late "sent" does not move it back', async () => {
+    const { id, sid } = await sentThroughTwilio()
+    expect(fake.messages[0]?.callbackUrl).toBe(CALLBACK)
+    const delivered = await postTwilio(twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'delivered' }))
+    expect(delivered.statusCode).toBe(204)
+    const late = await postTwilio(twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'sent' }))
+    expect(late.statusCode).toBe(204)
+    expect((await read(id)).json().deliveries).toMatchObject([
+      { provider: 'twilio', status: 'delivered', error_code: null },
+    ])
+  })
+
+  it('refuses forged and unsigned callbacks with 401 and changes nothing', async () => {
+    const { id, sid } = await sentThroughTwilio()
+    const forged = await postTwilio(
+      twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'delivered' }, 'guessed-token-0'),
+    )
+    expect(forged.statusCode).toBe(401)
+    expect(forged.json()).toMatchObject({ error: 'unauthorized', error_code: 4010 })
+    const { body } = twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'failed' })
+    const unsigned = await t.tessera.server.inject({
+      method: 'POST',
+      url: '/v1/providers/twilio/status',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body,
+    })
+    expect(unsigned.statusCode).toBe(401)
+    const unknown = await postTwilio(twilioCallback(CALLBACK, { MessageSid: 'SMnope', MessageStatus: 'delivered' }))
+    expect(unknown.statusCode).toBe(401)
+    expect((await read(id)).json().deliveries).toMatchObject([{ status: 'queued' }])
+    const refused = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=delivery.callback_refused`, admin)
+    expect(refused.json().events.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('a signed Vonage delivery receipt (GET or POST JSON) records undelivered with its error code', async () => {
+    fake.behaviour.twilio = 'server_error'
+    const started = await start()
+    const messageId = fake.messages[0]?.messageId ?? ''
+    const receipt = vonageReceipt({ messageId, status: 'expired', 'err-code': '5' }, t.clock.nowMs())
+    const res = await t.tessera.server.inject({
+      method: 'GET',
+      url: `/v1/providers/vonage/status?${new URLSearchParams(receipt)}`,
+    })
+    expect(res.statusCode).toBe(204)
+    expect((await read(started.json().verification_id)).json().deliveries).toMatchObject([
+      { provider: 'twilio', status: 'failed' },
+      { provider: 'vonage', status: 'undelivered', error_code: '5' },
+    ])
+    const forged = vonageReceipt({ messageId, status: 'delivered' }, t.clock.nowMs(), 'not-the-secret')
+    const refused = await t.tessera.server.inject({
+      method: 'POST',
+      url: '/v1/providers/vonage/status',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(forged),
+    })
+    expect(refused.statusCode).toBe(401)
+  })
+
+  it('answers 404 for a provider without callbacks and 400 for an empty callback', async () => {
+    expect(
+      (await t.tessera.server.inject({ method: 'POST', url: '/v1/providers/smtp/status', payload: { a: 1 } }))
+        .statusCode,
+    ).toBe(404)
+    expect((await t.tessera.server.inject({ method: 'GET', url: '/v1/providers/twilio/status' })).statusCode).toBe(400)
+  })
+
+  it('survives many parallel callbacks for one message: one final status, no error', async () => {
+    const { id, sid } = await sentThroughTwilio()
+    const statuses = ['sent', 'delivered', 'sent', 'queued', 'delivered', 'sent']
+    const answers = await Promise.all(
+      statuses.map((status) => postTwilio(twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: status }))),
+    )
+    expect(answers.every((answer) => answer.statusCode === 204)).toBe(true)
+    expect((await read(id)).json().deliveries[0].status).toBe('delivered')
+  })
+})
+
+describe('provider settings', () => {
+  it('are validated against each provider’s schema, naming the field', async () => {
+    const bad = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: {
+        settings: { channels: { sms: { providers: [{ type: 'twilio', account_sid: 'nope', auth_token: 'x' }] } } },
+      },
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error_description).toMatch(/settings\.channels\.sms\.providers\.0: account_sid/)
+    const unknown = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { channels: { sms: { providers: [{ type: 'pigeon' }] } } } },
+    })
+    expect(unknown.json().error_description).toMatch(/unknown provider "pigeon"/)
+    const wrongChannel = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { channels: { email: { providers: [chain()[0]] } } } },
+    })
+    expect(wrongChannel.json().error_description).toMatch(/cannot carry email/)
+  })
+
+  it('keep secrets write-only: masked on read, encrypted at rest, kept when sent back masked', async () => {
+    const read1 = await t.request('GET', `/admin/v1/apps/${appId}`, admin)
+    const providers = read1.json().settings.channels.sms.providers
+    expect(providers[0]).toMatchObject({ type: 'twilio', account_sid: TWILIO.accountSid, auth_token: '********' })
+    expect(providers[1]).toMatchObject({ api_secret: '********', signature_secret: '********' })
+    const row = await t.tessera.store.apps.findById(appId)
+    expect(row?.settings).not.toContain(TWILIO.authToken)
+    expect(row?.settings).not.toContain(VONAGE.apiSecret)
+    // The console's round trip: what was read is written back; the secrets survive and still work.
+    const written = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { channels: { sms: { providers: [providers[1], providers[0]] } } } },
+    })
+    expect(written.statusCode).toBe(400)
+    expect(written.json().error_description).toMatch(/providers\.0\.api_secret: give the secret itself/)
+    const same = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { channels: { sms: { providers } } } },
+    })
+    expect(same.statusCode).toBe(200)
+    expect((await start()).statusCode).toBe(201)
+    expect(fake.refusals).toEqual([])
+  })
+})
+
+describe('templates', () => {
+  it('refuse unknown placeholders and a template without {code}', async () => {
+    const res = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: {
+        settings: {
+          templates: { sms: { login: { fr: { text: 'Code {code} pour {user}' } }, '*': { en: { text: 'hi' } } } },
+        },
+      },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error_description).toContain('settings.templates.sms.login.fr.text: unknown placeholder {user}')
+    expect(res.json().error_description).toContain('settings.templates.sms.*.en.text: must contain {code}')
+  })
+
+  it('flag an SMS template that needs more than one segment, and use the app’s text for its scene', async () => {
+    const long = `Привет! Ваш код для входа в {app_name}: {code}. Он действует {minutes} минут. Никому его не сообщайте.`
+    const res = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { templates: { sms: { login: { ru: { text: long } } } } } },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().warnings).toEqual([
+      {
+        path: 'settings.templates.sms.login.ru.text',
+        code: 'sms_multiple_segments',
+        message: expect.stringMatching(/UCS-2.*2 segments/),
+      },
+    ])
+    await start(PHONE, { scene: 'login', locale: 'ru' })
+    expect(fake.messages[0]?.text).toMatch(/^Привет! Ваш код для входа в Acme: \d{6}\. Он действует 10 минут/)
+  })
+
+  it('preview a draft with the segment count, without saving it', async () => {
+    const res = await t.request('POST', `/admin/v1/apps/${appId}/templates/preview`, {
+      ...admin,
+      body: { channel: 'sms', scene: 'login', locale: 'en', template: { text: '{app_name} code: {code}' } },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      locale: 'en',
+      subject: '',
+      text: 'Acme code: 000000',
+      html: '',
+      sms_segments: { encoding: 'GSM-7', segments: 1, characters: 17 },
+    })
+    const email = await t.request('POST', `/admin/v1/apps/${appId}/templates/preview`, {
+      ...admin,
+      body: { channel: 'email', locale: 'ar' },
+    })
+    expect(email.json().html).toContain('dir="rtl"')
+    const bad = await t.request('POST', `/admin/v1/apps/${appId}/templates/preview`, {
+      ...admin,
+      body: { channel: 'sms', template: { text: '{oops}' } },
+    })
+    expect(bad.statusCode).toBe(400)
+    const saved = await t.request('GET', `/admin/v1/apps/${appId}`, admin)
+    expect(saved.json().settings.templates.sms).toEqual({})
+  })
+})

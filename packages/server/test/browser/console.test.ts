@@ -128,6 +128,27 @@ describe.runIf(enabled)('the operator console in a real browser', () => {
     await page.goto(`${appUrl}/verifications?status=pending`)
     await page.click('tbody tr a')
     expect(await page.textContent('main')).toContain('login')
+    // Its delivery, as the provider chain recorded it.
+    expect(await page.textContent('main')).toContain('webhook')
+  })
+
+  it('edits an SMS template with a live preview and segment count, then saves it', async () => {
+    await page.goto(`${appUrl}/templates`)
+    await expectAccessible(page)
+    await page.fill('#t-text', '{app_name}: your code is {code}')
+    // Live: the server renders the draft as it is typed (the code length is 8 since the settings test).
+    await page.waitForFunction(
+      "document.getElementById('preview-text').textContent.startsWith('Harbor Payments: your code is 00000000')",
+    )
+    expect(await page.textContent('#preview-segments')).toContain('1 segment')
+    await page.fill('#t-text', `{app_name}: your code is {code}. ${'Never share it with anyone. '.repeat(6)}`)
+    await page.waitForFunction("document.getElementById('preview-segments').textContent.includes('2 segments')")
+    await Promise.all([page.waitForURL(/saved=1/), page.click('button[value=save]')])
+    expect(await page.textContent('tbody')).toContain('sms')
+    const app = await call(server.url, 'GET', `/admin/v1/apps/${appUrl.split('/').at(-1)}`, {
+      key: secrets.TESSERA_ADMIN_KEY,
+    })
+    expect(app.body.settings.templates.sms['*'].en.text).toContain('{app_name}: your code is {code}')
   })
 
   it('shows the dashboard with its charts and the events page', async () => {

@@ -50,6 +50,13 @@ try {
   await shot(desktop, 'console-settings')
   await desktop.goto(`${demo.base}/console/apps/${demo.appId}/verifications?status=approved&channel=sms`)
   await shot(desktop, 'console-verifications')
+  await desktop.goto(`${demo.base}/console/apps/${demo.appId}/templates`)
+  await desktop.fill(
+    '#t-text',
+    '{app_name}: {code} is your code. It expires in {minutes} min. Never share it — we will never ask for it.',
+  )
+  await desktop.locator('#preview-text', { hasText: 'Northwind Bank:' }).waitFor()
+  await shot(desktop, 'console-templates')
 } finally {
   await close()
   await demo.close()

@@ -1,5 +1,6 @@
 import type { ActivitySummary } from '../../core/activity-stats.js'
 import type { ApiKeySummary, App, CreatedApiKey } from '../../core/app-service.js'
+import type { DeliveryView } from '../../core/message-delivery.js'
 import type { VerificationView } from '../../core/verification.js'
 import type { EventRow } from '../../storage/database.js'
 import { type Html, html } from '../html.js'
@@ -13,13 +14,13 @@ export interface ConsoleContext {
   readonly apps: readonly App[]
 }
 
-export type AppTab = 'dashboard' | 'verifications' | 'events' | 'keys' | 'settings'
+export type AppTab = 'dashboard' | 'verifications' | 'events' | 'keys' | 'settings' | 'templates'
 
 const CHANNEL_COLORS: Record<string, string> = { sms: '#6366f1', email: '#14b8a6' }
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
 
-function document(ctx: { nonce: string }, title: string, body: Html): string {
+function document(ctx: { nonce: string }, title: string, body: Html, scripts: readonly string[] = []): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -28,6 +29,7 @@ function document(ctx: { nonce: string }, title: string, body: Html): string {
 <meta name="robots" content="noindex">
 <title>${title} · Tessera console</title>
 <link rel="stylesheet" href="/console/assets/console.css" nonce="${ctx.nonce}">
+${scripts.map((src) => html`<script src="/console/assets/${src}" nonce="${ctx.nonce}" defer></script>`)}
 </head>
 ${body}
 </html>`.value
@@ -37,7 +39,13 @@ function csrfField(ctx: ConsoleContext): Html {
   return html`<input type="hidden" name="csrf" value="${ctx.csrf}">`
 }
 
-function shell(ctx: ConsoleContext, title: string, current: { appId?: string; section?: 'apps' }, main: Html): string {
+function shell(
+  ctx: ConsoleContext,
+  title: string,
+  current: { appId?: string; section?: 'apps' },
+  main: Html,
+  scripts: readonly string[] = [],
+): string {
   return document(
     ctx,
     title,
@@ -53,6 +61,7 @@ ${ctx.apps.map((app) => html`<li><a href="/console/apps/${app.id}"${current.appI
 </nav>
 <main id="main">${main}</main>
 </div></body>`,
+    scripts,
   )
 }
 
@@ -63,6 +72,7 @@ function appHeader(app: App, tab: AppTab): Html {
     ['events', 'Events', '/events'],
     ['keys', 'API keys', '/keys'],
     ['settings', 'Settings', '/settings'],
+    ['templates', 'Templates', '/templates'],
   ]
   return html`<div class="page-head"><div><h1>${app.name}</h1><p class="sub mono">${app.id}</p></div></div>
 <nav class="tabs" aria-label="App">${tabs.map(
@@ -266,6 +276,7 @@ export function verificationPage(
   app: App,
   view: VerificationView,
   events: readonly EventRow[],
+  deliveries: readonly DeliveryView[],
 ): string {
   return shell(
     ctx,
@@ -280,8 +291,19 @@ export function verificationPage(
 <dt>Approved</dt><dd>${view.approvedAt === null ? '—' : `${when(view.approvedAt)} UTC`}</dd>
 <dt>Attempts</dt><dd>${view.attempts} (remaining ${view.attemptsRemaining})</dd><dt>Sends</dt><dd>${view.sends} (remaining ${view.sendsRemaining})</dd>
 </dl></section>
-<h2>Events and deliveries</h2>
-<p class="sub">Delivery failures, wrong codes and locks recorded for this verification (successful sends are counted in Sends).</p>
+<h2>Deliveries</h2>
+<div class="table-wrap"><table><thead><tr><th>When (UTC)</th><th>Provider</th><th>Status</th><th>Provider message id</th><th>Error</th></tr></thead><tbody>
+${
+  deliveries.length === 0
+    ? html`<tr><td colspan="5" class="empty">No delivery recorded (nothing is sent for this type, or the record was pruned).</td></tr>`
+    : deliveries.map(
+        (delivery) =>
+          html`<tr><td class="muted nowrap">${when(delivery.at)}</td><td>${delivery.provider}</td><td><span class="badge ${delivery.status === 'delivered' || delivery.status === 'sent' ? 'approved' : delivery.status === 'queued' ? 'pending' : 'failed'}">${delivery.status}</span></td><td class="mono">${delivery.providerMessageId ?? '—'}</td><td class="mono">${delivery.errorCode ?? '—'}</td></tr>`,
+      )
+}
+</tbody></table></div>
+<h2 class="spaced">Events</h2>
+<p class="sub">Wrong codes, locks and delivery failures recorded for this verification.</p>
 ${eventsTable(app, events)}`,
   )
 }
@@ -378,5 +400,22 @@ ${extra ?? ''}
 ${body}
 <div class="sticky-actions"><button class="primary" type="submit">Save settings</button></div>
 </form></div>`,
+  )
+}
+
+export function templatesPage(
+  ctx: ConsoleContext,
+  app: App,
+  body: Html,
+  message?: { kind: 'error' | 'ok'; text: string },
+): string {
+  return shell(
+    ctx,
+    `${app.name} · Templates`,
+    { appId: app.id },
+    html`${appHeader(app, 'templates')}
+${alert(message)}
+${body}`,
+    ['console.js'],
   )
 }

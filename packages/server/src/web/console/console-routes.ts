@@ -16,10 +16,12 @@ import {
   keysPage,
   settingsPage,
   signInPage,
+  templatesPage,
   type VerificationFilterForm,
   verificationPage,
   verificationsPage,
 } from './console-pages.js'
+import { draftFrom, previewDraft, saveDraft, type TemplatePreview, templatesBody } from './console-templates.js'
 import { type SettingsForm, settingsFromForm } from './settings-form.js'
 
 const RANGES: Record<string, { spanMs: number; bucketMs: number }> = {
@@ -37,12 +39,19 @@ type Params = { app_id: string }
  */
 export async function registerConsoleRoutes(server: FastifyInstance, deps: ServerDeps): Promise<void> {
   const css = readFileSync(new URL('../assets/console.css', import.meta.url))
+  const js = readFileSync(new URL('../assets/console.js', import.meta.url))
   const auth = createConsoleAuth({ key: deps.consoleKey, clock: deps.clock })
 
   await server.register(async (scope) => {
     addFormParser(scope)
     scope.get('/console/assets/console.css', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css),
+    )
+    scope.get('/console/assets/console.js', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .header('content-type', 'text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(js),
     )
 
     const secure = (request: FastifyRequest) => isSecureRequest(request, deps.currentPublicUrl())
@@ -212,7 +221,8 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
           const events = (await deps.events.listRecent(app.id, { limit: 200 })).filter(
             (event) => event.verificationId === view.id,
           )
-          return page(reply, ctx, verificationPage(ctx, app, view, events))
+          const deliveries = await deps.messages.list(app.id, view.id)
+          return page(reply, ctx, verificationPage(ctx, app, view, events, deliveries))
         }),
     )
 
@@ -352,6 +362,89 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
                 errors,
                 errors.size > 0 ? 'Some settings are not valid; see the fields marked below.' : error.message,
               )
+            }
+          },
+          { form: true },
+        ),
+    )
+
+    scope.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
+      '/console/apps/:app_id/templates',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const draft = draftFrom(app, request.query, true)
+          let preview: TemplatePreview | undefined
+          let error: string | undefined
+          try {
+            preview = previewDraft(deps.apps, app, draft)
+          } catch (caught) {
+            if (!(caught instanceof AppError)) throw caught
+            error = caught.message
+          }
+          const message = request.query.saved === '1' ? { kind: 'ok' as const, text: 'Template saved.' } : undefined
+          return page(reply, ctx, templatesPage(ctx, app, templatesBody(app, ctx.csrf, draft, preview, error), message))
+        }),
+    )
+
+    scope.post<{ Params: Params }>(
+      '/console/apps/:app_id/templates',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            const app = await loadApp(ctx, request.params.app_id)
+            if (!app) return notFound(reply, ctx)
+            const draft = draftFrom(app, request.body, false)
+            try {
+              if (formField(request.body, 'action') === 'save') {
+                await saveDraft(deps.apps, app, draft)
+                const query = new URLSearchParams({ channel: draft.channel, scene: draft.scene, locale: draft.locale })
+                return see(reply, `/console/apps/${app.id}/templates?${query}&saved=1`)
+              }
+              const preview = previewDraft(deps.apps, app, draft)
+              return page(reply, ctx, templatesPage(ctx, app, templatesBody(app, ctx.csrf, draft, preview, undefined)))
+            } catch (caught) {
+              if (!(caught instanceof AppError)) throw caught
+              return page(
+                reply,
+                ctx,
+                templatesPage(ctx, app, templatesBody(app, ctx.csrf, draft, undefined, caught.message)),
+                caught.status,
+              )
+            }
+          },
+          { form: true },
+        ),
+    )
+
+    // The live preview (console.js): the same function, answered as JSON.
+    scope.post<{ Params: Params }>(
+      '/console/apps/:app_id/templates/preview',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            const app = await loadApp(ctx, request.params.app_id)
+            if (!app) return reply.status(404).send(new AppError('not_found', { message: 'No such app.' }).toBody())
+            try {
+              const preview = previewDraft(deps.apps, app, draftFrom(app, request.body, false))
+              return reply.header('cache-control', 'no-store').send({
+                locale: preview.locale,
+                subject: preview.subject,
+                text: preview.text,
+                html: preview.html,
+                ...(preview.smsSegments ? { sms_segments: preview.smsSegments } : {}),
+              })
+            } catch (caught) {
+              if (!(caught instanceof AppError)) throw caught
+              return reply.status(caught.status).send(caught.toBody())
             }
           },
           { form: true },

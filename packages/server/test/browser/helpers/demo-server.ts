@@ -20,7 +20,8 @@ export async function startDemo(options: { hoursOfTraffic?: number } = {}) {
   const clock = createFakeClock(Date.now() - hours * 3600 * 1000)
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-demo-'))
   const capture = createCaptureProvider()
-  const config = loadConfig({ NODE_ENV: 'development', TESSERA_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' })
+  // NODE_ENV=test: the capture provider (codes read in process) is refused anywhere else.
+  const config = loadConfig({ NODE_ENV: 'test', TESSERA_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' })
   const tessera = await createTessera({
     config,
     secret: 'demo-secret-0123456789-0123456789-0123456789',

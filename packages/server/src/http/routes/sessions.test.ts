@@ -189,6 +189,32 @@ describe('hosted pages', () => {
     expect(again.statusCode).not.toBe(303)
   })
 
+  it('send a new link with a resend; the previous link stops working', async () => {
+    const { created } = await session({ email_magic_link: true }, { channel: 'email' })
+    const id = created.json<{ session_id: string }>().session_id
+    const b = browser()
+    const entry = await b.get(`/hosted/${id}`)
+    await b.post(`/hosted/${id}/start`, { csrf: csrfOf(entry.body), channel: 'email', email: 'ann@example.com' })
+    const linkIn = (text: string | undefined) => /\/confirm\?t=([A-Za-z0-9_-]+)/.exec(text ?? '')?.[1] ?? ''
+    const first = linkIn(t.capture.messages.at(-1)?.text)
+    t.clock.advanceSeconds(31)
+    const codePage = await b.get(`/hosted/${id}`)
+    expect((await b.post(`/hosted/${id}/resend`, { csrf: csrfOf(codePage.body) })).statusCode).toBe(303)
+    const second = linkIn(t.capture.messages.at(-1)?.text)
+    expect(second).not.toBe('')
+    expect(second).not.toBe(first)
+
+    const stale = await b.get(`/hosted/${id}/confirm?t=${first}`)
+    expect(stale.statusCode).toBe(410)
+    expect(stale.body).not.toContain('name="t"')
+    const fresh = await b.get(`/hosted/${id}/confirm?t=${second}`)
+    expect(fresh.statusCode).toBe(200)
+    const refused = await b.post(`/hosted/${id}/confirm`, { csrf: csrfOf(fresh.body), t: first })
+    expect(refused.statusCode).not.toBe(303)
+    const approved = await b.post(`/hosted/${id}/confirm`, { csrf: csrfOf(fresh.body), t: second })
+    expect(approved.statusCode).toBe(303)
+  })
+
   it('show an expired page once the session has expired', async () => {
     const { created } = await session({}, { channel: 'sms' })
     const id = created.json<{ session_id: string }>().session_id

@@ -26,7 +26,7 @@ function axis(max: number, labels: readonly string[], format: (value: number) =>
   const plotWidth = WIDTH - PAD.left - PAD.right
   const ticks = [0, 0.5, 1].map((fraction) => {
     const y = PAD.top + plotHeight * (1 - fraction)
-    return html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${format(max * fraction)}</text>`
+    return html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" class="gridline"/><text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${format(max * fraction)}</text>`
   })
   // At most about eight labels under the axis, evenly spaced.
   const every = Math.max(1, Math.ceil(labels.length / 8))

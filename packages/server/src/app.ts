@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -9,6 +10,7 @@ import { type AppService, createAppService } from './core/app-service.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
 import { createFactorService } from './core/factor-service.js'
+import { createHostedSessionService } from './core/hosted-session-service.js'
 import { createMessageDelivery } from './core/message-delivery.js'
 import { type PruneJob, startPruneJob } from './core/prune-job.js'
 import { decryptSecret, deriveServerKeys } from './core/secrets.js'
@@ -192,6 +194,14 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     logger,
   })
   const factors = createFactorService({ store, clock, serverKeys, verifiers, verifications, tokens, events })
+  const hostedSessions = createHostedSessionService({
+    store,
+    clock,
+    apps,
+    verifications,
+    serverKeys,
+    publicUrl: () => publicUrl,
+  })
   const server = await createServer({
     factors,
     limits,
@@ -207,6 +217,10 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     keyRing,
     messages,
     publicUrl: publicUrlOf(config),
+    clock,
+    hostedSessions,
+    pageKey: serverKeys.pageSigning,
+    consoleKey: createHmac('sha256', serverKeys.pageSigning).update(`console:${options.adminKey}`).digest(),
     currentPublicUrl: () => publicUrl,
   })
 

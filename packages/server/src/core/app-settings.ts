@@ -215,6 +215,29 @@ export const LimitsSchema = Type.Object(
 
 export const AppSettingsSchema = Type.Object(
   {
+    redirect_urls: Type.Array(
+      Type.String({
+        maxLength: 2048,
+        pattern: '^(https://[^\\s#]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]{1,5})?(/[^\\s#]*)?)$',
+      }),
+      {
+        default: [],
+        uniqueItems: true,
+        maxItems: 50,
+        description:
+          'Where hosted verification pages may send a person back (`redirect_url` of POST /v1/sessions must equal one exactly): https, or http://localhost for development.',
+      },
+    ),
+    brand_color: Type.String({
+      pattern: '^#[0-9A-Fa-f]{6}$',
+      default: '#4F46E5',
+      description: 'The app’s colour (#RRGGBB) on hosted pages: buttons, links and focus rings.',
+    }),
+    email_magic_link: Type.Boolean({
+      default: false,
+      description:
+        'Hosted flow: emails carry a sign-in link beside the code; the link opens a confirm page and approves only on its button (a POST), so mail scanners that prefetch links approve nothing.',
+    }),
     allow_custom_code: Type.Boolean({
       default: false,
       description: 'Whether a start request may carry its own `custom_code`.',
@@ -232,7 +255,8 @@ export const AppSettingsSchema = Type.Object(
     default_locale: Type.String({
       pattern: LOCALE_TAG,
       default: 'en',
-      description: 'Locale of messages when a request names none (or none that has a text).',
+      description:
+        'Locale of messages when a request names none (or none that has a text), and of hosted pages when neither the session nor the browser names a supported one.',
     }),
     web_origin: Type.Optional(
       Type.String({
@@ -352,6 +376,25 @@ export function mergeSettings(base: unknown, patch: unknown): unknown {
   return out
 }
 
+/** A problem with one setting: its dotted path (`channels.sms.code_length`) and what is wrong. */
+export interface SettingsProblem {
+  readonly path: string
+  readonly message: string
+}
+
+/** The schema's complaints about complete settings, one per path (forms show each beside its field). */
+export function settingsProblems(candidate: unknown): SettingsProblem[] {
+  const seen = new Set<string>()
+  const problems: SettingsProblem[] = []
+  for (const error of Value.Errors(AppSettingsSchema, candidate)) {
+    const path = error.path.replaceAll('/', '.').replace(/^\./, '')
+    if (seen.has(path)) continue
+    seen.add(path)
+    problems.push({ path, message: error.message })
+  }
+  return problems
+}
+
 /**
  * Fills defaults and validates. Every problem is named by its path
  * (`settings.channels.sms.code_length`) in one 4000 answer.
@@ -368,16 +411,9 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
     throw new AppError('invalid_request', { message: 'settings must be an object.' })
   }
   const candidate = Value.Default(AppSettingsSchema, mergeSettings(defaultAppSettings(), input))
-  const errors = [...Value.Errors(AppSettingsSchema, candidate)]
-  if (errors.length > 0) {
-    const seen = new Set<string>()
-    const messages: string[] = []
-    for (const error of errors) {
-      const path = `settings${error.path.replaceAll('/', '.')}`
-      if (seen.has(path)) continue
-      seen.add(path)
-      messages.push(`${path}: ${error.message}`)
-    }
+  const schemaProblems = settingsProblems(candidate)
+  if (schemaProblems.length > 0) {
+    const messages = schemaProblems.map((problem) => `settings.${problem.path}: ${problem.message}`)
     throw new AppError('invalid_request', { message: `Invalid settings — ${messages.join('; ')}.` })
   }
   const settings = candidate as AppSettings
@@ -479,6 +515,9 @@ export function documentedDefaults(): AppSettings {
     circuit_breaker: { failure_threshold: 3, cooldown_seconds: 30 },
   })
   return {
+    redirect_urls: [],
+    brand_color: '#4F46E5',
+    email_magic_link: false,
     allow_custom_code: false,
     token_ttl_seconds: 600,
     uniform_responses: false,

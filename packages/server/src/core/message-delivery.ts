@@ -32,7 +32,14 @@ export interface MessageDelivery {
    * `invalid_identifier` when a provider says the recipient cannot be
    * reached, `delivery_failed` when no provider took the message.
    */
-  deliver(app: App, row: VerificationRow, channel: DeliveryChannel, code: string): Promise<void>
+  deliver(
+    app: App,
+    row: VerificationRow,
+    channel: DeliveryChannel,
+    code: string,
+    /** A magic link for the email (hosted flow), rendered beside the code. */
+    link?: string | undefined,
+  ): Promise<void>
   list(appId: string, verificationId: string): Promise<DeliveryView[]>
   /**
    * A provider's status callback: genuine (signed with the credentials of a
@@ -102,7 +109,7 @@ export function createMessageDelivery(deps: {
       chainOf(app, channel)
     },
 
-    async deliver(app, row, channel, code) {
+    async deliver(app, row, channel, code, link) {
       const chain = chainOf(app, channel)
       const rendered = renderMessage({
         settings: app.settings,
@@ -112,6 +119,7 @@ export function createMessageDelivery(deps: {
         locale: row.locale ?? undefined,
         code,
         ttlSeconds: row.ttlSeconds,
+        link,
       })
       const outcome = await sendThroughChain(
         chain,

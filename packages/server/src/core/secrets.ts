@@ -84,6 +84,8 @@ export interface ServerKeys {
   readonly apiKeyHash: Buffer
   /** AES-256-GCM key for secrets at rest (signing keys, later TOTP seeds and provider credentials). */
   readonly encryption: Buffer
+  /** HMAC key for the web pages: CSRF tokens, console session cookies, magic-link hashes. */
+  readonly pageSigning: Buffer
 }
 
 export function deriveServerKeys(secret: string): ServerKeys {
@@ -93,6 +95,7 @@ export function deriveServerKeys(secret: string): ServerKeys {
     tokenHash: derive('token-hash'),
     apiKeyHash: derive('api-key-hash'),
     encryption: derive('encryption'),
+    pageSigning: derive('page-signing'),
   }
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { DeliveryChannel } from '../delivery/delivery-provider.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow, VerificationPurpose, VerificationRow } from '../storage/database.js'
-import type { Store } from '../storage/store.js'
+import type { Store, VerificationFilter } from '../storage/store.js'
 import { normalizeCodeInput } from '../verifiers/delivered-code.js'
 import type { CheckContext, CheckOutcome, Verifier } from '../verifiers/verifier.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
@@ -32,6 +32,8 @@ export interface StartVerificationInput {
   readonly clientIp?: string | undefined
   readonly customCode?: string | undefined
   readonly metadata?: Record<string, unknown> | undefined
+  /** A magic link for the email (hosted flow); its secret is the caller's to keep hashed. */
+  readonly link?: string | undefined
 }
 
 export interface FactorVerificationInput {
@@ -64,10 +66,22 @@ export interface VerificationService {
     app: App,
     input: { type: string; scene: string; userId: string | null; reason: string; clientIp?: string | undefined },
   ): Promise<VerificationView>
-  resend(app: App, verificationId: string, input: { customCode?: string | undefined }): Promise<VerificationView>
+  resend(
+    app: App,
+    verificationId: string,
+    input: { customCode?: string | undefined; link?: string | undefined },
+  ): Promise<VerificationView>
   check(app: App, input: { verificationId: string; code: string }): Promise<CheckResult>
+  /**
+   * Approves a pending `verify` verification without a code: the caller has
+   * proved possession another way (the hosted flow's single-use magic link,
+   * whose secret only the email carried). Issues the token as check() does.
+   */
+  approveByLink(app: App, verificationId: string): Promise<CheckResult>
   get(app: App, verificationId: string): Promise<VerificationView>
   cancel(app: App, verificationId: string): Promise<VerificationView>
+  /** Operators' search (the console), newest first, masked like every other view. */
+  search(appId: string, filter: Omit<VerificationFilter, 'now'>): Promise<VerificationView[]>
   /** Newest first, for operators: masked like every other view. */
   listRecent(appId: string, options: { limit: number; before?: number | undefined }): Promise<VerificationView[]>
 }
@@ -230,6 +244,7 @@ export function createVerificationService(deps: {
       clientIp?: string | undefined
       metadata?: Record<string, unknown> | undefined
       customCode?: string | undefined
+      link?: string | undefined
     },
   ): Promise<VerificationView> {
     const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: clock.nowMs() })
@@ -279,7 +294,7 @@ export function createVerificationService(deps: {
     }
     if (channel && code !== undefined && admission?.admitted) {
       try {
-        await timedDeliver(app, row, channel, code)
+        await timedDeliver(app, row, channel, code, fields.link)
       } catch (error) {
         // The send did not happen: the verification never existed for the caller, and counts against no limit.
         // (Its delivery attempts stay recorded, with a delivery.failed event.)
@@ -294,9 +309,15 @@ export function createVerificationService(deps: {
     return toVerificationView(row, verifier, now)
   }
 
-  async function timedDeliver(app: App, row: VerificationRow, channel: DeliveryChannel, code: string): Promise<void> {
+  async function timedDeliver(
+    app: App,
+    row: VerificationRow,
+    channel: DeliveryChannel,
+    code: string,
+    link?: string | undefined,
+  ): Promise<void> {
     const started = performance.now()
-    await deps.messages.deliver(app, row, channel, code)
+    await deps.messages.deliver(app, row, channel, code, link)
     const elapsed = performance.now() - started
     deliveryMs.set(channel, 0.8 * (deliveryMs.get(channel) ?? elapsed) + 0.2 * elapsed)
   }
@@ -384,6 +405,7 @@ export function createVerificationService(deps: {
         clientIp: input.clientIp,
         metadata: input.metadata,
         customCode: validCustomCode(app, input.customCode),
+        link: input.link,
       })
     },
 
@@ -500,7 +522,7 @@ export function createVerificationService(deps: {
           return toVerificationView(reserved, verifier, now)
         }
         try {
-          await timedDeliver(app, reserved, channel, code)
+          await timedDeliver(app, reserved, channel, code, input.link)
         } catch (error) {
           await limits.refund(admission.buckets)
           // The send does not count, and the previous code keeps working.
@@ -652,10 +674,50 @@ export function createVerificationService(deps: {
       throw notPendingError(row, clock.nowMs())
     },
 
+    async approveByLink(app, verificationId) {
+      const row = await load(app, verificationId)
+      const now = clock.nowMs()
+      if (effectiveStatus(row, now) !== 'pending') throw notPendingError(row, now)
+      if (row.purpose !== 'verify' || row.factorId !== null) {
+        throw new AppError('invalid_request', { message: 'Only an identifier verification is approved by a link.' })
+      }
+      // The same single conditional approval and token issue as a right code (one transaction).
+      const token = await store.transaction(async (tx) => {
+        if (!(await tx.verifications.approve(row.id, row.codeHash, now))) return undefined
+        return deps.tokens.issue(
+          {
+            appId: app.id,
+            verificationId: row.id,
+            scene: row.scene,
+            channel: row.channel,
+            identifier: row.identifier,
+            userId: row.userId,
+            factorId: null,
+            ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
+          },
+          { store: tx },
+        )
+      })
+      if (!token) throw notPendingError(await load(app, verificationId), clock.nowMs())
+      return {
+        verificationId: row.id,
+        scene: row.scene,
+        purpose: row.purpose,
+        factorId: null,
+        token: { token: token.token, expiresIn: token.expiresIn },
+      }
+    },
+
     async get(app, verificationId) {
       const row = await load(app, verificationId)
       const view = toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
       return { ...view, deliveries: await deps.messages.list(app.id, row.id) }
+    },
+
+    async search(appId, filter) {
+      const now = clock.nowMs()
+      const rows = await store.verifications.search(appId, { ...filter, now })
+      return rows.map((row) => toVerificationView(row, verifiers.get(row.channel), now))
     },
 
     async listRecent(appId, options) {

@@ -5,8 +5,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { AppService } from '../core/app-service.js'
+import type { Clock } from '../core/clock.js'
 import type { EventLog } from '../core/event-log.js'
 import type { FactorService } from '../core/factor-service.js'
+import type { HostedSessionService } from '../core/hosted-session-service.js'
 import type { MessageDelivery } from '../core/message-delivery.js'
 import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
@@ -14,6 +16,8 @@ import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
 import { AppError } from '../errors/app-error.js'
 import type { Store } from '../storage/store.js'
+import { registerConsoleRoutes } from '../web/console/console-routes.js'
+import { registerHostedRoutes } from '../web/hosted/hosted-routes.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
@@ -23,6 +27,7 @@ import { adminUserRoutes } from './routes/admin/users.js'
 import { FactorSchema, factorRoutes } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
 import { providerCallbackRoutes } from './routes/provider-callbacks.js'
+import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
 import { ErrorSchema } from './schemas.js'
@@ -39,8 +44,6 @@ export interface ServerDeps {
   readonly factors: FactorService
   readonly keyRing: SigningKeyRing
   readonly publicUrl: string
-  /** The public URL as it stands now (PORT=0 learns its port after start): status callbacks are signed over it. */
-  readonly currentPublicUrl?: () => string
   readonly messages: MessageDelivery
   readonly limits: RateLimiter
   /** Present when limits live in Redis: readiness checks it. */
@@ -48,6 +51,17 @@ export interface ServerDeps {
   readonly redisFailure?: 'reject' | 'local'
   /** Fastify's trustProxy: false, true, or a comma list of proxy addresses/CIDRs. */
   readonly trustProxy?: boolean | string
+  readonly clock: Clock
+  readonly hostedSessions: HostedSessionService
+  /** HMAC key of the hosted pages (CSRF tokens). */
+  readonly pageKey: Buffer
+  /** HMAC key of console sessions: derived from the admin key too, so a new admin key signs everyone out. */
+  readonly consoleKey: Buffer
+  /**
+   * The public URL as it stands now (PORT=0 learns its port after start): status callbacks are
+   * signed over it, and hosted sessions' URLs and magic links name it.
+   */
+  readonly currentPublicUrl: () => string
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
@@ -139,9 +153,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   )
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
-  await server.register(
-    providerCallbackRoutes({ messages: deps.messages, publicUrl: deps.currentPublicUrl ?? (() => deps.publicUrl) }),
-  )
+  await server.register(providerCallbackRoutes({ messages: deps.messages, publicUrl: deps.currentPublicUrl }))
 
   await server.register(async (scope) => {
     scope.addHook('onRequest', requireAppKey(deps.apps, deps.limits, deps.events))
@@ -151,6 +163,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(verificationRoutes(deps.verifications))
     await scope.register(tokenRoutes(deps.tokens))
     await scope.register(factorRoutes(deps.factors))
+    await scope.register(sessionRoutes(deps.hostedSessions, deps.currentPublicUrl))
   })
 
   await server.register(async (scope) => {
@@ -163,6 +176,14 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminActivityRoutes(deps))
     await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
   })
+
+  await registerHostedRoutes(server, {
+    sessions: deps.hostedSessions,
+    pageKey: deps.pageKey,
+    clock: deps.clock,
+    publicUrl: deps.currentPublicUrl,
+  })
+  await registerConsoleRoutes(server, deps)
 
   return server
 }

@@ -143,6 +143,31 @@ export interface EventTable {
   createdAt: number
 }
 
+/** A hosted verification session (POST /v1/sessions): the pages' state between requests. */
+export interface HostedSessionTable {
+  /** `ses_…`, unguessable: it is the capability in the hosted page's URL. */
+  id: string
+  appId: string
+  scene: string
+  /** Comma-separated channels offered (`sms`, `email`). */
+  channels: string
+  /** An identifier the caller fixed in advance, or null. */
+  presetTo: string | null
+  redirectUrl: string
+  /** Opaque caller value, returned on the redirect. */
+  state: string | null
+  locale: string | null
+  /** The verification in flight, once the person asked for a code. */
+  verificationId: string | null
+  channel: string | null
+  /** HMAC of the magic link's secret; null when none is outstanding (never sent, or used). */
+  linkHash: string | null
+  completedAt: number | null
+  createdAt: number
+  updatedAt: number
+  expiresAt: number
+}
+
 export type DeliveryStatusColumn = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
 
 /** One attempt of one provider to deliver one code. */
@@ -171,6 +196,7 @@ export interface Database {
   events: EventTable
   factors: FactorTable
   factorCodes: FactorCodeTable
+  hostedSessions: HostedSessionTable
   deliveries: DeliveryTable
 }
 
@@ -186,4 +212,5 @@ export type SigningKeyRow = Selectable<SigningKeyTable>
 export type EventRow = Selectable<EventTable>
 export type FactorRow = Selectable<FactorTable>
 export type NewEvent = Insertable<EventTable>
+export type HostedSessionRow = Selectable<HostedSessionTable>
 export type DeliveryRow = Selectable<DeliveryTable>

@@ -5,6 +5,7 @@ import type {
   DeliveryStatusColumn,
   EventRow,
   FactorRow,
+  HostedSessionRow,
   NewApiKey,
   NewEvent,
   NewToken,
@@ -31,6 +32,7 @@ export interface Store {
   readonly events: EventRepository
   readonly factors: FactorRepository
   readonly maintenance: MaintenanceRepository
+  readonly hostedSessions: HostedSessionRepository
   readonly deliveries: DeliveryRepository
   /**
    * Runs `work` in one database transaction, on a Store bound to it: every write
@@ -98,8 +100,24 @@ export interface VerificationRepository {
     id: string,
     restore: { reservedCodeHash: string; codeHash: string; lastSentAt: number; expiresAt: number; now: number },
   ): Promise<void>
+  /** Operator search (the console): filters as in VerificationFilter. */
+  search(appId: string, filter: VerificationFilter): Promise<VerificationRow[]>
   /** pending → status; true when this call changed it. */
   finish(appId: string, id: string, status: 'canceled' | 'expired', now: number): Promise<boolean>
+}
+
+/** Verification search for operators: every filter optional, newest first. */
+export interface VerificationFilter {
+  readonly status?: VerificationStatus | undefined
+  readonly channel?: string | undefined
+  readonly scene?: string | undefined
+  /** Created at or after (ms). */
+  readonly from?: number | undefined
+  /** Created before (ms). */
+  readonly to?: number | undefined
+  /** The clock, so `pending` and `expired` mean what effectiveStatus says. */
+  readonly now: number
+  readonly limit: number
 }
 
 export interface TokenRepository {
@@ -155,6 +173,22 @@ export interface FactorRepository {
   /** Marks one unused code used; true when this caller won. */
   consumeCode(factorId: string, codeHash: string, now: number): Promise<boolean>
   countUnusedCodes(factorId: string): Promise<number>
+}
+
+export interface HostedSessionRepository {
+  insert(session: HostedSessionRow): Promise<void>
+  findById(id: string): Promise<HostedSessionRow | undefined>
+  /** Points the session at a (new) verification and its magic link hash; only while not completed. */
+  attachVerification(
+    id: string,
+    change: { verificationId: string | null; channel: string | null; linkHash: string | null; now: number },
+  ): Promise<boolean>
+  /** Replaces the link hash of the verification in flight (a resend sends a new link). */
+  replaceLinkHash(id: string, verificationId: string, linkHash: string | null, now: number): Promise<boolean>
+  /** Spends the magic link: true for exactly one caller holding the current hash. */
+  consumeLink(id: string, linkHash: string, now: number): Promise<boolean>
+  /** Marks the session done; true when this call did. */
+  complete(id: string, now: number): Promise<boolean>
 }
 
 export interface DeliveryRepository {

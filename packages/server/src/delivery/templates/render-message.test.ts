@@ -117,3 +117,29 @@ describe('origin-bound codes', () => {
     expect(render().text).not.toContain('@')
   })
 })
+
+describe('renderMessage with a magic link (hosted flow)', () => {
+  const link = 'https://verify.example.com/hosted/ses_1/confirm?t=abc&x="y"'
+  const input = {
+    settings: base,
+    appName: 'Acme',
+    channel: 'email' as const,
+    scene: 'signup',
+    code: '123456',
+    ttlSeconds: 600,
+  }
+
+  it('adds the link to both parts of an email, escaped in HTML, inside the card', () => {
+    const message = renderMessage({ ...input, link })
+    expect(message.text).toContain('123456')
+    expect(message.text).toContain(link)
+    expect(message.html).toContain('href="https://verify.example.com/hosted/ses_1/confirm?t=abc&amp;x=&quot;y&quot;"')
+    expect(message.html).not.toContain('x="y"')
+    expect(message.html.indexOf('href=')).toBeLessThan(message.html.indexOf('</div></body>'))
+  })
+
+  it('leaves SMS and link-less emails as they were', () => {
+    expect(renderMessage({ ...input, link: undefined })).toEqual(renderMessage(input))
+    expect(renderMessage({ ...input, channel: 'sms', link }).text).not.toContain('confirm')
+  })
+})

@@ -14,6 +14,8 @@ export interface MessageInput {
   readonly locale?: string | undefined
   readonly code: string
   readonly ttlSeconds: number
+  /** Email only: a magic link (hosted flow) that opens a confirm page; added below the message, in English. */
+  readonly link?: string | undefined
 }
 
 export interface RenderedMessage {
@@ -38,6 +40,30 @@ const ANY_SCENE = '*'
  * origin, so browsers (WebOTP) and iOS offer to fill the code in.
  */
 export function renderMessage(input: MessageInput): RenderedMessage {
+  const message = renderWithoutLink(input)
+  if (input.channel !== 'email' || !input.link) return message
+  return withLink(message, input.link)
+}
+
+/**
+ * The magic link beside the code: a paragraph in both parts, before the HTML's
+ * card closes (English for now; the confirm page it opens speaks the person's
+ * language).
+ */
+function withLink(message: RenderedMessage, link: string): RenderedMessage {
+  const text = `${message.text}\n\nOr confirm with this link (it works once):\n\n    ${link}`
+  const paragraph = `<p style="margin:24px 0 8px"><a href="${escapeHtml(link)}" style="display:inline-block;background:#1f2328;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">Confirm it’s me</a></p>
+<p style="margin:0;font-size:13px;line-height:1.5;color:#57606a">The link works once. Or paste it into your browser: ${escapeHtml(link)}</p>
+`
+  const closing = message.html.lastIndexOf('</div></body>')
+  const html =
+    closing >= 0
+      ? `${message.html.slice(0, closing)}${paragraph}${message.html.slice(closing)}`
+      : `${message.html}\n${paragraph}`
+  return { ...message, text, html }
+}
+
+function renderWithoutLink(input: MessageInput): RenderedMessage {
   const custom = input.settings.templates[input.channel]
   const forScene = custom[input.scene] ?? {}
   const forAny = custom[ANY_SCENE] ?? {}

@@ -12,6 +12,8 @@ export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite'
       const verifications = await db.deleteFrom('verifications').where('expiresAt', '<', cutoff).executeTakeFirst()
       const tokens = await db.deleteFrom('tokens').where('expiresAt', '<', cutoff).executeTakeFirst()
       const events = await db.deleteFrom('events').where('createdAt', '<', cutoff).executeTakeFirst()
+      // Hosted sessions past expiry lead nowhere (their verification expired with them).
+      await db.deleteFrom('hostedSessions').where('expiresAt', '<', cutoff).execute()
       const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
       return {
         deliveries: Number(deliveries.numDeletedRows),

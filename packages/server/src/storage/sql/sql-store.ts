@@ -6,6 +6,7 @@ import type {
   DeliveryRepository,
   EventRepository,
   FactorRepository,
+  HostedSessionRepository,
   MaintenanceRepository,
   SigningKeyRepository,
   Store,
@@ -17,6 +18,7 @@ import { createAppQueries } from './app-queries.js'
 import { createDeliveryQueries } from './delivery-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
+import { createHostedSessionQueries } from './hosted-session-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
@@ -34,6 +36,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let factors: FactorRepository | undefined
   let maintenance: MaintenanceRepository | undefined
   let deliveries: DeliveryRepository | undefined
+  let hostedSessions: HostedSessionRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -66,6 +69,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get maintenance() {
       maintenance ??= createMaintenanceQueries(db, dialect)
       return maintenance
+    },
+    get hostedSessions() {
+      hostedSessions ??= createHostedSessionQueries(db)
+      return hostedSessions
     },
     get deliveries() {
       deliveries ??= createDeliveryQueries(db, dialect)

@@ -41,6 +41,33 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
       if (before !== undefined) query = query.where('createdAt', '<', before)
       return query.execute()
     },
+    search(appId, filter) {
+      let query = db
+        .selectFrom('verifications')
+        .selectAll()
+        .where('appId', '=', appId)
+        .orderBy('createdAt', 'desc')
+        .orderBy('id', 'desc')
+        .limit(filter.limit)
+      if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel)
+      if (filter.scene !== undefined) query = query.where('scene', '=', filter.scene)
+      if (filter.from !== undefined) query = query.where('createdAt', '>=', filter.from)
+      if (filter.to !== undefined) query = query.where('createdAt', '<', filter.to)
+      // A pending row past its expiry is expired (effectiveStatus), whether or not a request wrote that yet.
+      if (filter.status === 'pending') {
+        query = query.where('status', '=', 'pending').where('expiresAt', '>', filter.now)
+      } else if (filter.status === 'expired') {
+        query = query.where((eb) =>
+          eb.or([
+            eb('status', '=', 'expired'),
+            eb.and([eb('status', '=', 'pending'), eb('expiresAt', '<=', filter.now)]),
+          ]),
+        )
+      } else if (filter.status !== undefined) {
+        query = query.where('status', '=', filter.status)
+      }
+      return query.execute()
+    },
     findLatestForFactor: (appId, factorId, purpose) =>
       db
         .selectFrom('verifications')

@@ -1,0 +1,265 @@
+import { AppError, assertThat } from '../errors/app-error.js'
+import type { HostedSessionRow } from '../storage/database.js'
+import type { Store } from '../storage/store.js'
+import type { App, AppService } from './app-service.js'
+import type { Clock } from './clock.js'
+import { isTypeAllowed } from './scenes.js'
+import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from './secrets.js'
+import type { VerificationView } from './verification.js'
+import { DEFAULT_SCENE, type VerificationService } from './verification-service.js'
+
+/** How long a person has to finish a hosted flow. */
+export const SESSION_TTL_SECONDS = 30 * 60
+
+export type HostedChannel = 'sms' | 'email'
+
+export interface HostedSession {
+  readonly id: string
+  readonly app: App
+  readonly scene: string
+  readonly channels: readonly HostedChannel[]
+  readonly presetTo: string | null
+  readonly redirectUrl: string
+  readonly state: string | null
+  readonly locale: string | null
+  readonly verificationId: string | null
+  readonly channel: HostedChannel | null
+  readonly completed: boolean
+  readonly expiresAt: number
+  /** Expired sessions and completed ones take no more input. */
+  readonly expired: boolean
+}
+
+export interface CreateSessionInput {
+  readonly scene?: string | undefined
+  readonly channels: readonly HostedChannel[]
+  readonly to?: string | undefined
+  readonly redirectUrl: string
+  readonly state?: string | undefined
+  readonly locale?: string | undefined
+}
+
+/** Where to send the person once approved: the app's URL with the token and state. */
+export interface Completion {
+  readonly redirectTo: string
+}
+
+export interface HostedSessionService {
+  create(app: App, input: CreateSessionInput): Promise<HostedSession>
+  /** The session, or `verification_not_found` (an unknown id reveals nothing). */
+  get(sessionId: string): Promise<HostedSession>
+  /** The verification in flight, if any (masked view). */
+  verificationOf(session: HostedSession): Promise<VerificationView | undefined>
+  /** Sends a code (and, for email when the app wants it, a magic link) to `to`. */
+  start(
+    session: HostedSession,
+    input: { channel: HostedChannel; to: string; clientIp?: string | undefined; locale?: string | undefined },
+  ): Promise<VerificationView>
+  resend(session: HostedSession): Promise<VerificationView>
+  /** Forgets the verification in flight, so another identifier can be entered. */
+  restart(session: HostedSession): Promise<void>
+  check(session: HostedSession, code: string): Promise<Completion>
+  /** Spends the magic link's secret and approves; single use. */
+  confirmLink(session: HostedSession, secret: string): Promise<Completion>
+  /** Whether `secret` is the session's current link secret (the confirm page's GET shows a button only then). */
+  isCurrentLink(sessionId: string, secret: string): Promise<boolean>
+}
+
+/**
+ * Hosted verification sessions: the state that carries a person through the
+ * hosted pages. Every step goes through the verification service, so limits,
+ * uniform responses and events apply exactly as over the API.
+ */
+export function createHostedSessionService(deps: {
+  store: Store
+  clock: Clock
+  apps: AppService
+  verifications: VerificationService
+  serverKeys: ServerKeys
+  /** The public base URL, for the magic link. */
+  publicUrl: () => string
+}): HostedSessionService {
+  const { store, clock, verifications } = deps
+  const linkHash = (sessionId: string, secret: string) =>
+    hmacBase64Url(deps.serverKeys.pageSigning, `magic-link:${sessionId}:${secret}`)
+
+  function toSession(row: HostedSessionRow, app: App): HostedSession {
+    const expiresAt = Number(row.expiresAt)
+    return {
+      id: row.id,
+      app,
+      scene: row.scene,
+      channels: row.channels.split(',') as HostedChannel[],
+      presetTo: row.presetTo,
+      redirectUrl: row.redirectUrl,
+      state: row.state,
+      locale: row.locale,
+      verificationId: row.verificationId,
+      channel: row.channel as HostedChannel | null,
+      completed: row.completedAt !== null,
+      expiresAt,
+      expired: expiresAt <= clock.nowMs(),
+    }
+  }
+
+  function assertOpen(session: HostedSession): void {
+    if (session.completed) {
+      throw new AppError('verification_not_pending', {
+        message: 'This session is complete.',
+        details: { status: 'approved' },
+      })
+    }
+    if (session.expired) throw new AppError('verification_expired', { message: 'This session has expired.' })
+  }
+
+  /** A fresh magic link when the app sends one and the channel is email; its secret is stored only hashed. */
+  function newLink(session: HostedSession, channel: HostedChannel) {
+    if (channel !== 'email' || !session.app.settings.email_magic_link) return undefined
+    const secret = generateSecret(32)
+    return {
+      url: `${deps.publicUrl()}/hosted/${session.id}/confirm?t=${secret}`,
+      hash: linkHash(session.id, secret),
+    }
+  }
+
+  async function complete(session: HostedSession, token: string): Promise<Completion> {
+    await store.hostedSessions.complete(session.id, clock.nowMs())
+    const target = new URL(session.redirectUrl)
+    target.searchParams.set('verification_token', token)
+    if (session.state !== null) target.searchParams.set('state', session.state)
+    target.searchParams.set('session_id', session.id)
+    return { redirectTo: target.toString() }
+  }
+
+  return {
+    async create(app, input) {
+      if (!app.settings.redirect_urls.includes(input.redirectUrl)) {
+        throw new AppError('invalid_request', {
+          message: 'redirect_url must equal one of the app’s registered redirect URLs (settings.redirect_urls).',
+        })
+      }
+      const channels = [...new Set(input.channels)]
+      for (const channel of channels) {
+        if (!app.settings.channels[channel].enabled) {
+          throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
+        }
+      }
+      const scene = input.scene ?? DEFAULT_SCENE
+      for (const channel of channels) {
+        if (!isTypeAllowed(app.settings, scene, channel)) {
+          throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${channel}.` })
+        }
+      }
+      if (input.to !== undefined && channels.length !== 1) {
+        throw new AppError('invalid_request', { message: 'A preset `to` needs exactly one channel.' })
+      }
+      const now = clock.nowMs()
+      const row: HostedSessionRow = {
+        id: generateId('ses', 24),
+        appId: app.id,
+        scene,
+        channels: channels.join(','),
+        presetTo: input.to ?? null,
+        redirectUrl: input.redirectUrl,
+        state: input.state ?? null,
+        locale: input.locale ?? null,
+        verificationId: null,
+        channel: null,
+        linkHash: null,
+        completedAt: null,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: now + SESSION_TTL_SECONDS * 1000,
+      }
+      await store.hostedSessions.insert(row)
+      return toSession(row, app)
+    },
+
+    async get(sessionId) {
+      const row = sessionId.length <= 64 ? await store.hostedSessions.findById(sessionId) : undefined
+      assertThat(row, 'verification_not_found', { message: 'No such session.' })
+      return toSession(row, await deps.apps.getApp(row.appId))
+    },
+
+    async verificationOf(session) {
+      if (session.verificationId === null) return undefined
+      return verifications.get(session.app, session.verificationId)
+    },
+
+    async start(session, input) {
+      assertOpen(session)
+      if (!session.channels.includes(input.channel)) {
+        throw new AppError('channel_not_enabled', { message: `This session does not offer ${input.channel}.` })
+      }
+      // A preset identifier cannot be swapped for another by whoever holds the page.
+      const to = session.presetTo ?? input.to
+      const link = newLink(session, input.channel)
+      const view = await verifications.start(session.app, {
+        channel: input.channel,
+        to,
+        scene: session.scene,
+        locale: input.locale ?? session.locale ?? undefined,
+        clientIp: input.clientIp,
+        metadata: { hosted_session_id: session.id },
+        link: link?.url,
+      })
+      await store.hostedSessions.attachVerification(session.id, {
+        verificationId: view.id,
+        channel: input.channel,
+        linkHash: link?.hash ?? null,
+        now: clock.nowMs(),
+      })
+      return view
+    },
+
+    async resend(session) {
+      assertOpen(session)
+      const verificationId = session.verificationId
+      assertThat(verificationId, 'verification_not_found')
+      const link = newLink(session, session.channel ?? 'sms')
+      const view = await verifications.resend(session.app, verificationId, { link: link?.url })
+      // The new email carries a new link; the previous one stops working, as the previous code does.
+      if (link) await store.hostedSessions.replaceLinkHash(session.id, verificationId, link.hash, clock.nowMs())
+      return view
+    },
+
+    async restart(session) {
+      assertOpen(session)
+      await store.hostedSessions.attachVerification(session.id, {
+        verificationId: null,
+        channel: null,
+        linkHash: null,
+        now: clock.nowMs(),
+      })
+    },
+
+    async check(session, code) {
+      assertOpen(session)
+      const verificationId = session.verificationId
+      assertThat(verificationId, 'verification_not_found')
+      const result = await verifications.check(session.app, { verificationId, code })
+      // A `verify` verification always yields a token; anything else is a programming error.
+      if (!result.token) throw new Error('hosted verification approved without a token')
+      return complete(session, result.token.token)
+    },
+
+    async confirmLink(session, secret) {
+      assertOpen(session)
+      const verificationId = session.verificationId
+      assertThat(verificationId, 'verification_not_found')
+      // Spent before approving: of two clicks (or a scanner and a person) exactly one goes on.
+      if (!(await store.hostedSessions.consumeLink(session.id, linkHash(session.id, secret), clock.nowMs()))) {
+        throw new AppError('invalid_verification_code', { message: 'This link is not valid any more.' })
+      }
+      const result = await verifications.approveByLink(session.app, verificationId)
+      if (!result.token) throw new Error('hosted verification approved without a token')
+      return complete(session, result.token.token)
+    },
+
+    async isCurrentLink(sessionId, secret) {
+      const row = await store.hostedSessions.findById(sessionId)
+      if (!row?.linkHash || row.completedAt !== null) return false
+      return constantTimeEqual(row.linkHash, linkHash(sessionId, secret))
+    },
+  }
+}

@@ -1,0 +1,481 @@
+import { readFileSync } from 'node:fs'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { summarizeActivity } from '../../core/activity-stats.js'
+import type { App } from '../../core/app-service.js'
+import { mergeSettings, settingsProblems } from '../../core/app-settings.js'
+import { AppError } from '../../errors/app-error.js'
+import type { ServerDeps } from '../../http/create-server.js'
+import type { VerificationStatus } from '../../storage/database.js'
+import { addFormParser, cookiesOf, formField, isSecureRequest, newNonce, sendPage } from '../page-security.js'
+import { createConsoleAuth } from './console-auth.js'
+import {
+  appsPage,
+  type ConsoleContext,
+  dashboardPage,
+  eventsPage,
+  keysPage,
+  settingsPage,
+  signInPage,
+  templatesPage,
+  type VerificationFilterForm,
+  verificationPage,
+  verificationsPage,
+} from './console-pages.js'
+import { draftFrom, previewDraft, saveDraft, type TemplatePreview, templatesBody } from './console-templates.js'
+import { type SettingsForm, settingsFromForm } from './settings-form.js'
+
+const RANGES: Record<string, { spanMs: number; bucketMs: number }> = {
+  '24h': { spanMs: 86_400_000, bucketMs: 3_600_000 },
+  '7d': { spanMs: 7 * 86_400_000, bucketMs: 86_400_000 },
+  '30d': { spanMs: 30 * 86_400_000, bucketMs: 86_400_000 },
+}
+const STATUSES = new Set<VerificationStatus>(['pending', 'approved', 'expired', 'canceled', 'max_attempts_reached'])
+
+type Params = { app_id: string }
+
+/**
+ * The operator console at /console: server-rendered pages over the same
+ * services as the admin API (app service, verification service, event log).
+ */
+export async function registerConsoleRoutes(server: FastifyInstance, deps: ServerDeps): Promise<void> {
+  const css = readFileSync(new URL('../assets/console.css', import.meta.url))
+  const js = readFileSync(new URL('../assets/console.js', import.meta.url))
+  const auth = createConsoleAuth({ key: deps.consoleKey, clock: deps.clock })
+
+  await server.register(async (scope) => {
+    addFormParser(scope)
+    scope.get('/console/assets/console.css', { schema: { hide: true } }, async (_request, reply) =>
+      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css),
+    )
+    scope.get('/console/assets/console.js', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .header('content-type', 'text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(js),
+    )
+
+    const secure = (request: FastifyRequest) => isSecureRequest(request, deps.currentPublicUrl())
+    const see = (reply: FastifyReply, location: string) => reply.status(303).header('location', location).send()
+
+    /** Pages for signed-in operators: anyone else goes to the sign-in page. */
+    async function signedIn(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      work: (ctx: ConsoleContext) => Promise<FastifyReply>,
+      options: { form?: boolean } = {},
+    ): Promise<FastifyReply> {
+      const session = cookiesOf(request).get(auth.cookieName)
+      if (!auth.isValidSession(session)) return see(reply, '/console/sign-in')
+      if (options.form && !auth.isValidCsrf(session, formField(request.body, 'csrf'))) {
+        return sendPage(reply, 'Form expired: go back, reload and try again.', { nonce: newNonce(), status: 403 })
+      }
+      const apps = await deps.apps.listApps({ limit: 200 })
+      return work({ nonce: newNonce(), csrf: auth.csrfFor(session ?? ''), apps })
+    }
+
+    const page = (reply: FastifyReply, ctx: { nonce: string }, body: string, status = 200) =>
+      sendPage(reply, body, { nonce: ctx.nonce, status })
+
+    async function loadApp(ctx: ConsoleContext, appId: string): Promise<App | undefined> {
+      return ctx.apps.find((app) => app.id === appId) ?? (await deps.apps.getApp(appId).catch(() => undefined))
+    }
+
+    function notFound(reply: FastifyReply, ctx: ConsoleContext) {
+      return page(reply, ctx, appsPage(ctx, { kind: 'error', text: 'No such app.' }), 404)
+    }
+
+    scope.get('/console', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(request, reply, async (ctx) =>
+        see(reply, ctx.apps[0] ? `/console/apps/${ctx.apps[0].id}` : '/console/apps'),
+      ),
+    )
+
+    // Sign-in: the form itself carries a CSRF token bound to a pre-session cookie (login CSRF).
+    scope.get('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      const pre = auth.preSession(cookiesOf(request), secure(request), reply)
+      const ctx = { nonce: newNonce(), csrf: auth.csrfFor(pre) }
+      return page(reply, ctx, signInPage(ctx))
+    })
+
+    scope.post('/console/sign-in', { schema: { hide: true } }, async (request, reply) => {
+      const cookies = cookiesOf(request)
+      const preCookie = cookies.get(auth.preCookieName)
+      const key = formField(request.body, 'admin_key') ?? ''
+      const csrfOk = auth.isValidCsrf(preCookie, formField(request.body, 'csrf'))
+      if (!csrfOk || !deps.apps.isAdminKey(key)) {
+        const pre = auth.preSession(cookies, secure(request), reply)
+        const ctx = { nonce: newNonce(), csrf: auth.csrfFor(pre) }
+        const error = csrfOk ? 'That is not the admin key.' : 'The form expired; sign in again.'
+        return page(reply, ctx, signInPage(ctx, error), csrfOk ? 401 : 403)
+      }
+      auth.startSession(reply, secure(request))
+      return see(reply, '/console')
+    })
+
+    scope.post('/console/sign-out', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(
+        request,
+        reply,
+        async () => {
+          auth.endSession(reply, secure(request))
+          return see(reply, '/console/sign-in')
+        },
+        { form: true },
+      ),
+    )
+
+    scope.get('/console/apps', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(request, reply, async (ctx) => page(reply, ctx, appsPage(ctx))),
+    )
+
+    scope.post('/console/apps', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(
+        request,
+        reply,
+        async (ctx) => {
+          try {
+            const app = await deps.apps.createApp({ name: formField(request.body, 'name') ?? '' })
+            return see(reply, `/console/apps/${app.id}/keys?created=1`)
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error
+            return page(reply, ctx, appsPage(ctx, { kind: 'error', text: error.message }), error.status)
+          }
+        },
+        { form: true },
+      ),
+    )
+
+    scope.get<{ Params: Params; Querystring: { range?: string } }>(
+      '/console/apps/:app_id',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const range =
+            typeof request.query.range === 'string' && RANGES[request.query.range] ? request.query.range : '24h'
+          const window = RANGES[range] ?? { spanMs: 86_400_000, bucketMs: 3_600_000 }
+          const now = deps.clock.nowMs()
+          // Buckets end on a bucket boundary after now, so the last bar is the current hour or day.
+          const toMs = Math.ceil((now + 1) / window.bucketMs) * window.bucketMs
+          const summary = await summarizeActivity(deps, app.id, {
+            fromMs: toMs - window.spanMs,
+            toMs,
+            bucketMs: window.bucketMs,
+          })
+          return page(reply, ctx, dashboardPage(ctx, app, summary, range))
+        }),
+    )
+
+    scope.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
+      '/console/apps/:app_id/verifications',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const query = request.query
+          const text = (name: string) => {
+            const value = query[name]
+            return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 64) : undefined
+          }
+          const filter: VerificationFilterForm = {
+            status: text('status'),
+            channel: text('channel'),
+            scene: text('scene'),
+            from: text('from'),
+            to: text('to'),
+          }
+          const time = (value: string | undefined) => (value === undefined ? undefined : Date.parse(`${value}Z`))
+          const from = time(filter.from)
+          const to = time(filter.to)
+          const status = filter.status as VerificationStatus | undefined
+          if (
+            (status !== undefined && !STATUSES.has(status)) ||
+            (from !== undefined && Number.isNaN(from)) ||
+            (to !== undefined && Number.isNaN(to))
+          ) {
+            return page(reply, ctx, verificationsPage(ctx, app, filter, [], 'The filter is not valid.'), 400)
+          }
+          const views = await deps.verifications.search(app.id, {
+            status,
+            channel: filter.channel,
+            scene: filter.scene,
+            from,
+            to,
+            limit: 100,
+          })
+          return page(reply, ctx, verificationsPage(ctx, app, filter, views))
+        }),
+    )
+
+    scope.get<{ Params: Params & { verification_id: string } }>(
+      '/console/apps/:app_id/verifications/:verification_id',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const view = await deps.verifications.get(app, request.params.verification_id).catch(() => undefined)
+          if (!view) return page(reply, ctx, verificationsPage(ctx, app, {}, [], 'No such verification.'), 404)
+          const events = (await deps.events.listRecent(app.id, { limit: 200 })).filter(
+            (event) => event.verificationId === view.id,
+          )
+          const deliveries = await deps.messages.list(app.id, view.id)
+          return page(reply, ctx, verificationPage(ctx, app, view, events, deliveries))
+        }),
+    )
+
+    scope.get<{ Params: Params; Querystring: { kind?: string } }>(
+      '/console/apps/:app_id/events',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const kind =
+            typeof request.query.kind === 'string' && request.query.kind.trim() !== ''
+              ? request.query.kind.trim().slice(0, 64)
+              : undefined
+          const events = await deps.events.listRecent(app.id, { limit: 200, kind })
+          return page(reply, ctx, eventsPage(ctx, app, kind, events))
+        }),
+    )
+
+    async function keysView(
+      reply: FastifyReply,
+      ctx: ConsoleContext,
+      app: App,
+      extra: Parameters<typeof keysPage>[3],
+      message?: Parameters<typeof keysPage>[4],
+      status = 200,
+    ) {
+      const keys = await deps.apps.listKeys(app.id)
+      return page(reply, ctx, keysPage(ctx, app, keys, extra, message), status)
+    }
+
+    scope.get<{ Params: Params; Querystring: { created?: string } }>(
+      '/console/apps/:app_id/keys',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const message =
+            request.query.created === '1'
+              ? { kind: 'ok' as const, text: `App “${app.name}” created. Create a key for your backend below.` }
+              : undefined
+          return keysView(reply, ctx, app, undefined, message)
+        }),
+    )
+
+    scope.post<{ Params: Params }>('/console/apps/:app_id/keys', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(
+        request,
+        reply,
+        async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          try {
+            const name = formField(request.body, 'name')
+            const created = await deps.apps.createKey(app.id, { name: name?.trim() ? name : undefined })
+            // Rendered, not redirected: the secret exists in this one response only.
+            return keysView(reply, ctx, app, created, undefined, 201)
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error
+            return keysView(reply, ctx, app, undefined, { kind: 'error', text: error.message }, error.status)
+          }
+        },
+        { form: true },
+      ),
+    )
+
+    scope.post<{ Params: Params & { key_id: string } }>(
+      '/console/apps/:app_id/keys/:key_id/revoke',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            const app = await loadApp(ctx, request.params.app_id)
+            if (!app) return notFound(reply, ctx)
+            try {
+              await deps.apps.revokeKey(app.id, request.params.key_id)
+              return keysView(reply, ctx, app, undefined, {
+                kind: 'ok',
+                text: 'Key revoked. Requests with it now fail.',
+              })
+            } catch (error) {
+              if (!(error instanceof AppError)) throw error
+              return keysView(reply, ctx, app, undefined, { kind: 'error', text: error.message }, error.status)
+            }
+          },
+          { form: true },
+        ),
+    )
+
+    scope.get<{ Params: Params; Querystring: { saved?: string } }>(
+      '/console/apps/:app_id/settings',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const message =
+            request.query.saved === '1'
+              ? { kind: 'ok' as const, text: 'Settings saved.' }
+              : request.query.saved === 'name'
+                ? { kind: 'ok' as const, text: 'App renamed.' }
+                : undefined
+          // Provider secrets show masked; sent back masked, they keep the stored secret.
+          return page(reply, ctx, settingsPage(ctx, app, deps.apps.maskSettings(app.settings), new Map(), message))
+        }),
+    )
+
+    scope.post<{ Params: Params }>(
+      '/console/apps/:app_id/settings',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            const app = await loadApp(ctx, request.params.app_id)
+            if (!app) return notFound(reply, ctx)
+            const { settings, jsonErrors } = settingsFromForm((request.body ?? {}) as SettingsForm)
+            const rejected = (errors: Map<string, string>, text: string) =>
+              page(reply, ctx, settingsPage(ctx, app, settings, errors, { kind: 'error', text }), 400)
+            if (jsonErrors.size > 0)
+              return rejected(jsonErrors, 'Some settings are not valid; see the fields marked below.')
+            try {
+              // The admin API's path: merged, then validated as a whole by resolveAppSettings.
+              await deps.apps.updateApp(app.id, { settings })
+              return see(reply, `/console/apps/${app.id}/settings?saved=1`)
+            } catch (error) {
+              if (!(error instanceof AppError)) throw error
+              const errors = new Map<string, string>()
+              for (const problem of settingsProblems(mergeSettings(app.settings, settings))) {
+                errors.set(problem.path, problem.message)
+              }
+              return rejected(
+                errors,
+                errors.size > 0 ? 'Some settings are not valid; see the fields marked below.' : error.message,
+              )
+            }
+          },
+          { form: true },
+        ),
+    )
+
+    scope.get<{ Params: Params; Querystring: Record<string, string | undefined> }>(
+      '/console/apps/:app_id/templates',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          const draft = draftFrom(app, request.query, true)
+          let preview: TemplatePreview | undefined
+          let error: string | undefined
+          try {
+            preview = previewDraft(deps.apps, app, draft)
+          } catch (caught) {
+            if (!(caught instanceof AppError)) throw caught
+            error = caught.message
+          }
+          const message = request.query.saved === '1' ? { kind: 'ok' as const, text: 'Template saved.' } : undefined
+          return page(reply, ctx, templatesPage(ctx, app, templatesBody(app, ctx.csrf, draft, preview, error), message))
+        }),
+    )
+
+    scope.post<{ Params: Params }>(
+      '/console/apps/:app_id/templates',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            const app = await loadApp(ctx, request.params.app_id)
+            if (!app) return notFound(reply, ctx)
+            const draft = draftFrom(app, request.body, false)
+            try {
+              if (formField(request.body, 'action') === 'save') {
+                await saveDraft(deps.apps, app, draft)
+                const query = new URLSearchParams({ channel: draft.channel, scene: draft.scene, locale: draft.locale })
+                return see(reply, `/console/apps/${app.id}/templates?${query}&saved=1`)
+              }
+              const preview = previewDraft(deps.apps, app, draft)
+              return page(reply, ctx, templatesPage(ctx, app, templatesBody(app, ctx.csrf, draft, preview, undefined)))
+            } catch (caught) {
+              if (!(caught instanceof AppError)) throw caught
+              return page(
+                reply,
+                ctx,
+                templatesPage(ctx, app, templatesBody(app, ctx.csrf, draft, undefined, caught.message)),
+                caught.status,
+              )
+            }
+          },
+          { form: true },
+        ),
+    )
+
+    // The live preview (console.js): the same function, answered as JSON.
+    scope.post<{ Params: Params }>(
+      '/console/apps/:app_id/templates/preview',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            const app = await loadApp(ctx, request.params.app_id)
+            if (!app) return reply.status(404).send(new AppError('not_found', { message: 'No such app.' }).toBody())
+            try {
+              const preview = previewDraft(deps.apps, app, draftFrom(app, request.body, false))
+              return reply.header('cache-control', 'no-store').send({
+                locale: preview.locale,
+                subject: preview.subject,
+                text: preview.text,
+                html: preview.html,
+                ...(preview.smsSegments ? { sms_segments: preview.smsSegments } : {}),
+              })
+            } catch (caught) {
+              if (!(caught instanceof AppError)) throw caught
+              return reply.status(caught.status).send(caught.toBody())
+            }
+          },
+          { form: true },
+        ),
+    )
+
+    scope.post<{ Params: Params }>('/console/apps/:app_id/rename', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(
+        request,
+        reply,
+        async (ctx) => {
+          const app = await loadApp(ctx, request.params.app_id)
+          if (!app) return notFound(reply, ctx)
+          try {
+            await deps.apps.updateApp(app.id, { name: formField(request.body, 'name') ?? '' })
+            return see(reply, `/console/apps/${app.id}/settings?saved=name`)
+          } catch (error) {
+            if (!(error instanceof AppError)) throw error
+            return page(
+              reply,
+              ctx,
+              settingsPage(ctx, app, deps.apps.maskSettings(app.settings), new Map(), {
+                kind: 'error',
+                text: error.message,
+              }),
+              error.status,
+            )
+          }
+        },
+        { form: true },
+      ),
+    )
+  })
+}

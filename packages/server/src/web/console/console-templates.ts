@@ -1,0 +1,159 @@
+import type { App, AppService } from '../../core/app-service.js'
+import type { AppSettings } from '../../core/app-settings.js'
+import { previewMessage } from '../../delivery/templates/template-warnings.js'
+import { AppError } from '../../errors/app-error.js'
+import { SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import { type Html, html } from '../html.js'
+import { formField } from '../page-security.js'
+
+/** The template being edited: where it lives (channel, scene, locale) and its texts. */
+export interface TemplateDraft {
+  readonly channel: 'sms' | 'email'
+  /** A scene name, or `*` for every scene. */
+  readonly scene: string
+  readonly locale: string
+  readonly subject: string
+  readonly text: string
+  readonly html: string
+}
+
+export interface TemplatePreview {
+  readonly locale: string
+  readonly subject: string
+  readonly text: string
+  readonly html: string
+  readonly smsSegments?: { encoding: string; segments: number; characters: number } | undefined
+}
+
+const SCENE_KEY = /^(\*|[a-z0-9-]{1,64})$/
+
+/** The draft a form (or the editor's query string) names; the saved template fills what it omits. */
+export function draftFrom(app: App, source: unknown, fillSaved: boolean): TemplateDraft {
+  const channel = formField(source, 'channel') === 'email' ? 'email' : 'sms'
+  const scene = formField(source, 'scene')?.trim() || '*'
+  const requested = formField(source, 'locale') ?? app.settings.default_locale
+  const locale = (SUPPORTED_LOCALES as readonly string[]).includes(requested) ? requested : 'en'
+  const saved = savedTemplate(app.settings, channel, scene, locale)
+  const field = (name: 'subject' | 'text' | 'html') => {
+    const value = formField(source, name)
+    return value === undefined && fillSaved ? (saved?.[name] ?? '') : (value ?? '')
+  }
+  return { channel, scene, locale, subject: field('subject'), text: field('text'), html: field('html') }
+}
+
+function savedTemplate(
+  settings: AppSettings,
+  channel: 'sms' | 'email',
+  scene: string,
+  locale: string,
+): { subject?: string; text?: string; html?: string } | undefined {
+  const byScene = settings.templates[channel] as Record<string, Record<string, Record<string, string>>>
+  return byScene[scene]?.[locale]
+}
+
+function templateOf(draft: TemplateDraft): Record<string, string> {
+  if (draft.channel === 'sms') return { text: draft.text }
+  return { subject: draft.subject, text: draft.text, ...(draft.html.trim() ? { html: draft.html } : {}) }
+}
+
+/**
+ * The draft rendered with a sample code, as the message would go out: the
+ * same core function as POST /admin/v1/apps/{app_id}/templates/preview (the
+ * draft validated with the app's settings first). An empty text previews
+ * Tessera's built-in message.
+ */
+export function previewDraft(apps: AppService, app: App, draft: TemplateDraft): TemplatePreview {
+  if (!SCENE_KEY.test(draft.scene)) throw new AppError('invalid_request', { message: 'The scene is not valid.' })
+  let settings = app.settings
+  if (draft.text.trim() !== '') {
+    settings = apps.checkSettings({
+      ...settings,
+      templates: {
+        ...settings.templates,
+        [draft.channel]: { [draft.scene]: { [draft.locale]: templateOf(draft) } },
+      },
+    })
+  }
+  const preview = previewMessage(settings, app.name, {
+    channel: draft.channel,
+    scene: draft.scene === '*' ? 'verify-identifier' : draft.scene,
+    locale: draft.locale,
+  })
+  return {
+    locale: preview.locale,
+    subject: preview.subject,
+    text: preview.text,
+    html: preview.html,
+    smsSegments: preview.sms,
+  }
+}
+
+/** Saves the draft as the app's template (or, with an empty text, removes it). */
+export async function saveDraft(apps: AppService, app: App, draft: TemplateDraft): Promise<void> {
+  if (!SCENE_KEY.test(draft.scene)) throw new AppError('invalid_request', { message: 'The scene is not valid.' })
+  const value = draft.text.trim() === '' ? null : templateOf(draft)
+  await apps.updateApp(app.id, {
+    settings: { templates: { [draft.channel]: { [draft.scene]: { [draft.locale]: value } } } },
+  })
+}
+
+function segmentsNote(preview: TemplatePreview | undefined): string {
+  const count = preview?.smsSegments
+  if (!count) return ''
+  const unit = count.encoding === 'GSM-7' ? 'GSM-7 characters' : 'UCS-2 units'
+  return `${count.characters} ${unit} · ${count.segments} segment${count.segments === 1 ? '' : 's'}`
+}
+
+/** The editor: the draft's form beside its preview (updated live by console.js, or by the Preview button). */
+export function templatesBody(
+  app: App,
+  csrf: string,
+  draft: TemplateDraft,
+  preview: TemplatePreview | undefined,
+  error: string | undefined,
+): Html {
+  const saved = Object.entries(app.settings.templates).flatMap(([channel, byScene]) =>
+    Object.entries(byScene as Record<string, Record<string, unknown>>).flatMap(([scene, byLocale]) =>
+      Object.keys(byLocale).map((locale) => ({ channel, scene, locale })),
+    ),
+  )
+  const option = (value: string, current: string) =>
+    html`<option value="${value}"${value === current ? html` selected` : ''}>${value}</option>`
+  const count = preview?.smsSegments
+  return html`<div class="grid two template-editor">
+<form method="post" action="/console/apps/${app.id}/templates" class="card" id="template-form" data-preview-url="/console/apps/${app.id}/templates/preview">
+<input type="hidden" name="csrf" value="${csrf}">
+<h2>Template</h2>
+<div class="filters">
+<div><label for="t-channel">Channel</label><select id="t-channel" name="channel">${option('sms', draft.channel)}${option('email', draft.channel)}</select></div>
+<div><label for="t-scene">Scene</label><input id="t-scene" name="scene" value="${draft.scene}" pattern="\\*|[a-z0-9-]{1,64}" aria-describedby="t-scene-hint"></div>
+<div><label for="t-locale">Locale</label><select id="t-locale" name="locale">${SUPPORTED_LOCALES.map((locale) => option(locale, draft.locale))}</select></div>
+</div>
+<p class="hint" id="t-scene-hint"><code>*</code> applies to every scene without its own template. Placeholders: <code>{code}</code>, <code>{app_name}</code>, <code>{minutes}</code>.</p>
+${draft.channel === 'email' ? html`<div class="setting"><label for="t-subject">Subject</label><input id="t-subject" name="subject" value="${draft.subject}" maxlength="200"></div>` : ''}
+<div class="setting"><label for="t-text">Text</label><textarea id="t-text" name="text" rows="${draft.channel === 'sms' ? 4 : 8}" maxlength="${draft.channel === 'sms' ? 1600 : 10000}" aria-describedby="t-text-hint">${draft.text}</textarea>
+<p class="hint" id="t-text-hint">Leave empty to use Tessera’s built-in text (saving an empty text removes this template).</p></div>
+${draft.channel === 'email' ? html`<div class="setting"><label for="t-html">HTML (optional)</label><textarea id="t-html" name="html" rows="6" class="mono">${draft.html}</textarea></div>` : ''}
+<div class="inline-form"><button class="secondary" type="submit" name="action" value="preview">Preview</button><button class="primary" type="submit" name="action" value="save">Save template</button></div>
+</form>
+<section class="card" aria-labelledby="preview-title"><h2 id="preview-title">Preview</h2>
+<div id="template-preview" aria-live="polite">
+${error ? html`<div class="alert error" role="alert" id="preview-error">${error}</div>` : html`<div class="alert error" role="alert" id="preview-error" hidden></div>`}
+<p class="sub">Rendered with a sample code, in <strong id="preview-locale">${preview?.locale ?? draft.locale}</strong>.</p>
+${draft.channel === 'email' ? html`<p><span class="muted">Subject:</span> <strong id="preview-subject">${preview?.subject ?? ''}</strong></p>` : ''}
+<pre class="message-preview" id="preview-text">${preview?.text ?? ''}</pre>
+${draft.channel === 'sms' ? html`<p><span class="badge${count && count.segments > 1 ? ' failed' : ' approved'}" id="preview-segments">${segmentsNote(preview)}</span></p>` : ''}
+</div></section>
+</div>
+<h2>Saved templates</h2>
+<div class="table-wrap"><table><thead><tr><th>Channel</th><th>Scene</th><th>Locale</th><th><span class="visually-hidden">Edit</span></th></tr></thead><tbody>
+${
+  saved.length === 0
+    ? html`<tr><td colspan="4" class="empty">None: every message uses Tessera’s built-in texts.</td></tr>`
+    : saved.map(
+        (entry) =>
+          html`<tr><td>${entry.channel}</td><td class="mono">${entry.scene}</td><td>${entry.locale}</td><td><a href="/console/apps/${app.id}/templates?channel=${entry.channel}&amp;scene=${encodeURIComponent(entry.scene)}&amp;locale=${entry.locale}">Edit</a></td></tr>`,
+      )
+}
+</tbody></table></div>`
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { defaultAppSettings, resolveAppSettings, settingsProblems } from '../../core/app-settings.js'
+import { settingsFields, settingsFormFields, settingsFromForm } from './settings-form.js'
+
+/** What a browser submits for a rendered form: every named control's value (checked boxes only). */
+function submit(markup: string): Record<string, string | string[]> {
+  const form: Record<string, string | string[]> = {}
+  const add = (name: string, value: string) => {
+    const seen = form[name]
+    form[name] = seen === undefined ? value : [seen, value].flat()
+  }
+  const decode = (text: string) =>
+    text
+      .replaceAll('&quot;', '"')
+      .replaceAll('&#39;', "'")
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&amp;', '&')
+  for (const match of markup.matchAll(/<input([^>]*)>/g)) {
+    const attributes = match[1] ?? ''
+    const name = /name="([^"]+)"/.exec(attributes)?.[1]
+    const value = /value="([^"]*)"/.exec(attributes)?.[1] ?? ''
+    if (!name) continue
+    if (attributes.includes('type="checkbox"') && !attributes.includes(' checked')) continue
+    add(name, decode(value))
+  }
+  for (const match of markup.matchAll(/<select[^>]*name="([^"]+)"[^>]*>(.*?)<\/select>/gs)) {
+    const selected = /<option selected>([^<]*)<\/option>/.exec(match[2] ?? '')?.[1] ?? ''
+    add(match[1] ?? '', selected)
+  }
+  for (const match of markup.matchAll(/<textarea[^>]*name="([^"]+)"[^>]*>(.*?)<\/textarea>/gs)) {
+    add(match[1] ?? '', decode(match[2] ?? ''))
+  }
+  return form
+}
+
+describe('the settings form generated from the schema', () => {
+  it('has a field for every leaf setting, the hosted-page ones included', () => {
+    const paths = settingsFields().map((field) => field.path)
+    expect(paths).toContain('redirect_urls')
+    expect(paths).toContain('brand_color')
+    expect(paths).toContain('channels.sms.code_length')
+    expect(paths).toContain('channels.sms.blocked_number_types')
+    expect(paths).toContain('limits.sends_per_ip.max')
+    expect(paths).toContain('scenes')
+  })
+
+  it('submits unchanged settings back as the same settings', () => {
+    const settings = resolveAppSettings({
+      redirect_urls: ['https://app.example.com/back'],
+      scenes: { checkout: { allowed_types: ['sms'] } },
+      channels: { sms: { blocked_number_types: ['VOIP'] } },
+    })
+    const form = submit(settingsFormFields(settings, new Map()).value)
+    const { settings: patch, jsonErrors } = settingsFromForm(form)
+    expect(jsonErrors.size).toBe(0)
+    expect(resolveAppSettings(patch)).toEqual(settings)
+  })
+
+  it('keeps a value that does not parse, so validation names it beside its field', () => {
+    const form = submit(settingsFormFields(defaultAppSettings(), new Map()).value)
+    form['s.channels.email.code_length'] = 'six'
+    form['s.scenes'] = '{ nope'
+    const { settings, jsonErrors } = settingsFromForm(form)
+    expect(jsonErrors.get('scenes')).toBeDefined()
+    const problems = settingsProblems(settings)
+    expect(problems.map((problem) => problem.path)).toContain('channels.email.code_length')
+  })
+})

@@ -1,0 +1,243 @@
+import { type CountryCode, getCountries, getCountryCallingCode } from 'libphonenumber-js'
+import { type Html, html } from '../html.js'
+import { format, type HostedTextKey, type HostedTexts } from './hosted-texts.js'
+
+/** What every hosted page knows: language, the app's look, this response's nonce and form token. */
+export interface PageContext {
+  readonly locale: string
+  readonly dir: 'ltr' | 'rtl'
+  readonly t: HostedTexts
+  readonly appName: string
+  readonly brandColor: string
+  readonly nonce: string
+  readonly csrf: string
+  readonly sessionId: string
+}
+
+export type Alert = { readonly kind: 'error' | 'info'; readonly text: string } | undefined
+
+const ASSETS = '/hosted/assets'
+
+/** Black or white text on the brand colour, whichever reads better (WCAG relative luminance). */
+export function inkFor(hex: string): string {
+  const channel = (offset: number) => {
+    const value = Number.parseInt(hex.slice(offset, offset + 2), 16) / 255
+    return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4
+  }
+  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+  // Contrast with white is (1.05)/(L+0.05); with black (L+0.05)/0.05: pick the larger.
+  return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 ? '#ffffff' : '#111827'
+}
+
+function layout(ctx: PageContext, title: string, body: Html, options: { scripts?: readonly string[] } = {}): string {
+  const initial = ctx.appName.trim().charAt(0).toUpperCase() || 'T'
+  return html`<!doctype html>
+<html lang="${ctx.locale}" dir="${ctx.dir}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex">
+<title>${title} · ${ctx.appName}</title>
+<link rel="stylesheet" href="${ASSETS}/hosted.css" nonce="${ctx.nonce}">
+<style nonce="${ctx.nonce}">:root{--brand:${ctx.brandColor};--brand-ink:${inkFor(ctx.brandColor)}}</style>
+${(options.scripts ?? []).map((src) => html`<script src="${ASSETS}/${src}" nonce="${ctx.nonce}" defer></script>`)}
+</head>
+<body>
+<main>
+<div class="card">
+<div class="brand"><span class="brand-mark" aria-hidden="true">${initial}</span><span class="brand-name">${ctx.appName}</span></div>
+${body}
+</div>
+<footer>${ctx.t.secured_by}</footer>
+</main>
+</body>
+</html>`.value
+}
+
+function alertBox(alert: Alert): Html {
+  // Always present, so screen readers announce an error that a script puts there later too.
+  return html`<div id="alert" class="alert ${alert?.kind ?? 'error'}" role="${alert?.kind === 'info' ? 'status' : 'alert'}" aria-live="polite">${alert?.text ?? ''}</div>`
+}
+
+function csrfField(ctx: PageContext): Html {
+  return html`<input type="hidden" name="csrf" value="${ctx.csrf}">`
+}
+
+const countryNames = new Map<string, { code: CountryCode; label: string; callingCode: string }[]>()
+
+/** Countries with their calling codes, named and sorted in the page's language. */
+export function countriesFor(locale: string, allowed: readonly string[]): { code: CountryCode; label: string }[] {
+  let all = countryNames.get(locale)
+  if (!all) {
+    const names = new Intl.DisplayNames([locale, 'en'], { type: 'region' })
+    const collator = new Intl.Collator(locale)
+    all = getCountries()
+      .map((code) => {
+        const callingCode = getCountryCallingCode(code)
+        return { code, callingCode, label: `${names.of(code) ?? code} (+${callingCode})` }
+      })
+      .sort((a, b) => collator.compare(a.label, b.label))
+    countryNames.set(locale, all)
+  }
+  return allowed.length === 0 ? all : all.filter((entry) => allowed.includes(entry.code))
+}
+
+export interface IdentifierView {
+  readonly channel: 'sms' | 'email'
+  readonly channels: readonly ('sms' | 'email')[]
+  readonly countries: readonly { code: string; label: string }[]
+  readonly country: string
+  readonly phone?: string | undefined
+  readonly email?: string | undefined
+  readonly alert?: Alert
+  /** Which field the alert is about (aria-invalid, focus). */
+  readonly invalid?: boolean
+  /** The app fixed the identifier: only a button to send the code (masked identifier shown). */
+  readonly presetMasked?: string | undefined
+}
+
+export function identifierPage(ctx: PageContext, view: IdentifierView): string {
+  const { t } = ctx
+  const title = view.channel === 'sms' ? t.title_sms : t.title_email
+  const lead = format(view.channel === 'sms' ? t.lead_sms : t.lead_email, { app: ctx.appName })
+  const tabs =
+    view.channels.length > 1 && view.presetMasked === undefined
+      ? html`<nav class="tabs" aria-label="${t.choose_channel}">${view.channels.map(
+          (channel) =>
+            html`<a href="/hosted/${ctx.sessionId}?channel=${channel}"${channel === view.channel ? html` aria-current="page"` : ''}>${channel === 'sms' ? t.tab_sms : t.tab_email}</a>`,
+        )}</nav>`
+      : ''
+  const invalid = view.invalid ? html` aria-invalid="true" aria-describedby="alert"` : ''
+  const fields =
+    view.presetMasked !== undefined
+      ? html`<p class="lead"><strong>${view.presetMasked}</strong></p>`
+      : view.channel === 'sms'
+        ? html`<div class="row">
+<div class="field"><label for="country">${t.label_country}</label>
+<select id="country" name="country" autocomplete="tel-country-code">${view.countries.map(
+            (entry) =>
+              html`<option value="${entry.code}"${entry.code === view.country ? html` selected` : ''}>${entry.label}</option>`,
+          )}</select></div>
+<div class="field"><label for="phone">${t.label_phone}</label>
+<input id="phone" class="tel" name="phone" type="tel" inputmode="tel" autocomplete="tel-national" required maxlength="32" value="${view.phone ?? ''}"${invalid} autofocus></div>
+</div>`
+        : html`<div class="field"><label for="email">${t.label_email}</label>
+<input id="email" class="email" name="email" type="email" inputmode="email" autocomplete="email" required maxlength="320" spellcheck="false" autocapitalize="off" value="${view.email ?? ''}"${invalid} autofocus></div>`
+  return layout(
+    ctx,
+    title,
+    html`<h1>${title}</h1>
+<p class="lead">${lead}</p>
+${tabs}
+${alertBox(view.alert)}
+<form method="post" action="/hosted/${ctx.sessionId}/start" data-phone-form="${view.channel === 'sms' ? 'on' : 'off'}" novalidate>
+${csrfField(ctx)}
+<input type="hidden" name="channel" value="${view.channel}">
+${fields}
+<button class="primary" type="submit"${view.presetMasked !== undefined ? html` autofocus` : ''}>${t.send_code}</button>
+</form>`,
+    {
+      scripts:
+        view.channel === 'sms' && view.presetMasked === undefined ? ['libphonenumber.js', 'hosted.js'] : ['hosted.js'],
+    },
+  )
+}
+
+export interface CodeView {
+  readonly channel: 'sms' | 'email'
+  readonly toMasked: string
+  readonly codeLength: number
+  readonly digitsOnly: boolean
+  readonly linkSent: boolean
+  /** Seconds until a resend is allowed; null when no resend remains. */
+  readonly resendInSeconds: number | null
+  readonly alert?: Alert
+  /** The verification can take no more codes (expired, locked): offer a fresh start instead. */
+  readonly finished?: boolean
+  /** The identifier was preset by the app: no "use a different number". */
+  readonly preset: boolean
+}
+
+function clock(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
+}
+
+export function codePage(ctx: PageContext, view: CodeView): string {
+  const { t } = ctx
+  const lead = format(view.linkSent ? t.lead_code_link : t.lead_code, { to: '\u0000' })
+  const [before, after] = lead.split('\u0000')
+  const changeLabel = view.channel === 'sms' ? t.change_sms : t.change_email
+  const resend =
+    view.resendInSeconds === null || view.finished
+      ? ''
+      : html`<form method="post" action="/hosted/${ctx.sessionId}/resend">${csrfField(ctx)}
+<button class="link" type="submit" data-resend-in="${view.resendInSeconds}" data-label="${t.resend}" data-wait-label="${t.resend_in}"${view.resendInSeconds > 0 ? html` disabled` : ''}>${view.resendInSeconds > 0 ? format(t.resend_in, { time: clock(view.resendInSeconds) }) : t.resend}</button></form>`
+  const restart =
+    view.preset && !view.finished
+      ? ''
+      : html`<form method="post" action="/hosted/${ctx.sessionId}/restart">${csrfField(ctx)}
+<button class="${view.finished ? 'primary' : 'link'}" type="submit">${view.finished && view.preset ? t.resend : changeLabel}</button></form>`
+  const invalid =
+    view.alert?.kind === 'error'
+      ? html` aria-invalid="true" aria-describedby="alert code-hint"`
+      : html` aria-describedby="code-hint"`
+  const codeForm = view.finished
+    ? ''
+    : html`<form method="post" action="/hosted/${ctx.sessionId}/verify" data-code-form>
+${csrfField(ctx)}
+<div class="field"><label for="code">${t.label_code}</label>
+<input id="code" class="code" name="code" type="text" autocomplete="one-time-code"${view.digitsOnly ? html` inputmode="numeric" pattern="[0-9]*"` : html` autocapitalize="characters"`} maxlength="${view.codeLength + 4}" data-length="${view.codeLength}" required spellcheck="false"${invalid} autofocus>
+<p class="hint" id="code-hint">${format(t.code_hint, { length: view.codeLength })}</p></div>
+<button class="primary" type="submit">${t.verify}</button>
+</form>`
+  return layout(
+    ctx,
+    t.title_code,
+    html`<h1>${t.title_code}</h1>
+<p class="lead">${before}<strong>${view.toMasked}</strong>${after}</p>
+${alertBox(view.alert)}
+${codeForm}
+<div class="secondary">${resend}${restart}</div>`,
+    { scripts: ['hosted.js'] },
+  )
+}
+
+export function messagePage(
+  ctx: PageContext,
+  title: HostedTextKey,
+  text: HostedTextKey,
+  options: { success?: boolean } = {},
+): string {
+  const { t } = ctx
+  const icon = options.success
+    ? html`<div class="success-icon" aria-hidden="true"><svg width="28" height="28" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round"><path d="M20 6 9 17l-5-5"/></svg></div>`
+    : ''
+  return layout(
+    ctx,
+    t[title],
+    html`${icon}<h1>${t[title]}</h1>
+<p class="lead">${format(t[text], { app: ctx.appName })}</p>`,
+  )
+}
+
+export function confirmPage(ctx: PageContext, view: { toMasked: string; secret: string }): string {
+  const { t } = ctx
+  const text = format(t.confirm_text, { app: ctx.appName, to: '\u0000' })
+  const [before, after] = text.split('\u0000')
+  return layout(
+    ctx,
+    t.confirm_title,
+    html`<h1>${t.confirm_title}</h1>
+<p class="lead">${before}<strong>${view.toMasked}</strong>${after}</p>
+<form method="post" action="/hosted/${ctx.sessionId}/confirm">
+${csrfField(ctx)}
+<input type="hidden" name="t" value="${view.secret}">
+<button class="primary" type="submit" autofocus>${t.confirm_button}</button>
+</form>`,
+  )
+}
+
+export function inlineAlert(t: HostedTexts, key: HostedTextKey, values: Record<string, string | number> = {}): Alert {
+  return { kind: 'error', text: format(t[key], values) }
+}

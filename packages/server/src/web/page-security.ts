@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { constantTimeEqual, hmacBase64Url } from '../core/secrets.js'
+
+/** A fresh CSP nonce for one response. */
+export function newNonce(): string {
+  return randomBytes(18).toString('base64')
+}
+
+/**
+ * The pages' Content-Security-Policy: nothing loads but what this response
+ * names by nonce or serves itself; no inline script or style without the
+ * nonce; forms post only here (and, for the hosted flow, to the redirect's
+ * origin, which Chrome checks on a form's redirect too).
+ */
+export function pageCsp(nonce: string, formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'self' 'nonce-${nonce}'`,
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    `form-action 'self'${formTargets.map((target) => ` ${target}`).join('')}`,
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+/** Headers every HTML page gets. */
+export function sendPage(
+  reply: FastifyReply,
+  body: string,
+  options: { nonce: string; status?: number; formTargets?: readonly string[] },
+): FastifyReply {
+  return reply
+    .status(options.status ?? 200)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', pageCsp(options.nonce, options.formTargets))
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY')
+    .send(body)
+}
+
+/** Cookies of a request (no cookie plugin: these pages read two). */
+export function cookiesOf(request: FastifyRequest): Map<string, string> {
+  const out = new Map<string, string>()
+  const header = request.headers.cookie
+  if (typeof header !== 'string') return out
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=')
+    if (index <= 0) continue
+    const name = part.slice(0, index).trim()
+    const value = part.slice(index + 1).trim()
+    try {
+      if (!out.has(name)) out.set(name, decodeURIComponent(value))
+    } catch {
+      // A malformed cookie is ignored, as if absent.
+    }
+  }
+  return out
+}
+
+export interface CookieOptions {
+  readonly path: string
+  readonly maxAgeSeconds?: number
+  readonly secure: boolean
+  readonly sameSite: 'Strict' | 'Lax'
+}
+
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const parts = [
+    `${name}=${encodeURIComponent(value)}`,
+    `Path=${options.path}`,
+    'HttpOnly',
+    `SameSite=${options.sameSite}`,
+  ]
+  if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${options.maxAgeSeconds}`)
+  if (options.secure) parts.push('Secure')
+  return parts.join('; ')
+}
+
+/** Whether the request reached us over TLS (directly, or per a trusted proxy), or the public URL is https. */
+export function isSecureRequest(request: FastifyRequest, publicUrl: string): boolean {
+  return request.protocol === 'https' || publicUrl.startsWith('https://')
+}
+
+/**
+ * Signed double-submit CSRF tokens: the browser holds a random cookie; each
+ * form carries HMAC(key, purpose:binding:cookie). A cross-site form cannot
+ * read the cookie nor compute the token, and a token for one session (or the
+ * console) is worthless for another.
+ */
+export function csrfToken(key: Buffer, purpose: string, binding: string, cookie: string): string {
+  return hmacBase64Url(key, `csrf:${purpose}:${binding}:${cookie}`)
+}
+
+export function isValidCsrf(
+  key: Buffer,
+  purpose: string,
+  binding: string,
+  cookie: string | undefined,
+  token: unknown,
+): boolean {
+  if (!cookie || typeof token !== 'string' || token.length > 100) return false
+  return constantTimeEqual(csrfToken(key, purpose, binding, cookie), token)
+}
+
+/** A form body as the form-urlencoded parser leaves it: a repeated name (checkbox group) becomes an array. */
+export type FormBody = Record<string, string | string[]>
+
+/** One field's value (the last, when repeated). */
+export function formField(body: unknown, name: string): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  const value = (body as Record<string, unknown>)[name]
+  if (Array.isArray(value)) return typeof value.at(-1) === 'string' ? (value.at(-1) as string) : undefined
+  return typeof value === 'string' ? value : undefined
+}
+
+/** Parses application/x-www-form-urlencoded bodies in the scope it is called on (HTML forms). */
+export function addFormParser(scope: import('fastify').FastifyInstance): void {
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    const out: FormBody = Object.create(null) as FormBody
+    for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))) {
+      const seen = out[name]
+      out[name] = seen === undefined ? value : [seen, value].flat()
+    }
+    done(null, out)
+  })
+}

@@ -101,6 +101,8 @@ export async function loadCli() {
     try {
       const outfile = join(CACHE_DIR, `cli-${fingerprint()}.mjs`)
       if (!existsSync(outfile)) await build(outfile)
+      // Files read beside the sources at run time (src/source-root.ts) are found from here, not from the build.
+      globalThis.__tesseraSourceRoot = join(PACKAGE_DIR, 'src')
       return await import(pathToFileURL(outfile).href)
     } catch (error) {
       process.stderr.write(`tessera: running the sources through tsx (no build: ${error.message})\n`)

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { summarizeActivity } from '../../core/activity-stats.js'
 import type { App } from '../../core/app-service.js'
 import { mergeSettings, settingsProblems } from '../../core/app-settings.js'
 import { AppError } from '../../errors/app-error.js'
 import type { ServerDeps } from '../../http/create-server.js'
+import { SOURCE_ROOT } from '../../source-root.js'
 import type { VerificationStatus } from '../../storage/database.js'
 import { addFormParser, cookiesOf, formField, isSecureRequest, newNonce, sendPage } from '../page-security.js'
 import { createConsoleAuth } from './console-auth.js'
@@ -38,8 +40,8 @@ type Params = { app_id: string }
  * services as the admin API (app service, verification service, event log).
  */
 export async function registerConsoleRoutes(server: FastifyInstance, deps: ServerDeps): Promise<void> {
-  const css = readFileSync(new URL('../assets/console.css', import.meta.url))
-  const js = readFileSync(new URL('../assets/console.js', import.meta.url))
+  const css = readFileSync(join(SOURCE_ROOT, 'web', 'assets', 'console.css'))
+  const js = readFileSync(join(SOURCE_ROOT, 'web', 'assets', 'console.js'))
   const auth = createConsoleAuth({ key: deps.consoleKey, clock: deps.clock })
 
   await server.register(async (scope) => {

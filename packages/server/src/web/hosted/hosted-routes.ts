@@ -9,6 +9,7 @@ import type { HostedChannel, HostedSession, HostedSessionService } from '../../c
 import type { VerificationView } from '../../core/verification.js'
 import { AppError } from '../../errors/app-error.js'
 import { chooseLocale, isRightToLeft, SUPPORTED_LOCALES, type SupportedLocale } from '../../i18n/locale.js'
+import { SOURCE_ROOT } from '../../source-root.js'
 import {
   addFormParser,
   cookiesOf,
@@ -65,7 +66,7 @@ function maskIdentifier(value: string): string {
 }
 
 function asset(name: string): Buffer {
-  return readFileSync(new URL(`../assets/${name}`, import.meta.url))
+  return readFileSync(join(SOURCE_ROOT, 'web', 'assets', name))
 }
 
 /**

@@ -49,9 +49,16 @@ export async function sendThroughChain(
   /** One attempt; answers whether the chain should stop (delivered, or an invalid recipient). */
   async function attempt(link: ChainLink): Promise<'delivered' | 'invalid_recipient' | 'next'> {
     try {
+      // The deadline's timer is made only when a sender asks for it (the null provider never does).
+      let signal: AbortSignal | undefined
       const receipt = await link.sender.send(message, {
-        signal: AbortSignal.timeout(link.timeoutMs),
-        statusCallbackUrl: statusCallbackUrlFor(link.provider),
+        get signal() {
+          signal ??= AbortSignal.timeout(link.timeoutMs)
+          return signal
+        },
+        get statusCallbackUrl() {
+          return statusCallbackUrlFor(link.provider)
+        },
       })
       link.breaker.succeeded()
       attempts.push({

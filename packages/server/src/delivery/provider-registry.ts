@@ -121,6 +121,16 @@ export function createDeliveryRegistry(
     readonly resolution: ChainResolution
   }
   const chains = new Map<string, ScopeChain>()
+  /** The key of an entries list, by identity: an app's settings object lives for its cache's lifetime, so most sends skip the stringify. */
+  const keyOfEntries = new WeakMap<readonly ProviderEntry[], string>()
+  function entriesKeyOf(channel: DeliveryChannel, entries: readonly ProviderEntry[]): string {
+    let key = keyOfEntries.get(entries)
+    if (key === undefined) {
+      key = `${channel}:${JSON.stringify(entries)}`
+      keyOfEntries.set(entries, key)
+    }
+    return key
+  }
 
   function buildSenders(entries: readonly ProviderEntry[]): SharedSenders['links'] {
     const links: Omit<ChainLink, 'breaker'>[] = []
@@ -154,7 +164,7 @@ export function createDeliveryRegistry(
     chainFor(scope, channel, entries, policy) {
       const effective = entries.length > 0 ? entries : defaults[channel]
       const slot = `${scope}:${channel}`
-      const entriesKey = `${channel}:${JSON.stringify(effective)}`
+      const entriesKey = entriesKeyOf(channel, effective)
       const policyKey = `${policy.failureThreshold}:${policy.cooldownMs}`
       const cached = chains.get(slot)
       if (cached?.entriesKey === entriesKey && cached.policyKey === policyKey) return cached.resolution

@@ -63,12 +63,31 @@ function withLink(message: RenderedMessage, link: string): RenderedMessage {
   return { ...message, text, html }
 }
 
+/** Locale choices per app templates object (the same object while the app is cached), bounded: the request's locale is the caller's string. */
+const localeChoices = new WeakMap<object, Map<string, string>>()
+const MAX_CHOICES_PER_APP = 1000
+
+function chosenLocale(input: MessageInput, forScene: object, forAny: object): string {
+  let choices = localeChoices.get(input.settings.templates)
+  if (!choices) {
+    choices = new Map()
+    localeChoices.set(input.settings.templates, choices)
+  }
+  const key = `${input.channel}\u0000${input.scene}\u0000${input.locale ?? ''}\u0000${input.settings.default_locale}`
+  let locale = choices.get(key)
+  if (locale === undefined) {
+    const available = [...new Set([...Object.keys(forScene), ...Object.keys(forAny), ...SUPPORTED_LOCALES])]
+    locale = chooseLocale([input.locale, input.settings.default_locale], available, 'en')
+    if (choices.size < MAX_CHOICES_PER_APP) choices.set(key, locale)
+  }
+  return locale
+}
+
 function renderWithoutLink(input: MessageInput): RenderedMessage {
   const custom = input.settings.templates[input.channel]
   const forScene = custom[input.scene] ?? {}
   const forAny = custom[ANY_SCENE] ?? {}
-  const available = [...new Set([...Object.keys(forScene), ...Object.keys(forAny), ...SUPPORTED_LOCALES])]
-  const locale = chooseLocale([input.locale, input.settings.default_locale], available, 'en')
+  const locale = chosenLocale(input, forScene, forAny)
   const minutes = Math.max(1, Math.ceil(input.ttlSeconds / 60))
   const values: MessageValues = { code: input.code, app_name: input.appName, minutes: String(minutes) }
   const template = forScene[locale] ?? forAny[locale]
@@ -112,7 +131,14 @@ function renderWithoutLink(input: MessageInput): RenderedMessage {
  * The last line of an SMS for origin-bound one-time codes: `@host #code`
  * (WICG WebOTP; also what iOS and Android read). Empty without a web origin.
  */
+const hostOfOrigin = new Map<string, string>()
+
 export function originBoundLine(webOrigin: string | undefined, code: string): string {
   if (!webOrigin) return ''
-  return `\n\n@${new URL(webOrigin).host} #${code}`
+  let host = hostOfOrigin.get(webOrigin)
+  if (host === undefined) {
+    host = new URL(webOrigin).host
+    if (hostOfOrigin.size < 10_000) hostOfOrigin.set(webOrigin, host)
+  }
+  return `\n\n@${host} #${code}`
 }

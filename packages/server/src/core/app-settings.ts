@@ -238,6 +238,11 @@ export const AppSettingsSchema = Type.Object(
       description:
         'Hosted flow: emails carry a sign-in link beside the code; the link opens a confirm page and approves only on its button (a POST), so mail scanners that prefetch links approve nothing.',
     }),
+    email_link_only: Type.Boolean({
+      default: false,
+      description:
+        'With email_magic_link: the email carries the link instead of the code, and the hosted page waits for the click (the link still approves only on the confirm page’s button).',
+    }),
     allow_custom_code: Type.Boolean({
       default: false,
       description: 'Whether a start request may carry its own `custom_code`.',
@@ -518,6 +523,7 @@ export function documentedDefaults(): AppSettings {
     redirect_urls: [],
     brand_color: '#4F46E5',
     email_magic_link: false,
+    email_link_only: false,
     allow_custom_code: false,
     token_ttl_seconds: 600,
     uniform_responses: false,

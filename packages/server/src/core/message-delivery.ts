@@ -120,6 +120,7 @@ export function createMessageDelivery(deps: {
         code,
         ttlSeconds: row.ttlSeconds,
         link,
+        linkOnly: app.settings.email_link_only,
       })
       const outcome = await sendThroughChain(
         chain,

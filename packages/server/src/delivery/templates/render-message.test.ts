@@ -143,3 +143,31 @@ describe('renderMessage with a magic link (hosted flow)', () => {
     expect(renderMessage({ ...input, channel: 'sms', link }).text).not.toContain('confirm')
   })
 })
+
+describe('magic links', () => {
+  const link = 'https://verify.example/hosted/ses_1/confirm?t=abc&x=<y>'
+
+  it('beside the code: in the message’s language, escaped in HTML, inside the card', () => {
+    const email = render({ channel: 'email', locale: 'de', link })
+    expect(email.text).toContain('482913')
+    expect(email.text).toContain(`Oder bestätigen Sie über diesen Link (nur einmal gültig):\n\n    ${link}`)
+    expect(email.html).toContain('Ja, das bin ich')
+    expect(email.html).toContain('href="https://verify.example/hosted/ses_1/confirm?t=abc&amp;x=&lt;y&gt;"')
+    expect(email.html.indexOf('Ja, das bin ich')).toBeLessThan(email.html.indexOf('</div></body>'))
+  })
+
+  it('instead of the code: the code appears nowhere, in every locale', () => {
+    for (const locale of SUPPORTED_LOCALES) {
+      const email = render({ channel: 'email', locale, link, linkOnly: true })
+      expect(email.text).not.toContain('482913')
+      expect(email.html).not.toContain('482913')
+      expect(email.subject).toContain('Acme')
+      expect(email.text).toContain(link)
+      expect(email.html).toContain(locale === 'ar' ? 'dir="rtl"' : 'dir="ltr"')
+    }
+  })
+
+  it('SMS never carry a link', () => {
+    expect(render({ channel: 'sms', link }).text).not.toContain('verify.example')
+  })
+})

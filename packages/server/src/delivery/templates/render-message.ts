@@ -1,7 +1,7 @@
 import type { AppSettings } from '../../core/app-settings.js'
 import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
 import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
-import { BUILT_IN_TEXTS, pluralForm } from './built-in-texts.js'
+import { BUILT_IN_TEXTS, type BuiltInTexts, pluralForm } from './built-in-texts.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
 import { renderPlaceholders } from './placeholders.js'
 
@@ -14,8 +14,10 @@ export interface MessageInput {
   readonly locale?: string | undefined
   readonly code: string
   readonly ttlSeconds: number
-  /** Email only: a magic link (hosted flow) that opens a confirm page; added below the message, in English. */
+  /** Email only: a magic link (hosted flow) that opens a confirm page, added below the code in the message's language. */
   readonly link?: string | undefined
+  /** With `link`: the email carries the link instead of the code (email_link_only). */
+  readonly linkOnly?: boolean | undefined
 }
 
 export interface RenderedMessage {
@@ -42,25 +44,45 @@ const ANY_SCENE = '*'
 export function renderMessage(input: MessageInput): RenderedMessage {
   const message = renderWithoutLink(input)
   if (input.channel !== 'email' || !input.link) return message
-  return withLink(message, input.link)
+  const texts = BUILT_IN_TEXTS[message.locale as keyof typeof BUILT_IN_TEXTS] ?? BUILT_IN_TEXTS.en
+  return input.linkOnly ? linkOnlyEmail(message, texts, input.link) : withLink(message, texts, input.link)
+}
+
+function linkButton(link: string, label: string): string {
+  return `<p style="margin:24px 0 8px"><a href="${escapeHtml(link)}" style="display:inline-block;background:#1f2328;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">${escapeHtml(label)}</a></p>
+<p dir="ltr" style="margin:0;font-size:13px;line-height:1.5;color:#57606a;word-break:break-all">${escapeHtml(link)}</p>
+`
+}
+
+function beforeCardEnd(html: string, insert: string): string {
+  const closing = html.lastIndexOf('</div></body>')
+  return closing >= 0 ? `${html.slice(0, closing)}${insert}${html.slice(closing)}` : `${html}\n${insert}`
+}
+
+/** The magic link beside the code: a paragraph in both parts, in the message's language, inside the card. */
+function withLink(message: RenderedMessage, texts: BuiltInTexts, link: string): RenderedMessage {
+  const text = `${message.text}\n\n${texts.linkBeside}\n\n    ${link}`
+  const paragraph = `<p style="margin:24px 0 0;font-size:14px;line-height:1.5">${escapeHtml(texts.linkBeside)}</p>
+${linkButton(link, texts.linkButton)}`
+  return { ...message, text, html: beforeCardEnd(message.html, paragraph) }
 }
 
 /**
- * The magic link beside the code: a paragraph in both parts, before the HTML's
- * card closes (English for now; the confirm page it opens speaks the person's
- * language).
+ * The magic link instead of the code (email_link_only): Tessera's own email,
+ * whatever the app's code templates say, since those must show `{code}`.
  */
-function withLink(message: RenderedMessage, link: string): RenderedMessage {
-  const text = `${message.text}\n\nOr confirm with this link (it works once):\n\n    ${link}`
-  const paragraph = `<p style="margin:24px 0 8px"><a href="${escapeHtml(link)}" style="display:inline-block;background:#1f2328;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">Confirm it’s me</a></p>
-<p style="margin:0;font-size:13px;line-height:1.5;color:#57606a">The link works once. Or paste it into your browser: ${escapeHtml(link)}</p>
-`
-  const closing = message.html.lastIndexOf('</div></body>')
-  const html =
-    closing >= 0
-      ? `${message.html.slice(0, closing)}${paragraph}${message.html.slice(closing)}`
-      : `${message.html}\n${paragraph}`
-  return { ...message, text, html }
+function linkOnlyEmail(message: RenderedMessage, texts: BuiltInTexts, link: string): RenderedMessage {
+  const values = message.values
+  const subject = renderPlaceholders(texts.linkSubject, values)
+  const intro = renderPlaceholders(texts.linkIntro, values)
+  const ignore = renderPlaceholders(texts.emailIgnore, values)
+  const text = [intro, '', `    ${link}`, '', ignore].join('\n')
+  const html = beforeCardEnd(
+    textAsHtml(message.locale, subject, intro),
+    `${linkButton(link, texts.linkButton)}<p style="margin:16px 0 0;font-size:14px;line-height:1.5;color:#57606a">${escapeHtml(ignore)}</p>
+`,
+  )
+  return { ...message, subject, text, html }
 }
 
 /** Locale choices per app templates object (the same object while the app is cached), bounded: the request's locale is the caller's string. */

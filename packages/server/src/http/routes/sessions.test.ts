@@ -189,6 +189,36 @@ describe('hosted pages', () => {
     expect(again.statusCode).not.toBe(303)
   })
 
+  it('with email_link_only, email the link instead of the code; the page waits for the click', async () => {
+    const { key, created } = await session(
+      { email_magic_link: true, email_link_only: true, default_locale: 'fr' },
+      { channel: 'email' },
+    )
+    const id = created.json<{ session_id: string }>().session_id
+    const b = browser()
+    const entry = await b.get(`/hosted/${id}`)
+    await b.post(`/hosted/${id}/start`, { csrf: csrfOf(entry.body), channel: 'email', email: 'ann@example.com' })
+    const message = t.capture.messages.at(-1)
+    expect(message?.text).not.toContain(message?.values.code)
+    expect(message?.html).not.toContain(message?.values.code)
+    expect(message?.subject).toContain('confirmez')
+    const link = /(http:\/\/tessera\.test\/hosted\/\S+\/confirm\?t=[A-Za-z0-9_-]+)/.exec(message?.text ?? '')?.[1] ?? ''
+    expect(link).not.toBe('')
+    const waiting = await b.get(`/hosted/${id}`)
+    expect(waiting.body).not.toContain('name="code"')
+    expect(waiting.body).toContain('Consultez vos e-mails')
+    const person = browser()
+    const confirmPage = await person.get(new URL(link).pathname + new URL(link).search)
+    const approved = await person.post(`/hosted/${id}/confirm`, {
+      csrf: csrfOf(confirmPage.body),
+      t: new URL(link).searchParams.get('t') ?? '',
+    })
+    expect(approved.statusCode).toBe(303)
+    const token = new URL(String(approved.headers.location)).searchParams.get('verification_token')
+    const introspection = await t.request('POST', '/v1/tokens/verify', { key, body: { verification_token: token } })
+    expect(introspection.json().active).toBe(true)
+  })
+
   it('send a new link with a resend; the previous link stops working', async () => {
     const { created } = await session({ email_magic_link: true }, { channel: 'email' })
     const id = created.json<{ session_id: string }>().session_id

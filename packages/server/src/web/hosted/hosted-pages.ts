@@ -150,6 +150,8 @@ export interface CodeView {
   readonly codeLength: number
   readonly digitsOnly: boolean
   readonly linkSent: boolean
+  /** The email carries only the link (email_link_only): no code field, the page waits for the click. */
+  readonly linkOnly: boolean
   /** Seconds until a resend is allowed; null when no resend remains. */
   readonly resendInSeconds: number | null
   readonly alert?: Alert
@@ -165,14 +167,19 @@ function clock(seconds: number): string {
 
 export function codePage(ctx: PageContext, view: CodeView): string {
   const { t } = ctx
-  const lead = format(view.linkSent ? t.lead_code_link : t.lead_code, { to: '\u0000' })
+  const lead = format(view.linkOnly ? t.lead_link_only : view.linkSent ? t.lead_code_link : t.lead_code, {
+    to: '\u0000',
+  })
+  const title = view.linkOnly ? t.title_link : t.title_code
+  const resendLabel = view.linkOnly ? t.resend_link : t.resend
+  const waitLabel = view.linkOnly ? `${t.resend_link} · {time}` : t.resend_in
   const [before, after] = lead.split('\u0000')
   const changeLabel = view.channel === 'sms' ? t.change_sms : t.change_email
   const resend =
     view.resendInSeconds === null || view.finished
       ? ''
       : html`<form method="post" action="/hosted/${ctx.sessionId}/resend">${csrfField(ctx)}
-<button class="link" type="submit" data-resend-in="${view.resendInSeconds}" data-label="${t.resend}" data-wait-label="${t.resend_in}"${view.resendInSeconds > 0 ? html` disabled` : ''}>${view.resendInSeconds > 0 ? format(t.resend_in, { time: clock(view.resendInSeconds) }) : t.resend}</button></form>`
+<button class="link" type="submit" data-resend-in="${view.resendInSeconds}" data-label="${resendLabel}" data-wait-label="${waitLabel}"${view.resendInSeconds > 0 ? html` disabled` : ''}>${view.resendInSeconds > 0 ? format(waitLabel, { time: clock(view.resendInSeconds) }) : resendLabel}</button></form>`
   const restart =
     view.preset && !view.finished
       ? ''
@@ -182,9 +189,10 @@ export function codePage(ctx: PageContext, view: CodeView): string {
     view.alert?.kind === 'error'
       ? html` aria-invalid="true" aria-describedby="alert code-hint"`
       : html` aria-describedby="code-hint"`
-  const codeForm = view.finished
-    ? ''
-    : html`<form method="post" action="/hosted/${ctx.sessionId}/verify" data-code-form>
+  const codeForm =
+    view.finished || view.linkOnly
+      ? ''
+      : html`<form method="post" action="/hosted/${ctx.sessionId}/verify" data-code-form>
 ${csrfField(ctx)}
 <div class="field"><label for="code">${t.label_code}</label>
 <input id="code" class="code" name="code" type="text" autocomplete="one-time-code"${view.digitsOnly ? html` inputmode="numeric" pattern="[0-9]*"` : html` autocapitalize="characters"`} maxlength="${view.codeLength + 4}" data-length="${view.codeLength}" required spellcheck="false"${invalid} autofocus>
@@ -193,8 +201,8 @@ ${csrfField(ctx)}
 </form>`
   return layout(
     ctx,
-    t.title_code,
-    html`<h1>${t.title_code}</h1>
+    title,
+    html`<h1>${title}</h1>
 <p class="lead">${before}<strong>${view.toMasked}</strong>${after}</p>
 ${alertBox(view.alert)}
 ${codeForm}

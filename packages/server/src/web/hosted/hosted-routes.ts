@@ -234,6 +234,7 @@ export async function registerHostedRoutes(
         codeLength: policy.code_length,
         digitsOnly: policy.code_alphabet === 'digits',
         linkSent: channel === 'email' && session.app.settings.email_magic_link,
+        linkOnly: channel === 'email' && session.app.settings.email_magic_link && session.app.settings.email_link_only,
         resendInSeconds:
           view.resendAvailableAt === null ? null : Math.max(0, Math.ceil((view.resendAvailableAt - now) / 1000)),
         alert,

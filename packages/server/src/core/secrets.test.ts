@@ -100,11 +100,24 @@ describe('generateCode', () => {
 })
 
 describe('generateId', () => {
-  it('is the prefix, an underscore and 26 lower-case Crockford base32 characters', () => {
+  it('is the prefix, an underscore, 10 characters of time and 26 random, lower-case Crockford base32', () => {
     for (let i = 0; i < 1000; i++) {
-      expect(generateId('ver')).toMatch(/^ver_[0-9a-hjkmnp-tv-z]{26}$/)
+      expect(generateId('ver')).toMatch(/^ver_[0-9a-hjkmnp-tv-z]{36}$/)
     }
-    expect(generateId('tok')).toMatch(/^tok_[0-9a-hjkmnp-tv-z]{26}$/)
+    expect(generateId('tok')).toMatch(/^tok_[0-9a-hjkmnp-tv-z]{36}$/)
+  })
+
+  it('sorts by creation time, whatever the random part', async () => {
+    const first = generateId('ver')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const second = generateId('ver')
+    expect(first < second).toBe(true)
+    // The time part is the millisecond clock in base32, most significant first.
+    const decoded = [...second.slice(4, 14)].reduce(
+      (value, char) => value * 32 + '0123456789abcdefghjkmnpqrstvwxyz'.indexOf(char),
+      0,
+    )
+    expect(Math.abs(decoded - Date.now())).toBeLessThan(60_000)
   })
 
   it('never uses the letters Crockford base32 leaves out (i, l, o, u)', () => {
@@ -119,8 +132,8 @@ describe('generateId', () => {
   })
 
   it('encodes the requested number of random bytes', () => {
-    // 10 bytes = 80 bits = 16 characters of 5 bits.
-    expect(generateId('sk', 10)).toMatch(/^sk_[0-9a-hjkmnp-tv-z]{16}$/)
+    // 10 bytes = 80 bits = 16 characters of 5 bits, after the 10 of time.
+    expect(generateId('sk', 10)).toMatch(/^sk_[0-9a-hjkmnp-tv-z]{26}$/)
   })
 })
 

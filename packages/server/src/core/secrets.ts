@@ -38,7 +38,13 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
 const idPool = Buffer.alloc(4096)
 let idPoolOffset = idPool.length
 
-/** An unguessable id: prefix + 128 random bits in lower-case Crockford base32 (26 chars). */
+/**
+ * An unguessable id that sorts by creation time: prefix + the millisecond
+ * time (48 bits, 10 chars) + 128 random bits (26 chars), in lower-case
+ * Crockford base32. The time in front makes new rows land at the end of each
+ * id index instead of at random pages, which halves the cost of an INSERT
+ * under load (docs/benchmarks.md); the random part alone keeps it unguessable.
+ */
 export function generateId(prefix: string, bytes = 16): string {
   if (idPoolOffset + bytes > idPool.length) {
     if (bytes > idPool.length) throw new RangeError('id too long')
@@ -47,7 +53,7 @@ export function generateId(prefix: string, bytes = 16): string {
   }
   const start = idPoolOffset
   idPoolOffset += bytes
-  let out = ''
+  let out = timePrefix(Date.now())
   let value = 0
   let bits = 0
   for (let i = start; i < start + bytes; i++) {
@@ -60,6 +66,23 @@ export function generateId(prefix: string, bytes = 16): string {
   }
   if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31]
   return `${prefix}_${out}`
+}
+
+let lastTimeMs = -1
+let lastTimePrefix = ''
+
+/** 48 bits of milliseconds as 10 base32 chars, most significant first (so text order is time order). */
+function timePrefix(ms: number): string {
+  if (ms === lastTimeMs) return lastTimePrefix
+  let rest = ms
+  let text = ''
+  for (let i = 0; i < 10; i++) {
+    text = CROCKFORD[rest % 32] + text
+    rest = Math.floor(rest / 32)
+  }
+  lastTimeMs = ms
+  lastTimePrefix = text
+  return text
 }
 
 /** Constant-time equality of two strings (lengths may differ; that alone is not secret here). */

@@ -88,7 +88,7 @@ describe('TokenService.issue', () => {
       sub: 'u_42',
       scene: 'login',
       vid: input.verificationId,
-      jti: expect.stringMatching(/^tok_[0-9a-z]{26}$/),
+      jti: expect.stringMatching(/^tok_[0-9a-z]{36}$/),
       channel: 'sms',
       to: '+442079460958',
       iat,

@@ -103,6 +103,25 @@ describe('app templates', () => {
     expect(plain.html).toContain('<title>A&amp;B &lt;code&gt;</title>')
   })
 
+  it('renders each send its own code, however often the template shows it, and follows a settings change', () => {
+    const twice = resolveAppSettings({
+      templates: { sms: { '*': { en: { text: '{code} is {app_name}’s code: {code}' } } } },
+    })
+    expect(render({ settings: twice, code: '111111' }).text).toBe('111111 is Acme’s code: 111111')
+    expect(render({ settings: twice, code: '222222' }).text).toBe('222222 is Acme’s code: 222222')
+    expect(render({ settings: twice, code: '333333', appName: 'Other' }).text).toBe('333333 is Other’s code: 333333')
+    expect(render({ settings: twice, code: '444444' }).values).toEqual({
+      code: '444444',
+      app_name: 'Acme',
+      minutes: '10',
+    })
+    const changed = resolveAppSettings({ templates: { sms: { '*': { en: { text: 'New: {code}' } } } } })
+    expect(render({ settings: changed, code: '555555' }).text).toBe('New: 555555')
+    const email = render({ settings: twice, channel: 'email', code: 'AB12CD' })
+    expect(email.html).toContain('AB12CD')
+    expect(email.html).not.toContain('tesseracode')
+  })
+
   it('evaluates nothing but the three placeholders, in one pass', () => {
     const rendered = render({ settings, scene: 'x', appName: '{code}' })
     expect(rendered.text).toBe('{code}: 482913')

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { AppSettings } from '../../core/app-settings.js'
 import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
 import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
@@ -42,7 +43,7 @@ const ANY_SCENE = '*'
  * origin, so browsers (WebOTP) and iOS offer to fill the code in.
  */
 export function renderMessage(input: MessageInput): RenderedMessage {
-  const message = renderWithoutLink(input)
+  const message = renderCodeMessage(input)
   if (input.channel !== 'email' || !input.link) return message
   const texts = BUILT_IN_TEXTS[message.locale as keyof typeof BUILT_IN_TEXTS] ?? BUILT_IN_TEXTS.en
   return input.linkOnly ? linkOnlyEmail(message, texts, input.link) : withLink(message, texts, input.link)
@@ -103,6 +104,61 @@ function chosenLocale(input: MessageInput, forScene: object, forAny: object): st
     if (choices.size < MAX_CHOICES_PER_APP) choices.set(key, locale)
   }
   return locale
+}
+
+/**
+ * Only the code differs between two messages of one app, channel, scene and
+ * locale, so each is rendered once with a stand-in for the code and kept as
+ * the pieces between the stand-ins (about a twentieth of a start request's
+ * CPU otherwise). Kept per app templates object, like the locale choices.
+ */
+const CODE_STAND_IN = `tesseracode${randomBytes(12).toString('hex')}`
+interface MessageShape {
+  readonly locale: string
+  readonly subject: readonly string[]
+  readonly text: readonly string[]
+  readonly html: readonly string[]
+}
+const shapes = new WeakMap<object, Map<string, MessageShape>>()
+const MAX_SHAPES_PER_APP = 1000
+
+function renderCodeMessage(input: MessageInput): RenderedMessage {
+  let forApp = shapes.get(input.settings.templates)
+  if (!forApp) {
+    forApp = new Map()
+    shapes.set(input.settings.templates, forApp)
+  }
+  const key = [
+    input.channel,
+    input.scene,
+    input.locale ?? '',
+    input.settings.default_locale,
+    input.settings.web_origin ?? '',
+    input.appName,
+    input.ttlSeconds,
+  ].join('\u0000')
+  let shape = forApp.get(key)
+  if (shape === undefined) {
+    const model = renderWithoutLink({ ...input, code: CODE_STAND_IN })
+    shape = {
+      locale: model.locale,
+      subject: model.subject.split(CODE_STAND_IN),
+      text: model.text.split(CODE_STAND_IN),
+      html: model.html.split(CODE_STAND_IN),
+    }
+    if (forApp.size < MAX_SHAPES_PER_APP) forApp.set(key, shape)
+  }
+  return {
+    locale: shape.locale,
+    subject: shape.subject.join(input.code),
+    text: shape.text.join(input.code),
+    html: shape.html.join(escapeHtml(input.code)),
+    values: {
+      code: input.code,
+      app_name: input.appName,
+      minutes: String(Math.max(1, Math.ceil(input.ttlSeconds / 60))),
+    },
+  }
 }
 
 function renderWithoutLink(input: MessageInput): RenderedMessage {

@@ -32,7 +32,7 @@ function expectAlike(decoy: LightMyRequestResponse, real: LightMyRequestResponse
     if (!except.includes(key)) expect(a[key], key).toEqual(b[key])
   }
   expect(a.sends_remaining).toBe(b.sends_remaining)
-  expect(a.verification_id).toMatch(/^ver_[0-9a-z]{26}$/)
+  expect(a.verification_id).toMatch(/^ver_[0-9a-z]{36}$/)
   expect(a.verification_id).not.toBe(b.verification_id)
 }
 

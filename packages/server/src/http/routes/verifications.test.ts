@@ -30,7 +30,7 @@ describe('POST /v1/verifications', () => {
       attempts_remaining: 5,
       sends_remaining: 4,
     })
-    expect(body.verification_id).toMatch(/^ver_[0-9a-z]{26}$/)
+    expect(body.verification_id).toMatch(/^ver_[0-9a-z]{36}$/)
     expect(Date.parse(body.resend_available_at) - Date.parse(body.created_at)).toBe(30_000)
     const message = t.capture.messages[0]
     expect(message?.to).toBe('Ada@example.com')

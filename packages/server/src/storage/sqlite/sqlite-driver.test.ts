@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, sql } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { CachingSqliteDialect } from './sqlite-driver.js'
+
+interface TestTables {
+  items: { id: string; parent: string | null }
+  parents: { id: string }
+}
+
+describe('SQLite driver: group commit', () => {
+  let folder: string
+  let file: string
+  let dialect: CachingSqliteDialect
+  let db: Kysely<TestTables>
+  /** A second connection to the same file: it sees only what is committed. */
+  let observer: SqliteDatabase.Database
+
+  beforeEach(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'tessera-driver-'))
+    file = join(folder, 'test.db')
+    const sqlite = new SqliteDatabase(file)
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.exec('create table parents (id text primary key)')
+    // Checked at COMMIT, so a violation fails the whole batch's commit.
+    sqlite.exec(
+      'create table items (id text primary key, parent text references parents(id) deferrable initially deferred)',
+    )
+    dialect = new CachingSqliteDialect(sqlite)
+    db = new Kysely<TestTables>({ dialect })
+    observer = new SqliteDatabase(file, { readonly: true })
+  })
+
+  afterEach(async () => {
+    observer.close()
+    await db.destroy()
+    rmSync(folder, { recursive: true, force: true })
+  })
+
+  const committed = (id: string) => observer.prepare('select id from items where id = ?').get(id) !== undefined
+  const insert = (id: string, parent: string | null = null) => db.insertInto('items').values({ id, parent }).execute()
+
+  it('answers each write only once it is committed, and commits a turn of writes together', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `item-${i}`)
+    const seenAtAnswer = await Promise.all(ids.map((id) => insert(id).then(() => committed(id))))
+    expect(seenAtAnswer.every(Boolean)).toBe(true)
+    const stats = dialect.stats()
+    expect(stats.statements).toBe(50)
+    // All 50 arrived in one turn of the event loop: one COMMIT, not 50.
+    expect(stats.commits).toBe(1)
+  })
+
+  it('fails a statement that breaks a constraint alone; the rest of its batch is committed', async () => {
+    await insert('taken')
+    const results = await Promise.allSettled([insert('a'), insert('taken'), insert('b')])
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(committed('a')).toBe(true)
+    expect(committed('b')).toBe(true)
+  })
+
+  it('fails every statement of a batch whose COMMIT fails, and goes on working after', async () => {
+    const results = await Promise.allSettled([insert('x'), insert('orphan', 'no-such-parent'), insert('y')])
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(committed('x') || committed('y') || committed('orphan')).toBe(false)
+    await insert('z')
+    expect(committed('z')).toBe(true)
+  })
+
+  it('rolls back a transaction alone: writes from outside made meanwhile do not join it and are kept', async () => {
+    let release: () => void = () => undefined
+    const paused = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const transaction = db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ id: 'inside', parent: null }).execute()
+      await paused
+      throw new Error('changed my mind')
+    })
+    // Issued while the transaction holds the connection: it waits for the transaction's end.
+    await new Promise((resolve) => setImmediate(resolve))
+    const outside = insert('outside')
+    release()
+    await expect(transaction).rejects.toThrow('changed my mind')
+    await outside
+    expect(committed('outside')).toBe(true)
+    expect(committed('inside')).toBe(false)
+  })
+
+  it('answers a transaction’s commit once it is committed', async () => {
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('items').values({ id: 't1', parent: null }).execute()
+      await trx.insertInto('items').values({ id: 't2', parent: null }).execute()
+    })
+    expect(committed('t1') && committed('t2')).toBe(true)
+  })
+
+  it('answers a read made while a batch is open after that batch is committed', async () => {
+    const order: string[] = []
+    const write = insert('w').then(() => order.push('write'))
+    const read = db
+      .selectFrom('items')
+      .select('id')
+      .execute()
+      .then((rows) => {
+        order.push('read')
+        return rows
+      })
+    const [, rows] = await Promise.all([write, read])
+    expect(rows.map((row) => row.id)).toEqual(['w'])
+    expect(order).toEqual(['write', 'read'])
+  })
+
+  it('reads with no batch open need no transaction and no commit', async () => {
+    await insert('r')
+    const before = dialect.stats()
+    await sql`select count(*) from items`.execute(db)
+    expect(dialect.stats()).toEqual(before)
+  })
+
+  it('commits what is pending when the database is closed', async () => {
+    const pending = insert('last')
+    // Until the insert has run (microtasks only: the batch's own commit would wait for the next turn).
+    for (let i = 0; i < 100 && dialect.stats().statements === 0; i++) await Promise.resolve()
+    expect(committed('last')).toBe(false)
+    await db.destroy()
+    await pending
+    expect(committed('last')).toBe(true)
+    // afterEach destroys again: Kysely allows that.
+    db = new Kysely<TestTables>({ dialect: new CachingSqliteDialect(new SqliteDatabase(file)) })
+  })
+})

@@ -141,7 +141,19 @@ class BatchedSqlite {
   #statementCount = 0
   #commitCount = 0
 
-  constructor(private readonly database: BetterSqlite3.Database) {}
+  /** Transaction control, prepared once: `exec` parses its SQL on every call (7% of verify-ok's CPU). */
+  readonly #control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>
+
+  constructor(private readonly database: BetterSqlite3.Database) {
+    this.#control = {
+      begin: database.prepare('begin'),
+      commit: database.prepare('commit'),
+      rollback: database.prepare('rollback'),
+      savepoint: database.prepare(`savepoint ${SAVEPOINT}`),
+      release: database.prepare(`release ${SAVEPOINT}`),
+      rollbackTo: database.prepare(`rollback to ${SAVEPOINT}`),
+    }
+  }
 
   stats(): GroupCommitStats {
     return { statements: this.#statementCount, commits: this.#commitCount }
@@ -175,7 +187,7 @@ class BatchedSqlite {
     await this.#gate.acquire()
     try {
       this.#open()
-      this.database.exec(`savepoint ${SAVEPOINT}`)
+      this.#control.savepoint.run()
     } catch (error) {
       this.#gate.release()
       throw error
@@ -193,12 +205,12 @@ class BatchedSqlite {
       if (this.#explicitLost) {
         if (how === 'commit') throw new Error('The transaction was rolled back by SQLite after an earlier error.')
       } else if (how === 'commit') {
-        this.database.exec(`release ${SAVEPOINT}`)
+        this.#control.release.run()
         committed = this.#join()
       } else {
         // Undo the transaction's work only; the batch around it stands.
-        this.database.exec(`rollback to ${SAVEPOINT}`)
-        this.database.exec(`release ${SAVEPOINT}`)
+        this.#control.rollbackTo.run()
+        this.#control.release.run()
       }
     } catch (error) {
       this.#abortIfRolledBack(error)
@@ -252,7 +264,7 @@ class BatchedSqlite {
   /** Begins a batch unless one is open; it is committed at the end of this turn of the event loop. */
   #open(): void {
     if (this.#batchOpen) return
-    this.database.exec('begin')
+    this.#control.begin.run()
     this.#batchOpen = true
     if (this.#flushScheduled) return
     this.#flushScheduled = true
@@ -268,11 +280,11 @@ class BatchedSqlite {
     this.#pending = []
     this.#batchOpen = false
     try {
-      this.database.exec('commit')
+      this.#control.commit.run()
     } catch (error) {
       if (this.database.inTransaction) {
         try {
-          this.database.exec('rollback')
+          this.#control.rollback.run()
         } catch {
           // Nothing more to undo: the statements below are failed either way.
         }

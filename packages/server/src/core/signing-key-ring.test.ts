@@ -59,7 +59,7 @@ describe('createSigningKeyRing', () => {
       kty: 'OKP',
       crv: 'Ed25519',
       x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
-      kid: expect.stringMatching(/^sk_[0-9a-z]{16}$/),
+      kid: expect.stringMatching(/^sk_[0-9a-z]{26}$/),
       alg: 'EdDSA',
       use: 'sig',
     })

@@ -142,7 +142,10 @@ class BatchedSqlite {
   #commitCount = 0
 
   /** Transaction control, prepared once: `exec` parses its SQL on every call (7% of verify-ok's CPU). */
-  readonly #control: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>
+  readonly #control: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    BetterSqlite3.Statement
+  >
 
   constructor(private readonly database: BetterSqlite3.Database) {
     this.#control = {

@@ -149,7 +149,9 @@ class BatchedSqlite {
 
   constructor(private readonly database: BetterSqlite3.Database) {
     this.#control = {
-      begin: database.prepare('begin'),
+      // IMMEDIATE: the write lock is taken at the start, so a batch never has to upgrade a read snapshot
+      // that another process (the CLI) may have made stale meanwhile.
+      begin: database.prepare('begin immediate'),
       commit: database.prepare('commit'),
       rollback: database.prepare('rollback'),
       savepoint: database.prepare(`savepoint ${SAVEPOINT}`),

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ApiResponse, type CreatedApp, call, createAppWithKey, wrongCodeFor } from './helpers/api.js'
+import {
+  type ApiResponse,
+  type CreatedApp,
+  call,
+  createAppWithKey,
+  LIMITS_OUT_OF_THE_WAY,
+  wrongCodeFor,
+} from './helpers/api.js'
 import {
   checkConsistency,
   createTestSchema,
@@ -32,15 +39,7 @@ if (skipReason) process.stderr.write(`dependency-faults-recover: skipped — ${s
 /** Generous limits: the load below must be refused by faults only, never by a limit. */
 const LOAD_SETTINGS = {
   channels: { sms: { resend_cooldown_seconds: 0, max_sends: 3 } },
-  limits: {
-    sends_per_identifier: { max: 100_000 },
-    sends_per_identifier_daily: { max: 100_000 },
-    sends_per_app: { max: 1_000_000 },
-    sms_sends_per_country: { max: 1_000_000 },
-    sms_sends_per_prefix: { max: 1_000_000 },
-    failed_checks_per_identifier: { max: 100_000 },
-    requests_per_key: { max: 1_000_000 },
-  },
+  limits: LIMITS_OUT_OF_THE_WAY,
 }
 
 type Kind = 'start' | 'resend' | 'check-wrong' | 'check-right'

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { call, createAppWithKey } from './helpers/api.js'
+import { call, createAppWithKey, LIMITS_OUT_OF_THE_WAY } from './helpers/api.js'
 import { cleanupTempDirs, freshDataDir, killAll, secretsForTest, startServer } from './helpers/start-server.js'
 
 // On SQLite the writes of one turn of the event loop are committed together
@@ -20,14 +20,7 @@ const CODE = '246810'
 const SETTINGS = {
   allow_custom_code: true,
   channels: { email: { resend_cooldown_seconds: 0 } },
-  limits: {
-    sends_per_identifier: { max: 100_000 },
-    sends_per_identifier_daily: { max: 100_000 },
-    sends_per_ip: { max: 1_000_000 },
-    sends_per_app: { max: 1_000_000 },
-    failed_checks_per_identifier: { max: 100_000 },
-    requests_per_key: { max: 1_000_000 },
-  },
+  limits: LIMITS_OUT_OF_THE_WAY,
 }
 
 describe('SQLite under a SIGKILL', () => {

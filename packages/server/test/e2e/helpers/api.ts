@@ -40,6 +40,17 @@ export interface CreatedApp {
   readonly key: string
 }
 
+/** App `limits` settings high enough that a load test is stopped by its faults only, never by a limit. */
+export const LIMITS_OUT_OF_THE_WAY = {
+  sends_per_identifier: { max: 100_000 },
+  sends_per_identifier_daily: { max: 100_000 },
+  sends_per_app: { max: 1_000_000 },
+  sms_sends_per_country: { max: 1_000_000 },
+  sms_sends_per_prefix: { max: 1_000_000 },
+  failed_checks_per_identifier: { max: 100_000 },
+  requests_per_key: { max: 1_000_000 },
+} as const
+
 /** Creates an app and a key through the admin API. */
 export async function createAppWithKey(
   baseUrl: string,

@@ -115,6 +115,8 @@ function chosenLocale(input: MessageInput, forScene: object, forAny: object): st
 const CODE_STAND_IN = `tesseracode${randomBytes(12).toString('hex')}`
 interface MessageShape {
   readonly locale: string
+  /** The values but the code, as the message was rendered with them. */
+  readonly values: Omit<MessageValues, 'code'>
   readonly subject: readonly string[]
   readonly text: readonly string[]
   readonly html: readonly string[]
@@ -140,8 +142,10 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
   let shape = forApp.get(key)
   if (shape === undefined) {
     const model = renderWithoutLink({ ...input, code: CODE_STAND_IN })
+    const { code: _standIn, ...values } = model.values
     shape = {
       locale: model.locale,
+      values,
       subject: model.subject.split(CODE_STAND_IN),
       text: model.text.split(CODE_STAND_IN),
       html: model.html.split(CODE_STAND_IN),
@@ -153,11 +157,7 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
     subject: shape.subject.join(input.code),
     text: shape.text.join(input.code),
     html: shape.html.join(escapeHtml(input.code)),
-    values: {
-      code: input.code,
-      app_name: input.appName,
-      minutes: String(Math.max(1, Math.ceil(input.ttlSeconds / 60))),
-    },
+    values: { ...shape.values, code: input.code },
   }
 }
 

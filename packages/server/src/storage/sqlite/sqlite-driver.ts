@@ -135,9 +135,10 @@ class BatchedSqlite {
   /** Whether this object began the transaction the connection is in. */
   #batchOpen = false
   #flushScheduled = false
-  /** An explicit transaction holds the gate; lost: SQLite rolled back its batch under it. */
+  /** An explicit transaction holds the gate. */
   #explicitOpen = false
-  #explicitLost = false
+  /** The error with which SQLite rolled back the batch under the open explicit transaction, if it did. */
+  #explicitLostTo: unknown
   #statementCount = 0
   #commitCount = 0
 
@@ -167,7 +168,8 @@ class BatchedSqlite {
   async execute<R>(compiledQuery: CompiledQuery, inExplicitTransaction: boolean): Promise<QueryResult<R>> {
     // The transaction that holds the gate runs its own statements; anyone else waits for it to end.
     if (inExplicitTransaction) {
-      if (this.#explicitLost) throw new Error('The transaction was rolled back by SQLite after an earlier error.')
+      // Its work is gone with the batch: nothing more of it may run, let alone commit.
+      if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
       return this.#run<R>(compiledQuery)
     }
     if (!this.#gate.busy) return this.#answer(this.#run<R>(compiledQuery))
@@ -198,7 +200,7 @@ class BatchedSqlite {
       throw error
     }
     this.#explicitOpen = true
-    this.#explicitLost = false
+    this.#explicitLostTo = undefined
   }
 
   async endExplicit(how: 'commit' | 'rollback'): Promise<void> {
@@ -207,8 +209,8 @@ class BatchedSqlite {
     this.#explicitOpen = false
     let committed: Promise<void> | undefined
     try {
-      if (this.#explicitLost) {
-        if (how === 'commit') throw new Error('The transaction was rolled back by SQLite after an earlier error.')
+      if (this.#explicitLostTo !== undefined) {
+        if (how === 'commit') throw this.#explicitLostTo
       } else if (how === 'commit') {
         this.#control.release.run()
         committed = this.#join()
@@ -308,7 +310,7 @@ class BatchedSqlite {
    */
   #abortIfRolledBack(error: unknown): void {
     if (!this.#batchOpen || this.database.inTransaction) return
-    if (this.#explicitOpen) this.#explicitLost = true
+    if (this.#explicitOpen) this.#explicitLostTo = error
     const pending = this.#pending
     this.#pending = []
     this.#batchOpen = false

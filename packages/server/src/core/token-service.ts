@@ -31,6 +31,8 @@ export type Introspection =
       readonly identifier: string
       readonly userId: string | null
       readonly factorId: string | null
+      /** What was proven: the verification type (`sms`, `totp`, `password`…), as an `amr`-style list. */
+      readonly amr: readonly string[]
       readonly issuedAt: number
       readonly expiresAt: number
     }
@@ -78,6 +80,9 @@ export function createTokenService(deps: {
         vid: input.verificationId,
         jti,
         channel: input.channel,
+        // What was proven, in the spirit of OIDC's `amr`: the verification type, and the factor when one was used.
+        amr: [input.channel],
+        ...(input.factorId === null ? {} : { factor_id: input.factorId }),
         ...(input.identifier === '' ? {} : { to: input.identifier }),
         iat,
         exp,
@@ -128,6 +133,7 @@ export function createTokenService(deps: {
         identifier: row.identifier,
         userId: row.userId,
         factorId: row.factorId,
+        amr: [row.channel],
         issuedAt: Number(row.issuedAt),
         expiresAt: Number(row.expiresAt),
       }

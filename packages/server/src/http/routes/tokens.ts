@@ -14,6 +14,9 @@ const IntrospectionSchema = Type.Union([
       description: 'The verified identifier, normalised; null for types that have none (totp, password, backup-code).',
     }),
     factor_id: Type.Union([Type.String(), Type.Null()], { description: 'The factor the token proves, if any.' }),
+    amr: Type.Array(Type.String(), {
+      description: 'What was proven (amr-style): the verification type, e.g. ["sms"], ["totp"], ["password"].',
+    }),
     user_id: Type.Union([Type.String(), Type.Null()]),
     issued_at: Type.String({ format: 'date-time' }),
     expires_at: Type.String({ format: 'date-time' }),
@@ -60,6 +63,7 @@ export function tokenRoutes(service: TokenService): FastifyPluginAsyncTypebox {
           channel: result.channel,
           to: result.identifier === '' ? null : result.identifier,
           factor_id: result.factorId,
+          amr: [...result.amr],
           user_id: result.userId,
           issued_at: iso(result.issuedAt),
           expires_at: iso(result.expiresAt),

@@ -3,6 +3,10 @@ import * as m0001 from './0001-initial.js'
 import * as m0002 from './0002-factors.js'
 import * as m0003 from './0003-deliveries.js'
 import * as m0004 from './0004-sessions.js'
+import * as m0005 from './0005-factor-guesses.js'
+import * as m0006 from './0006-signing-key-revocation.js'
+import * as m0007 from './0007-console-sessions.js'
+import * as m0008 from './0008-session-response-mode.js'
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
@@ -10,4 +14,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0002-factors', m0002],
   ['0003-deliveries', m0003],
   ['0004-sessions', m0004],
+  ['0005-factor-guesses', m0005],
+  ['0006-signing-key-revocation', m0006],
+  ['0007-console-sessions', m0007],
+  ['0008-session-response-mode', m0008],
 ]

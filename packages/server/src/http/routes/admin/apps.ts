@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { App, AppService } from '../../../core/app-service.js'
+import { weakSettingWarnings } from '../../../core/settings-warnings.js'
 import { previewMessage, templateWarnings } from '../../../delivery/templates/template-warnings.js'
 import { iso, withErrors } from '../../schemas.js'
 
@@ -14,10 +15,25 @@ const AppSchema = Type.Object(
     settings: Type.Object({}, { additionalProperties: true }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
-    warnings: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() }), {
-        description: 'What is saved but deserves a look (an SMS template over one segment).',
+    warnings: Type.Array(
+      Type.Object({
+        path: Type.String({ description: 'Where, from the app object: `settings.channels.sms.code_length`.' }),
+        setting: Type.Optional(
+          Type.String({
+            description:
+              'For a setting below NIST SP 800-63B: its dotted path inside `settings` (`channels.sms.code_length`).',
+          }),
+        ),
+        code: Type.String({
+          description:
+            '`code_too_short`, `code_ttl_too_long`, `max_attempts_too_high`, `failed_checks_budget_too_high`, `factor_lockout_too_lenient`, `custom_code_allowed`, `sms_multiple_segments`.',
+        }),
+        message: Type.String(),
       }),
+      {
+        description:
+          'What is saved but deserves a look: settings below NIST SP 800-63B (docs/security.md), an SMS template over one segment. Empty when none.',
+      },
     ),
   },
   { $id: 'App' },
@@ -52,7 +68,10 @@ export function adminAppRoutes(service: AppService): FastifyPluginAsyncTypebox {
       settings: service.maskSettings(app.settings),
       created_at: iso(app.createdAt),
       updated_at: iso(app.updatedAt),
-      warnings: templateWarnings(app.settings, app.name),
+      warnings: [
+        ...weakSettingWarnings(app.settings).map((warning) => ({ path: `settings.${warning.setting}`, ...warning })),
+        ...templateWarnings(app.settings, app.name),
+      ],
     }
   }
 

@@ -1,11 +1,12 @@
 import type { ActivitySummary } from '../../core/activity-stats.js'
 import type { ApiKeySummary, App, CreatedApiKey } from '../../core/app-service.js'
 import type { DeliveryView } from '../../core/message-delivery.js'
+import { weakSettingWarnings } from '../../core/settings-warnings.js'
 import type { VerificationView } from '../../core/verification.js'
 import type { EventRow } from '../../storage/database.js'
 import { type Html, html } from '../html.js'
 import { barList, rateLineChart, stackedBarChart } from './charts.js'
-import { settingsFormFields } from './settings-form.js'
+import { settingsFormFields, weakSettingsNotice } from './settings-form.js'
 
 /** What every console page knows. */
 export interface ConsoleContext {
@@ -374,7 +375,9 @@ export function settingsPage(
   extra?: Html,
 ): string {
   const groups = new Set<string>()
-  const body = settingsFormFields(values, errors)
+  // Warnings name the saved settings (in force), also while a rejected submission is shown.
+  const warnings = weakSettingWarnings(app.settings)
+  const body = settingsFormFields(values, errors, warnings)
   for (const match of body.value.matchAll(
     /<fieldset class="settings-group" id="g-([^"]+)"><legend>([^<]+)<\/legend>/g,
   )) {
@@ -391,6 +394,7 @@ ${alert(message)}
 <div class="field"><label for="rename-name">App name</label><input id="rename-name" name="name" value="${app.name}" required maxlength="100"></div>
 <button class="secondary" type="submit">Rename</button></form></section>
 ${extra ?? ''}
+${weakSettingsNotice(warnings)}
 <div class="settings-layout">
 <nav class="settings-toc" aria-label="Settings sections">${[...groups].map((entry) => {
       const [id, label] = entry.split('\u0000')

@@ -1,4 +1,5 @@
 import { AppSettingsSchema } from '../../core/app-settings.js'
+import type { WeakSettingWarning } from '../../core/settings-warnings.js'
 import { type Html, html } from '../html.js'
 
 /**
@@ -180,10 +181,24 @@ const humanize = (name: string) =>
     .map((word, index) => ACRONYMS[word] ?? (index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word))
     .join(' ')
 
-function control(field: Field, value: unknown, error: string | undefined): Html {
+const fieldId = (path: string) => `f-${path.replaceAll('.', '-')}`
+
+/**
+ * The field a warning belongs to: the setting itself, or the first field
+ * inside it (`limits.failed_checks_per_identifier` → its `max`).
+ */
+function fieldOf(setting: string): Field | undefined {
+  return settingsFields().find((field) => field.path === setting || field.path.startsWith(`${setting}.`))
+}
+
+function control(field: Field, value: unknown, error: string | undefined, warning: string | undefined): Html {
   const name = `s.${field.path}`
-  const id = `f-${field.path.replaceAll('.', '-')}`
-  const describedBy = [field.schema.description ? `${id}-hint` : '', error ? `${id}-error` : '']
+  const id = fieldId(field.path)
+  const describedBy = [
+    field.schema.description ? `${id}-hint` : '',
+    warning ? `${id}-warning` : '',
+    error ? `${id}-error` : '',
+  ]
     .filter(Boolean)
     .join(' ')
   const aria = html`${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}`
@@ -214,9 +229,19 @@ function control(field: Field, value: unknown, error: string | undefined): Html 
 /**
  * The form's fields grouped by their top-level setting. `values` are the
  * settings to show (the app's, or the rejected submission); `errors` are
- * keyed by dotted path.
+ * keyed by dotted path; `warnings` (the saved settings' weak ones) show
+ * beside their fields.
  */
-export function settingsFormFields(values: unknown, errors: ReadonlyMap<string, string>): Html {
+export function settingsFormFields(
+  values: unknown,
+  errors: ReadonlyMap<string, string>,
+  warnings: readonly WeakSettingWarning[] = [],
+): Html {
+  const warningByField = new Map<string, string>()
+  for (const warning of warnings) {
+    const field = fieldOf(warning.setting)
+    if (field) warningByField.set(field.path, warning.message)
+  }
   const groups = new Map<string, Field[]>()
   for (const field of settingsFields()) {
     const parts = field.path.split('.')
@@ -233,19 +258,39 @@ export function settingsFormFields(values: unknown, errors: ReadonlyMap<string, 
     return html`<fieldset class="settings-group" id="g-${group.replaceAll('.', '-')}"><legend>${group === 'general' ? 'General' : group.split('.').map(humanize).join(' › ')}</legend>
 ${description ? html`<p class="hint">${describe(description)}</p>` : ''}
 ${fields.map((field) => {
-  const id = `f-${field.path.replaceAll('.', '-')}`
+  const id = fieldId(field.path)
   const error = errors.get(field.path) ?? [...errors].find(([path]) => path.startsWith(`${field.path}.`))?.[1]
   const prefixLength = group === 'general' ? 0 : group.split('.').length
   const label = field.path.split('.').slice(prefixLength).map(humanize).join(' › ') || humanize(field.path)
   const inline = field.kind === 'boolean'
+  const warning = warningByField.get(field.path)
   return html`<div class="setting${inline ? ' inline' : ''}${error ? ' has-error' : ''}">
 ${inline ? '' : html`<label for="${id}">${label}</label>`}
-${control(field, valueAt(values, field.path), error)}
+${control(field, valueAt(values, field.path), error, warning)}
 ${inline ? html`<label for="${id}">${label}</label>` : ''}
 ${field.schema.description ? html`<p class="hint" id="${id}-hint">${describe(field.schema.description)}</p>` : ''}
+${warning ? html`<p class="field-warning" id="${id}-warning"><strong>Below NIST SP 800-63B:</strong> ${warning}</p>` : ''}
 ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}
 </div>`
 })}
 </fieldset>`
   })}`
+}
+
+/**
+ * The saved settings' weak ones, listed above the form, each linked to its
+ * field: allowed, in force, and worth a deliberate choice.
+ */
+export function weakSettingsNotice(warnings: readonly WeakSettingWarning[]): Html {
+  if (warnings.length === 0) return html``
+  const count = warnings.length === 1 ? 'One setting is' : `${warnings.length} settings are`
+  return html`<section class="alert warn weak-settings" id="weak-settings" aria-labelledby="weak-settings-title">
+<h2 id="weak-settings-title">${count} below NIST SP 800-63B guidance</h2>
+<p>Saved and in force. Keep ${warnings.length === 1 ? 'it' : 'them'} only if your product needs ${warnings.length === 1 ? 'it' : 'them'}; docs/security.md explains each rule.</p>
+<ul>${warnings.map((warning) => {
+    const field = fieldOf(warning.setting)
+    const name = html`<code>${warning.setting}</code>`
+    return html`<li>${field ? html`<a href="#${fieldId(field.path)}">${name}</a>` : name}: ${warning.message}</li>`
+  })}</ul>
+</section>`
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultAppSettings, resolveAppSettings, settingsProblems } from '../../core/app-settings.js'
-import { settingsFields, settingsFormFields, settingsFromForm } from './settings-form.js'
+import { weakSettingWarnings } from '../../core/settings-warnings.js'
+import { settingsFields, settingsFormFields, settingsFromForm, weakSettingsNotice } from './settings-form.js'
 
 /** What a browser submits for a rendered form: every named control's value (checked boxes only). */
 function submit(markup: string): Record<string, string | string[]> {
@@ -65,5 +66,35 @@ describe('the settings form generated from the schema', () => {
     expect(jsonErrors.get('scenes')).toBeDefined()
     const problems = settingsProblems(settings)
     expect(problems.map((problem) => problem.path)).toContain('channels.email.code_length')
+  })
+})
+
+/** @see issue 13, part 9: weak settings shown beside their fields and listed above the form. */
+describe('weak settings in the form', () => {
+  const weak = resolveAppSettings({ channels: { email: { code_length: 4 } }, challenge: { max_attempts: 15 } })
+  const warnings = weakSettingWarnings(weak)
+
+  it('marks each weak field with its warning, described by it', () => {
+    const markup = settingsFormFields(weak, new Map(), warnings).value
+    expect(markup).toMatch(
+      /<input type="number" id="f-channels-email-code_length"[^>]*aria-describedby="[^"]*f-channels-email-code_length-warning"/,
+    )
+    expect(markup).toMatch(/<p class="field-warning" id="f-channels-email-code_length-warning">[\s\S]*?4 digits/)
+    expect(markup).toContain('id="f-challenge-max_attempts-warning"')
+    expect(markup).not.toContain('id="f-channels-sms-code_length-warning"')
+    expect(settingsFormFields(weak, new Map()).value).not.toContain('field-warning')
+  })
+
+  it('lists them, each linked to its field, and renders nothing when none', () => {
+    const notice = weakSettingsNotice(warnings).value
+    expect(notice).toContain('2 settings are below NIST SP 800-63B guidance')
+    expect(notice).toContain('<a href="#f-channels-email-code_length"><code>channels.email.code_length</code></a>')
+    expect(notice).toContain('<a href="#f-challenge-max_attempts"><code>challenge.max_attempts</code></a>')
+    expect(weakSettingsNotice([]).value).toBe('')
+  })
+
+  it('still submits the same settings back (warnings add no control)', () => {
+    const form = submit(settingsFormFields(weak, new Map(), warnings).value)
+    expect(resolveAppSettings(settingsFromForm(form).settings)).toEqual(weak)
   })
 })

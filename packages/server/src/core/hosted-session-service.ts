@@ -4,14 +4,31 @@ import type { Store } from '../storage/store.js'
 import type { App, AppService } from './app-service.js'
 import type { Clock } from './clock.js'
 import { isTypeAllowed } from './scenes.js'
-import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from './secrets.js'
+import {
+  constantTimeEqual,
+  decryptSecret,
+  encryptSecret,
+  generateId,
+  generateSecret,
+  hmacBase64Url,
+  type ServerKeys,
+} from './secrets.js'
 import type { VerificationView } from './verification.js'
 import { DEFAULT_SCENE, type VerificationService } from './verification-service.js'
 
 /** How long a person has to finish a hosted flow. */
 export const SESSION_TTL_SECONDS = 30 * 60
 
+/** How long an exchange code (response_mode "code") may wait for its exchange, as OAuth advises (RFC 6749 §4.1.2). */
+export const EXCHANGE_CODE_TTL_SECONDS = 60
+
 export type HostedChannel = 'sms' | 'email'
+
+/**
+ * `token`: the redirect carries the verification token. `code`: it carries a one-time code, and the
+ * app's backend exchanges it for the token, so the token never passes through the browser.
+ */
+export type ResponseMode = 'token' | 'code'
 
 export interface HostedSession {
   readonly id: string
@@ -20,6 +37,7 @@ export interface HostedSession {
   readonly channels: readonly HostedChannel[]
   readonly presetTo: string | null
   readonly redirectUrl: string
+  readonly responseMode: ResponseMode
   readonly state: string | null
   readonly locale: string | null
   readonly verificationId: string | null
@@ -35,11 +53,22 @@ export interface CreateSessionInput {
   readonly channels: readonly HostedChannel[]
   readonly to?: string | undefined
   readonly redirectUrl: string
+  /** Default `token`. */
+  readonly responseMode?: ResponseMode | undefined
   readonly state?: string | undefined
   readonly locale?: string | undefined
 }
 
-/** Where to send the person once approved: the app's URL with the token and state. */
+/** What an exchange answers: the token the session's approval issued. */
+export interface ExchangedToken {
+  readonly token: string
+  /** Seconds the token has left. */
+  readonly expiresIn: number
+  readonly scene: string
+  readonly verificationId: string
+}
+
+/** Where to send the person once approved: the app's URL with the token (or the exchange code) and state. */
 export interface Completion {
   readonly redirectTo: string
 }
@@ -63,6 +92,11 @@ export interface HostedSessionService {
   confirmLink(session: HostedSession, secret: string): Promise<Completion>
   /** Whether `secret` is the session's current link secret (the confirm page's GET shows a button only then). */
   isCurrentLink(sessionId: string, secret: string): Promise<boolean>
+  /**
+   * Spends a code-mode session's exchange code for its token: single use, within 60 s, only for the
+   * session's own app; anything else answers `invalid_grant`.
+   */
+  exchange(app: App, sessionId: string, code: string): Promise<ExchangedToken>
 }
 
 /**
@@ -82,6 +116,9 @@ export function createHostedSessionService(deps: {
   const { store, clock, verifications } = deps
   const linkHash = (sessionId: string, secret: string) =>
     hmacBase64Url(deps.serverKeys.pageSigning, `magic-link:${sessionId}:${secret}`)
+  // Bound to the session id like a verification's code hash, with its own label so no other hash matches.
+  const exchangeCodeHash = (sessionId: string, code: string) =>
+    hmacBase64Url(deps.serverKeys.codeHash, `session-exchange:${sessionId}:${code}`)
 
   function toSession(row: HostedSessionRow, app: App): HostedSession {
     const expiresAt = Number(row.expiresAt)
@@ -92,6 +129,7 @@ export function createHostedSessionService(deps: {
       channels: row.channels.split(',') as HostedChannel[],
       presetTo: row.presetTo,
       redirectUrl: row.redirectUrl,
+      responseMode: row.responseMode,
       state: row.state,
       locale: row.locale,
       verificationId: row.verificationId,
@@ -122,10 +160,29 @@ export function createHostedSessionService(deps: {
     }
   }
 
-  async function complete(session: HostedSession, token: string): Promise<Completion> {
-    await store.hostedSessions.complete(session.id, clock.nowMs())
+  async function complete(session: HostedSession, token: { token: string; expiresIn: number }): Promise<Completion> {
+    const now = clock.nowMs()
     const target = new URL(session.redirectUrl)
-    target.searchParams.set('verification_token', token)
+    if (session.responseMode === 'code') {
+      // The token stays here, sealed, and the browser carries only a code that is worthless without the
+      // app's key: the token never reaches the browser's history, a Referer or a proxy's log.
+      const code = generateSecret(32)
+      const tokenExpiresAt = now + token.expiresIn * 1000
+      const sealed: SealedToken = { sid: session.id, token: token.token, exp: tokenExpiresAt }
+      const won = await store.hostedSessions.complete(session.id, now, {
+        codeHash: exchangeCodeHash(session.id, code),
+        // Never outliving the token it stands for (a scene's token_ttl_seconds may be under a minute).
+        expiresAt: Math.min(now + EXCHANGE_CODE_TTL_SECONDS * 1000, tokenExpiresAt),
+        sealedToken: encryptSecret(deps.serverKeys, JSON.stringify(sealed)),
+      })
+      // The approval is single use, so only a second completion of one session could lose; its code
+      // would not exist, so it must not be handed out.
+      if (!won) throw new AppError('verification_not_pending', { message: 'This session is complete.' })
+      target.searchParams.set('code', code)
+    } else {
+      await store.hostedSessions.complete(session.id, now)
+      target.searchParams.set('verification_token', token.token)
+    }
     if (session.state !== null) target.searchParams.set('state', session.state)
     target.searchParams.set('session_id', session.id)
     return { redirectTo: target.toString() }
@@ -161,6 +218,10 @@ export function createHostedSessionService(deps: {
         channels: channels.join(','),
         presetTo: input.to ?? null,
         redirectUrl: input.redirectUrl,
+        responseMode: input.responseMode ?? 'token',
+        exchangeCodeHash: null,
+        exchangeExpiresAt: null,
+        sealedToken: null,
         state: input.state ?? null,
         locale: input.locale ?? null,
         verificationId: null,
@@ -240,7 +301,7 @@ export function createHostedSessionService(deps: {
       const result = await verifications.check(session.app, { verificationId, code })
       // A `verify` verification always yields a token; anything else is a programming error.
       if (!result.token) throw new Error('hosted verification approved without a token')
-      return complete(session, result.token.token)
+      return complete(session, result.token)
     },
 
     async confirmLink(session, secret) {
@@ -253,7 +314,7 @@ export function createHostedSessionService(deps: {
       }
       const result = await verifications.approveByLink(session.app, verificationId)
       if (!result.token) throw new Error('hosted verification approved without a token')
-      return complete(session, result.token.token)
+      return complete(session, result.token)
     },
 
     async isCurrentLink(sessionId, secret) {
@@ -261,5 +322,32 @@ export function createHostedSessionService(deps: {
       if (!row?.linkHash || row.completedAt !== null) return false
       return constantTimeEqual(row.linkHash, linkHash(sessionId, secret))
     },
+
+    async exchange(app, sessionId, code) {
+      const now = clock.nowMs()
+      // One answer for every refusal (RFC 6749 §5.2 invalid_grant): it must not tell a caller whether a
+      // session exists, belongs to another app, or has been exchanged already.
+      const row = await store.hostedSessions.exchangeCode(sessionId, app.id, exchangeCodeHash(sessionId, code), now)
+      if (!row?.sealedToken || row.verificationId === null) throw new AppError('invalid_grant')
+      const sealed = JSON.parse(decryptSecret(deps.serverKeys, row.sealedToken)) as SealedToken
+      // The session id inside the sealed value ties the ciphertext to its row: a sealed token copied to
+      // another session's row is refused, not handed out.
+      if (sealed.sid !== row.id) throw new Error('sealed token does not belong to this session')
+      return {
+        token: sealed.token,
+        expiresIn: Math.max(0, Math.floor((sealed.exp - now) / 1000)),
+        scene: row.scene,
+        verificationId: row.verificationId,
+      }
+    },
   }
+}
+
+/** What a code-mode session keeps, sealed, between approval and exchange. */
+interface SealedToken {
+  /** The session it belongs to. */
+  readonly sid: string
+  readonly token: string
+  /** When the token expires (ms). */
+  readonly exp: number
 }

@@ -11,6 +11,11 @@ export const ERROR_CODES = {
     status: 400,
     message: 'Verification code is incorrect.',
   },
+  invalid_grant: {
+    number: 4002,
+    status: 400,
+    message: 'The code is not valid: unknown, expired, already used, or issued for another session or app.',
+  },
   verification_not_found: { number: 4004, status: 404, message: 'No such verification.' },
   verification_expired: {
     number: 4005,

@@ -166,6 +166,14 @@ export interface HostedSessionTable {
   createdAt: number
   updatedAt: number
   expiresAt: number
+  /** `token`: the redirect carries the token; `code`: a one-time code the backend exchanges for it. */
+  responseMode: 'token' | 'code'
+  /** Code mode, once completed: HMAC of the exchange code; null before, after the exchange, and in token mode. */
+  exchangeCodeHash: string | null
+  /** When the exchange code stops working (ms). */
+  exchangeExpiresAt: number | null
+  /** The verification token sealed with the server key (AES-256-GCM) until the exchange wipes it. */
+  sealedToken: string | null
 }
 
 export type DeliveryStatusColumn = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'

@@ -187,8 +187,21 @@ export interface HostedSessionRepository {
   replaceLinkHash(id: string, verificationId: string, linkHash: string | null, now: number): Promise<boolean>
   /** Spends the magic link: true for exactly one caller holding the current hash. */
   consumeLink(id: string, linkHash: string, now: number): Promise<boolean>
-  /** Marks the session done; true when this call did. */
-  complete(id: string, now: number): Promise<boolean>
+  /**
+   * Marks the session done; true when this call did. In code mode `exchange` is stored in the same
+   * update: the exchange code's hash, its expiry and the sealed token.
+   */
+  complete(
+    id: string,
+    now: number,
+    exchange?: { codeHash: string; expiresAt: number; sealedToken: string },
+  ): Promise<boolean>
+  /**
+   * Spends an exchange code with one conditional update (and wipes the sealed token in the same
+   * transaction): of parallel callers with the right app, session and code hash, before the expiry,
+   * exactly one gets the row with its sealed token; every other caller gets undefined.
+   */
+  exchangeCode(id: string, appId: string, codeHash: string, now: number): Promise<HostedSessionRow | undefined>
 }
 
 export interface DeliveryRepository {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { createTessera, type Tessera } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import type { Verifier } from '../../src/verifiers/verifier.js'
@@ -33,6 +33,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Verification types beside the built-in ones (passed through to createTessera). */
   readonly extraVerifiers?: readonly Verifier[]
+  /** The server's logger (default: silent), for tests that read what is logged. */
+  readonly logger?: Logger
 }
 
 /** Migrated test schemas of this worker, emptied and waiting for the next test. */
@@ -86,7 +88,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     secret: TEST_SECRET,
     adminKey: TEST_ADMIN_KEY,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     clock,
     ...(database.schema ? { postgresSchema: database.schema } : {}),
     extraProviders: [capture.provider],

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { csrfOf, hostedBrowser } from '../../../test/helpers/hosted-browser.js'
 
 const REDIRECT = 'https://app.example.com/verified'
 
@@ -11,41 +12,7 @@ afterEach(async () => {
   await t.close()
 })
 
-/** A browser in miniature: keeps cookies, reads the form token out of each page. */
-function browser() {
-  const jar = new Map<string, string>()
-  const remember = (setCookie: string | string[] | undefined) => {
-    for (const line of [setCookie ?? []].flat()) {
-      const [pair = ''] = line.split(';')
-      const index = pair.indexOf('=')
-      jar.set(pair.slice(0, index), pair.slice(index + 1))
-    }
-  }
-  const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-  return {
-    async get(url: string, headers: Record<string, string> = {}) {
-      const response = await t.tessera.server.inject({
-        method: 'GET',
-        url,
-        headers: { cookie: cookieHeader(), ...headers },
-      })
-      remember(response.headers['set-cookie'])
-      return response
-    },
-    async post(url: string, form: Record<string, string>) {
-      const response = await t.tessera.server.inject({
-        method: 'POST',
-        url,
-        headers: { cookie: cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-        payload: new URLSearchParams(form).toString(),
-      })
-      remember(response.headers['set-cookie'])
-      return response
-    },
-  }
-}
-
-const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? ''
+const browser = () => hostedBrowser(t)
 
 async function session(settings: Record<string, unknown>, body: Record<string, unknown>) {
   const { key } = await t.createApp({ redirect_urls: [REDIRECT], ...settings })

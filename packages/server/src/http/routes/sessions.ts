@@ -24,11 +24,20 @@ const CreateBody = Type.Object(
       Type.String({ maxLength: 512, description: 'Your opaque value, returned on the redirect as `state`.' }),
     ),
     locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
+    response_mode: Type.Optional(
+      Type.Union([Type.Literal('token'), Type.Literal('code')], {
+        description:
+          '`token` (default): the redirect carries `verification_token`. `code`: it carries a one-time `code` ' +
+          '(60 s, single use) that your backend exchanges at `POST /v1/sessions/{session_id}/exchange`.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
 
-/** POST /v1/sessions: a hosted verification page for one person. */
+const SessionId = Type.String({ minLength: 1, maxLength: 64 })
+
+/** POST /v1/sessions: a hosted verification page for one person; and the exchange of its code for the token. */
 export function sessionRoutes(service: HostedSessionService, publicUrl: () => string): FastifyPluginAsyncTypebox {
   return async (server) => {
     server.post(
@@ -44,6 +53,7 @@ export function sessionRoutes(service: HostedSessionService, publicUrl: () => st
                 session_id: Type.String(),
                 url: Type.String({ description: 'The hosted page to send the person to.' }),
                 expires_at: IsoTime,
+                response_mode: Type.Union([Type.Literal('token'), Type.Literal('code')]),
               }),
             },
             404,
@@ -60,11 +70,52 @@ export function sessionRoutes(service: HostedSessionService, publicUrl: () => st
           to: body.to,
           state: body.state,
           locale: body.locale,
+          responseMode: body.response_mode,
         })
         return reply.status(201).send({
           session_id: session.id,
           url: `${publicUrl()}/hosted/${session.id}`,
           expires_at: iso(session.expiresAt),
+          response_mode: session.responseMode,
+        })
+      },
+    )
+
+    server.post(
+      '/v1/sessions/:session_id/exchange',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Exchange the one-time code of a `response_mode: "code"` session for its verification token',
+          params: Type.Object({ session_id: SessionId }),
+          body: Type.Object(
+            {
+              code: Type.String({
+                minLength: 1,
+                maxLength: 128,
+                description: 'The `code` the redirect carried; works once, for 60 seconds.',
+              }),
+            },
+            { additionalProperties: false },
+          ),
+          response: withErrors({
+            200: Type.Object({
+              verification_token: Type.String(),
+              expires_in: Type.Integer({ description: 'Seconds the token has left.' }),
+              scene: Type.String(),
+              verification_id: Type.String(),
+            }),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const exchanged = await service.exchange(appOf(request), request.params.session_id, request.body.code)
+        // A token answer is not for any cache (RFC 6749 §5.1).
+        return reply.header('cache-control', 'no-store').send({
+          verification_token: exchanged.token,
+          expires_in: exchanged.expiresIn,
+          scene: exchanged.scene,
+          verification_id: exchanged.verificationId,
         })
       },
     )

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { HostedSessionRepository } from '../store.js'
 
-/** Hosted sessions; the single-use steps (link, completion) are conditional updates. */
+/** Hosted sessions; the single-use steps (link, completion, code exchange) are conditional updates. */
 export function createHostedSessionQueries(db: Kysely<Database>): HostedSessionRepository {
   return {
     async insert(session) {
@@ -44,14 +44,44 @@ export function createHostedSessionQueries(db: Kysely<Database>): HostedSessionR
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
     },
-    async complete(id, now) {
+    async complete(id, now, exchange) {
       const result = await db
         .updateTable('hostedSessions')
-        .set({ completedAt: now, linkHash: null, updatedAt: now })
+        .set({
+          completedAt: now,
+          linkHash: null,
+          updatedAt: now,
+          ...(exchange
+            ? {
+                exchangeCodeHash: exchange.codeHash,
+                exchangeExpiresAt: exchange.expiresAt,
+                sealedToken: exchange.sealedToken,
+              }
+            : {}),
+        })
         .where('id', '=', id)
         .where('completedAt', 'is', null)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
+    },
+    async exchangeCode(id, appId, codeHash, now) {
+      const spend = async (trx: Kysely<Database>) => {
+        // The one conditional UPDATE that decides: of parallel callers, one finds the hash still there.
+        // It keeps the sealed token so RETURNING can hand it over (RETURNING shows the new row)…
+        const spent = await trx
+          .updateTable('hostedSessions')
+          .set({ exchangeCodeHash: null, updatedAt: now })
+          .where('id', '=', id)
+          .where('appId', '=', appId)
+          .where('exchangeCodeHash', '=', codeHash)
+          .where('exchangeExpiresAt', '>', now)
+          .returningAll()
+          .executeTakeFirst()
+        // …and the same transaction wipes it, so no committed state holds a spent code's token.
+        if (spent) await trx.updateTable('hostedSessions').set({ sealedToken: null }).where('id', '=', id).execute()
+        return spent
+      }
+      return db.isTransaction ? spend(db) : db.transaction().execute(spend)
     },
   }
 }

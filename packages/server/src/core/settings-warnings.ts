@@ -24,7 +24,7 @@ export interface WeakSettingWarning {
 }
 
 /** The thresholds, with where each comes from. */
-export const GUIDANCE = {
+const GUIDANCE = {
   /** §5.1.3.2: an out-of-band secret of at least 6 decimal digits, about 20 bits. */
   minCodeSpace: 10 ** 6,
   /** §5.1.3.2: an out-of-band secret is valid for at most 10 minutes. */

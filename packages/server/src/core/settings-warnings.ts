@@ -66,7 +66,7 @@ export function weakSettingWarnings(settings: AppSettings): WeakSettingWarning[]
       warnings.push({
         setting: `channels.${channel}.code_length`,
         code: 'code_too_short',
-        message: `Codes of the ${channel} channel are ${what}: NIST SP 800-63B (§5.1.3.2) asks for at least 6 digits or the same entropy (about 20 bits), because each guess then succeeds once in ${count(space)} instead of once in ${count(GUIDANCE.minCodeSpace)}.`,
+        message: `Codes of the ${channel} channel are ${what}: NIST SP 800-63B (§5.1.3.2) asks for at least 6 digits or the same entropy (about 20 bits): here a guess succeeds once in ${count(space)} instead of once in ${count(GUIDANCE.minCodeSpace)}.`,
       })
     }
     if (policy.ttl_seconds > GUIDANCE.maxCodeTtlSeconds) {

@@ -34,6 +34,8 @@ import { createVerifierRegistry } from './verifiers/verifier-registry.js'
 /** Longest token lifetime the settings allow; retired signing keys stay published at least this long. */
 const MAX_TOKEN_TTL_MS = 3600 * 1000
 const KEY_REFRESH_INTERVAL_MS = 60 * 1000
+/** How soon an instance stops signing with a key revoked elsewhere (its JWKS and introspection know at once). */
+const KEY_REVOCATION_POLL_MS = 2 * 1000
 const PRUNE_INTERVAL_MS = 15 * 60 * 1000
 
 export interface Tessera {
@@ -142,6 +144,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     clock,
     serverKeys,
     retentionMs: MAX_TOKEN_TTL_MS + 5 * 60 * 1000,
+    events,
   })
   await keyRing.load()
   // Another instance may rotate: pick its key up within a minute.
@@ -149,6 +152,21 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     keyRing.load().catch((error: unknown) => logger.error({ err: error }, 'signing key refresh failed'))
   }, KEY_REFRESH_INTERVAL_MS)
   keyRefresh.unref()
+  // A revocation made elsewhere (another instance, the CLI): stop signing with that key within seconds.
+  // A database outage is logged once, not every poll.
+  let revocationPollFailing = false
+  const revocationPoll = setInterval(() => {
+    keyRing.refreshRevocations().then(
+      () => {
+        revocationPollFailing = false
+      },
+      (error: unknown) => {
+        if (!revocationPollFailing) logger.error({ err: error }, 'signing key revocation check failed')
+        revocationPollFailing = true
+      },
+    )
+  }, KEY_REVOCATION_POLL_MS)
+  revocationPoll.unref()
 
   const delivery = createDeliveryRegistry(
     [...BUILT_IN_PROVIDERS, ...(options.extraProviders ?? [])],
@@ -244,6 +262,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     },
     async close() {
       clearInterval(keyRefresh)
+      clearInterval(revocationPoll)
       pruneJob.stop()
       await server.close()
       await delivery.close()

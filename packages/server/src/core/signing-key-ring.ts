@@ -1,6 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { assertThat } from '../errors/app-error.js'
 import type { SigningKeyRepository } from '../storage/store.js'
 import type { Clock } from './clock.js'
+import type { EventLog } from './event-log.js'
 import { decryptSecret, encryptSecret, generateId, type ServerKeys } from './secrets.js'
 
 /** A public key as published in the JWKS. */
@@ -13,14 +15,53 @@ export interface PublicJwk {
   readonly use: 'sig'
 }
 
+/** A key as operators see it (never its private half). */
+export interface SigningKeySummary {
+  readonly kid: string
+  readonly algorithm: string
+  /** `active`: may sign; `retired`: rotated out, published while its tokens live; `revoked`: withdrawn. */
+  readonly status: 'active' | 'retired' | 'revoked'
+  /** In the JWKS now. */
+  readonly published: boolean
+  /** The key this instance signs with. */
+  readonly signing: boolean
+  readonly createdAt: number
+  readonly retiredAt: number | null
+  readonly revokedAt: number | null
+}
+
+export interface RevokedSigningKey {
+  readonly kid: string
+  readonly revokedAt: number
+  /** The key created to sign from now on when the revoked key was the active one; null otherwise. */
+  readonly replacedBy: string | null
+}
+
 export interface SigningKeyRing {
   /** Loads keys; creates the first one on a new install. */
   load(): Promise<void>
   /** A compact JWS (EdDSA, Ed25519) over the claims, with the active key's kid. */
   signJwt(claims: Readonly<Record<string, unknown>>): string
+  /** The JWKS as this instance last read it. */
   jwks(): { keys: PublicJwk[] }
+  /** The JWKS after re-reading revocations made by any instance: what the JWKS endpoint serves. */
+  currentJwks(): Promise<{ keys: PublicJwk[] }>
   /** Makes a new key active; older keys stay published until their tokens can no longer be alive. */
   rotate(): Promise<string>
+  /** Every key, newest first (at most 100). */
+  list(): Promise<SigningKeySummary[]>
+  /**
+   * Withdraws a key at once: out of the JWKS, its tokens answer `revoked`. Revoking the active key first
+   * makes a new one active, so signing never stops. Unknown or already revoked: `not_found`.
+   */
+  revoke(kid: string): Promise<RevokedSigningKey>
+  /**
+   * Re-reads which published keys any instance revoked: drops them from the JWKS and, when this instance's
+   * signing key is among them, loads the key that replaced it.
+   */
+  refreshRevocations(): Promise<void>
+  /** Whether a kid is revoked, read from the database (a revocation made elsewhere counts at once). */
+  isRevoked(kid: string): Promise<boolean>
 }
 
 interface ActiveKey {
@@ -29,6 +70,8 @@ interface ActiveKey {
   /** base64url of the JWS protected header, computed once per key. */
   readonly encodedHeader: string
 }
+
+const LIST_LIMIT = 100
 
 /**
  * Ed25519 keys, stored with the private half sealed by the server's
@@ -41,9 +84,13 @@ export function createSigningKeyRing(deps: {
   serverKeys: ServerKeys
   /** Retired keys stay in the JWKS this long (≥ the longest token lifetime). */
   retentionMs: number
+  /** Where rotations and revocations are recorded; tests of the ring alone may leave it out. */
+  events?: Pick<EventLog, 'record'>
 }): SigningKeyRing {
   let active: ActiveKey | undefined
   let published: PublicJwk[] = []
+  /** Kids this instance knows to be revoked: a revoked key never comes back, so the set only grows (rarely). */
+  const revoked = new Set<string>()
 
   async function createKey(): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519')
@@ -57,6 +104,7 @@ export function createSigningKeyRing(deps: {
       privateKey: encryptSecret(deps.serverKeys, pem),
       createdAt: deps.clock.nowMs(),
       retiredAt: null,
+      revokedAt: null,
     })
     return kid
   }
@@ -72,10 +120,12 @@ export function createSigningKeyRing(deps: {
     const current = rows.find((row) => row.retiredAt === null)
     if (!current) throw new Error('no active signing key')
     const kid = current.id
-    active = {
-      kid,
-      privateKey: createPrivateKey(decryptSecret(deps.serverKeys, current.privateKey)),
-      encodedHeader: Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid })).toString('base64url'),
+    if (active?.kid !== kid) {
+      active = {
+        kid,
+        privateKey: createPrivateKey(decryptSecret(deps.serverKeys, current.privateKey)),
+        encodedHeader: Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid })).toString('base64url'),
+      }
     }
     published = rows.map((row) => ({
       ...(JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }),
@@ -83,6 +133,45 @@ export function createSigningKeyRing(deps: {
       alg: 'EdDSA' as const,
       use: 'sig' as const,
     }))
+  }
+
+  async function readRevocations(): Promise<void> {
+    const ids = await deps.repository.listRevokedIds(deps.clock.nowMs() - deps.retentionMs)
+    for (const id of ids) revoked.add(id)
+    if (active && revoked.has(active.kid)) {
+      // Revoked elsewhere while this instance signed with it: the revoking instance made a new key first.
+      await load()
+    } else {
+      published = published.filter((jwk) => !revoked.has(jwk.kid))
+    }
+  }
+
+  // Callers wait for a read that starts after they asked (never one already under way, which may predate the
+  // revocation they are asking about); everyone who asks while a read runs shares the next one.
+  let running: Promise<void> | undefined
+  let queued: Promise<void> | undefined
+  function refreshRevocations(): Promise<void> {
+    if (!running) {
+      running = readRevocations().finally(() => {
+        running = undefined
+      })
+      return running
+    }
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined
+        return refreshRevocations()
+      })
+    return queued
+  }
+
+  async function rotate(): Promise<string> {
+    const kid = await createKey()
+    await deps.repository.retireAllExcept(kid, deps.clock.nowMs())
+    await load()
+    await deps.events?.record({ appId: null, kind: 'signing_key.rotated', details: { kid } })
+    return kid
   }
 
   return {
@@ -94,11 +183,57 @@ export function createSigningKeyRing(deps: {
       return `${signingInput}.${signature}`
     },
     jwks: () => ({ keys: published }),
-    async rotate() {
-      const kid = await createKey()
-      await deps.repository.retireAllExcept(kid, deps.clock.nowMs())
+    async currentJwks() {
+      await refreshRevocations()
+      return { keys: published }
+    },
+    rotate,
+    async list() {
+      const now = deps.clock.nowMs()
+      const rows = await deps.repository.listAll(LIST_LIMIT)
+      return rows.map((row) => {
+        const retiredAt = row.retiredAt === null ? null : Number(row.retiredAt)
+        const revokedAt = row.revokedAt === null ? null : Number(row.revokedAt)
+        return {
+          kid: row.id,
+          algorithm: row.algorithm,
+          status: revokedAt !== null ? 'revoked' : retiredAt !== null ? 'retired' : 'active',
+          published: revokedAt === null && (retiredAt === null || retiredAt > now - deps.retentionMs),
+          signing: active?.kid === row.id,
+          createdAt: Number(row.createdAt),
+          retiredAt,
+          revokedAt,
+        } satisfies SigningKeySummary
+      })
+    },
+    async revoke(kid) {
+      const row = await deps.repository.findById(kid)
+      assertThat(row && row.revokedAt === null, 'not_found', {
+        message: 'No such signing key, or it is already revoked.',
+      })
+      // Signing never stops: when the key may still sign (here or on another instance), its replacement is
+      // stored and made the only active key before the revocation, so every instance has a key to move to.
+      const replacedBy = row.retiredAt === null ? await createKey() : null
+      if (replacedBy !== null) await deps.repository.retireAllExcept(replacedBy, deps.clock.nowMs())
+      const revokedAt = deps.clock.nowMs()
+      const won = await deps.repository.revoke(kid, revokedAt)
+      revoked.add(kid)
       await load()
-      return kid
+      assertThat(won, 'not_found', { message: 'No such signing key, or it is already revoked.' })
+      await deps.events?.record({
+        appId: null,
+        kind: 'signing_key.revoked',
+        details: { kid, replaced_by: replacedBy },
+      })
+      return { kid, revokedAt, replacedBy }
+    },
+    refreshRevocations,
+    async isRevoked(kid) {
+      if (revoked.has(kid)) return true
+      if (!(await deps.repository.isRevoked(kid))) return false
+      // Learnt here first: bring the JWKS and the signing key in line now rather than at the next poll.
+      refreshRevocations().catch(() => undefined)
+      return true
     },
   }
 }

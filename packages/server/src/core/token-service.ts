@@ -36,7 +36,10 @@ export type Introspection =
       readonly issuedAt: number
       readonly expiresAt: number
     }
-  | { readonly active: false; readonly reason: 'invalid' | 'expired' | 'consumed' | 'scene_mismatch' }
+  | { readonly active: false; readonly reason: InactiveReason }
+
+/** `revoked`: signed with a key an operator revoked (`tessera signing-keys revoke`). */
+export type InactiveReason = 'invalid' | 'expired' | 'consumed' | 'scene_mismatch' | 'revoked'
 
 export interface TokenService {
   /** `options.store`: a transaction's Store, so the token is stored with the approval it proves. */
@@ -105,16 +108,24 @@ export function createTokenService(deps: {
     },
 
     async introspect(appId, token, options) {
-      const refuse = async (reason: 'invalid' | 'expired' | 'consumed' | 'scene_mismatch', verificationId?: string) => {
+      const refuse = async (reason: InactiveReason, verificationId?: string) => {
         await deps.events.record({ appId, kind: 'token.refused', verificationId, details: { reason } })
         return { active: false, reason } as const
       }
       // Tokens are short ASCII strings; anything else cannot be one of ours.
       if (token.length > 4096) return refuse('invalid')
       const tokenHash = hashToken(token)
-      // Scoped to the calling app: another app's token is "invalid", never "exists elsewhere".
-      const row = await deps.store.tokens.findByHash(appId, tokenHash)
+      // The token row does not name its key; the protected header does. Read in parallel with the row, so a
+      // revocation made on any instance counts at once for one primary-key read and no extra round trip.
+      const kid = kidOf(token)
+      const [row, revoked] = await Promise.all([
+        // Scoped to the calling app: another app's token is "invalid", never "exists elsewhere".
+        deps.store.tokens.findByHash(appId, tokenHash),
+        kid === undefined ? false : deps.keyRing.isRevoked(kid),
+      ])
       if (!row) return refuse('invalid')
+      // The stored hash proved the token is one we issued, so its header (the kid) is the one we wrote.
+      if (revoked) return refuse('revoked', row.verificationId)
       const now = deps.clock.nowMs()
       if (Number(row.expiresAt) <= now) return refuse('expired', row.verificationId)
       if (row.consumedAt !== null) return refuse('consumed', row.verificationId)
@@ -138,5 +149,20 @@ export function createTokenService(deps: {
         expiresAt: Number(row.expiresAt),
       }
     },
+  }
+}
+
+/** The `kid` of a compact JWS's protected header, or undefined when the token does not have one. */
+function kidOf(token: string): string | undefined {
+  const dot = token.indexOf('.')
+  // Our headers are about 80 characters; anything much longer was not written by us.
+  if (dot <= 0 || dot > 512) return undefined
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'))
+    if (typeof header !== 'object' || header === null) return undefined
+    const kid = (header as { kid?: unknown }).kid
+    return typeof kid === 'string' && kid.length > 0 && kid.length <= 64 ? kid : undefined
+  } catch {
+    return undefined
   }
 }

@@ -15,6 +15,7 @@ import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
 import { AppError } from '../errors/app-error.js'
+import { LOG_SERIALIZERS } from '../logging/log-serializers.js'
 import type { Store } from '../storage/store.js'
 import { registerConsoleRoutes } from '../web/console/console-routes.js'
 import { registerHostedRoutes } from '../web/hosted/hosted-routes.js'
@@ -23,6 +24,7 @@ import { requireAdminKey, requireAppKey } from './plugins/auth.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
 import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
 import { adminKeyRoutes } from './routes/admin/keys.js'
+import { adminSigningKeyRoutes } from './routes/admin/signing-keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
 import { FactorSchema, factorRoutes } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
@@ -74,7 +76,10 @@ export const BODY_LIMIT_BYTES = 16 * 1024
  */
 export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   const server = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Requests are logged by route template, never by URL (a magic link's secret, a hosted session id, a
+    // phone number would be in it), and errors without their input. createLogger's logger has these
+    // serializers already; the child gives them to any other logger handed in (tests, embedding).
+    loggerInstance: deps.logger.child({}, { serializers: LOG_SERIALIZERS }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     // X-Forwarded-For is honoured only from configured proxies (TESSERA_TRUST_PROXY); by default never.
     trustProxy: deps.trustProxy ?? false,
@@ -174,6 +179,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminAppRoutes(deps.apps))
     await scope.register(adminKeyRoutes(deps.apps))
     await scope.register(adminActivityRoutes(deps))
+    await scope.register(adminSigningKeyRoutes(deps.keyRing))
     await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
   })
 

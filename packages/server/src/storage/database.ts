@@ -128,6 +128,8 @@ export interface SigningKeyTable {
   privateKey: string
   createdAt: number
   retiredAt: number | null
+  /** Revoked: out of the JWKS at once, and its tokens answer `revoked` (retiredAt is set too). */
+  revokedAt: number | null
 }
 
 export interface EventTable {
@@ -195,6 +197,23 @@ export interface DeliveryTable {
   updatedAt: number
 }
 
+/** A signed-in operator console session (the cookie holds the secret; only its keyed hash is here). */
+export interface ConsoleSessionTable {
+  /** `cs_…`: the handle shown in the session list and used to revoke; not a credential. */
+  id: string
+  /** HMAC of the cookie's secret under a key derived from the admin key. */
+  secretHash: string
+  createdAt: number
+  /** Updated at most once a minute (a write per console page would buy nothing). */
+  lastSeenAt: number
+  expiresAt: number
+  revokedAt: number | null
+  /** The sign-in's address with its host part hidden (`203.0.113.*`). */
+  clientIpMasked: string | null
+  /** Browser and system (`Chrome on Linux`), never the whole User-Agent. */
+  userAgentSummary: string | null
+}
+
 export interface Database {
   apps: AppTable
   apiKeys: ApiKeyTable
@@ -206,6 +225,7 @@ export interface Database {
   factorCodes: FactorCodeTable
   hostedSessions: HostedSessionTable
   deliveries: DeliveryTable
+  consoleSessions: ConsoleSessionTable
 }
 
 export type AppRow = Selectable<AppTable>
@@ -222,3 +242,4 @@ export type FactorRow = Selectable<FactorTable>
 export type NewEvent = Insertable<EventTable>
 export type HostedSessionRow = Selectable<HostedSessionTable>
 export type DeliveryRow = Selectable<DeliveryTable>
+export type ConsoleSessionRow = Selectable<ConsoleSessionTable>

@@ -1,6 +1,7 @@
 import type {
   ApiKeyRow,
   AppRow,
+  ConsoleSessionRow,
   DeliveryRow,
   DeliveryStatusColumn,
   EventRow,
@@ -34,6 +35,7 @@ export interface Store {
   readonly maintenance: MaintenanceRepository
   readonly hostedSessions: HostedSessionRepository
   readonly deliveries: DeliveryRepository
+  readonly consoleSessions: ConsoleSessionRepository
   /**
    * Runs `work` in one database transaction, on a Store bound to it: every write
    * in it happens, or none does (a dropped connection or a killed process rolls
@@ -129,9 +131,34 @@ export interface TokenRepository {
 
 export interface SigningKeyRepository {
   insert(key: SigningKeyRow): Promise<void>
-  /** Keys not retired, or retired after `since`: those whose tokens may still be alive. */
+  /** Unrevoked keys not retired, or retired after `since`: those whose tokens may still be alive. Newest first. */
   listPublishable(since: number): Promise<SigningKeyRow[]>
   retireAllExcept(id: string, at: number): Promise<void>
+  /** Every key, newest first, without the sealed private half (operators' list). */
+  listAll(limit: number): Promise<Omit<SigningKeyRow, 'privateKey'>[]>
+  findById(id: string): Promise<SigningKeyRow | undefined>
+  /** Ids of keys revoked while still published (not retired, or retired after `since`); a tiny set. */
+  listRevokedIds(since: number): Promise<string[]>
+  /** Whether this key is revoked (false when unknown): one primary-key read. */
+  isRevoked(id: string): Promise<boolean>
+  /** Marks an unrevoked key revoked (and retired, if it was not); true when this call did. */
+  revoke(id: string, at: number): Promise<boolean>
+}
+
+export interface ConsoleSessionRepository {
+  insert(session: ConsoleSessionRow): Promise<void>
+  /** The session whose secret has this hash, whatever its state (the caller checks expiry and revocation). */
+  findBySecretHash(secretHash: string): Promise<ConsoleSessionRow | undefined>
+  /** Unrevoked, unexpired sessions, newest first. */
+  listActive(now: number, limit: number): Promise<ConsoleSessionRow[]>
+  /** Records use, at most once per `staleBefore` (skips the write when last seen after it). */
+  touch(id: string, now: number, staleBefore: number): Promise<void>
+  /** True when this call revoked it (it was active). */
+  revoke(id: string, now: number): Promise<boolean>
+  /** Revokes every active session; answers how many. */
+  revokeAll(now: number): Promise<number>
+  /** Deletes sessions that expired or were revoked before `cutoff`. */
+  deleteEndedBefore(cutoff: number): Promise<void>
 }
 
 export interface EventRepository {

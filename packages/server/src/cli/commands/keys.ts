@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { AppError } from '../../errors/app-error.js'
 import { type CliIo, loadForCli, withTessera } from '../context.js'
+import { registerSigningKeys, rotateSigningKey } from './signing-keys.js'
 
 export function registerKeys(program: Command, io: CliIo, setExit: (code: Promise<number>) => void): void {
   const keys = program.command('keys').description('manage app keys')
@@ -35,19 +36,12 @@ export function registerKeys(program: Command, io: CliIo, setExit: (code: Promis
       ),
     )
 
+  // Kept for scripts written before `signing-keys`: the same action as `signing-keys rotate`.
   program
     .command('rotate-signing-key')
-    .description('sign new tokens with a fresh key (old keys stay in the JWKS while their tokens live)')
-    .action(() =>
-      setExit(
-        (async () => {
-          const loaded = loadForCli(io, { logLevel: 'warn' })
-          if (!loaded) return 1
-          return withTessera(loaded, async (tessera) => {
-            io.out(`new signing key: ${await tessera.keyRing.rotate()}\n`)
-            return 0
-          })
-        })(),
-      ),
-    )
+    .description('alias of `signing-keys rotate`')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => rotateSigningKey(io, setExit, options))
+
+  registerSigningKeys(program, io, setExit)
 }

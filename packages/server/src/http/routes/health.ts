@@ -97,7 +97,9 @@ export function healthRoutes(deps: {
       async (_request, reply) => {
         // Short cache: rotation publishes a new key well before it signs on other instances.
         void reply.header('cache-control', 'public, max-age=300')
-        return deps.keyRing.jwks()
+        // Re-reads revocations (one small query, shared by concurrent requests): a key revoked on any
+        // instance is gone from this answer at once.
+        return deps.keyRing.currentJwks()
       },
     )
   }

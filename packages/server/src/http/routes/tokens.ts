@@ -23,7 +23,10 @@ const IntrospectionSchema = Type.Union([
   }),
   Type.Object({
     active: Type.Literal(false),
-    reason: Type.Union(['invalid', 'expired', 'consumed', 'scene_mismatch'].map((r) => Type.Literal(r))),
+    reason: Type.Union(
+      ['invalid', 'expired', 'consumed', 'scene_mismatch', 'revoked'].map((r) => Type.Literal(r)),
+      { description: '`revoked`: the key that signed the token was revoked by an operator.' },
+    ),
   }),
 ])
 

@@ -11,6 +11,7 @@ export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyReposit
       db
         .selectFrom('signingKeys')
         .selectAll()
+        .where('revokedAt', 'is', null)
         .where((eb) => eb.or([eb('retiredAt', 'is', null), eb('retiredAt', '>', since)]))
         .orderBy('createdAt', 'desc')
         .execute(),
@@ -21,6 +22,37 @@ export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyReposit
         .where('id', '!=', id)
         .where('retiredAt', 'is', null)
         .execute()
+    },
+    listAll: (limit) =>
+      db
+        .selectFrom('signingKeys')
+        .select(['id', 'algorithm', 'publicJwk', 'createdAt', 'retiredAt', 'revokedAt'])
+        .orderBy('createdAt', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute(),
+    findById: (id) => db.selectFrom('signingKeys').selectAll().where('id', '=', id).executeTakeFirst(),
+    async listRevokedIds(since) {
+      const rows = await db
+        .selectFrom('signingKeys')
+        .select('id')
+        .where('revokedAt', 'is not', null)
+        .where((eb) => eb.or([eb('retiredAt', 'is', null), eb('retiredAt', '>', since)]))
+        .execute()
+      return rows.map((row) => row.id)
+    },
+    async isRevoked(id) {
+      const row = await db.selectFrom('signingKeys').select('revokedAt').where('id', '=', id).executeTakeFirst()
+      return row !== undefined && row.revokedAt !== null
+    },
+    async revoke(id, at) {
+      const result = await db
+        .updateTable('signingKeys')
+        .set((eb) => ({ revokedAt: at, retiredAt: eb.fn.coalesce('retiredAt', eb.val(at)) }))
+        .where('id', '=', id)
+        .where('revokedAt', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
     },
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from '../database.js'
 import type {
   ApiKeyRepository,
   AppRepository,
+  ConsoleSessionRepository,
   DeliveryRepository,
   EventRepository,
   FactorRepository,
@@ -15,6 +16,7 @@ import type {
 } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
+import { createConsoleSessionQueries } from './console-session-queries.js'
 import { createDeliveryQueries } from './delivery-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
@@ -37,6 +39,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let maintenance: MaintenanceRepository | undefined
   let deliveries: DeliveryRepository | undefined
   let hostedSessions: HostedSessionRepository | undefined
+  let consoleSessions: ConsoleSessionRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -77,6 +80,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get deliveries() {
       deliveries ??= createDeliveryQueries(db, dialect)
       return deliveries
+    },
+    get consoleSessions() {
+      consoleSessions ??= createConsoleSessionQueries(db)
+      return consoleSessions
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

@@ -1,24 +1,29 @@
 import { randomBytes } from 'node:crypto'
+import { isIPv6 } from 'node:net'
 import type { FastifyReply } from 'fastify'
-import type { Clock } from '../../core/clock.js'
-import { constantTimeEqual, hmacBase64Url } from '../../core/secrets.js'
+import type { ConsoleSession, ConsoleSessionService } from '../../core/console-session-service.js'
+import { CONSOLE_SESSION_SECONDS } from '../../core/console-session-service.js'
+import { ipRangeOf } from '../../core/ip-range.js'
+import type { Bucket } from '../../core/rate-limiter.js'
 import { csrfToken, isValidCsrf, serializeCookie } from '../page-security.js'
-
-/** How long a console sign-in lasts. */
-export const CONSOLE_SESSION_SECONDS = 8 * 3600
 
 const SESSION_COOKIE = 'tessera_console'
 const PRE_SESSION_COOKIE = 'tessera_console_pre'
 
 /**
- * Console sessions as signed values with an expiry (`v1.<expires_ms>.<nonce>.<hmac>`):
- * nothing is stored server-side, any instance can check one, and the key is
- * derived from the admin key, so changing TESSERA_ADMIN_KEY ends every session.
- * Sign-out clears the cookie (a copied value stays valid until it expires; see
- * docs/decisions.md).
+ * Failed console sign-ins allowed per client address and window. The admin key is long and random, so this
+ * is not what keeps it unguessed; it keeps a guessing script from hammering the one operator credential (and
+ * the log) and makes such a script visible. An operator who typed it wrong ten times waits a quarter hour or
+ * uses the CLI.
  */
-export function createConsoleAuth(deps: { key: Buffer; clock: Clock }) {
-  const sign = (payload: string) => hmacBase64Url(deps.key, `console-session:${payload}`)
+export const SIGN_IN_FAILURES_PER_IP = { max: 10, windowSeconds: 900 } as const
+
+/**
+ * The console's cookies and CSRF tokens over server-side sessions
+ * (core/console-session-service.ts): the session cookie holds the session's
+ * random secret; the CSRF token of every form is bound to it, as before.
+ */
+export function createConsoleAuth(deps: { key: Buffer; sessions: ConsoleSessionService }) {
   const cookie = (secure: boolean, maxAgeSeconds: number) => ({
     path: '/console',
     secure,
@@ -30,23 +35,27 @@ export function createConsoleAuth(deps: { key: Buffer; clock: Clock }) {
     cookieName: SESSION_COOKIE,
     preCookieName: PRE_SESSION_COOKIE,
 
-    isValidSession(value: string | undefined): boolean {
-      if (!value || value.length > 200) return false
-      const [version, expires, nonce, signature] = value.split('.')
-      if (version !== 'v1' || !expires || !nonce || !signature) return false
-      if (!(Number(expires) > deps.clock.nowMs())) return false
-      return constantTimeEqual(sign(`${version}.${expires}.${nonce}`), signature)
+    /** The live session the cookie names, or undefined (none, unknown, revoked or expired). */
+    async session(cookies: Map<string, string>): Promise<{ secret: string; session: ConsoleSession } | undefined> {
+      const secret = cookies.get(SESSION_COOKIE)
+      const session = await deps.sessions.authenticate(secret)
+      return session && secret ? { secret, session } : undefined
     },
 
-    startSession(reply: FastifyReply, secure: boolean): void {
-      const payload = `v1.${deps.clock.nowMs() + CONSOLE_SESSION_SECONDS * 1000}.${randomBytes(12).toString('base64url')}`
+    async startSession(
+      reply: FastifyReply,
+      secure: boolean,
+      client: { ip?: string | undefined; userAgent?: string | undefined },
+    ): Promise<void> {
+      const { secret } = await deps.sessions.start(client)
       reply.header('set-cookie', [
-        serializeCookie(SESSION_COOKIE, `${payload}.${sign(payload)}`, cookie(secure, CONSOLE_SESSION_SECONDS)),
+        serializeCookie(SESSION_COOKIE, secret, cookie(secure, CONSOLE_SESSION_SECONDS)),
         serializeCookie(PRE_SESSION_COOKIE, '', cookie(secure, 0)),
       ])
     },
 
-    endSession(reply: FastifyReply, secure: boolean): void {
+    /** Clears the cookie (the caller revokes the session server-side). */
+    clearCookie(reply: FastifyReply, secure: boolean): void {
       reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', cookie(secure, 0)))
     },
 
@@ -65,6 +74,16 @@ export function createConsoleAuth(deps: { key: Buffer; clock: Clock }) {
 
     isValidCsrf(binding: string | undefined, token: unknown): boolean {
       return isValidCsrf(deps.key, 'console', 'form', binding, token)
+    },
+
+    /**
+     * The failed sign-ins budget of a client. IPv6 counts per /56 (one customer's delegation: an attacker
+     * holds thousands of addresses there); IPv4 per address, since many operators share one office NAT.
+     */
+    signInBucket(ip: string): Bucket {
+      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1]
+      const key = mapped ?? (isIPv6(ip) ? (ipRangeOf(ip) ?? ip) : ip)
+      return { name: 'console_sign_in_failures_per_ip', key, ...SIGN_IN_FAILURES_PER_IP }
     },
   }
 }

@@ -19,7 +19,7 @@ export type AppTab = 'dashboard' | 'verifications' | 'events' | 'keys' | 'settin
 
 const CHANNEL_COLORS: Record<string, string> = { sms: '#6366f1', email: '#14b8a6' }
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+export const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
 
 function document(ctx: { nonce: string }, title: string, body: Html, scripts: readonly string[] = []): string {
   return html`<!doctype html>
@@ -36,14 +36,17 @@ ${body}
 </html>`.value
 }
 
-function csrfField(ctx: ConsoleContext): Html {
+export function csrfField(ctx: ConsoleContext): Html {
   return html`<input type="hidden" name="csrf" value="${ctx.csrf}">`
 }
 
-function shell(
+/** The operator pages outside any app (console-operator-pages.ts). */
+export type OperatorSection = 'signing-keys' | 'sessions'
+
+export function shell(
   ctx: ConsoleContext,
   title: string,
-  current: { appId?: string; section?: 'apps' },
+  current: { appId?: string; section?: 'apps' | OperatorSection },
   main: Html,
   scripts: readonly string[] = [],
 ): string {
@@ -57,6 +60,11 @@ function shell(
 <ul class="nav">
 <li><a href="/console/apps"${current.section === 'apps' ? html` aria-current="page"` : ''}>All apps</a></li>
 ${ctx.apps.map((app) => html`<li><a href="/console/apps/${app.id}"${current.appId === app.id ? html` aria-current="page"` : ''}>${app.name}</a></li>`)}
+</ul></div>
+<div><p class="nav-title">Operator</p>
+<ul class="nav">
+<li><a href="/console/signing-keys"${current.section === 'signing-keys' ? html` aria-current="page"` : ''}>Signing keys</a></li>
+<li><a href="/console/sessions"${current.section === 'sessions' ? html` aria-current="page"` : ''}>Sessions</a></li>
 </ul></div>
 <form method="post" action="/console/sign-out">${csrfField(ctx)}<button type="submit">Sign out</button></form>
 </nav>
@@ -82,12 +90,13 @@ function appHeader(app: App, tab: AppTab): Html {
   )}</nav>`
 }
 
-function alert(message: { kind: 'error' | 'ok' | 'warn'; text: string } | undefined): Html {
+export function alert(message: { kind: 'error' | 'ok' | 'warn'; text: string } | undefined): Html {
   if (!message) return html``
   return html`<div class="alert ${message.kind}" role="${message.kind === 'error' ? 'alert' : 'status'}">${message.text}</div>`
 }
 
-export function signInPage(ctx: { nonce: string; csrf: string }, error?: string): string {
+/** `retryAfterSeconds`: sign-in is throttled; the page says when to retry (and carries it for scripts). */
+export function signInPage(ctx: { nonce: string; csrf: string }, error?: string, retryAfterSeconds?: number): string {
   return document(
     ctx,
     'Sign in',
@@ -97,7 +106,7 @@ export function signInPage(ctx: { nonce: string; csrf: string }, error?: string)
 <p class="sub">Sign in with the admin key (TESSERA_ADMIN_KEY, or the key <code>npm start</code> printed and saved in the data folder).</p>
 <form method="post" action="/console/sign-in">
 <input type="hidden" name="csrf" value="${ctx.csrf}">
-${error ? html`<div class="alert error" role="alert" id="signin-error">${error}</div>` : ''}
+${error ? html`<div class="alert error" role="alert" id="signin-error"${retryAfterSeconds === undefined ? '' : html` data-retry-after="${String(retryAfterSeconds)}"`}>${error}</div>` : ''}
 <p><label for="admin_key">Admin key</label>
 <input id="admin_key" name="admin_key" type="password" autocomplete="current-password" required autofocus${error ? html` aria-invalid="true" aria-describedby="signin-error"` : ''}></p>
 <button class="primary" type="submit">Sign in</button>

@@ -4,12 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { summarizeActivity } from '../../core/activity-stats.js'
 import type { App } from '../../core/app-service.js'
 import { mergeSettings, settingsProblems } from '../../core/app-settings.js'
+import { createConsoleSessionService } from '../../core/console-session-service.js'
+import { rateLimitedError } from '../../core/limit-error.js'
 import { AppError } from '../../errors/app-error.js'
 import type { ServerDeps } from '../../http/create-server.js'
 import { SOURCE_ROOT } from '../../source-root.js'
 import type { VerificationStatus } from '../../storage/database.js'
 import { addFormParser, cookiesOf, formField, isSecureRequest, newNonce, sendPage } from '../page-security.js'
 import { createConsoleAuth } from './console-auth.js'
+import { sessionsPage, signingKeysPage } from './console-operator-pages.js'
 import {
   appsPage,
   type ConsoleContext,
@@ -42,7 +45,13 @@ type Params = { app_id: string }
 export async function registerConsoleRoutes(server: FastifyInstance, deps: ServerDeps): Promise<void> {
   const css = readFileSync(join(SOURCE_ROOT, 'web', 'assets', 'console.css'))
   const js = readFileSync(join(SOURCE_ROOT, 'web', 'assets', 'console.js'))
-  const auth = createConsoleAuth({ key: deps.consoleKey, clock: deps.clock })
+  const sessions = createConsoleSessionService({
+    store: deps.store,
+    clock: deps.clock,
+    key: deps.consoleKey,
+    events: deps.events,
+  })
+  const auth = createConsoleAuth({ key: deps.consoleKey, sessions })
 
   await server.register(async (scope) => {
     addFormParser(scope)
@@ -63,16 +72,17 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
     async function signedIn(
       request: FastifyRequest,
       reply: FastifyReply,
-      work: (ctx: ConsoleContext) => Promise<FastifyReply>,
+      work: (ctx: ConsoleContext, sessionId: string) => Promise<FastifyReply>,
       options: { form?: boolean } = {},
     ): Promise<FastifyReply> {
-      const session = cookiesOf(request).get(auth.cookieName)
-      if (!auth.isValidSession(session)) return see(reply, '/console/sign-in')
-      if (options.form && !auth.isValidCsrf(session, formField(request.body, 'csrf'))) {
+      // Read from the database on every request: a session revoked or expired anywhere is refused here at once.
+      const current = await auth.session(cookiesOf(request))
+      if (!current) return see(reply, '/console/sign-in')
+      if (options.form && !auth.isValidCsrf(current.secret, formField(request.body, 'csrf'))) {
         return sendPage(reply, 'Form expired: go back, reload and try again.', { nonce: newNonce(), status: 403 })
       }
       const apps = await deps.apps.listApps({ limit: 200 })
-      return work({ nonce: newNonce(), csrf: auth.csrfFor(session ?? ''), apps })
+      return work({ nonce: newNonce(), csrf: auth.csrfFor(current.secret), apps }, current.session.id)
     }
 
     const page = (reply: FastifyReply, ctx: { nonce: string }, body: string, status = 200) =>
@@ -103,14 +113,39 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
       const cookies = cookiesOf(request)
       const preCookie = cookies.get(auth.preCookieName)
       const key = formField(request.body, 'admin_key') ?? ''
-      const csrfOk = auth.isValidCsrf(preCookie, formField(request.body, 'csrf'))
-      if (!csrfOk || !deps.apps.isAdminKey(key)) {
+      const refused = (error: string, status: number) => {
         const pre = auth.preSession(cookies, secure(request), reply)
         const ctx = { nonce: newNonce(), csrf: auth.csrfFor(pre) }
-        const error = csrfOk ? 'That is not the admin key.' : 'The form expired; sign in again.'
-        return page(reply, ctx, signInPage(ctx, error), csrfOk ? 401 : 403)
+        return page(reply, ctx, signInPage(ctx, error), status)
       }
-      auth.startSession(reply, secure(request))
+      if (!auth.isValidCsrf(preCookie, formField(request.body, 'csrf'))) {
+        return refused('The form expired; sign in again.', 403)
+      }
+      // The failure budget is claimed before the key is compared, so parallel guesses cannot outrun it (on
+      // every instance, when limits live in Redis); a right key gives its point back.
+      const budget = auth.signInBucket(request.ip)
+      const decision = await deps.limits.take([budget])
+      if (!decision.ok) {
+        const error = rateLimitedError(decision)
+        void reply.header('retry-after', String(decision.retryAfterSeconds)).headers(error.headers ?? {})
+        if (wantsJson(request)) {
+          return reply.status(error.status).header('cache-control', 'no-store').send(error.toBody())
+        }
+        const pre = auth.preSession(cookies, secure(request), reply)
+        const ctx = { nonce: newNonce(), csrf: auth.csrfFor(pre) }
+        return page(
+          reply,
+          ctx,
+          signInPage(ctx, throttledMessage(decision.retryAfterSeconds), decision.retryAfterSeconds),
+          429,
+        )
+      }
+      if (!deps.apps.isAdminKey(key)) {
+        await deps.events.record({ appId: null, kind: 'console.sign_in_failed', clientIp: request.ip })
+        return refused('That is not the admin key.', 401)
+      }
+      await deps.limits.refund([budget])
+      await auth.startSession(reply, secure(request), { ip: request.ip, userAgent: request.headers['user-agent'] })
       return see(reply, '/console')
     })
 
@@ -118,12 +153,113 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
       signedIn(
         request,
         reply,
-        async () => {
-          auth.endSession(reply, secure(request))
+        async (_ctx, sessionId) => {
+          // Revoked, not only forgotten by this browser: a copy of the cookie stops working too.
+          await sessions.revoke(sessionId)
+          auth.clearCookie(reply, secure(request))
           return see(reply, '/console/sign-in')
         },
         { form: true },
       ),
+    )
+
+    scope.get<{ Querystring: { done?: string } }>(
+      '/console/sessions',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx, sessionId) => {
+          const message =
+            request.query.done === 'revoked' ? { kind: 'ok' as const, text: 'Session revoked.' } : undefined
+          return page(reply, ctx, sessionsPage(ctx, await sessions.list(), sessionId, message))
+        }),
+    )
+
+    scope.post<{ Params: { session_id: string } }>(
+      '/console/sessions/:session_id/revoke',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx, sessionId) => {
+            const revoked = await sessions.revoke(request.params.session_id)
+            if (request.params.session_id === sessionId) {
+              auth.clearCookie(reply, secure(request))
+              return see(reply, '/console/sign-in')
+            }
+            if (!revoked) {
+              const message = { kind: 'error' as const, text: 'No such active session.' }
+              return page(reply, ctx, sessionsPage(ctx, await sessions.list(), sessionId, message), 404)
+            }
+            return see(reply, '/console/sessions?done=revoked')
+          },
+          { form: true },
+        ),
+    )
+
+    scope.post('/console/sessions/revoke-all', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(
+        request,
+        reply,
+        async () => {
+          // Sign out everywhere, this browser included: every stored session is revoked in one statement.
+          await sessions.revokeAll()
+          auth.clearCookie(reply, secure(request))
+          return see(reply, '/console/sign-in')
+        },
+        { form: true },
+      ),
+    )
+
+    scope.get<{ Querystring: { done?: string } }>(
+      '/console/signing-keys',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(request, reply, async (ctx) => {
+          const message =
+            request.query.done === 'rotated'
+              ? {
+                  kind: 'ok' as const,
+                  text: 'New signing key active. Older keys stay published while their tokens live.',
+                }
+              : request.query.done === 'revoked'
+                ? { kind: 'ok' as const, text: 'Key revoked: it left the JWKS and its tokens are refused.' }
+                : undefined
+          return page(reply, ctx, signingKeysPage(ctx, await deps.keyRing.list(), message))
+        }),
+    )
+
+    scope.post('/console/signing-keys/rotate', { schema: { hide: true } }, async (request, reply) =>
+      signedIn(
+        request,
+        reply,
+        async () => {
+          await deps.keyRing.rotate()
+          return see(reply, '/console/signing-keys?done=rotated')
+        },
+        { form: true },
+      ),
+    )
+
+    scope.post<{ Params: { kid: string } }>(
+      '/console/signing-keys/:kid/revoke',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        signedIn(
+          request,
+          reply,
+          async (ctx) => {
+            try {
+              await deps.keyRing.revoke(request.params.kid)
+              return see(reply, '/console/signing-keys?done=revoked')
+            } catch (error) {
+              if (!(error instanceof AppError)) throw error
+              const message = { kind: 'error' as const, text: error.message }
+              return page(reply, ctx, signingKeysPage(ctx, await deps.keyRing.list(), message), error.status)
+            }
+          },
+          { form: true },
+        ),
     )
 
     scope.get('/console/apps', { schema: { hide: true } }, async (request, reply) =>
@@ -480,4 +616,17 @@ export async function registerConsoleRoutes(server: FastifyInstance, deps: Serve
       ),
     )
   })
+}
+
+/** A script or fetch asking for JSON gets the contract's error body; a browser gets the page. */
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? ''
+  return accept.includes('application/json') && !accept.includes('text/html')
+}
+
+function throttledMessage(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60)
+  return `Too many failed sign-ins from your address. Try again in ${
+    retryAfterSeconds < 120 ? `${retryAfterSeconds} seconds` : `${minutes} minutes`
+  }.`
 }

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { AppService } from '../../../core/app-service.js'
 import type { EventLog } from '../../../core/event-log.js'
-import type { SigningKeyRing } from '../../../core/signing-key-ring.js'
 import type { VerificationService } from '../../../core/verification-service.js'
 import { iso, withErrors } from '../../schemas.js'
 import { presentVerification } from '../verifications.js'
@@ -28,7 +27,6 @@ export function adminActivityRoutes(deps: {
   apps: AppService
   verifications: VerificationService
   events: EventLog
-  keyRing: SigningKeyRing
 }): FastifyPluginAsyncTypebox {
   const beforeMs = (before: string | undefined) => (before === undefined ? undefined : Date.parse(before))
   return async (server) => {
@@ -88,18 +86,6 @@ export function adminActivityRoutes(deps: {
           })),
         }
       },
-    )
-
-    server.post(
-      '/admin/v1/signing-keys/rotate',
-      {
-        schema: {
-          tags: ['admin'],
-          summary: 'Start signing tokens with a new key; old keys stay in the JWKS while their tokens live',
-          response: withErrors({ 200: Type.Object({ kid: Type.String() }) }),
-        },
-      },
-      async () => ({ kid: await deps.keyRing.rotate() }),
     )
   }
 }

@@ -128,6 +128,45 @@ describe.runIf(enabled)('the hosted verification flow in a real browser', () => 
     expect(token).toMatchObject({ channel: 'sms', scene: 'login', to: '+14155552671' })
   })
 
+  it('response_mode "code": the browser never sees the token; the backend exchanges the code once', async () => {
+    // @see issue 13, part 10
+    const session = await createSession(app, { channel: 'sms', to: '+14155550188', state: 'cm', response_mode: 'code' })
+    await page.goto(session.url)
+    await page.click('button[type=submit]')
+    await page.waitForSelector('#code')
+    const code = codeFromSms(((await hook.nextRequest()).json as { body: string }).body)
+    await page.fill('#code', code)
+    const visitsBefore = landing.visits.length
+    await Promise.all([
+      page.waitForURL(`${landing.callbackUrl}**`),
+      page.click('form[data-code-form] button[type=submit]'),
+    ])
+    const landed = new URL(page.url())
+    expect(landed.searchParams.get('verification_token')).toBeNull()
+    expect(landed.searchParams.get('state')).toBe('cm')
+    expect(landed.searchParams.get('session_id')).toBe(session.session_id)
+    // What the browser, its history and the landing server's log saw: no JWT anywhere.
+    const seen = [page.url(), ...landing.visits.slice(visitsBefore).map(String)].join(' ')
+    expect(seen).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./)
+
+    const exchangeCode = landed.searchParams.get('code') ?? ''
+    const exchange = () =>
+      call(server.url, 'POST', `/v1/sessions/${session.session_id}/exchange`, {
+        key: app.key,
+        body: { code: exchangeCode },
+      })
+    const exchanged = await exchange()
+    expect(exchanged.status).toBe(200)
+    const introspection = await call(server.url, 'POST', '/v1/tokens/verify', {
+      key: app.key,
+      body: { verification_token: exchanged.body.verification_token },
+    })
+    expect(introspection.body).toMatchObject({ active: true, channel: 'sms', to: '+14155550188' })
+    const replay = await exchange()
+    expect(replay.status).toBe(400)
+    expect(replay.body.error).toBe('invalid_grant')
+  })
+
   it('email: the code from the SMTP receiver verifies, and a pasted code with spaces is cleaned up', async () => {
     const session = await createSession(app, { channel: ['sms', 'email'] })
     await page.goto(session.url)

@@ -148,6 +148,7 @@ export function createFactorService(deps: {
         material: result.material === undefined ? null : encryptSecret(deps.serverKeys, result.material),
         lastCounter: null,
         failureCount: 0,
+        guessesInFlight: 0,
         lockCount: 0,
         lockedUntil: null,
         createdAt,

@@ -21,7 +21,8 @@ export function toFactorView(row: FactorRow, verifier: Verifier | undefined, now
     id: row.id,
     userId: row.userId,
     type: row.type,
-    status: row.status,
+    // Decoys are never listed; were one to reach a view, it would show as what it imitates.
+    status: row.status === 'decoy' ? 'active' : row.status,
     toMasked: row.identifier !== null && verifier?.delivery ? verifier.delivery.maskIdentifier(row.identifier) : null,
     label: row.label,
     createdAt: Number(row.createdAt),

@@ -10,12 +10,13 @@ import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
+import { createGuessBudget } from './guess-budget.js'
 import { rateLimitedError } from './limit-error.js'
 import type { MessageDelivery } from './message-delivery.js'
 import type { Bucket, RateLimiter } from './rate-limiter.js'
 import { isTypeAllowed, tokenTtlSeconds } from './scenes.js'
 import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type ServerKeys } from './secrets.js'
-import { conversionBuckets, failedCheckBucket, sendBuckets } from './send-limits.js'
+import { conversionBuckets, sendBuckets } from './send-limits.js'
 import { judgeSmsDestination, type SmsDestination, smsDestinationOf } from './sms-guard.js'
 import type { TokenService } from './token-service.js'
 import { effectiveStatus, newVerificationRow, toVerificationView, type VerificationView } from './verification.js'
@@ -106,6 +107,7 @@ export function createVerificationService(deps: {
   limits: RateLimiter
 }): VerificationService {
   const { store, clock, verifiers, events, serverKeys, limits } = deps
+  const guesses = createGuessBudget({ store, limits, events, maskOf })
   /** Recent delivery time per channel (moving average), so a decoy answers about as fast as a real send. */
   const deliveryMs = new Map<DeliveryChannel, number>()
 
@@ -335,40 +337,58 @@ export function createVerificationService(deps: {
     }
   }
 
-  function lockedError(factor: FactorRow, now: number): AppError {
-    const retryAfter = Math.max(1, Math.ceil((Number(factor.lockedUntil) - now) / 1000))
-    return new AppError('factor_locked', { details: { retry_after: retryAfter } })
-  }
-
   /**
-   * Counts a failure against the factor across verifications; at the app's
-   * limit the factor locks for a delay that doubles with each lock. Answers
-   * the lock's end when this failure locked it.
+   * The one approval step, for a right answer and for a magic link: in one transaction the verification is
+   * approved (conditionally: of racing approvals exactly one wins), the factor's bookkeeping is done — only
+   * while it is unlocked, so a lock that landed while the answer was judged wins — and the token is stored.
+   * A connection lost (or a process killed) in between leaves the verification pending and its code still
+   * usable: never approved without the token that proves it.
    */
-  async function registerFactorFailure(
+  async function approveAndIssue(
     app: App,
-    factor: FactorRow,
     row: VerificationRow,
     now: number,
-  ): Promise<number | undefined> {
-    const policy = app.settings.factor_lockout
-    const counts = await store.factors.recordFailure(factor.id, now)
-    if (!counts || counts.failureCount < policy.max_failures) return undefined
-    const delaySeconds = Math.min(
-      policy.max_delay_seconds,
-      policy.base_delay_seconds * 2 ** Math.min(counts.lockCount, 30),
-    )
-    const lockedUntil = now + delaySeconds * 1000
-    if (!(await store.factors.lock(factor.id, counts.failureCount, lockedUntil, now))) return undefined
-    await events.record({
-      appId: app.id,
-      kind: 'factor.locked',
-      verificationId: row.id,
-      identifierMasked: maskOf(row),
-      clientIp: row.clientIp ?? undefined,
-      details: { factor_id: factor.id, user_id: factor.userId, delay_seconds: delaySeconds },
-    })
-    return lockedUntil
+    how: { factor?: FactorRow | undefined; material?: string | undefined; byLink?: boolean },
+  ): Promise<CheckResult | 'lost' | 'factor_locked'> {
+    const { factor } = how
+    try {
+      return await store.transaction(async (tx) => {
+        const won = how.byLink
+          ? await tx.verifications.approve(row.id, row.codeHash, now)
+          : await tx.verifications.approveClaimed(row.id, row.codeHash, now)
+        if (!won) return 'lost' as const
+        if (factor && factor.status !== 'decoy') {
+          const material = how.material === undefined ? undefined : encryptSecret(serverKeys, how.material)
+          if (!(await tx.factors.recordSuccess(factor.id, now, material))) throw new FactorLockedMeanwhile()
+          if (row.purpose === 'activate') await tx.factors.activate(factor.id, now)
+        }
+        const result: CheckResult = {
+          verificationId: row.id,
+          scene: row.scene,
+          purpose: row.purpose,
+          factorId: row.factorId,
+        }
+        if (row.purpose === 'activate') return result
+        const token = await deps.tokens.issue(
+          {
+            appId: app.id,
+            verificationId: row.id,
+            scene: row.scene,
+            channel: row.channel,
+            identifier: row.identifier,
+            userId: row.userId,
+            factorId: row.factorId,
+            ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
+          },
+          { store: tx },
+        )
+        return { ...result, token: { token: token.token, expiresIn: token.expiresIn } }
+      })
+    } catch (error) {
+      // Thrown to roll the approval back.
+      if (error instanceof FactorLockedMeanwhile) return 'factor_locked'
+      throw error
+    }
   }
 
   return {
@@ -432,20 +452,46 @@ export function createVerificationService(deps: {
       const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: clock.nowMs() })
       const now = clock.nowMs()
       const id = generateId('ver')
+      // The decoy of this user and type stands in for the missing factor: the same masked recipient every time,
+      // and failures that count and lock exactly as a factor's do (so a lock tells nothing either).
+      const decoy =
+        input.userId === null
+          ? undefined
+          : await store.factors.findOrCreateDecoy({
+              id: generateId('fac'),
+              appId: app.id,
+              userId: input.userId,
+              type: verifier.type,
+              status: 'decoy',
+              // A plausible recipient, so the masked `to` looks like a real factor's (never sent to).
+              identifier: verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : null,
+              label: null,
+              material: null,
+              lastCounter: null,
+              failureCount: 0,
+              guessesInFlight: 0,
+              lockCount: 0,
+              lockedUntil: null,
+              createdAt: now,
+              updatedAt: now,
+              lastUsedAt: null,
+            })
+      // A locked factor refuses new challenges: so does a locked decoy.
+      if (decoy?.lockedUntil != null && Number(decoy.lockedUntil) > now) {
+        throw guesses.lockedError(Number(decoy.lockedUntil), now)
+      }
       const row = newVerificationRow({
         id,
         appId: app.id,
         type: verifier.type,
         plan,
-        // A random code nobody was sent; decoys are refused before any comparison anyway.
+        // A random code nobody was sent; a decoy is never judged right anyway.
         codeHash: hashCode(serverKeys, id, generateId('decoy')),
         sendsCode: plan.code !== undefined,
-        // A plausible recipient, so the masked `to` looks like a real factor's (never sent to).
-        identifier: verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : '',
+        identifier: decoy?.identifier ?? (verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : ''),
         scene: input.scene,
         userId: input.userId,
-        // A real challenge names its factor: so does a decoy (an id no factor has; check never looks it up).
-        factorId: generateId('fac'),
+        factorId: decoy?.id ?? generateId('fac'),
         purpose: 'decoy',
         clientIp: input.clientIp,
         now,
@@ -543,6 +589,7 @@ export function createVerificationService(deps: {
     async check(app, input) {
       // As sent: a password may begin or end with a space. Code types strip spacing themselves.
       const answer = input.code
+      let settleRounds = 0
       for (let round = 0; round < 3; round++) {
         const row = await load(app, input.verificationId)
         const now = clock.nowMs()
@@ -550,83 +597,67 @@ export function createVerificationService(deps: {
           if (row.status === 'pending') await store.verifications.finish(app.id, row.id, 'expired', now)
           throw notPendingError(row, now)
         }
+        // Every attempt is claimed by checks still being judged: their outcome is this one's answer.
+        if (row.attempts >= row.maxAttempts) {
+          if (settleRounds++ < 100) {
+            round--
+            await new Promise((resolve) => setTimeout(resolve, 5))
+            continue
+          }
+          throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
+        }
         const verifier = verifiers.get(row.channel)
         let factor: FactorRow | undefined
-        if (row.factorId !== null && row.purpose !== 'decoy') {
+        if (row.factorId !== null) {
           factor = await store.factors.findById(app.id, row.factorId)
-          if (!factor) {
+          if (!factor && row.purpose !== 'decoy') {
             // The factor was removed while its challenge was open: nothing is left to prove.
             await store.verifications.finish(app.id, row.id, 'canceled', now)
             throw new AppError('factor_not_found', { message: 'The factor of this verification was removed.' })
           }
-          if (factor.lockedUntil !== null && Number(factor.lockedUntil) > now) throw lockedError(factor, now)
+          if (factor?.lockedUntil != null && Number(factor.lockedUntil) > now) {
+            throw guesses.lockedError(Number(factor.lockedUntil), now)
+          }
         }
-        // The guessing budget across verifications: per factor, else per identifier.
-        const budget = failedCheckBucket(app.id, app.settings, row.factorId ?? (row.identifier || row.id))
-        const full = await limits.isFull(budget)
-        if (!full.ok) {
-          await events.record({
-            appId: app.id,
-            kind: 'check.limited',
-            verificationId: row.id,
-            identifierMasked: maskOf(row),
-            clientIp: row.clientIp ?? undefined,
-          })
-          throw rateLimitedError(full)
-        }
-        const outcome: CheckOutcome =
-          row.purpose === 'decoy'
-            ? { ok: false, reason: 'mismatch' }
-            : await verifier.check(
-                {
-                  answer,
-                  verificationId: row.id,
-                  codeHash: row.codeHash,
-                  factor: factor && {
-                    id: factor.id,
-                    material: factor.material === null ? null : decryptSecret(serverKeys, factor.material),
+        // Counted before it is judged: see guess-budget.ts.
+        const claim = await guesses.claim(app, row, factor, now)
+        if (!claim) continue
+        let outcome: CheckOutcome
+        try {
+          // A decoy (uniform_responses) is never right; it counts and locks like the real thing.
+          outcome =
+            row.purpose === 'decoy'
+              ? { ok: false, reason: 'mismatch' }
+              : await verifier.check(
+                  {
+                    answer,
+                    verificationId: row.id,
+                    codeHash: row.codeHash,
+                    factor: factor && {
+                      id: factor.id,
+                      material: factor.material === null ? null : decryptSecret(serverKeys, factor.material),
+                    },
                   },
-                },
-                checkContext(app),
-              )
+                  checkContext(app),
+                )
+        } catch (error) {
+          await claim.release()
+          throw error
+        }
         if (outcome.ok) {
-          // One transaction: the approval, the factor's bookkeeping and the token happen together or not at
-          // all, so a connection lost (or a process killed) in between leaves the verification pending and
-          // its code still usable — never approved without the token that proves it.
-          const approval = await store.transaction(async (tx) => {
-            // Conditional on the same code, still pending, under the limit: of racing checks exactly one wins.
-            if (!(await tx.verifications.approve(row.id, row.codeHash, now))) return undefined
-            if (factor) {
-              await tx.factors.recordSuccess(
-                factor.id,
-                now,
-                outcome.material === undefined ? undefined : encryptSecret(serverKeys, outcome.material),
-              )
-              if (row.purpose === 'activate') await tx.factors.activate(factor.id, now)
-            }
-            if (row.purpose === 'activate') return { token: undefined }
-            const token = await deps.tokens.issue(
-              {
-                appId: app.id,
-                verificationId: row.id,
-                scene: row.scene,
-                channel: row.channel,
-                identifier: row.identifier,
-                userId: row.userId,
-                factorId: row.factorId,
-                ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
-              },
-              { store: tx },
-            )
-            return { token }
+          const approval = await approveAndIssue(app, row, now, {
+            factor,
+            material: outcome.material,
+          }).catch(async (error: unknown) => {
+            await claim.release()
+            throw error
           })
-          if (!approval) continue
-          const base = {
-            verificationId: row.id,
-            scene: row.scene,
-            purpose: row.purpose,
-            factorId: row.factorId,
-            ...(outcome.details ? { details: outcome.details } : {}),
+          if (approval === 'lost' || approval === 'factor_locked') await claim.release()
+          else await claim.succeeded()
+          if (approval === 'lost') continue
+          if (approval === 'factor_locked') {
+            const current = factor && (await store.factors.findById(app.id, factor.id))
+            throw guesses.lockedError(Number(current?.lockedUntil ?? now + 1000), now)
           }
           if (row.channel === 'sms' && app.settings.channels.sms.conversion_guard.enabled) {
             const country = smsDestinationOf(row.identifier).country
@@ -635,38 +666,33 @@ export function createVerificationService(deps: {
               .take([conversionBuckets(app.id, app.settings, country).approvals])
               .catch((error: unknown) => deps.logger.warn({ err: error }, 'conversion counter not updated'))
           }
-          if (!approval.token) return base
-          return { ...base, token: { token: approval.token.token, expiresIn: approval.token.expiresIn } }
+          return { ...approval, ...(outcome.details ? { details: outcome.details } : {}) }
         }
-        const failed = await store.verifications.recordFailedAttempt(row.id, row.codeHash, now)
-        if (!failed) continue
-        await limits.take([budget])
-        const lockedUntil = factor ? await registerFactorFailure(app, factor, row, now) : undefined
+        const lockedUntil = await claim.failed()
+        const lastAttempt = claim.attempts >= row.maxAttempts
+        if (lastAttempt) await store.verifications.exhaustAttempts(row.id, row.codeHash, now)
         const eventBase = {
           appId: app.id,
           verificationId: row.id,
           identifierMasked: maskOf(row),
           clientIp: row.clientIp ?? undefined,
         }
-        if (failed.status === 'max_attempts_reached') {
-          await events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: failed.attempts } })
+        if (lastAttempt) {
+          await events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: claim.attempts } })
           // When this failure also locked the factor, say so: a new verification would be refused until retry_after.
-          if (lockedUntil === undefined)
+          if (lockedUntil === undefined) {
             throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
+          }
         } else {
           await events.record({
             ...eventBase,
             kind: 'verification.attempt_failed',
-            details: { attempts: failed.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
+            details: { attempts: claim.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
           })
         }
-        if (lockedUntil !== undefined) {
-          throw new AppError('factor_locked', {
-            details: { retry_after: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) },
-          })
-        }
+        if (lockedUntil !== undefined) throw guesses.lockedError(lockedUntil, now)
         throw new AppError('invalid_verification_code', {
-          details: { attempts_remaining: Math.max(0, row.maxAttempts - failed.attempts) },
+          details: { attempts_remaining: Math.max(0, row.maxAttempts - claim.attempts) },
         })
       }
       // Three lost races in a row: answer with the state as it now is.
@@ -681,31 +707,11 @@ export function createVerificationService(deps: {
       if (row.purpose !== 'verify' || row.factorId !== null) {
         throw new AppError('invalid_request', { message: 'Only an identifier verification is approved by a link.' })
       }
-      // The same single conditional approval and token issue as a right code (one transaction).
-      const token = await store.transaction(async (tx) => {
-        if (!(await tx.verifications.approve(row.id, row.codeHash, now))) return undefined
-        return deps.tokens.issue(
-          {
-            appId: app.id,
-            verificationId: row.id,
-            scene: row.scene,
-            channel: row.channel,
-            identifier: row.identifier,
-            userId: row.userId,
-            factorId: null,
-            ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
-          },
-          { store: tx },
-        )
-      })
-      if (!token) throw notPendingError(await load(app, verificationId), clock.nowMs())
-      return {
-        verificationId: row.id,
-        scene: row.scene,
-        purpose: row.purpose,
-        factorId: null,
-        token: { token: token.token, expiresIn: token.expiresIn },
+      const approval = await approveAndIssue(app, row, now, { byLink: true })
+      if (approval === 'lost' || approval === 'factor_locked') {
+        throw notPendingError(await load(app, verificationId), clock.nowMs())
       }
+      return approval
     },
 
     async get(app, verificationId) {
@@ -753,3 +759,6 @@ function decoyIdentifier(channel: DeliveryChannel): string {
     Array.from({ length: count }, () => 'abcdefghijklmnopqrstuvwxyz'[randomInt(26)]).join('')
   return channel === 'sms' ? `+1${digits(10)}` : `${letters(6)}@${letters(7)}.com`
 }
+
+/** Rolls an approval back: the factor locked while its answer was judged. */
+class FactorLockedMeanwhile extends Error {}

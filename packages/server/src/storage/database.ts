@@ -85,7 +85,8 @@ export interface TokenTable {
   factorId: string | null
 }
 
-export type FactorStatus = 'pending' | 'active'
+/** `decoy`: a stand-in that counts and locks like a factor under uniform_responses; never listed or proven. */
+export type FactorStatus = 'pending' | 'active' | 'decoy'
 
 export interface FactorTable {
   id: string
@@ -103,6 +104,11 @@ export interface FactorTable {
   lastCounter: number | null
   /** Consecutive failed checks across verifications. */
   failureCount: number
+  /**
+   * Guesses claimed but not yet judged (see core/guess-budget.ts): together with failureCount they may not
+   * exceed the lockout's max_failures, so no more guesses are judged than the lockout allows.
+   */
+  guessesInFlight: number
   /** Locks so far without a success in between; each doubles the next delay. */
   lockCount: number
   lockedUntil: number | null

@@ -44,6 +44,11 @@ export interface Store {
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Throws when the database cannot answer. */
   ping(): Promise<void>
+  /**
+   * Commits a small write that leaves nothing behind (a padded row inserted and deleted in one
+   * transaction): throws when the database cannot store writes (disk full, read-only, I/O errors).
+   */
+  probeWrite(): Promise<void>
   close(): Promise<void>
 }
 
@@ -77,17 +82,22 @@ export interface VerificationRepository {
     purpose: VerificationPurpose,
   ): Promise<VerificationRow | undefined>
   /**
-   * Records a failed check: attempts + 1, and status `max_attempts_reached`
-   * when that was the last try. Applies only while the row is still pending,
-   * unexpired, under its attempt limit and holding `codeHash`; answers the new
-   * attempts count, or undefined when the condition did not hold.
+   * Counts one check against the verification before the answer is judged: attempts + 1, only while the
+   * row is pending, unexpired, under its attempt limit and holding `codeHash`. Answers the new count, or
+   * undefined when the condition did not hold (nothing may be judged).
    */
-  recordFailedAttempt(
+  claimAttempt(
     id: string,
     codeHash: string,
     now: number,
-  ): Promise<{ attempts: number; status: VerificationStatus } | undefined>
-  /** Flips to approved under the same conditions; true when this caller won. */
+  ): Promise<{ attempts: number; maxAttempts: number } | undefined>
+  /** Gives back a claimed attempt that was never judged. */
+  releaseAttempt(id: string, codeHash: string, now: number): Promise<void>
+  /** Approves a verification whose check already claimed its attempt; true when this caller won. */
+  approveClaimed(id: string, codeHash: string, now: number): Promise<boolean>
+  /** The last attempt was wrong: pending → max_attempts_reached. */
+  exhaustAttempts(id: string, codeHash: string, now: number): Promise<void>
+  /** Approves without a code (a magic link): pending, unexpired, under its limit, same code hash; true when won. */
   approve(id: string, codeHash: string, now: number): Promise<boolean>
   /**
    * Reserves a resend: a new code hash, sends + 1, a fresh expiry — only while
@@ -190,12 +200,37 @@ export interface FactorRepository {
    * single step that makes a TOTP code usable once. True when this caller won.
    */
   claimCounter(id: string, counter: number): Promise<boolean>
-  /** A success: failures and locks reset, last use recorded, optionally new material (a rehash). */
-  recordSuccess(id: string, now: number, material?: string): Promise<void>
-  /** One more consecutive failure, unless locked; answers the new counts. */
-  recordFailure(id: string, now: number): Promise<{ failureCount: number; lockCount: number } | undefined>
-  /** Locks the factor if its failure count is still `seenFailureCount` (one racer locks). */
-  lock(id: string, seenFailureCount: number, lockedUntil: number, now: number): Promise<boolean>
+  /**
+   * A success: failures and locks reset, the guess leaves the in-flight count, last use recorded, optionally
+   * new material (a rehash) — only while the factor is unlocked. True when it counted (false: a lock landed
+   * while the answer was judged).
+   */
+  recordSuccess(id: string, now: number, material?: string): Promise<boolean>
+  /**
+   * Claims one guess before it is judged: only while unlocked and while failures plus guesses in flight stay
+   * under `maxFailures`. Answers the counts, or undefined when the guess may not be judged now.
+   */
+  claimGuess(
+    id: string,
+    maxFailures: number,
+    now: number,
+  ): Promise<{ failureCount: number; lockCount: number } | undefined>
+  /** Gives back a claimed guess that was never judged (or was right but could not approve). */
+  releaseGuess(id: string, now: number): Promise<void>
+  /** A claimed guess was wrong: one more failure, one less in flight. Answers the new counts. */
+  recordFailure(
+    id: string,
+    now: number,
+  ): Promise<{ failureCount: number; lockCount: number; lockedUntil: number | null } | undefined>
+  /** Locks the factor until `lockedUntil` if its failures reached `maxFailures` and it is not locked yet. */
+  lockIfExhausted(id: string, maxFailures: number, lockedUntil: number, now: number): Promise<boolean>
+  /** Claims whose process died never come back: forgets them, if the row is still as last seen. */
+  forgetGuessesInFlight(id: string, seenUpdatedAt: number, now: number): Promise<boolean>
+  /**
+   * The decoy of a user and type (uniform_responses): a factor row with status `decoy` that nothing can prove,
+   * counting and locking like a real one. Created on first use; racing callers get the same row.
+   */
+  findOrCreateDecoy(decoy: FactorRow): Promise<FactorRow>
   insertCodes(factorId: string, codeHashes: readonly string[]): Promise<void>
   /** Marks one unused code used; true when this caller won. */
   consumeCode(factorId: string, codeHash: string, now: number): Promise<boolean>

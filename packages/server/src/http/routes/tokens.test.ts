@@ -40,6 +40,7 @@ describe('POST /v1/tokens/verify', () => {
       to: '+14155552671',
       user_id: 'u_42',
       factor_id: null,
+      amr: ['sms'],
       issued_at: '2026-01-01T00:00:00.000Z',
       expires_at: '2026-01-01T00:05:00.000Z',
     })

@@ -11,11 +11,27 @@ const statements = perDialect((dialect) => ({
     dialect,
     'update "factors" set "last_counter" = ? where "id" = ? and ("last_counter" is null or "last_counter" < ?)',
   ),
+  // A success counts only while the factor is unlocked: a lock that landed while the answer was judged wins.
   recordSuccess: fixedSql(
     dialect,
-    'update "factors" set "failure_count" = 0, "lock_count" = 0, "locked_until" = null, "last_used_at" = ?, "updated_at" = ? where "id" = ?',
+    `update "factors" set "failure_count" = 0, "lock_count" = 0, "locked_until" = null, ${ONE_LESS_IN_FLIGHT}, "last_used_at" = ?, "updated_at" = ? where "id" = ? and ${UNLOCKED}`,
+  ),
+  // A guess is claimed before it is judged, only while the failures so far plus the guesses still being judged
+  // stay under max_failures: however many guesses race, on however many instances, no more are ever judged.
+  claimGuess: fixedSql(
+    dialect,
+    `update "factors" set "guesses_in_flight" = "guesses_in_flight" + 1, "updated_at" = ? where "id" = ? and ${UNLOCKED} and "failure_count" + "guesses_in_flight" < ? returning "failure_count", "lock_count"`,
+  ),
+  recordFailure: fixedSql(
+    dialect,
+    `update "factors" set "failure_count" = "failure_count" + 1, ${ONE_LESS_IN_FLIGHT}, "updated_at" = ? where "id" = ? returning "failure_count", "lock_count", "locked_until"`,
   ),
 }))
+
+const ONE_LESS_IN_FLIGHT = `"guesses_in_flight" = case when "guesses_in_flight" > 0 then "guesses_in_flight" - 1 else 0 end`
+
+/** Not locked at `now` (the parameter). */
+const UNLOCKED = '("locked_until" is null or "locked_until" <= ?)'
 
 export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): FactorRepository {
   const fixed = statements(dialect)
@@ -30,9 +46,28 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
         .selectAll()
         .where('appId', '=', appId)
         .where('userId', '=', userId)
+        .where('status', '!=', 'decoy')
         .orderBy('createdAt')
         .orderBy('id')
         .execute(),
+    async findOrCreateDecoy(decoy) {
+      // One decoy per user and type (a partial unique index): racing challenges share it, as they would a factor.
+      await db
+        .insertInto('factors')
+        .values(decoy)
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+      const row = await db
+        .selectFrom('factors')
+        .selectAll()
+        .where('appId', '=', decoy.appId)
+        .where('userId', '=', decoy.userId)
+        .where('type', '=', decoy.type)
+        .where('status', '=', 'decoy')
+        .executeTakeFirst()
+      if (!row) throw new Error('decoy factor vanished after its insert')
+      return row
+    },
     findLatestActiveByType: (appId, userId, type) =>
       db
         .selectFrom('factors')
@@ -78,6 +113,7 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
         .where('appId', '=', appId)
         .where('userId', '=', userId)
         .where('type', '=', type)
+        .where('status', '!=', 'decoy')
         .where('id', '!=', keepId)
       const newer = await sameType
         .where((eb) =>
@@ -121,37 +157,73 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
     },
     async recordSuccess(id, now, material) {
       if (material === undefined) {
-        await fixed.recordSuccess.run(db, [now, now, id])
-        return
+        const result = await fixed.recordSuccess.run(db, [now, now, id, now])
+        return (result.numAffectedRows ?? 0n) > 0n
       }
       // A rehash (new material) is rare: the builder's statement.
-      await db
+      const result = await db
         .updateTable('factors')
-        .set({
+        .set((eb) => ({
           failureCount: 0,
           lockCount: 0,
           lockedUntil: null,
+          guessesInFlight: eb
+            .case()
+            .when('guessesInFlight', '>', 0)
+            .then(eb('guessesInFlight', '-', 1))
+            .else(0)
+            .end(),
           lastUsedAt: now,
           updatedAt: now,
-          ...(material === undefined ? {} : { material }),
-        })
+          material,
+        }))
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    claimGuess: async (id, maxFailures, now) =>
+      (await fixed.claimGuess.run<{ failureCount: number; lockCount: number }>(db, [now, id, now, maxFailures]))
+        .rows[0],
+    async releaseGuess(id, now) {
+      await db
+        .updateTable('factors')
+        .set((eb) => ({
+          guessesInFlight: eb
+            .case()
+            .when('guessesInFlight', '>', 0)
+            .then(eb('guessesInFlight', '-', 1))
+            .else(0)
+            .end(),
+          updatedAt: now,
+        }))
         .where('id', '=', id)
         .execute()
     },
-    recordFailure: (id, now) =>
-      db
-        .updateTable('factors')
-        .set((eb) => ({ failureCount: eb('failureCount', '+', 1), updatedAt: now }))
-        .where('id', '=', id)
-        .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
-        .returning(['failureCount', 'lockCount'])
-        .executeTakeFirst(),
-    async lock(id, seenFailureCount, lockedUntil, now) {
+    recordFailure: async (id, now) =>
+      (
+        await fixed.recordFailure.run<{ failureCount: number; lockCount: number; lockedUntil: number | null }>(db, [
+          now,
+          id,
+        ])
+      ).rows[0],
+    async lockIfExhausted(id, maxFailures, lockedUntil, now) {
+      // Whoever sees the failures reach the limit locks; the count restarts for the next round after the lock.
       const result = await db
         .updateTable('factors')
         .set((eb) => ({ failureCount: 0, lockCount: eb('lockCount', '+', 1), lockedUntil, updatedAt: now }))
         .where('id', '=', id)
-        .where('failureCount', '=', seenFailureCount)
+        .where('failureCount', '>=', maxFailures)
+        .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    async forgetGuessesInFlight(id, seenUpdatedAt, now) {
+      const result = await db
+        .updateTable('factors')
+        .set({ guessesInFlight: 0, updatedAt: now })
+        .where('id', '=', id)
+        .where('updatedAt', '=', seenUpdatedAt)
         .executeTakeFirst()
       return result.numUpdatedRows > 0n
     },

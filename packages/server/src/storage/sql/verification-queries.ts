@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database, VerificationRow, VerificationStatus } from '../database.js'
+import type { Database, VerificationRow } from '../database.js'
 import type { VerificationRepository } from '../store.js'
 import { fixedSql, perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
 
@@ -13,9 +13,14 @@ const statements = perDialect((dialect) => ({
     dialect,
     `update "verifications" set "attempts" = "attempts" + 1, "status" = 'approved', "approved_at" = ?, "updated_at" = ? where ${PENDING_AND_LIVE}`,
   ),
-  recordFailedAttempt: fixedSql(
+  // The attempt is counted before the answer is judged, so racing checks can never judge more than max_attempts.
+  claimAttempt: fixedSql(
     dialect,
-    `update "verifications" set "attempts" = "attempts" + 1, "status" = case when "attempts" + 1 >= "max_attempts" then 'max_attempts_reached' else "status" end, "updated_at" = ? where ${PENDING_AND_LIVE} returning "attempts", "status"`,
+    `update "verifications" set "attempts" = "attempts" + 1, "updated_at" = ? where ${PENDING_AND_LIVE} returning "attempts", "max_attempts"`,
+  ),
+  approveClaimed: fixedSql(
+    dialect,
+    `update "verifications" set "status" = 'approved', "approved_at" = ?, "updated_at" = ? where "id" = ? and "status" = 'pending' and "expires_at" > ? and "code_hash" = ?`,
   ),
 }))
 
@@ -81,15 +86,32 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
     async delete(appId, id) {
       await db.deleteFrom('verifications').where('id', '=', id).where('appId', '=', appId).execute()
     },
-    recordFailedAttempt: async (id, codeHash, now) =>
-      (
-        await fixed.recordFailedAttempt.run<{ attempts: number; status: VerificationStatus }>(db, [
-          now,
-          id,
-          now,
-          codeHash,
-        ])
-      ).rows[0],
+    claimAttempt: async (id, codeHash, now) =>
+      (await fixed.claimAttempt.run<{ attempts: number; maxAttempts: number }>(db, [now, id, now, codeHash])).rows[0],
+    async releaseAttempt(id, codeHash, now) {
+      await db
+        .updateTable('verifications')
+        .set((eb) => ({ attempts: eb('attempts', '-', 1), updatedAt: now }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('codeHash', '=', codeHash)
+        .where('attempts', '>', 0)
+        .execute()
+    },
+    async approveClaimed(id, codeHash, now) {
+      const result = await fixed.approveClaimed.run(db, [now, now, id, now, codeHash])
+      return (result.numAffectedRows ?? 0n) > 0n
+    },
+    async exhaustAttempts(id, codeHash, now) {
+      await db
+        .updateTable('verifications')
+        .set({ status: 'max_attempts_reached', updatedAt: now })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('codeHash', '=', codeHash)
+        .where((eb) => eb('attempts', '>=', eb.ref('maxAttempts')))
+        .execute()
+    },
     async approve(id, codeHash, now) {
       const result = await fixed.approve.run(db, [now, now, id, now, codeHash])
       return (result.numAffectedRows ?? 0n) > 0n

@@ -157,4 +157,76 @@ describe('createSigningKeyRing', () => {
     const after = await loadedKeyRing()
     expect(after.jwks().keys.map((key) => key.kid)).toEqual([newKid])
   })
+
+  describe('revoke()', () => {
+    function recordingRing() {
+      const recorded: { kind: string; details?: Readonly<Record<string, unknown>> | undefined }[] = []
+      const ring = createSigningKeyRing({
+        repository: store.signingKeys,
+        clock,
+        serverKeys,
+        retentionMs: RETENTION_MS,
+        events: { record: async (event) => void recorded.push(event) },
+      })
+      return { ring, recorded }
+    }
+
+    it('withdraws a retired key from the JWKS for good, and records signing_key.revoked', async () => {
+      const { ring, recorded } = recordingRing()
+      await ring.load()
+      const oldKid = ring.jwks().keys[0]?.kid ?? ''
+      const newKid = await ring.rotate()
+      const revoked = await ring.revoke(oldKid)
+      expect(revoked).toEqual({ kid: oldKid, revokedAt: clock.nowMs(), replacedBy: null })
+      expect(ring.jwks().keys.map((key) => key.kid)).toEqual([newKid])
+      // Still inside the retention time, a fresh load does not publish it again.
+      expect((await loadedKeyRing()).jwks().keys.map((key) => key.kid)).toEqual([newKid])
+      expect(await ring.isRevoked(oldKid)).toBe(true)
+      expect(await ring.isRevoked(newKid)).toBe(false)
+      expect(recorded.map((event) => event.kind)).toEqual(['signing_key.rotated', 'signing_key.revoked'])
+      expect(recorded[1]?.details).toEqual({ kid: oldKid, replaced_by: null })
+    })
+
+    it('replaces the active key before revoking it, so signing never stops', async () => {
+      const ring = await loadedKeyRing()
+      const oldKid = ring.jwks().keys[0]?.kid ?? ''
+      const { replacedBy } = await ring.revoke(oldKid)
+      expect(replacedBy).toMatch(/^sk_/)
+      expect(decodeProtectedHeader(ring.signJwt(claims())).kid).toBe(replacedBy)
+      expect(ring.jwks().keys.map((key) => key.kid)).toEqual([replacedBy])
+      const listed = await ring.list()
+      expect(listed.map((key) => [key.kid, key.status, key.published, key.signing])).toEqual([
+        [replacedBy, 'active', true, true],
+        [oldKid, 'revoked', false, false],
+      ])
+    })
+
+    it('refuses an unknown kid and a second revocation with not_found', async () => {
+      const ring = await loadedKeyRing()
+      const kid = ring.jwks().keys[0]?.kid ?? ''
+      await expect(ring.revoke('sk_nope')).rejects.toMatchObject({ code: 'not_found' })
+      await ring.revoke(kid)
+      await expect(ring.revoke(kid)).rejects.toMatchObject({ code: 'not_found' })
+    })
+
+    it('another ring on the same database learns it from currentJwks() and moves its signing to the new key', async () => {
+      const here = await loadedKeyRing()
+      const there = await loadedKeyRing()
+      const kid = here.jwks().keys[0]?.kid ?? ''
+      const { replacedBy } = await here.revoke(kid)
+      // Not yet asked: the other ring still holds what it loaded.
+      expect(there.jwks().keys.map((key) => key.kid)).toEqual([kid])
+      expect((await there.currentJwks()).keys.map((key) => key.kid)).toEqual([replacedBy])
+      expect(decodeProtectedHeader(there.signJwt(claims())).kid).toBe(replacedBy)
+    })
+
+    it('isRevoked() reads the database, so a revocation made elsewhere counts at once', async () => {
+      const here = await loadedKeyRing()
+      const there = await loadedKeyRing()
+      const kid = here.jwks().keys[0]?.kid ?? ''
+      expect(await there.isRevoked(kid)).toBe(false)
+      await here.revoke(kid)
+      expect(await there.isRevoked(kid)).toBe(true)
+    })
+  })
 })

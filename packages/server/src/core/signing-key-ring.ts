@@ -44,7 +44,10 @@ export interface SigningKeyRing {
   signJwt(claims: Readonly<Record<string, unknown>>): string
   /** The JWKS as this instance last read it. */
   jwks(): { keys: PublicJwk[] }
-  /** The JWKS after re-reading revocations made by any instance: what the JWKS endpoint serves. */
+  /**
+   * The JWKS after re-reading the published keys (a few rows): a key revoked by any instance is gone, and one
+   * another instance just created is there. What the JWKS endpoint serves.
+   */
   currentJwks(): Promise<{ keys: PublicJwk[] }>
   /** Makes a new key active; older keys stay published until their tokens can no longer be alive. */
   rotate(): Promise<string>
@@ -56,8 +59,8 @@ export interface SigningKeyRing {
    */
   revoke(kid: string): Promise<RevokedSigningKey>
   /**
-   * Re-reads which published keys any instance revoked: drops them from the JWKS and, when this instance's
-   * signing key is among them, loads the key that replaced it.
+   * Re-reads the published keys: drops those any instance revoked and, when this instance's signing key is
+   * among them, loads the key that replaced it. (A rotation elsewhere is followed for signing by load().)
    */
   refreshRevocations(): Promise<void>
   /** Whether a kid is revoked, read from the database (a revocation made elsewhere counts at once). */
@@ -91,6 +94,13 @@ export function createSigningKeyRing(deps: {
   let published: PublicJwk[] = []
   /** Kids this instance knows to be revoked: a revoked key never comes back, so the set only grows (rarely). */
   const revoked = new Set<string>()
+
+  const toJwk = (row: { id: string; publicJwk: string }): PublicJwk => ({
+    ...(JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }),
+    kid: row.id,
+    alg: 'EdDSA' as const,
+    use: 'sig' as const,
+  })
 
   async function createKey(): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519')
@@ -127,22 +137,17 @@ export function createSigningKeyRing(deps: {
         encodedHeader: Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid })).toString('base64url'),
       }
     }
-    published = rows.map((row) => ({
-      ...(JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }),
-      kid: row.id,
-      alg: 'EdDSA' as const,
-      use: 'sig' as const,
-    }))
+    published = rows.map(toJwk)
   }
 
-  async function readRevocations(): Promise<void> {
-    const ids = await deps.repository.listRevokedIds(deps.clock.nowMs() - deps.retentionMs)
-    for (const id of ids) revoked.add(id)
-    if (active && revoked.has(active.kid)) {
+  /** The published set as the database has it now: revocations drop out, another instance's new key joins. */
+  async function readPublished(): Promise<void> {
+    const rows = await deps.repository.listPublishable(deps.clock.nowMs() - deps.retentionMs)
+    if (active && !rows.some((row) => row.id === active?.kid)) {
       // Revoked elsewhere while this instance signed with it: the revoking instance made a new key first.
       await load()
     } else {
-      published = published.filter((jwk) => !revoked.has(jwk.kid))
+      published = rows.map(toJwk)
     }
   }
 
@@ -152,7 +157,7 @@ export function createSigningKeyRing(deps: {
   let queued: Promise<void> | undefined
   function refreshRevocations(): Promise<void> {
     if (!running) {
-      running = readRevocations().finally(() => {
+      running = readPublished().finally(() => {
         running = undefined
       })
       return running

@@ -147,8 +147,6 @@ export interface SigningKeyRepository {
   /** Every key, newest first, without the sealed private half (operators' list). */
   listAll(limit: number): Promise<Omit<SigningKeyRow, 'privateKey'>[]>
   findById(id: string): Promise<SigningKeyRow | undefined>
-  /** Ids of keys revoked while still published (not retired, or retired after `since`); a tiny set. */
-  listRevokedIds(since: number): Promise<string[]>
   /** Whether this key is revoked (false when unknown): one primary-key read. */
   isRevoked(id: string): Promise<boolean>
   /** Marks an unrevoked key revoked (and retired, if it was not); true when this call did. */

@@ -160,6 +160,46 @@ describe.runIf(enabled)('the operator console in a real browser', () => {
     expect(await page.textContent('tbody')).toContain('api_key.created')
   })
 
+  it('rotates the signing key, then revokes the old one, which leaves the JWKS', async () => {
+    await page.goto(`${server.url}/console/signing-keys`)
+    await expectAccessible(page)
+    const before = await page.locator('tbody tr').count()
+    await Promise.all([
+      page.waitForURL(/done=rotated/),
+      page.click('form[action="/console/signing-keys/rotate"] button'),
+    ])
+    expect(await page.locator('tbody tr').count()).toBe(before + 1)
+    const retired = page.locator('tbody tr', { hasText: 'retired' }).first()
+    const kid = ((await retired.locator('td').first().textContent()) ?? '').trim()
+    expect(kid).toMatch(/^sk_/)
+    const published = async () =>
+      ((await call(server.url, 'GET', '/.well-known/jwks.json')).body.keys as { kid: string }[]).map((key) => key.kid)
+    expect(await published()).toContain(kid)
+    await Promise.all([page.waitForURL(/done=revoked/), retired.locator('button').click()])
+    expect(await page.textContent('[role=status]')).toContain('Key revoked')
+    expect(await published()).not.toContain(kid)
+  })
+
+  it('lists this session, and a second browser’s session is refused once revoked from here', async () => {
+    const elsewhere = await chromium.browser.newContext({ bypassCSP: true })
+    const other = await elsewhere.newPage()
+    await other.goto(`${server.url}/console/sign-in`)
+    await other.fill('#admin_key', secrets.TESSERA_ADMIN_KEY)
+    await Promise.all([other.waitForURL(/\/console\/apps/), other.click('button[type=submit]')])
+
+    await page.goto(`${server.url}/console/sessions`)
+    await expectAccessible(page)
+    const rows = page.locator('tbody tr[data-session-id]')
+    expect(await rows.count()).toBe(2)
+    const otherRow = rows.filter({ hasNotText: 'this session' })
+    await Promise.all([page.waitForURL(/done=revoked/), otherRow.locator('button').click()])
+    expect(await page.locator('tbody tr[data-session-id]').count()).toBe(1)
+
+    await other.goto(`${server.url}/console/apps`)
+    expect(new URL(other.url()).pathname).toBe('/console/sign-in')
+    await elsewhere.close()
+  })
+
   it('refuses a console form without its CSRF token, and signs out', async () => {
     const forged = await page.request.post(`${server.url}/console/apps`, { form: { name: 'Forged' }, maxRedirects: 0 })
     expect(forged.status()).toBe(403)

@@ -97,8 +97,8 @@ export function healthRoutes(deps: {
       async (_request, reply) => {
         // Short cache: rotation publishes a new key well before it signs on other instances.
         void reply.header('cache-control', 'public, max-age=300')
-        // Re-reads revocations (one small query, shared by concurrent requests): a key revoked on any
-        // instance is gone from this answer at once.
+        // Re-reads the published keys (one small query, shared by concurrent requests): a key revoked on any
+        // instance is gone from this answer at once, and one created by a rotation anywhere is in it.
         return deps.keyRing.currentJwks()
       },
     )

@@ -32,15 +32,6 @@ export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyReposit
         .limit(limit)
         .execute(),
     findById: (id) => db.selectFrom('signingKeys').selectAll().where('id', '=', id).executeTakeFirst(),
-    async listRevokedIds(since) {
-      const rows = await db
-        .selectFrom('signingKeys')
-        .select('id')
-        .where('revokedAt', 'is not', null)
-        .where((eb) => eb.or([eb('retiredAt', 'is', null), eb('retiredAt', '>', since)]))
-        .execute()
-      return rows.map((row) => row.id)
-    },
     async isRevoked(id) {
       const row = await db.selectFrom('signingKeys').select('revokedAt').where('id', '=', id).executeTakeFirst()
       return row !== undefined && row.revokedAt !== null

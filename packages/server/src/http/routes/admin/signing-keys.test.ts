@@ -1,9 +1,12 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Tessera } from '../../../app.js'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
-import { createSharedDatabaseInstances, type SharedDatabaseInstances } from '../../../../test/helpers/shared-database.js'
+import {
+  createSharedDatabaseInstances,
+  type SharedDatabaseInstances,
+} from '../../../../test/helpers/shared-database.js'
+import type { Tessera } from '../../../app.js'
 
 type Jwks = { keys: { kid: string }[] }
 
@@ -24,7 +27,8 @@ function call(
   })
 }
 
-const admin = (tessera: Tessera, method: 'GET' | 'POST', url: string) => call(tessera, method, url, { key: TEST_ADMIN_KEY })
+const admin = (tessera: Tessera, method: 'GET' | 'POST', url: string) =>
+  call(tessera, method, url, { key: TEST_ADMIN_KEY })
 const jwksKids = async (tessera: Tessera) =>
   (await call(tessera, 'GET', '/.well-known/jwks.json')).json<Jwks>().keys.map((key) => key.kid)
 
@@ -38,7 +42,10 @@ async function tokenMinter(tessera: Tessera, lastCode: () => string) {
     key,
     async mint(on: Tessera = tessera): Promise<string> {
       const started = (
-        await call(on, 'POST', '/v1/verifications', { key, body: { channel: 'sms', to: '+14155552671', scene: 'login' } })
+        await call(on, 'POST', '/v1/verifications', {
+          key,
+          body: { channel: 'sms', to: '+14155552671', scene: 'login' },
+        })
       ).json()
       const verified = await call(on, 'POST', '/v1/verifications/verify', {
         key,
@@ -72,11 +79,12 @@ describe('signing keys over the admin API', () => {
     const rotated = await admin(t.tessera, 'POST', '/admin/v1/signing-keys/rotate')
     expect(rotated.statusCode).toBe(200)
     const keys = (await admin(t.tessera, 'GET', '/admin/v1/signing-keys')).json().keys
-    expect(keys.map((key: { kid: string; status: string; signing: boolean }) => [key.kid, key.status, key.signing]))
-      .toEqual([
-        [rotated.json().kid, 'active', true],
-        [first.kid, 'retired', false],
-      ])
+    expect(
+      keys.map((key: { kid: string; status: string; signing: boolean }) => [key.kid, key.status, key.signing]),
+    ).toEqual([
+      [rotated.json().kid, 'active', true],
+      [first.kid, 'retired', false],
+    ])
   })
 
   it('revokes a retired key: it leaves the JWKS at once and its tokens answer revoked, others stay active', async () => {

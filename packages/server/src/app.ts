@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Config } from './config/config-schema.js'
 import { publicUrlOf } from './config/load-config.js'
+import { ensurePrivateDir } from './config/private-files.js'
 import { type AppService, createAppService } from './core/app-service.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
@@ -65,6 +65,11 @@ export interface TesseraOptions {
   readonly extraVerifiers?: readonly Verifier[]
   /** PostgreSQL schema to use instead of `public` (tests isolate themselves). */
   readonly postgresSchema?: string
+  /**
+   * A database the caller opened instead of the configured one, of the configured engine (tests that reach
+   * its connection, e.g. to cap a SQLite file's size). The app closes it.
+   */
+  readonly database?: Kysely<Database>
   /** Where the console provider prints; standard output by default. */
   readonly writeDevelopmentOutput?: (line: string) => void
 }
@@ -105,7 +110,7 @@ export function dialectOf(config: Config): 'sqlite' | 'postgres' {
  */
 export async function openDatabase(
   config: Config,
-  options: { postgresSchema?: string } = {},
+  options: { postgresSchema?: string; onNotice?: (message: string) => void } = {},
 ): Promise<Kysely<Database>> {
   const url = config.databaseUrl
   if (url !== undefined && isPostgresUrl(url)) {
@@ -116,17 +121,26 @@ export async function openDatabase(
       schema: options.postgresSchema,
     })
   }
+  const sqliteOptions = options.onNotice ? { onNotice: options.onNotice } : {}
   if (url === ':memory:') return createSqliteDatabase(':memory:')
-  if (url?.startsWith('sqlite:')) return createSqliteDatabase(url.slice('sqlite:'.length))
-  mkdirSync(config.dataDir, { recursive: true })
-  return createSqliteDatabase(join(config.dataDir, 'tessera.db'))
+  if (url?.startsWith('sqlite:')) return createSqliteDatabase(url.slice('sqlite:'.length), sqliteOptions)
+  // Owner-only (0700), and tightened if an older version left it open: it holds identifiers, sessions, events.
+  const notice = ensurePrivateDir(config.dataDir)
+  if (notice !== undefined) options.onNotice?.(notice)
+  return createSqliteDatabase(join(config.dataDir, 'tessera.db'), sqliteOptions)
 }
 
 /** The one place that wires everything together. */
 export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const { config, logger } = options
   const clock = options.clock ?? systemClock
-  const db = await openDatabase(config, options.postgresSchema ? { postgresSchema: options.postgresSchema } : {})
+  const db =
+    options.database ??
+    (await openDatabase(config, {
+      ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
+      // Modes tightened on the data folder and database files: worth an operator's attention, never a secret.
+      onNotice: (message) => logger.warn(message),
+    }))
   if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
   const dialect = dialectOf(config)
   await migrateToLatest(db, { dialect })

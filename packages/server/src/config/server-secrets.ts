@@ -1,31 +1,40 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateSecret } from '../core/secrets.js'
 import type { Config } from './config-schema.js'
+import { ensurePrivateDir, PRIVATE_FILE_MODE, restrictMode } from './private-files.js'
 
 export interface ServerSecrets {
   readonly secret: string
   readonly adminKey: string
   /** True when the admin key came from a file this run created: the banner shows it once in full. */
   readonly adminKeyGenerated: boolean
-  /** Warnings for the start-up log (no secret values in them). */
+  /** Warnings for the start-up log (no secret values in them), including modes tightened on the data dir's files. */
   readonly warnings: readonly string[]
 }
 
 /**
  * The server secret and admin key: from configuration when set, else read
- * from (or generated once into) the data dir with mode 0600, so a development
- * install keeps working across restarts.
+ * from (or generated once into) the data dir (0700) with mode 0600, so a
+ * development install keeps working across restarts. A folder or file left
+ * open to other users by an older version is tightened, with a warning.
  */
 export function resolveServerSecrets(config: Config): ServerSecrets {
   const warnings: string[] = []
+  const note = (line: string | undefined) => {
+    if (line !== undefined) warnings.push(line)
+  }
   const fromFile = (name: string, make: () => string): { value: string; created: boolean } => {
     const path = join(config.dataDir, name)
-    if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), created: false }
-    mkdirSync(config.dataDir, { recursive: true })
+    note(ensurePrivateDir(config.dataDir))
+    if (existsSync(path)) {
+      note(restrictMode(path, PRIVATE_FILE_MODE))
+      return { value: readFileSync(path, 'utf8').trim(), created: false }
+    }
     const value = make()
-    writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' })
-    chmodSync(path, 0o600)
+    writeFileSync(path, `${value}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' })
+    // The open's mode is masked by the umask; chmod sets it exactly.
+    chmodSync(path, PRIVATE_FILE_MODE)
     return { value, created: true }
   }
 

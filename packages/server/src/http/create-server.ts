@@ -34,6 +34,7 @@ import { tokenRoutes } from './routes/tokens.js'
 import { VerificationSchema, verificationRoutes } from './routes/verifications.js'
 import { ErrorSchema } from './schemas.js'
 import { registerSecurityHeaders } from './security-headers.js'
+import { createStorageOutage } from './storage-outage.js'
 import { createValidatorCompiler } from './validator.js'
 
 export interface ServerDeps {
@@ -149,12 +150,20 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Security headers on every response (helmet's, computed once).
   registerSecurityHeaders(server)
 
-  registerErrorHandling(server)
+  // Shared by the error handler (which notes writes refused for lack of storage) and readiness (which reports them).
+  const storageOutage = createStorageOutage({ store: deps.store })
+  registerErrorHandling(server, { storageOutage })
 
   server.decorateRequest('tesseraApp', null)
 
   await server.register(
-    healthRoutes({ store: deps.store, keyRing: deps.keyRing, redis: deps.redis, redisFailure: deps.redisFailure }),
+    healthRoutes({
+      store: deps.store,
+      storageOutage,
+      keyRing: deps.keyRing,
+      redis: deps.redis,
+      redisFailure: deps.redisFailure,
+    }),
   )
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 

@@ -1,31 +1,46 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError } from '../errors/app-error.js'
 import { isDependencyFailure } from '../errors/dependency-failure.js'
+import type { StorageOutage } from './storage-outage.js'
 
 /** A dependency outage is logged once per incident (at most every 30 s), not once per failed request. */
 const OUTAGE_LOG_INTERVAL_MS = 30_000
-let lastOutageLogMs = 0
 
 /**
  * The only place errors become responses, always in the contract's shape.
  * AppError messages pass through; Fastify's own 4xx errors map to catalogue
- * codes with our wording; anything else is logged with its cause and answered
- * as a bare 500 (foreign messages can leak internals).
+ * codes with our wording; a database that is unreachable or cannot store
+ * writes (disk full, read-only, I/O errors: noted in `storageOutage` for
+ * readiness) is an outage, answered 503; anything else is logged with its
+ * cause and answered as a bare 500 (foreign messages can leak internals).
  */
-export function registerErrorHandling(server: FastifyInstance): void {
+export function registerErrorHandling(server: FastifyInstance, deps: { storageOutage: StorageOutage }): void {
+  let lastOutageLogMs = 0
   server.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    const outage = !(error instanceof AppError) && isDependencyFailure(error)
-    const appError = outage
+    const foreign = !(error instanceof AppError)
+    const storageFailure = foreign && deps.storageOutage.note(error)
+    const outage = storageFailure || (foreign && isDependencyFailure(error))
+    const appError = storageFailure
       ? new AppError('service_unavailable', {
-          message: 'The database is not answering; retry later.',
+          message: 'The database cannot store data (disk full, read-only or failing storage); retry later.',
           details: { failing: 'database' },
         })
-      : toAppError(error)
+      : outage
+        ? new AppError('service_unavailable', {
+            message: 'The database is not answering; retry later.',
+            details: { failing: 'database' },
+          })
+        : toAppError(error)
     if (outage) {
       const now = Date.now()
       if (now - lastOutageLogMs > OUTAGE_LOG_INTERVAL_MS) {
         lastOutageLogMs = now
-        request.log.error({ err: error }, 'database unavailable: answering 503 until it is back')
+        request.log.error(
+          { err: error },
+          storageFailure
+            ? 'database cannot store writes (disk full, read-only or I/O error): answering 503 until writes succeed'
+            : 'database unavailable: answering 503 until it is back',
+        )
       }
     } else if (appError.status >= 500 && !(error instanceof AppError)) {
       request.log.error({ err: error }, 'unhandled error')

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
 import type {
@@ -25,6 +26,9 @@ import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
+
+/** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
+const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
 
 /** The Store over any Kysely dialect; engine specifics stay in the dialect folders. */
 export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgres' = 'sqlite'): Store {
@@ -88,6 +92,28 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db)
+    },
+    async probeWrite() {
+      const id = `evt_probe_${randomUUID()}`
+      await db.transaction().execute(async (trx) => {
+        // A few pages' worth: a commit that fits in a half-empty page would pass where a verification's write
+        // fails. Inserted and deleted before the commit, so no reader ever sees it, yet the commit writes the
+        // pages it touched (SQLite's and PostgreSQL's WAL), as real writes do.
+        await trx
+          .insertInto('events')
+          .values({
+            id,
+            appId: null,
+            kind: 'readiness.probe',
+            verificationId: null,
+            identifierMasked: null,
+            clientIp: null,
+            details: PROBE_PADDING,
+            createdAt: 0,
+          })
+          .execute()
+        await trx.deleteFrom('events').where('id', '=', id).execute()
+      })
     },
     close: () => db.destroy(),
   }

@@ -228,5 +228,13 @@ describe('createSigningKeyRing', () => {
       await here.revoke(kid)
       expect(await there.isRevoked(kid)).toBe(true)
     })
+
+    it('currentJwks() serves the last set read when the database does not answer', async () => {
+      const ring = await loadedKeyRing()
+      const before = ring.jwks()
+      await store.close()
+      await expect(ring.currentJwks()).resolves.toEqual(before)
+      // afterEach closes the store again; a second destroy is harmless.
+    })
   })
 })

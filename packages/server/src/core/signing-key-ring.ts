@@ -189,7 +189,12 @@ export function createSigningKeyRing(deps: {
     },
     jwks: () => ({ keys: published }),
     async currentJwks() {
-      await refreshRevocations()
+      try {
+        await refreshRevocations()
+      } catch {
+        // The database is not answering (the poll logs it): nothing can be revoked meanwhile either, and
+        // verifiers still need the keys to check the tokens already issued, so the last set read is served.
+      }
       return { keys: published }
     },
     rotate,

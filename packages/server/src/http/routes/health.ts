@@ -4,9 +4,12 @@ import type { Redis } from 'ioredis'
 import type { SigningKeyRing } from '../../core/signing-key-ring.js'
 import { AppError } from '../../errors/app-error.js'
 import type { Store } from '../../storage/store.js'
+import type { StorageOutage } from '../storage-outage.js'
 
 export function healthRoutes(deps: {
   store: Store
+  /** Write failures for lack of storage that requests met: readiness fails until a probe write succeeds. */
+  storageOutage: StorageOutage
   keyRing: SigningKeyRing
   redis?: Redis | undefined
   redisFailure?: 'reject' | 'local'
@@ -29,7 +32,7 @@ export function healthRoutes(deps: {
       {
         schema: {
           tags: ['operations'],
-          summary: 'Readiness: the database answers',
+          summary: 'Readiness: the database answers and, after a write failed for lack of storage, takes writes again',
           response: {
             200: Type.Object({
               status: Type.Literal('ready'),
@@ -52,6 +55,18 @@ export function healthRoutes(deps: {
             details: { failing: 'database' },
           })
         }
+        // A full disk still answers `select 1`: once a request's write failed for lack of storage, a probe
+        // write decides, until one succeeds.
+        const writes = await deps.storageOutage.check()
+        if (!writes.writable) {
+          if (writes.error !== undefined)
+            request.log.error({ err: writes.error }, 'readiness: database takes no writes')
+          throw new AppError('service_unavailable', {
+            message: 'The database cannot store data (disk full, read-only or failing storage).',
+            details: { failing: 'database' },
+          })
+        }
+        if (writes.recovered) request.log.info('readiness: database takes writes again')
         if (deps.redis) {
           try {
             await deps.redis.ping()

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { isIPv6 } from 'node:net'
 import type { FastifyReply } from 'fastify'
-import type { ConsoleSession, ConsoleSessionService } from '../../core/console-session-service.js'
-import { CONSOLE_SESSION_SECONDS } from '../../core/console-session-service.js'
+import {
+  CONSOLE_SESSION_SECONDS,
+  type ConsoleSession,
+  type ConsoleSessionService,
+} from '../../core/console-session-service.js'
 import { ipRangeOf } from '../../core/ip-range.js'
 import type { Bucket } from '../../core/rate-limiter.js'
 import { csrfToken, isValidCsrf, serializeCookie } from '../page-security.js'

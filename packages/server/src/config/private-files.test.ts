@@ -37,6 +37,14 @@ describe('ensurePrivateDir', () => {
     expect(ensurePrivateDir(dir)).toBeUndefined()
   })
 
+  it('leaves a shared sticky folder (such as /tmp) alone, and says so', () => {
+    const dir = join(root, 'shared')
+    mkdirSync(dir)
+    chmodSync(dir, 0o1777)
+    expect(ensurePrivateDir(dir)).toContain('sticky bit')
+    expect(statSync(dir).mode & 0o7777).toBe(0o1777)
+  })
+
   it('never adds a permission the operator took away', () => {
     const dir = join(root, 'data')
     mkdirSync(dir)

@@ -18,7 +18,13 @@ export const PRIVATE_FILE_MODE = 0o600
 export function ensurePrivateDir(dir: string): string | undefined {
   // mkdir's mode is masked by the umask; the chmod below sets it exactly on the folder it made.
   const created = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
-  if (created === undefined) return restrictMode(dir, PRIVATE_DIR_MODE)
+  if (created === undefined) {
+    // A sticky folder (/tmp) is shared by design: closing it would break every other user of it.
+    if (statSync(dir).mode & 0o1000) {
+      return `${dir} is a shared folder (sticky bit): its mode is left alone; give Tessera a data folder of its own`
+    }
+    return restrictMode(dir, PRIVATE_DIR_MODE)
+  }
   chmodSync(dir, PRIVATE_DIR_MODE)
   return undefined
 }

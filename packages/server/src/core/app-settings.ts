@@ -119,6 +119,12 @@ export const SceneSettingsSchema = Type.Object(
     token_ttl_seconds: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 3600, description: 'Token lifetime for this scene (default: the app’s).' }),
     ),
+    require_factor: Type.Optional(
+      Type.Boolean({
+        description:
+          'A verification for a user in this scene must use one of that user’s active factors (always so for 2fa and step-up).',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -27,6 +27,8 @@ const ACTIVATION_SCENE = 'verify-identifier'
 
 export interface BindFactorInput extends Omit<BindRequest, 'userId'> {
   readonly type: string
+  /** A step-up token of the user: needed when an active factor of this type already exists (a replacement). */
+  readonly stepUpToken?: string | undefined
   readonly locale?: string | undefined
   readonly clientIp?: string | undefined
 }
@@ -123,6 +125,16 @@ export function createFactorService(deps: {
         throw new AppError('channel_not_enabled', {
           message: `The ${verifier.delivery.channel} channel is disabled for this app.`,
         })
+      }
+      // Replacing (or adding to) a proven factor of this type needs the same proof as removing one: otherwise
+      // whoever holds a session could swap the password or the authenticator without knowing the old one.
+      if (
+        verifier.replacementNeedsStepUp &&
+        (await store.factors.listByUser(app.id, userId)).some(
+          (other) => other.type === verifier.type && other.status === 'active',
+        )
+      ) {
+        await consumeStepUp(app, userId, input.stepUpToken, 'Replacing a factor')
       }
       const now = clock.nowMs()
       const result = await verifier.bind(
@@ -250,24 +262,7 @@ export function createFactorService(deps: {
 
     async remove(app, userId, factorId, proof) {
       const factor = await load(app, userId, factorId)
-      if (proof.kind === 'step-up-token') {
-        if (proof.token === undefined) {
-          throw new AppError('forbidden', {
-            message: 'Removing a factor needs a step-up verification token of this user in X-Verification-Token.',
-          })
-        }
-        // The proof must come from a challenge of this user's own factor in the step-up scene; it is used up here.
-        const token = await deps.tokens.introspect(app.id, proof.token, { scene: STEP_UP_SCENE, consume: false })
-        if (!token.active || token.userId !== userId || token.factorId === null) {
-          throw new AppError('forbidden', {
-            message: 'The X-Verification-Token is not an active step-up token of this user.',
-          })
-        }
-        const consumed = await deps.tokens.introspect(app.id, proof.token, { scene: STEP_UP_SCENE, consume: true })
-        if (!consumed.active) {
-          throw new AppError('forbidden', { message: 'The X-Verification-Token was already used.' })
-        }
-      }
+      if (proof.kind === 'step-up-token') await consumeStepUp(app, userId, proof.token, 'Removing a factor')
       const removed = await store.factors.delete(app.id, userId, factor.id)
       assertThat(removed, 'factor_not_found')
       await events.record({
@@ -304,6 +299,26 @@ export function createFactorService(deps: {
         throw error
       }
     },
+  }
+
+  /**
+   * The proof that removing or replacing a factor needs: an active step-up token of this user that proves one
+   * of their own factors (it names one), used up here. Anything else is 403 forbidden.
+   */
+  async function consumeStepUp(app: App, userId: string, token: string | undefined, what: string): Promise<void> {
+    if (token === undefined) {
+      throw new AppError('forbidden', {
+        message: `${what} needs a step-up verification token of this user in X-Verification-Token.`,
+      })
+    }
+    const seen = await deps.tokens.introspect(app.id, token, { scene: STEP_UP_SCENE, consume: false })
+    if (!seen.active || seen.userId !== userId || seen.factorId === null) {
+      throw new AppError('forbidden', {
+        message: 'The X-Verification-Token is not an active step-up token from one of this user’s factors.',
+      })
+    }
+    const consumed = await deps.tokens.introspect(app.id, token, { scene: STEP_UP_SCENE, consume: true })
+    if (!consumed.active) throw new AppError('forbidden', { message: 'The X-Verification-Token was already used.' })
   }
 
   async function challengeFactor(app: App, userId: string, input: ChallengeInput): Promise<VerificationView> {

@@ -25,6 +25,17 @@ export function isTypeAllowed(settings: AppSettings, scene: string, type: string
   return policy === undefined || (policy.allowed_types as readonly string[]).includes(type)
 }
 
+/**
+ * Scenes whose token must prove one of the user's own factors: with a user, the verification must use one of
+ * that user's active factors, never an arbitrary phone or inbox. Always true for the built-in `2fa` and
+ * `step-up` (an app cannot turn that off); any other scene opts in with `require_factor: true`.
+ */
+export const FACTOR_SCENES: ReadonlySet<string> = new Set(['2fa', 'step-up'])
+
+export function requiresOwnFactor(settings: AppSettings, scene: string): boolean {
+  return FACTOR_SCENES.has(scene) || scenePolicy(settings, scene)?.require_factor === true
+}
+
 export function tokenTtlSeconds(settings: AppSettings, scene: string): number {
   return scenePolicy(settings, scene)?.token_ttl_seconds ?? settings.token_ttl_seconds
 }

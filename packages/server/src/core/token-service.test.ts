@@ -90,6 +90,7 @@ describe('TokenService.issue', () => {
       vid: input.verificationId,
       jti: expect.stringMatching(/^tok_[0-9a-z]{36}$/),
       channel: 'sms',
+      amr: ['sms'],
       to: '+442079460958',
       iat,
       exp: iat + 600,
@@ -148,6 +149,7 @@ describe('TokenService.introspect', () => {
       identifier: '+442079460958',
       userId: 'u_42',
       factorId: null,
+      amr: ['sms'],
       issuedAt,
       expiresAt: issuedAt + 600_000,
     })

@@ -14,7 +14,7 @@ import { createGuessBudget } from './guess-budget.js'
 import { rateLimitedError } from './limit-error.js'
 import type { MessageDelivery } from './message-delivery.js'
 import type { Bucket, RateLimiter } from './rate-limiter.js'
-import { isTypeAllowed, tokenTtlSeconds } from './scenes.js'
+import { isTypeAllowed, requiresOwnFactor, tokenTtlSeconds } from './scenes.js'
 import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type ServerKeys } from './secrets.js'
 import { conversionBuckets, sendBuckets } from './send-limits.js'
 import { judgeSmsDestination, type SmsDestination, smsDestinationOf } from './sms-guard.js'
@@ -24,9 +24,12 @@ import { effectiveStatus, newVerificationRow, toVerificationView, type Verificat
 export const DEFAULT_SCENE = 'verify-identifier'
 
 export interface StartVerificationInput {
-  /** A delivered-code type: `sms`, `email`. */
-  readonly channel: string
-  readonly to: string
+  /** A delivered-code type: `sms`, `email`; may be left out when `factorId` names the factor. */
+  readonly channel?: string | undefined
+  /** The identifier; may be left out when `factorId` names the factor. */
+  readonly to?: string | undefined
+  /** One of the user's own active factors to verify (its phone or email). */
+  readonly factorId?: string | undefined
   readonly scene?: string | undefined
   readonly locale?: string | undefined
   readonly userId?: string | undefined
@@ -391,23 +394,72 @@ export function createVerificationService(deps: {
     }
   }
 
+  /**
+   * The user's own active factor this start must use: named by `factorId`, or — in a scene that requires one
+   * (2fa, step-up, `require_factor`) — the one whose phone or email is `to`. Undefined when the start proves
+   * an identifier only. Anything else is `factor_not_allowed`: an inbox or phone the user never bound proves
+   * nothing about the user.
+   */
+  async function ownFactorOf(app: App, scene: string, input: StartVerificationInput): Promise<FactorRow | undefined> {
+    const needsFactor = input.userId !== undefined && requiresOwnFactor(app.settings, scene)
+    if (input.factorId === undefined && !needsFactor) return undefined
+    if (input.userId === undefined) {
+      throw new AppError('invalid_request', { message: 'factor_id needs the user_id it belongs to.' })
+    }
+    const notAllowed = () =>
+      new AppError('factor_not_allowed', {
+        message: `A verification for a user in the scene "${scene}" must use one of that user’s active factors (factor_id, or a to the user has bound).`,
+      })
+    const factors = (await store.factors.listByUser(app.id, input.userId)).filter((f) => f.status === 'active')
+    let factor: FactorRow | undefined
+    if (input.factorId !== undefined) {
+      factor = factors.find((f) => f.id === input.factorId)
+      if (factor && input.channel !== undefined && input.channel !== factor.type) throw notAllowed()
+    } else {
+      const verifier = input.channel === undefined ? undefined : verifiers.find(input.channel)
+      const identifier = verifier?.delivery?.normalizeIdentifier(input.to ?? '')
+      if (verifier && identifier !== undefined) {
+        // Mailboxes ignore case: Ada@ and ada@ are one inbox, bound once.
+        const wanted = identifier.toLowerCase()
+        factor = factors.find((f) => f.type === verifier.type && f.identifier?.toLowerCase() === wanted)
+      }
+    }
+    if (!factor) throw notAllowed()
+    if (input.factorId !== undefined && input.to !== undefined) {
+      const typed = verifiers.find(factor.type)?.delivery?.normalizeIdentifier(input.to)
+      if (typed?.toLowerCase() !== factor.identifier?.toLowerCase()) throw notAllowed()
+    }
+    const now = clock.nowMs()
+    if (factor.lockedUntil !== null && Number(factor.lockedUntil) > now) {
+      throw guesses.lockedError(Number(factor.lockedUntil), now)
+    }
+    return factor
+  }
+
   return {
     async start(app, input) {
-      const verifier = verifiers.find(input.channel)
+      const scene = input.scene ?? DEFAULT_SCENE
+      const own = await ownFactorOf(app, scene, input)
+      const type = own?.type ?? input.channel
+      const verifier = type === undefined ? undefined : verifiers.find(type)
       if (!verifier?.delivery) {
-        throw new AppError('channel_not_enabled', { message: `No verifier named "${input.channel}" sends codes.` })
+        throw new AppError('channel_not_enabled', {
+          message:
+            own === undefined
+              ? `No verifier named "${type ?? ''}" sends codes.`
+              : `A ${own.type} factor sends no code: challenge it with POST /v1/users/{user_id}/challenges.`,
+        })
       }
       const channel = verifier.delivery.channel
       if (!app.settings.channels[channel].enabled) {
         throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
       }
       deps.messages.assertAvailable(app, channel)
-      const scene = input.scene ?? DEFAULT_SCENE
       if (!isTypeAllowed(app.settings, scene, verifier.type)) {
         throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${verifier.type}.` })
       }
-      const identifier = verifier.delivery.normalizeIdentifier(input.to)
-      if (identifier === undefined) {
+      const identifier = own?.identifier ?? verifier.delivery.normalizeIdentifier(input.to ?? '')
+      if (identifier === undefined || identifier === null) {
         throw new AppError('invalid_identifier', {
           message:
             channel === 'sms'
@@ -419,7 +471,7 @@ export function createVerificationService(deps: {
         identifier,
         scene,
         userId: input.userId ?? null,
-        factorId: null,
+        factorId: own?.id ?? null,
         purpose: 'verify',
         locale: input.locale,
         clientIp: input.clientIp,

@@ -17,6 +17,13 @@ export interface Verifier {
   /** Types that deliver a one-time code: the channel and the identifier rules. */
   readonly delivery?: CodeDelivery
   /**
+   * A bind while the user already holds an active factor of this type replaces (or adds to) a credential that
+   * proves the user — a password, an authenticator, a backup-code set — so it needs the same proof as removing
+   * one: a step-up token from one of the user's own factors. Types that bind an identifier (a second phone)
+   * leave it unset.
+   */
+  readonly replacementNeedsStepUp?: boolean
+  /**
    * Turns a bind request into a new factor. `status: 'pending'` factors are
    * activated by checking a first challenge (a delivered code, a first TOTP);
    * `active` ones are usable at once.

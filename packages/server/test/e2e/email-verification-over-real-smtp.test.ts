@@ -73,6 +73,7 @@ describe('an email verification delivered over real SMTP', () => {
       to: 'Grace.Hopper@navy.example.org',
       user_id: 'u_1906',
       factor_id: null,
+      amr: ['email'],
       issued_at: expect.any(String),
       expires_at: expect.any(String),
     })
@@ -88,7 +89,7 @@ describe('an email verification delivered over real SMTP', () => {
   it('issues tokens a host app can verify offline with the published JWKS', async () => {
     const started = await call(server.url, 'POST', '/v1/verifications', {
       key: app.key,
-      body: { channel: 'email', to: 'ada@example.com', scene: 'step-up', user_id: 'u_42' },
+      body: { channel: 'email', to: 'ada@example.com', scene: 'login', user_id: 'u_42' },
     })
     expect(started.status).toBe(201)
     const mail = await smtp.nextMessage('ada@example.com')
@@ -114,7 +115,7 @@ describe('an email verification delivered over real SMTP', () => {
     expect(payload).toMatchObject({
       aud: app.appId,
       sub: 'u_42',
-      scene: 'step-up',
+      scene: 'login',
       vid: started.body.verification_id,
       channel: 'email',
       to: 'ada@example.com',

@@ -22,8 +22,12 @@ const USER = 'u_ada'
 const PASSWORD = 'correct horse battery staple'
 const BACKUP_CODE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{5}-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{5}$/
 
-const bind = (body: Record<string, unknown>, user = USER) =>
-  t.request('POST', `/v1/users/${user}/factors`, { key, body })
+const bind = (body: Record<string, unknown>, user = USER, stepUp?: string) =>
+  t.request('POST', `/v1/users/${user}/factors`, {
+    key,
+    body,
+    ...(stepUp === undefined ? {} : { headers: { 'x-verification-token': stepUp } }),
+  })
 const challenge = (body: Record<string, unknown>, user = USER) =>
   t.request('POST', `/v1/users/${user}/challenges`, { key, body })
 const verify = (verificationId: string, code: string) =>
@@ -38,6 +42,16 @@ async function challengeId(body: Record<string, unknown>, user = USER): Promise<
   const res = await challenge(body, user)
   expect(res.statusCode).toBe(201)
   return res.json().verification_id
+}
+
+/** A step-up token from the user's password (bound first when the user has none): replacing a factor needs one. */
+async function stepUpToken(user = USER, password = PASSWORD): Promise<string> {
+  if (!(await list(user)).some((f) => f.type === 'password')) {
+    expect((await bind({ type: 'password', password }, user)).statusCode).toBe(201)
+  }
+  const res = await verify(await challengeId({ scene: 'step-up', type: 'password' }, user), password)
+  expect(res.statusCode).toBe(200)
+  return res.json().verification_token
 }
 
 describe('password factor', () => {
@@ -166,7 +180,9 @@ describe('password factor', () => {
 
   it('binding a new password replaces the old one', async () => {
     const first = (await bind({ type: 'password', password: PASSWORD })).json()
-    const second = (await bind({ type: 'password', password: 'a brand new passphrase' })).json()
+    const second = (
+      await bind({ type: 'password', password: 'a brand new passphrase' }, USER, await stepUpToken())
+    ).json()
     const factors = await list()
     expect(factors.map((f) => f.factor_id)).toEqual([second.factor_id])
     expect(factors.map((f) => f.factor_id)).not.toContain(first.factor_id)
@@ -178,7 +194,11 @@ describe('password factor', () => {
   it('binding several passwords at once leaves exactly one, whose password checks', async () => {
     await bind({ type: 'password', password: PASSWORD })
     const passwords = Array.from({ length: 4 }, (_, i) => `parallel passphrase ${i}`)
-    const results = await Promise.all(passwords.map((password) => bind({ type: 'password', password })))
+    const tokens: string[] = []
+    for (const _ of passwords) tokens.push(await stepUpToken())
+    const results = await Promise.all(
+      passwords.map((password, i) => bind({ type: 'password', password }, USER, tokens[i])),
+    )
     for (const res of results) expect([201, 429]).toContain(res.statusCode)
     const factors = await list()
     expect(factors).toHaveLength(1)
@@ -198,8 +218,8 @@ describe('password factor', () => {
 })
 
 describe('backup codes', () => {
-  async function bindCodes(user = USER): Promise<{ factorId: string; codes: string[] }> {
-    const res = await bind({ type: 'backup-code' }, user)
+  async function bindCodes(user = USER, stepUp?: string): Promise<{ factorId: string; codes: string[] }> {
+    const res = await bind({ type: 'backup-code' }, user, stepUp)
     expect(res.statusCode).toBe(201)
     return { factorId: res.json().factor_id, codes: res.json().codes }
   }
@@ -266,9 +286,9 @@ describe('backup codes', () => {
 
   it('binding again replaces the set: old codes fail, new codes work', async () => {
     const old = await bindCodes()
-    const fresh = await bindCodes()
+    const fresh = await bindCodes(USER, await stepUpToken())
     expect(fresh.codes.some((code) => old.codes.includes(code))).toBe(false)
-    const factors = await list()
+    const factors = (await list()).filter((f) => f.type === 'backup-code')
     expect(factors).toHaveLength(1)
     expect(factors[0]).toMatchObject({ factor_id: fresh.factorId, backup_codes_remaining: 10 })
 
@@ -281,13 +301,15 @@ describe('backup codes', () => {
 
   it('regenerating several times at once leaves exactly one set: one of those shown, and its codes work', async () => {
     const old = await bindCodes()
-    const results = await Promise.all(Array.from({ length: 5 }, () => bind({ type: 'backup-code' })))
+    const tokens: string[] = []
+    for (let i = 0; i < 5; i++) tokens.push(await stepUpToken())
+    const results = await Promise.all(tokens.map((token) => bind({ type: 'backup-code' }, USER, token)))
     // Each answers its codes, or — replaced by a newer one at the same moment — 429 with retry_after.
     for (const res of results) {
       expect([201, 429]).toContain(res.statusCode)
       if (res.statusCode === 429) expect(res.json()).toMatchObject({ error: 'rate_limited', retry_after: 1 })
     }
-    const factors = await list()
+    const factors = (await list()).filter((f) => f.type === 'backup-code')
     expect(factors).toHaveLength(1)
     expect(factors[0]?.factor_id).not.toBe(old.factorId)
     const kept = results.find((r) => r.statusCode === 201 && r.json().factor_id === factors[0]?.factor_id)
@@ -299,7 +321,7 @@ describe('backup codes', () => {
   it('a challenge opened on the old set cannot be answered once the set is replaced', async () => {
     const old = await bindCodes()
     const id = await challengeId({ scene: '2fa', factor_id: old.factorId })
-    await bindCodes()
+    await bindCodes(USER, await stepUpToken())
     const res = await verify(id, old.codes[0] ?? '')
     expect(res.statusCode).toBe(404)
     expect(res.json().error).toBe('factor_not_found')

@@ -71,12 +71,31 @@ describe('DELETE /v1/users/{user_id}/factors/{factor_id}', () => {
     expect(await list(ADA)).toHaveLength(2)
   })
 
-  it('refuses a step-up token from a plain verification with user_id (it proves an identifier, not a factor)', async () => {
+  it('a plain step-up verification for a user must use one of their factors: an unbound phone is refused (403), sending nothing', async () => {
+    const started = await t.request('POST', '/v1/verifications', {
+      key,
+      body: { channel: 'sms', to: PHONE, scene: 'step-up', user_id: ADA },
+    })
+    expect(started.statusCode).toBe(403)
+    expect(started.json()).toMatchObject({ error: 'factor_not_allowed', error_code: 4031 })
+    expect(t.capture.messages).toHaveLength(0)
+    expect(await list(ADA)).toHaveLength(2)
+  })
+
+  it('a plain step-up verification to a phone the user has bound proves that factor: its token names it and removes', async () => {
+    const phone = await bind(ADA, { type: 'sms', to: PHONE })
+    const phoneId = phone.json().factor_id as string
+    const activated = await t.request('POST', `/v1/users/${ADA}/factors/${phoneId}/activate`, {
+      key,
+      body: { verification_code: t.capture.lastCode(PHONE) },
+    })
+    expect(activated.statusCode).toBe(200)
     const started = await t.request('POST', '/v1/verifications', {
       key,
       body: { channel: 'sms', to: PHONE, scene: 'step-up', user_id: ADA },
     })
     expect(started.statusCode).toBe(201)
+    expect(started.json().factor_id).toBe(phoneId)
     const approved = await t.request('POST', '/v1/verifications/verify', {
       key,
       body: { verification_id: started.json().verification_id, verification_code: t.capture.lastCode(PHONE) },
@@ -84,12 +103,8 @@ describe('DELETE /v1/users/{user_id}/factors/{factor_id}', () => {
     const token = approved.json().verification_token
     expect(
       (await t.request('POST', '/v1/tokens/verify', { key, body: { verification_token: token } })).json(),
-    ).toMatchObject({
-      active: true,
-      scene: 'step-up',
-      user_id: ADA,
-    })
-    expectForbidden(await remove(ADA, adaCodes, token))
+    ).toMatchObject({ active: true, scene: 'step-up', user_id: ADA, factor_id: phoneId, amr: ['sms'] })
+    expect((await remove(ADA, adaCodes, token)).statusCode).toBe(204)
     expect(await list(ADA)).toHaveLength(2)
   })
 
@@ -105,7 +120,14 @@ describe('DELETE /v1/users/{user_id}/factors/{factor_id}', () => {
 
   it('refuses a token of the same user from another scene (2fa, login)', async () => {
     expectForbidden(await remove(ADA, adaCodes, await factorToken(ADA, 'login')))
-    const codes = (await bind(ADA, { type: 'backup-code' })).json()
+    // A new set replaces the old one: that needs a step-up token too.
+    const codes = (
+      await t.request('POST', `/v1/users/${ADA}/factors`, {
+        key,
+        body: { type: 'backup-code' },
+        headers: { 'x-verification-token': await factorToken(ADA) },
+      })
+    ).json()
     const started = await t.request('POST', `/v1/users/${ADA}/challenges`, {
       key,
       body: { scene: '2fa', type: 'backup-code' },

@@ -362,7 +362,18 @@ describe('TOTP challenges', () => {
 
   it('a user may hold two authenticators; each checks only its own codes', async () => {
     const a = await enrol()
-    const b = await enrol()
+    // A second authenticator needs a step-up token from the first (a later time step than its activation).
+    t.clock.advanceSeconds(30)
+    const stepUp = (await challenge({ scene: 'step-up', factor_id: a.factorId })).json().verification_id
+    const proof = (await verify(stepUp, codeNow(a.params))).json().verification_token
+    const bound = await t.request('POST', `/v1/users/${USER}/factors`, {
+      key,
+      body: { type: 'totp' },
+      headers: { 'x-verification-token': proof },
+    })
+    expect(bound.statusCode).toBe(201)
+    const b = { factorId: bound.json().factor_id as string, params: paramsOf(bound.json()) }
+    expect((await activate(b.factorId, codeNow(b.params), USER, key)).statusCode).toBe(200)
     expect(a.params.secret).not.toBe(b.params.secret)
     t.clock.advanceSeconds(30)
     const aWindow = (ms: number) => [-1, 0, 1].map((d) => generateTotp(a.params, ms + d * 30_000))
@@ -378,8 +389,8 @@ describe('TOTP challenges', () => {
     const other = await t.createApp()
     expect((await challenge({ scene: '2fa', factor_id: factorId }, USER, other.key)).statusCode).toBe(404)
     expect((await t.request('GET', `/v1/users/${USER}/factors`, { key: other.key })).json().factors).toEqual([])
-    const pending = (await bind({ type: 'totp' })).json()
-    const res = await activate(pending.factor_id, codeNow(paramsOf(pending)), USER, other.key)
+    const pending = (await bind({ type: 'totp' }, 'u_other')).json()
+    const res = await activate(pending.factor_id, codeNow(paramsOf(pending)), 'u_other', other.key)
     expect(res.statusCode).toBe(404)
     expect(res.json().error).toBe('factor_not_found')
   })

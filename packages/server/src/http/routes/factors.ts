@@ -71,8 +71,9 @@ export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox 
           tags: ['factors'],
           summary: 'Bind a factor to a user',
           description:
-            'totp answers secret, otpauth_uri and qr_svg and stays pending until activated; sms/email send a code (verification_id) and stay pending; password is active at once; backup-code answers ten codes once and replaces an earlier set.',
+            'totp answers secret, otpauth_uri and qr_svg and stays pending until activated; sms/email send a code (verification_id) and stay pending; password is active at once; backup-code answers ten codes once and replaces an earlier set. When the user already has an active factor of the type, the bind needs a step-up token of that user (from one of their own factors) in X-Verification-Token, else 403 forbidden; the first bind of a type needs none.',
           params: Type.Object({ user_id: UserId }),
+          headers: Type.Object({ 'x-verification-token': Type.Optional(Type.String({ maxLength: 8192 })) }),
           body: BindBody,
           response: withErrors(
             {
@@ -108,6 +109,7 @@ export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox 
           period: body.period,
           locale: body.locale,
           clientIp: body.client_ip,
+          stepUpToken: request.headers['x-verification-token'],
         })
         return reply.status(201).send({
           ...presentFactor({

@@ -96,7 +96,21 @@ const StartBody = Type.Object(
     verifier: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'A verifier name; today `sms` or `email`.' }),
     ),
-    to: Type.String({ minLength: 1, maxLength: 320, description: 'E.164 phone number or email address.' }),
+    to: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 320,
+        description: 'E.164 phone number or email address (required unless factor_id names the factor).',
+      }),
+    ),
+    factor_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'One of user_id’s active phone or email factors to verify. In 2fa, step-up and scenes with require_factor, a verification for a user must use one of that user’s factors (this, or a to the user has bound).',
+      }),
+    ),
     scene: Type.Optional(Type.String({ pattern: SCENE_PATTERN, description: 'Default `verify-identifier`.' })),
     locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
     user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -124,8 +138,11 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
       async (request, reply) => {
         const body = request.body
         const channel = body.channel ?? body.verifier
-        if (channel === undefined) throw new AppError('invalid_request', { message: 'body.channel is required.' })
-        if (channel !== 'sms' && channel !== 'email') {
+        if (body.factor_id === undefined) {
+          if (channel === undefined) throw new AppError('invalid_request', { message: 'body.channel is required.' })
+          if (body.to === undefined) throw new AppError('invalid_request', { message: 'body.to is required.' })
+        }
+        if (channel !== undefined && channel !== 'sms' && channel !== 'email') {
           throw new AppError('channel_not_enabled', { message: `No verifier named "${channel}" sends codes.` })
         }
         if (body.channel !== undefined && body.verifier !== undefined && body.channel !== body.verifier) {
@@ -134,6 +151,7 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
         const view = await service.start(appOf(request), {
           channel,
           to: body.to,
+          factorId: body.factor_id,
           scene: body.scene,
           locale: body.locale,
           userId: body.user_id,

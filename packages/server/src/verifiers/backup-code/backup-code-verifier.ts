@@ -12,6 +12,7 @@ export const BACKUP_CODE_LENGTH = 10
  */
 export const backupCodeVerifier = defineVerifier({
   type: 'backup-code',
+  replacementNeedsStepUp: true,
   async bind() {
     const codes = Array.from({ length: BACKUP_CODE_COUNT }, () => generateCode(BACKUP_CODE_LENGTH, 'alphanumeric'))
     // Shown grouped for reading (ABCDE-FGHJK); typing either form works.

@@ -31,6 +31,7 @@ export function needsRehash(stored: string): boolean {
 /** A password re-check (step-up, login): the factor holds an argon2id hash, active at once. */
 export const passwordVerifier = defineVerifier({
   type: 'password',
+  replacementNeedsStepUp: true,
   async bind(request) {
     const password = request.password
     // Length in code points, as NIST SP 800-63B counts characters.

@@ -17,6 +17,7 @@ function parseMaterial(material: string | null): TotpParameters {
  */
 export const totpVerifier = defineVerifier({
   type: 'totp',
+  replacementNeedsStepUp: true,
   async bind(request, ctx) {
     const policy = ctx.settings.totp
     const imported = request.secret !== undefined

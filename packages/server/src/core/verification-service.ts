@@ -9,6 +9,7 @@ import type { CheckContext, CheckOutcome, Verifier } from '../verifiers/verifier
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
+import { codeFormatOf, fitsCodeFormat } from './code-format.js'
 import type { EventLog } from './event-log.js'
 import { createGuessBudget } from './guess-budget.js'
 import { rateLimitedError } from './limit-error.js'
@@ -218,17 +219,25 @@ export function createVerificationService(deps: {
     }
   }
 
-  function validCustomCode(app: App, customCode: string | undefined): string | undefined {
+  /** A caller's own code, held to the channel's code_length and alphabet like the codes Tessera makes. */
+  function validCustomCode(app: App, channel: string, customCode: string | undefined): string | undefined {
     if (customCode === undefined) return undefined
     if (!app.settings.allow_custom_code) {
       throw new AppError('invalid_request', {
         message: 'custom_code is not allowed for this app (settings.allow_custom_code).',
       })
     }
-    if (!CUSTOM_CODE.test(customCode)) {
-      throw new AppError('invalid_request', { message: 'custom_code must be 4–10 letters or digits.' })
+    const code = normalizeCodeInput(customCode)
+    const format = codeFormatOf(app.settings, channel)
+    if (!CUSTOM_CODE.test(customCode) || (format !== undefined && !fitsCodeFormat(format, code))) {
+      throw new AppError('invalid_request', {
+        message:
+          format === undefined
+            ? 'custom_code must be 4–10 letters or digits.'
+            : `custom_code must be ${format.length} ${format.alphabet === 'digits' ? 'digits' : `characters of ${format.characters}`} (settings.channels.${channel}.code_length and code_alphabet).`,
+      })
     }
-    return normalizeCodeInput(customCode)
+    return code
   }
 
   function maskOf(row: VerificationRow): string | undefined {
@@ -476,7 +485,7 @@ export function createVerificationService(deps: {
         locale: input.locale,
         clientIp: input.clientIp,
         metadata: input.metadata,
-        customCode: validCustomCode(app, input.customCode),
+        customCode: validCustomCode(app, channel, input.customCode),
         link: input.link,
       })
     },
@@ -561,7 +570,6 @@ export function createVerificationService(deps: {
     },
 
     async resend(app, verificationId, input) {
-      const customCode = validCustomCode(app, input.customCode)
       for (let round = 0; round < 3; round++) {
         const row = await load(app, verificationId)
         const now = clock.nowMs()
@@ -570,6 +578,7 @@ export function createVerificationService(deps: {
         if (!verifier.delivery) {
           throw new AppError('invalid_request', { message: `A ${row.channel} verification has no code to resend.` })
         }
+        const customCode = validCustomCode(app, verifier.delivery.channel, input.customCode)
         if (row.sends >= row.maxSends) throw new AppError('max_sends_reached', { details: { sends_remaining: 0 } })
         const availableAt = Number(row.lastSentAt) + row.resendCooldownSeconds * 1000
         if (now < availableAt) {

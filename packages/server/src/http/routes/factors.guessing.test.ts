@@ -1,0 +1,244 @@
+import type { LightMyRequestResponse } from 'fastify'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
+
+// The failure budget is claimed before a guess is judged: however many guesses race, across however many
+// challenges of one factor, the verifier judges at most factor_lockout.max_failures (10) wrong ones, and the
+// right secret is refused once the factor locked. Parallel bursts as an attacker sends them; on SQLite and
+// (the postgres project) on PostgreSQL. test/e2e/lockout-holds-across-instances.test.ts runs the same
+// attack over three processes sharing PostgreSQL and Redis.
+
+let t: TestApp
+let key: string
+beforeEach(async () => {
+  t = await createTestApp()
+  // Send limits out of the way: a burst must be stopped by the lockout, not by a send limit.
+  ;({ key } = await t.createApp({
+    limits: {
+      sends_per_identifier: { max: 10_000 },
+      sends_per_identifier_daily: { max: 10_000 },
+      sends_per_app: { max: 100_000 },
+      sms_sends_per_country: { max: 100_000 },
+      sms_sends_per_prefix: { max: 100_000 },
+    },
+  }))
+})
+afterEach(async () => {
+  await t.close()
+})
+
+const USER = 'u_ada'
+const PASSWORD = 'correct horse battery staple'
+const PHONE = '+14155552671'
+const EMAIL = 'ada@example.com'
+const MAX_FAILURES = 10
+const CHALLENGES = 12
+const GUESSES_EACH = 5
+
+const bind = (body: Record<string, unknown>) => t.request('POST', `/v1/users/${USER}/factors`, { key, body })
+const challenge = (factorId: string) =>
+  t.request('POST', `/v1/users/${USER}/challenges`, { key, body: { scene: 'step-up', factor_id: factorId } })
+const verify = (verificationId: string, code: string) =>
+  t.request('POST', '/v1/verifications/verify', {
+    key,
+    body: { verification_id: verificationId, verification_code: code },
+  })
+
+interface Factor {
+  readonly factorId: string
+  /** The right secret now (TOTP moves with the clock). */
+  right(): string
+  /** A wrong guess, different each time where the type allows. */
+  wrong(n: number): string
+}
+
+function paramsOf(body: Record<string, unknown>): TotpParameters {
+  return {
+    secret: String(body.secret),
+    algorithm: body.algorithm as TotpParameters['algorithm'],
+    digits: Number(body.digits),
+    period: Number(body.period),
+  }
+}
+
+async function activate(factorId: string, code: string): Promise<void> {
+  const res = await t.request('POST', `/v1/users/${USER}/factors/${factorId}/activate`, {
+    key,
+    body: { verification_code: code },
+  })
+  expect(res.statusCode, res.body).toBe(200)
+}
+
+const FACTORS: Record<string, () => Promise<Factor>> = {
+  async password() {
+    const res = await bind({ type: 'password', password: PASSWORD })
+    return { factorId: res.json().factor_id, right: () => PASSWORD, wrong: (n) => `wrong password ${n}` }
+  },
+  async totp() {
+    const res = await bind({ type: 'totp' })
+    const params = paramsOf(res.json())
+    await activate(res.json().factor_id, generateTotp(params, t.clock.nowMs()))
+    // The next step: the activation used this one.
+    t.clock.advanceSeconds(params.period)
+    const valid = () =>
+      new Set([-2, -1, 0, 1, 2].map((d) => generateTotp(params, t.clock.nowMs() + d * params.period * 1000)))
+    return {
+      factorId: res.json().factor_id,
+      right: () => generateTotp(params, t.clock.nowMs()),
+      wrong(n) {
+        const taken = valid()
+        for (let k = n; ; k += 1000) {
+          const candidate = String(k).padStart(params.digits, '0')
+          if (!taken.has(candidate)) return candidate
+        }
+      },
+    }
+  },
+  async 'backup-code'() {
+    const res = await bind({ type: 'backup-code' })
+    const codes: string[] = res.json().codes
+    return {
+      factorId: res.json().factor_id,
+      right: () => codes[0] ?? '',
+      // Well-formed, never issued (the alphabet has no 0, 1, O, I or L: these are made of its letters).
+      wrong: (n) => `${'ABCDE'.charAt(n % 5)}${'FGHJK'.charAt(Math.floor(n / 5) % 5)}MNP-QRSTU`,
+    }
+  },
+  async sms() {
+    const res = await bind({ type: 'sms', to: PHONE })
+    await activate(res.json().factor_id, t.capture.lastCode(PHONE))
+    return {
+      factorId: res.json().factor_id,
+      right: () => t.capture.lastCode(PHONE),
+      wrong: (n) => String(100_000 + n),
+    }
+  },
+  async email() {
+    const res = await bind({ type: 'email', to: EMAIL })
+    await activate(res.json().factor_id, t.capture.lastCode(EMAIL))
+    return {
+      factorId: res.json().factor_id,
+      right: () => t.capture.lastCode(EMAIL),
+      wrong: (n) => String(100_000 + n),
+    }
+  },
+}
+
+/** Guesses the verifier judged on these verifications: each judged guess keeps its claimed attempt. */
+async function judged(ids: readonly string[]): Promise<number> {
+  let sum = 0
+  for (const id of ids) {
+    const res = await t.request('GET', `/v1/verifications/${id}`, { key })
+    sum += res.json().attempts as number
+  }
+  return sum
+}
+
+function expectRefusalShape(res: LightMyRequestResponse): void {
+  const body = res.json()
+  const allowed: Record<number, string[]> = {
+    400: ['invalid_verification_code'],
+    423: ['factor_locked'],
+    429: ['max_attempts_reached', 'rate_limited'],
+  }
+  expect(allowed[res.statusCode], `${res.statusCode} ${res.body}`).toContain(body.error)
+  if (body.error === 'factor_locked' || body.error === 'rate_limited') expect(body.retry_after).toBeGreaterThan(0)
+}
+
+async function openChallenges(factor: Factor): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < CHALLENGES; i++) {
+    const res = await challenge(factor.factorId)
+    expect(res.statusCode, res.body).toBe(201)
+    ids.push(res.json().verification_id)
+  }
+  return ids
+}
+
+describe.each(Object.keys(FACTORS))('a parallel guessing burst at a %s factor', (type) => {
+  it(`judges at most ${MAX_FAILURES} wrong guesses over ${CHALLENGES} challenges × ${GUESSES_EACH}, then refuses the right secret`, async () => {
+    const factor = await (FACTORS[type] as () => Promise<Factor>)()
+    const ids = await openChallenges(factor)
+    const burst = ids.flatMap((id, i) =>
+      Array.from({ length: GUESSES_EACH }, (_, j) => verify(id, factor.wrong(i * GUESSES_EACH + j))),
+    )
+    const answers = await Promise.all(burst)
+    for (const res of answers) expectRefusalShape(res)
+    const wrongAnswered = answers.filter((r) => r.json().error === 'invalid_verification_code').length
+    expect(wrongAnswered).toBeLessThanOrEqual(MAX_FAILURES)
+    const total = await judged(ids)
+    expect(total).toBeGreaterThan(0)
+    expect(total).toBeLessThanOrEqual(MAX_FAILURES)
+    // Locked: a new challenge is refused, and so is the right secret on a challenge still open.
+    const next = await challenge(factor.factorId)
+    expect(next.statusCode, next.body).toBe(423)
+    expect(next.json()).toMatchObject({ error: 'factor_locked', error_code: 4023 })
+    const open = []
+    for (const id of ids) {
+      const state = (await t.request('GET', `/v1/verifications/${id}`, { key })).json()
+      if (state.status === 'pending') open.push(id)
+    }
+    for (const id of open) {
+      const res = await verify(id, factor.right())
+      expect(res.statusCode, res.body).toBe(423)
+      expect(res.json().error).toBe('factor_locked')
+    }
+    // And refusals judged nothing more.
+    expect(await judged(ids)).toBe(total)
+  })
+})
+
+describe('the right password in the middle of a burst', () => {
+  it('is judged only within the budget: at most one token, no more than 10 wrong judged, locked afterwards unless it won', async () => {
+    const factor = await (FACTORS.password as () => Promise<Factor>)()
+    const ids = await openChallenges(factor)
+    const guesses = ids.flatMap((id, i) =>
+      Array.from({ length: GUESSES_EACH }, (_, j) => ({ id, code: factor.wrong(i * GUESSES_EACH + j) })),
+    )
+    // The right password goes out after 30 wrong ones have left.
+    guesses.splice(30, 0, { id: ids[11] ?? '', code: PASSWORD })
+    const answers = await Promise.all(guesses.map((g) => verify(g.id, g.code)))
+    const approved = answers.filter((r) => r.statusCode === 200)
+    expect(approved.length).toBeLessThanOrEqual(1)
+    for (const res of answers.filter((r) => r.statusCode !== 200)) expectRefusalShape(res)
+    const wrongJudged = (await judged(ids)) - approved.length
+    expect(wrongJudged).toBeLessThanOrEqual(MAX_FAILURES)
+    if (approved.length === 0) expect((await challenge(factor.factorId)).statusCode).toBe(423)
+  })
+})
+
+describe('the daily failed-checks budget of an identifier', () => {
+  it('is claimed before judging: a burst judges no more than the budget, and the next guess is refused 4029', async () => {
+    const limited = await t.createApp({ limits: { failed_checks_per_identifier: { max: 4, window_seconds: 86_400 } } })
+    const ids: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const res = await t.request('POST', '/v1/verifications', {
+        key: limited.key,
+        body: { channel: 'email', to: 'grace@example.com' },
+      })
+      expect(res.statusCode, res.body).toBe(201)
+      ids.push(res.json().verification_id)
+    }
+    const answers = await Promise.all(
+      ids.flatMap((id) =>
+        Array.from({ length: 5 }, (_, j) =>
+          t.request('POST', '/v1/verifications/verify', {
+            key: limited.key,
+            body: { verification_id: id, verification_code: String(200_000 + j) },
+          }),
+        ),
+      ),
+    )
+    for (const res of answers) expectRefusalShape(res)
+    let total = 0
+    for (const id of ids) {
+      total += (await t.request('GET', `/v1/verifications/${id}`, { key: limited.key })).json().attempts
+    }
+    expect(total).toBe(4)
+    expect(answers.filter((r) => r.json().error === 'invalid_verification_code')).toHaveLength(4)
+    const refused = answers.filter((r) => r.json().error === 'rate_limited')
+    expect(refused).toHaveLength(16)
+    expect(refused[0]?.headers['retry-after']).toBeDefined()
+  })
+})

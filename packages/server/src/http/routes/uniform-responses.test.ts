@@ -338,3 +338,88 @@ describe('challenges under uniform_responses', () => {
     expect(disallowed.json()).toMatchObject({ error: 'factor_not_allowed' })
   })
 })
+
+describe('locks under uniform_responses', () => {
+  const PASSWORD = 'correct horse battery staple'
+
+  /** One round: a step-up challenge by type, then one wrong password; the answers as a caller sees them. */
+  async function round(key: string, user: string, n: number): Promise<string[]> {
+    const started = await t.request('POST', `/v1/users/${user}/challenges`, {
+      key,
+      body: { scene: 'step-up', type: 'password' },
+    })
+    const seen = [`challenge ${started.statusCode} ${started.json().error ?? ''} ${started.json().retry_after ?? ''}`]
+    if (started.statusCode !== 201) return seen
+    const res = await t.request('POST', '/v1/verifications/verify', {
+      key,
+      body: { verification_id: started.json().verification_id, verification_code: `wrong ${n}` },
+    })
+    const body = res.json()
+    seen.push(`verify ${res.statusCode} ${body.error} ${body.attempts_remaining ?? ''} ${body.retry_after ?? ''}`)
+    return seen
+  }
+
+  it('a user without the factor locks exactly like a user with it: the same answers, round by round', async () => {
+    const { key } = await t.createApp({ uniform_responses: true })
+    const bound = await t.request('POST', '/v1/users/u_real/factors', {
+      key,
+      body: { type: 'password', password: PASSWORD },
+    })
+    expect(bound.statusCode).toBe(201)
+    const real: string[] = []
+    const ghost: string[] = []
+    for (let n = 0; n < 12; n++) {
+      real.push(...(await round(key, 'u_real', n)))
+      ghost.push(...(await round(key, 'u_ghost', n)))
+    }
+    expect(ghost).toEqual(real)
+    // The real factor did lock (10 failures by default), and the next challenge says so for both.
+    expect(real).toContain('verify 423 factor_locked  60')
+    expect(real.at(-1)).toBe('challenge 423 factor_locked 60')
+    // After the lock ends, both take challenges again.
+    t.clock.advanceSeconds(61)
+    expect(await round(key, 'u_ghost', 99)).toEqual(await round(key, 'u_real', 99))
+  })
+
+  it('a parallel burst at a missing factor locks it like a real one', async () => {
+    const { key } = await t.createApp({ uniform_responses: true })
+    await t.request('POST', '/v1/users/u_real/factors', { key, body: { type: 'password', password: PASSWORD } })
+    for (const user of ['u_real', 'u_ghost']) {
+      const ids: string[] = []
+      for (let i = 0; i < 6; i++) {
+        const res = await t.request('POST', `/v1/users/${user}/challenges`, {
+          key,
+          body: { scene: 'step-up', type: 'password' },
+        })
+        ids.push(res.json().verification_id)
+      }
+      const answers = await Promise.all(
+        ids.flatMap((id) =>
+          Array.from({ length: 5 }, (_, j) =>
+            t.request('POST', '/v1/verifications/verify', {
+              key,
+              body: { verification_id: id, verification_code: `wrong ${j}` },
+            }),
+          ),
+        ),
+      )
+      expect(answers.filter((r) => r.statusCode === 400).length, user).toBeLessThanOrEqual(10)
+      const next = await t.request('POST', `/v1/users/${user}/challenges`, {
+        key,
+        body: { scene: 'step-up', type: 'password' },
+      })
+      expect(next.statusCode, user).toBe(423)
+    }
+  })
+
+  it('a missing phone shows the same masked number and factor id on every challenge, as a real one does', async () => {
+    const { key } = await t.createApp({ uniform_responses: true })
+    const first = await t.request('POST', '/v1/users/u_ghost/challenges', { key, body: { scene: '2fa', type: 'sms' } })
+    const second = await t.request('POST', '/v1/users/u_ghost/challenges', { key, body: { scene: '2fa', type: 'sms' } })
+    expect(first.statusCode).toBe(201)
+    expect(second.json().to).toBe(first.json().to)
+    expect(second.json().factor_id).toBe(first.json().factor_id)
+    // The stand-in is never listed as a factor.
+    expect((await t.request('GET', '/v1/users/u_ghost/factors', { key })).json().factors).toEqual([])
+  })
+})

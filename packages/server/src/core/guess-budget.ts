@@ -22,6 +22,8 @@ import { failedCheckBucket } from './send-limits.js'
 export interface GuessClaim {
   /** The verification's attempts, this guess included. */
   readonly attempts: number
+  /** The factor's failures when this guess claimed its place: a success forgets those (0 without a factor). */
+  readonly failuresBefore: number
   /** The guess was never judged, or was right but could not approve: every share goes back. */
   release(): Promise<void>
   /** The guess was right and approved (the factor reset in the approval): the identifier's point goes back. */
@@ -167,6 +169,7 @@ export function createGuessBudget(deps: {
       }
       return {
         attempts: attempt.attempts,
+        failuresBefore: factorCounts?.failureCount ?? 0,
         async release() {
           await giveBack(bucket)
           if (factor) await store.factors.releaseGuess(factor.id, now)

@@ -360,7 +360,13 @@ export function createVerificationService(deps: {
     app: App,
     row: VerificationRow,
     now: number,
-    how: { factor?: FactorRow | undefined; material?: string | undefined; byLink?: boolean },
+    how: {
+      factor?: FactorRow | undefined
+      material?: string | undefined
+      /** The factor's failures when the guess claimed its place (guess-budget.ts). */
+      failuresBefore?: number
+      byLink?: boolean
+    },
   ): Promise<CheckResult | 'lost' | 'factor_locked'> {
     const { factor } = how
     try {
@@ -371,7 +377,9 @@ export function createVerificationService(deps: {
         if (!won) return 'lost' as const
         if (factor && factor.status !== 'decoy') {
           const material = how.material === undefined ? undefined : encryptSecret(serverKeys, how.material)
-          if (!(await tx.factors.recordSuccess(factor.id, now, material))) throw new FactorLockedMeanwhile()
+          if (!(await tx.factors.recordSuccess(factor.id, now, how.failuresBefore ?? 0, material))) {
+            throw new FactorLockedMeanwhile()
+          }
           if (row.purpose === 'activate') await tx.factors.activate(factor.id, now)
         }
         const result: CheckResult = {
@@ -709,6 +717,7 @@ export function createVerificationService(deps: {
           const approval = await approveAndIssue(app, row, now, {
             factor,
             material: outcome.material,
+            failuresBefore: claim.failuresBefore,
           }).catch(async (error: unknown) => {
             await claim.release()
             throw error

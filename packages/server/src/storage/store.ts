@@ -91,7 +91,7 @@ export interface VerificationRepository {
     codeHash: string,
     now: number,
   ): Promise<{ attempts: number; maxAttempts: number } | undefined>
-  /** Gives back a claimed attempt that was never judged. */
+  /** Gives back a claimed attempt that was never judged, or was right but lost the approval (any status). */
   releaseAttempt(id: string, codeHash: string, now: number): Promise<void>
   /** Approves a verification whose check already claimed its attempt; true when this caller won. */
   approveClaimed(id: string, codeHash: string, now: number): Promise<boolean>
@@ -199,11 +199,11 @@ export interface FactorRepository {
    */
   claimCounter(id: string, counter: number): Promise<boolean>
   /**
-   * A success: failures and locks reset, the guess leaves the in-flight count, last use recorded, optionally
-   * new material (a rehash) — only while the factor is unlocked. True when it counted (false: a lock landed
-   * while the answer was judged).
+   * A success: the failures before its claim (`seenFailures`, as claimGuess answered) and the locks reset,
+   * the guess leaves the in-flight count, last use recorded, optionally new material (a rehash) — only while
+   * the factor is unlocked. True when it counted (false: a lock landed while the answer was judged).
    */
-  recordSuccess(id: string, now: number, material?: string): Promise<boolean>
+  recordSuccess(id: string, now: number, seenFailures: number, material?: string): Promise<boolean>
   /**
    * Claims one guess before it is judged: only while unlocked and while failures plus guesses in flight stay
    * under `maxFailures`. Answers the counts, or undefined when the guess may not be judged now.

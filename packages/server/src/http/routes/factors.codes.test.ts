@@ -155,6 +155,7 @@ describe('password factor', () => {
     await t.tessera.store.factors.recordSuccess(
       factorId,
       t.clock.nowMs(),
+      0,
       encryptSecret(keys, JSON.stringify({ hash: old })),
     )
     const stored = async () =>

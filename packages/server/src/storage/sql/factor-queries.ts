@@ -14,7 +14,7 @@ const statements = perDialect((dialect) => ({
   // A success counts only while the factor is unlocked: a lock that landed while the answer was judged wins.
   recordSuccess: fixedSql(
     dialect,
-    `update "factors" set "failure_count" = 0, "lock_count" = 0, "locked_until" = null, ${ONE_LESS_IN_FLIGHT}, "last_used_at" = ?, "updated_at" = ? where "id" = ? and ${UNLOCKED}`,
+    `update "factors" set "failure_count" = ${FAILURES_SINCE_CLAIM}, "lock_count" = 0, "locked_until" = null, ${ONE_LESS_IN_FLIGHT}, "last_used_at" = ?, "updated_at" = ? where "id" = ? and ${UNLOCKED}`,
   ),
   // A guess is claimed before it is judged, only while the failures so far plus the guesses still being judged
   // stay under max_failures: however many guesses race, on however many instances, no more are ever judged.
@@ -29,6 +29,13 @@ const statements = perDialect((dialect) => ({
 }))
 
 const ONE_LESS_IN_FLIGHT = `"guesses_in_flight" = case when "guesses_in_flight" > 0 then "guesses_in_flight" - 1 else 0 end`
+
+/**
+ * A success forgets the failures that came before its own claim (the parameter: the count it saw), not the
+ * ones judged while it was: as if it had been judged at its claim. So a right answer racing a burst of wrong
+ * ones frees no places for more of them.
+ */
+const FAILURES_SINCE_CLAIM = `case when "failure_count" > ? then "failure_count" - ? else 0 end`
 
 /** Not locked at `now` (the parameter). */
 const UNLOCKED = '("locked_until" is null or "locked_until" <= ?)'
@@ -155,16 +162,21 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
       const result = await fixed.claimCounter.run(db, [counter, id, counter])
       return (result.numAffectedRows ?? 0n) > 0n
     },
-    async recordSuccess(id, now, material) {
+    async recordSuccess(id, now, seenFailures, material) {
       if (material === undefined) {
-        const result = await fixed.recordSuccess.run(db, [now, now, id, now])
+        const result = await fixed.recordSuccess.run(db, [seenFailures, seenFailures, now, now, id, now])
         return (result.numAffectedRows ?? 0n) > 0n
       }
       // A rehash (new material) is rare: the builder's statement.
       const result = await db
         .updateTable('factors')
         .set((eb) => ({
-          failureCount: 0,
+          failureCount: eb
+            .case()
+            .when('failureCount', '>', seenFailures)
+            .then(eb('failureCount', '-', seenFailures))
+            .else(0)
+            .end(),
           lockCount: 0,
           lockedUntil: null,
           guessesInFlight: eb

@@ -89,11 +89,11 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
     claimAttempt: async (id, codeHash, now) =>
       (await fixed.claimAttempt.run<{ attempts: number; maxAttempts: number }>(db, [now, id, now, codeHash])).rows[0],
     async releaseAttempt(id, codeHash, now) {
+      // Also once approved: a right answer that lost the approval to an identical one was no failed attempt.
       await db
         .updateTable('verifications')
         .set((eb) => ({ attempts: eb('attempts', '-', 1), updatedAt: now }))
         .where('id', '=', id)
-        .where('status', '=', 'pending')
         .where('codeHash', '=', codeHash)
         .where('attempts', '>', 0)
         .execute()

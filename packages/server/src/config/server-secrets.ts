@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateSecret } from '../core/secrets.js'
+import { generateSecret } from '../crypto/secrets.js'
 import type { Config } from './config-schema.js'
 import { ensurePrivateDir, PRIVATE_FILE_MODE, restrictMode } from './private-files.js'
 

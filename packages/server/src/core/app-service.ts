@@ -1,11 +1,3 @@
-import type { DeliveryRegistry } from '../delivery/provider-registry.js'
-import { maskEntries, sealEntries, unsealEntry } from '../delivery/provider-secrets.js'
-import { AppError, assertThat } from '../errors/app-error.js'
-import type { ApiKeyRow, AppRow } from '../storage/database.js'
-import type { Store } from '../storage/store.js'
-import { type AppSettings, mergeSettings, resolveAppSettings, type SettingsInput } from './app-settings.js'
-import type { Clock } from './clock.js'
-import type { EventLog } from './event-log.js'
 import {
   constantTimeEqual,
   decryptSecret,
@@ -14,7 +6,17 @@ import {
   generateSecret,
   hmacBase64Url,
   type ServerKeys,
-} from './secrets.js'
+} from '../crypto/secrets.js'
+import type { DeliveryRegistry } from '../delivery/provider-registry.js'
+import { maskEntries, sealEntries, unsealEntry } from '../delivery/provider-secrets.js'
+import { AppError, assertThat } from '../errors/app-error.js'
+import type { AppSettings, SettingsInput } from '../settings/app-settings.js'
+import { mergeSettings } from '../settings/merge-patch.js'
+import { resolveAppSettings } from '../settings/resolve-settings.js'
+import type { ApiKeyRow, AppRow } from '../storage/database.js'
+import type { Store } from '../storage/store.js'
+import type { Clock } from './clock.js'
+import type { EventLog } from './event-log.js'
 
 export interface App {
   readonly id: string

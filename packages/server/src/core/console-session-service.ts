@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { generateId, hmacBase64Url } from '../crypto/secrets.js'
 import type { ConsoleSessionRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import { maskClientIp, summarizeUserAgent } from './client-summary.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { generateId, hmacBase64Url } from './secrets.js'
 
 /** How long a console sign-in lasts, whatever the activity. */
 export const CONSOLE_SESSION_SECONDS = 8 * 3600

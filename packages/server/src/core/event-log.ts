@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
+import { generateId } from '../crypto/secrets.js'
 import type { EventRow } from '../storage/database.js'
 import type { EventRepository } from '../storage/store.js'
 import type { Clock } from './clock.js'
-import { generateId } from './secrets.js'
 
 /** Kinds of security-relevant events. Stable strings: operators filter on them. */
 export type EventKind =

@@ -1,9 +1,3 @@
-import { AppError, assertThat } from '../errors/app-error.js'
-import type { HostedSessionRow } from '../storage/database.js'
-import type { Store } from '../storage/store.js'
-import type { App, AppService } from './app-service.js'
-import type { Clock } from './clock.js'
-import { isTypeAllowed } from './scenes.js'
 import {
   constantTimeEqual,
   decryptSecret,
@@ -12,7 +6,13 @@ import {
   generateSecret,
   hmacBase64Url,
   type ServerKeys,
-} from './secrets.js'
+} from '../crypto/secrets.js'
+import { AppError, assertThat } from '../errors/app-error.js'
+import type { HostedSessionRow } from '../storage/database.js'
+import type { Store } from '../storage/store.js'
+import type { App, AppService } from './app-service.js'
+import type { Clock } from './clock.js'
+import { isTypeAllowed } from './scenes.js'
 import type { VerificationView } from './verification.js'
 import { DEFAULT_SCENE, type VerificationService } from './verification-service.js'
 

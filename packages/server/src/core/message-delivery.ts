@@ -1,17 +1,17 @@
 import type { Logger } from 'pino'
+import { generateId } from '../crypto/secrets.js'
 import type { CallbackRequest, DeliveryChannel, DeliveryStatus } from '../delivery/delivery-provider.js'
 import type { ChainLink } from '../delivery/provider-chain.js'
 import { sendThroughChain } from '../delivery/provider-chain.js'
 import type { DeliveryRegistry, ProviderEntry } from '../delivery/provider-registry.js'
 import { renderMessage } from '../delivery/templates/render-message.js'
 import { AppError } from '../errors/app-error.js'
+import type { AppSettings } from '../settings/app-settings.js'
 import type { DeliveryRow, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { App } from './app-service.js'
-import type { AppSettings } from './app-settings.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { generateId } from './secrets.js'
 
 /** One delivery attempt as the API shows it. */
 export interface DeliveryView {

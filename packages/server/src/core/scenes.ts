@@ -1,4 +1,4 @@
-import type { AppSettings, SceneSettings } from './app-settings.js'
+import type { AppSettings, SceneSettings } from '../settings/app-settings.js'
 
 /**
  * Built-in scenes and the types that may prove each by default. An app's

@@ -1,4 +1,4 @@
-import type { AppSettings } from './app-settings.js'
+import type { AppSettings } from '../settings/app-settings.js'
 import { ipRangeOf } from './ip-range.js'
 import type { Bucket } from './rate-limiter.js'
 import type { SmsDestination } from './sms-guard.js'

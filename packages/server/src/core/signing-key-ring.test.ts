@@ -2,12 +2,12 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import type { Kysely } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFakeClock, type FakeClock } from '../../test/helpers/fake-clock.js'
+import { decryptSecret, deriveServerKeys, type ServerKeys } from '../crypto/secrets.js'
 import type { Database } from '../storage/database.js'
 import { migrateToLatest } from '../storage/migrations/migrate-to-latest.js'
 import { createSqlStore } from '../storage/sql/sql-store.js'
 import { createSqliteDatabase } from '../storage/sqlite/sqlite-database.js'
 import type { Store } from '../storage/store.js'
-import { decryptSecret, deriveServerKeys, type ServerKeys } from './secrets.js'
 import { createSigningKeyRing, type SigningKeyRing } from './signing-key-ring.js'
 
 const RETENTION_MS = 3600_000

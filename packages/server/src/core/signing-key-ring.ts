@@ -1,9 +1,9 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { decryptSecret, encryptSecret, generateId, type ServerKeys } from '../crypto/secrets.js'
 import { assertThat } from '../errors/app-error.js'
 import type { SigningKeyRepository } from '../storage/store.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { decryptSecret, encryptSecret, generateId, type ServerKeys } from './secrets.js'
 
 /** A public key as published in the JWKS. */
 export interface PublicJwk {

@@ -1,7 +1,8 @@
 import { type CountryCode, getCountries, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import examples from 'libphonenumber-js/mobile/examples'
 import { describe, expect, it } from 'vitest'
-import { defaultAppSettings, resolveAppSettings, type SmsChannelSettings } from './app-settings.js'
+import type { SmsChannelSettings } from '../settings/app-settings.js'
+import { defaultAppSettings, resolveAppSettings } from '../settings/resolve-settings.js'
 import { judgeSmsDestination, smsDestinationOf } from './sms-guard.js'
 
 const defaults = (): SmsChannelSettings => defaultAppSettings().channels.sms

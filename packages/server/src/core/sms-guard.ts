@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
-import type { SmsChannelSettings } from './app-settings.js'
+import type { SmsChannelSettings } from '../settings/app-settings.js'
 
 export interface SmsDestination {
   /** ISO 3166-1 alpha-2, or the calling code (`+882`) for non-geographic numbers. */

@@ -1,7 +1,7 @@
+import { generateId, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
 import type { Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { generateId, hmacBase64Url, type ServerKeys } from './secrets.js'
 import type { SigningKeyRing } from './signing-key-ring.js'
 
 export interface IssueTokenInput {

@@ -1,7 +1,16 @@
 import { randomInt } from 'node:crypto'
 import type { Logger } from 'pino'
+import {
+  decryptSecret,
+  encryptSecret,
+  generateId,
+  hashCode,
+  hmacBase64Url,
+  type ServerKeys,
+} from '../crypto/secrets.js'
 import type { DeliveryChannel } from '../delivery/delivery-provider.js'
 import { AppError, assertThat } from '../errors/app-error.js'
+import { codeFormatOf, fitsCodeFormat } from '../settings/code-format.js'
 import type { FactorRow, VerificationPurpose, VerificationRow } from '../storage/database.js'
 import type { Store, VerificationFilter } from '../storage/store.js'
 import { normalizeCodeInput } from '../verifiers/delivered-code.js'
@@ -9,14 +18,12 @@ import type { CheckContext, CheckOutcome, Verifier } from '../verifiers/verifier
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
-import { codeFormatOf, fitsCodeFormat } from './code-format.js'
 import type { EventLog } from './event-log.js'
 import { createGuessBudget } from './guess-budget.js'
 import { rateLimitedError } from './limit-error.js'
 import type { MessageDelivery } from './message-delivery.js'
 import type { Bucket, RateLimiter } from './rate-limiter.js'
 import { isTypeAllowed, requiresOwnFactor, tokenTtlSeconds } from './scenes.js'
-import { decryptSecret, encryptSecret, generateId, hashCode, hmacBase64Url, type ServerKeys } from './secrets.js'
 import { conversionBuckets, sendBuckets } from './send-limits.js'
 import { judgeSmsDestination, type SmsDestination, smsDestinationOf } from './sms-guard.js'
 import type { TokenService } from './token-service.js'

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox'
+import type { MessageValues } from '../i18n/placeholders.js'
 
 export type DeliveryChannel = 'sms' | 'email'
 
@@ -6,11 +7,7 @@ export type DeliveryChannel = 'sms' | 'email'
 export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
 
 /** The values a message template may show: the only placeholders there are. */
-export interface MessageValues {
-  readonly code: string
-  readonly app_name: string
-  readonly minutes: string
-}
+export type { MessageValues } from '../i18n/placeholders.js'
 
 /** One rendered message, ready for a provider. It carries the code inside its text: never log it. */
 export interface OutboundMessage {

@@ -1,5 +1,5 @@
-import type { ChannelSettings } from '../core/app-settings.js'
-import { constantTimeEqual, generateCode } from '../core/secrets.js'
+import { constantTimeEqual, generateCode } from '../crypto/secrets.js'
+import type { ChannelSettings } from '../settings/app-settings.js'
 import type { ChallengePlan, CheckAttempt, CheckContext, CheckOutcome } from './verifier.js'
 
 /** What a person types: spaces and dashes are formatting, case is not meaningful. */

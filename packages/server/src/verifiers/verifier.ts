@@ -1,5 +1,5 @@
-import type { AppSettings } from '../core/app-settings.js'
 import type { DeliveryChannel } from '../delivery/delivery-provider.js'
+import type { AppSettings } from '../settings/app-settings.js'
 
 /**
  * The contract every verification type implements: `sms`, `email`, `totp`,

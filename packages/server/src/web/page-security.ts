@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { constantTimeEqual, hmacBase64Url } from '../core/secrets.js'
+import { constantTimeEqual, hmacBase64Url } from '../crypto/secrets.js'
 
 /** A fresh CSP nonce for one response. */
 export function newNonce(): string {

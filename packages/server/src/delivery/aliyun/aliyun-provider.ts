@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { type Static, Type } from '@sinclair/typebox'
+import { renderPlaceholders } from '../../i18n/placeholders.js'
 import { DeliveryError, type DeliveryErrorKind, defineDeliveryProvider } from '../delivery-provider.js'
 import { digitsOnly, field, providerRequest } from '../provider-http.js'
-import { renderPlaceholders } from '../templates/placeholders.js'
 import { templateFor } from '../templates/provider-template.js'
 import { aliyunCanonicalQuery, aliyunSignature } from './aliyun-signature.js'
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { type AppSettings, defaultAppSettings, resolveAppSettings } from '../../core/app-settings.js'
 import { SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import type { AppSettings } from '../../settings/app-settings.js'
+import { defaultAppSettings, resolveAppSettings } from '../../settings/resolve-settings.js'
 import { BUILT_IN_TEXTS } from './built-in-texts.js'
 import { originBoundLine, renderMessage } from './render-message.js'
 import { smsSegments } from './sms-segments.js'

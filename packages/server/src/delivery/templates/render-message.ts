@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import type { AppSettings } from '../../core/app-settings.js'
 import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import { renderPlaceholders } from '../../i18n/placeholders.js'
+import type { AppSettings } from '../../settings/app-settings.js'
 import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
 import { BUILT_IN_TEXTS, type BuiltInTexts, pluralForm } from './built-in-texts.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
-import { renderPlaceholders } from './placeholders.js'
 
 export interface MessageInput {
   readonly settings: Pick<AppSettings, 'templates' | 'default_locale' | 'web_origin'>

@@ -1,4 +1,4 @@
-import type { AppSettings } from '../../core/app-settings.js'
+import type { AppSettings } from '../../settings/app-settings.js'
 import { type RenderedMessage, renderMessage } from './render-message.js'
 import { type SmsSegmentCount, smsSegments } from './sms-segments.js'
 

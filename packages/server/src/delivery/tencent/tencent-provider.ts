@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { renderPlaceholders } from '../../i18n/placeholders.js'
 import { DeliveryError, type DeliveryErrorKind, defineDeliveryProvider } from '../delivery-provider.js'
 import { field, providerRequest } from '../provider-http.js'
-import { renderPlaceholders } from '../templates/placeholders.js'
 import { templateFor } from '../templates/provider-template.js'
 import { tc3Authorization } from './tencent-signature.js'
 

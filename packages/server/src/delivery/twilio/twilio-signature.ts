@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { constantTimeEqual } from '../../core/secrets.js'
+import { constantTimeEqual } from '../../crypto/secrets.js'
 
 /**
  * X-Twilio-Signature: base64(HMAC-SHA1(auth token, the full URL Twilio

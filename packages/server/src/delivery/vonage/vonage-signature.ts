@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto'
-import { constantTimeEqual } from '../../core/secrets.js'
+import { constantTimeEqual } from '../../crypto/secrets.js'
 
 export type VonageSignatureMethod = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512'
 

@@ -1,7 +1,7 @@
 import { hash } from '@node-rs/argon2'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, TEST_SECRET, type TestApp } from '../../../test/helpers/create-test-app.js'
-import { decryptSecret, deriveServerKeys, encryptSecret } from '../../core/secrets.js'
+import { decryptSecret, deriveServerKeys, encryptSecret } from '../../crypto/secrets.js'
 import { ARGON2_PARAMETERS } from '../../verifiers/password/password-verifier.js'
 
 // Password and backup-code factors over HTTP.

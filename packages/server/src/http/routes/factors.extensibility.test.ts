@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
-import { constantTimeEqual } from '../../core/secrets.js'
+import { constantTimeEqual } from '../../crypto/secrets.js'
 import { AppError } from '../../errors/app-error.js'
 import { defineVerifier } from '../../verifiers/verifier.js'
 

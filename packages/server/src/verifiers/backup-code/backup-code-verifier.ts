@@ -1,4 +1,4 @@
-import { generateCode } from '../../core/secrets.js'
+import { generateCode } from '../../crypto/secrets.js'
 import { normalizeCodeInput } from '../delivered-code.js'
 import { defineVerifier } from '../verifier.js'
 

@@ -1,6 +1,6 @@
 import { hash, verify } from '@node-rs/argon2'
 import { describe, expect, it } from 'vitest'
-import { defaultAppSettings } from '../../core/app-settings.js'
+import { defaultAppSettings } from '../../settings/resolve-settings.js'
 import type { CheckContext, Verifier, VerifierContext } from '../verifier.js'
 import {
   ARGON2_PARAMETERS,

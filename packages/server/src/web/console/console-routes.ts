@@ -3,15 +3,16 @@ import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { summarizeActivity } from '../../core/activity-stats.js'
 import type { App } from '../../core/app-service.js'
-import { mergeSettings, settingsProblems } from '../../core/app-settings.js'
 import { createConsoleSessionService } from '../../core/console-session-service.js'
 import { rateLimitedError } from '../../core/limit-error.js'
 import { AppError } from '../../errors/app-error.js'
-import type { ServerDeps } from '../../http/create-server.js'
+import { mergeSettings } from '../../settings/merge-patch.js'
+import { settingsProblems } from '../../settings/resolve-settings.js'
 import { SOURCE_ROOT } from '../../source-root.js'
 import type { VerificationStatus } from '../../storage/database.js'
 import { addFormParser, cookiesOf, formField, isSecureRequest, newNonce, sendPage } from '../page-security.js'
 import { createConsoleAuth } from './console-auth.js'
+import type { ConsoleDeps } from './console-deps.js'
 import { sessionsPage, signingKeysPage } from './console-operator-pages.js'
 import {
   appsPage,
@@ -42,7 +43,7 @@ type Params = { app_id: string }
  * The operator console at /console: server-rendered pages over the same
  * services as the admin API (app service, verification service, event log).
  */
-export async function registerConsoleRoutes(server: FastifyInstance, deps: ServerDeps): Promise<void> {
+export async function registerConsoleRoutes(server: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const css = readFileSync(join(SOURCE_ROOT, 'web', 'assets', 'console.css'))
   const js = readFileSync(join(SOURCE_ROOT, 'web', 'assets', 'console.js'))
   const sessions = createConsoleSessionService({

@@ -1,8 +1,8 @@
 import type { App, AppService } from '../../core/app-service.js'
-import type { AppSettings } from '../../core/app-settings.js'
 import { previewMessage } from '../../delivery/templates/template-warnings.js'
 import { AppError } from '../../errors/app-error.js'
 import { SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import type { AppSettings } from '../../settings/app-settings.js'
 import { type Html, html } from '../html.js'
 import { formField } from '../page-security.js'
 

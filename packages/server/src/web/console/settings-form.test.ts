@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { defaultAppSettings, resolveAppSettings, settingsProblems } from '../../core/app-settings.js'
-import { weakSettingWarnings } from '../../core/settings-warnings.js'
+import { defaultAppSettings, resolveAppSettings, settingsProblems } from '../../settings/resolve-settings.js'
+import { weakSettingWarnings } from '../../settings/settings-warnings.js'
 import { settingsFields, settingsFormFields, settingsFromForm, weakSettingsNotice } from './settings-form.js'
 
 /** What a browser submits for a rendered form: every named control's value (checked boxes only). */

@@ -1,5 +1,5 @@
-import { AppSettingsSchema } from '../../core/app-settings.js'
-import type { WeakSettingWarning } from '../../core/settings-warnings.js'
+import { AppSettingsSchema } from '../../settings/app-settings.js'
+import type { WeakSettingWarning } from '../../settings/settings-warnings.js'
 import { type Html, html } from '../html.js'
 
 /**

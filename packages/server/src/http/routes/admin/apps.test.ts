@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
 import { APP_KEY_CACHE_TTL_MS } from '../../../core/app-service.js'
-import { documentedDefaults } from '../../../core/app-settings.js'
+import { defaultAppSettings } from '../../../settings/resolve-settings.js'
 
 let t: TestApp
 beforeEach(async () => {
@@ -20,7 +20,7 @@ describe('operator API: apps', () => {
     const app = created.json()
     expect(app.app_id).toMatch(/^app_/)
     expect(app.name).toBe('Acme')
-    expect(app.settings).toEqual(documentedDefaults())
+    expect(app.settings).toEqual(defaultAppSettings())
     const read = await t.request('GET', `/admin/v1/apps/${app.app_id}`, admin)
     expect(read.json()).toEqual(app)
     const list = await t.request('GET', '/admin/v1/apps', admin)

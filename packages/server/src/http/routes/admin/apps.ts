@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { App, AppService } from '../../../core/app-service.js'
-import { weakSettingWarnings } from '../../../core/settings-warnings.js'
 import { previewMessage, templateWarnings } from '../../../delivery/templates/template-warnings.js'
+import { weakSettingWarnings } from '../../../settings/settings-warnings.js'
 import { iso, withErrors } from '../../schemas.js'
 
 const AppId = Type.String({ minLength: 1, maxLength: 64 })

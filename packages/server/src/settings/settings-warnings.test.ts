@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { type AppSettings, resolveAppSettings } from './app-settings.js'
+import type { AppSettings } from './app-settings.js'
 import { codeFormatOf, fitsCodeFormat } from './code-format.js'
+import { resolveAppSettings } from './resolve-settings.js'
 import { weakSettingWarnings } from './settings-warnings.js'
 
 /** Resolved settings with `patch` deep-merged over the defaults, as the admin API stores them. */

@@ -1,4 +1,9 @@
-import type { MessageValues } from '../delivery-provider.js'
+/** The values a message template may show: nothing else reaches a template. */
+export interface MessageValues {
+  readonly code: string
+  readonly app_name: string
+  readonly minutes: string
+}
 
 /** Every placeholder a template may use. Nothing else in a template is evaluated. */
 export const PLACEHOLDERS = ['code', 'app_name', 'minutes'] as const satisfies readonly (keyof MessageValues)[]

@@ -1,5 +1,5 @@
+import { CODE_ALPHABETS, type CodeAlphabet } from '../crypto/secrets.js'
 import type { AppSettings, ChannelSettings } from './app-settings.js'
-import { CODE_ALPHABETS, type CodeAlphabet } from './secrets.js'
 
 /**
  * The shape of the codes one delivered-code channel sends: how many

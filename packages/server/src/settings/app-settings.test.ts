@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppError } from '../errors/app-error.js'
-import { defaultAppSettings, mergeSettings, resolveAppSettings } from './app-settings.js'
+import { mergeSettings } from './merge-patch.js'
+import { defaultAppSettings, resolveAppSettings } from './resolve-settings.js'
 
 /** Builds `{ a: { b: { c: value } } }` from `['a', 'b', 'c']`. */
 function nested(path: readonly string[], value: unknown): Record<string, unknown> {

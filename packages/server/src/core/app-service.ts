@@ -12,7 +12,7 @@ import { maskEntries, sealEntries, unsealEntry } from '../delivery/provider-secr
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { AppSettings, SettingsInput } from '../settings/app-settings.js'
 import { mergeSettings } from '../settings/merge-patch.js'
-import { resolveAppSettings } from '../settings/resolve-settings.js'
+import { invalidSettings, resolveAppSettings, type SettingsProblem } from '../settings/resolve-settings.js'
 import type { ApiKeyRow, AppRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
@@ -127,7 +127,7 @@ export function createAppService(deps: {
    * value, and each provider entry is checked with its secrets in clear.
    */
   function resolveSealed(candidate: unknown, current: AppSettings | undefined): AppSettings {
-    const problems: string[] = []
+    const problems: SettingsProblem[] = []
     if (typeof candidate === 'object' && candidate !== null) {
       const channels = (candidate as { channels?: Record<string, { providers?: unknown }> }).channels
       for (const channel of ['sms', 'email'] as const) {
@@ -140,16 +140,21 @@ export function createAppService(deps: {
           secretFields,
           (plaintext) => encryptSecret(deps.keys, plaintext),
         )
-        problems.push(...sealed.problems.map((problem) => `settings.channels.${channel}.providers.${problem}`))
+        for (const problem of sealed.problems) {
+          // `0.auth_token: give the secret itself…`: the entry's place and field, then what is wrong.
+          const colon = problem.indexOf(': ')
+          problems.push({
+            path: `channels.${channel}.providers.${problem.slice(0, colon)}`,
+            message: problem.slice(colon + 2),
+          })
+        }
         ;(channels as Record<string, { providers?: unknown }>)[channel] = {
           ...channels?.[channel],
           providers: sealed.entries,
         }
       }
     }
-    if (problems.length > 0) {
-      throw new AppError('invalid_request', { message: `Invalid settings — ${problems.join('; ')}.` })
-    }
+    if (problems.length > 0) throw invalidSettings(problems)
     return resolveAppSettings(candidate, {
       verifierTypes: deps.verifierTypes,
       checkProvider: (channel, entry) =>

@@ -54,11 +54,14 @@ export interface EventLog {
     appId: string,
     options: { limit: number; before?: number | undefined; kind?: string | undefined },
   ): Promise<EventRow[]>
+  /** One verification's events, newest first. */
+  listByVerification(appId: string, verificationId: string, limit: number): Promise<EventRow[]>
 }
 
 export function createEventLog(deps: { events: EventRepository; clock: Clock; logger: Logger }): EventLog {
   return {
     listRecent: (appId, options) => deps.events.listRecent(appId, options),
+    listByVerification: (appId, verificationId, limit) => deps.events.listByVerification(appId, verificationId, limit),
     async record(event) {
       try {
         await deps.events.insert({

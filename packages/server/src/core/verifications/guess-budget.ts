@@ -1,11 +1,11 @@
-import { AppError } from '../errors/app-error.js'
-import type { FactorRow, VerificationRow } from '../storage/database.js'
-import type { Store } from '../storage/store.js'
-import type { App } from './app-service.js'
-import type { EventLog } from './event-log.js'
-import { rateLimitedError } from './limit-error.js'
-import type { Bucket, RateLimiter } from './rate-limiter.js'
-import { failedCheckBucket } from './send-limits.js'
+import { AppError } from '../../errors/app-error.js'
+import type { FactorRow, VerificationRow } from '../../storage/database.js'
+import type { Store } from '../../storage/store.js'
+import type { App } from '../app-service.js'
+import type { EventLog } from '../event-log.js'
+import { rateLimitedError } from '../limit-error.js'
+import type { Bucket, RateLimiter } from '../rate-limiter.js'
+import { failedCheckBucket } from '../send-limits.js'
 
 /**
  * One guess's share of every failure budget, taken before the guess is judged.

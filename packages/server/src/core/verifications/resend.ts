@@ -1,0 +1,92 @@
+import { hashCode } from '../../crypto/secrets.js'
+import { AppError } from '../../errors/app-error.js'
+import type { VerificationRow } from '../../storage/database.js'
+import type { App } from '../app-service.js'
+import { effectiveStatus, toVerificationView, type VerificationView } from '../verification.js'
+import { type Admission, admitSend, recordRefusal } from './send-admission.js'
+import { validCustomCode } from './start.js'
+import type { VerificationContext } from './verification-context.js'
+import type { ResendInput } from './verification-types.js'
+
+export async function resendVerification(
+  ctx: VerificationContext,
+  app: App,
+  verificationId: string,
+  input: ResendInput,
+): Promise<VerificationView> {
+  for (let round = 0; round < 3; round++) {
+    const row = await ctx.load(app, verificationId)
+    const now = ctx.clock.nowMs()
+    if (effectiveStatus(row, now) !== 'pending') throw ctx.notPendingError(row, now)
+    const verifier = ctx.verifiers.get(row.channel)
+    if (!verifier.delivery) {
+      throw new AppError('invalid_request', { message: `A ${row.channel} verification has no code to resend.` })
+    }
+    const customCode = validCustomCode(app, verifier.delivery.channel, input.customCode)
+    if (row.sends >= row.maxSends) throw new AppError('max_sends_reached', { details: { sends_remaining: 0 } })
+    const availableAt = Number(row.lastSentAt) + row.resendCooldownSeconds * 1000
+    if (now < availableAt) {
+      throw new AppError('resend_too_soon', { details: { retry_after: Math.ceil((availableAt - now) / 1000) } })
+    }
+    const code = customCode ?? verifier.challenge({ settings: app.settings, appName: app.name, nowMs: now }).code ?? ''
+    const codeHash = hashCode(ctx.serverKeys, row.id, code)
+    const expiresAt = now + row.ttlSeconds * 1000
+    const channel = verifier.delivery.channel
+    const admission: Admission =
+      row.purpose === 'decoy'
+        ? { admitted: false, reason: 'decoy', error: new AppError('internal_error') }
+        : await admitSend(ctx, app, channel, row.identifier, row.clientIp)
+    if (!admission.admitted && row.purpose !== 'decoy') {
+      await recordRefusal(
+        ctx,
+        app,
+        channel,
+        row.identifier,
+        row.clientIp,
+        admission.reason,
+        app.settings.uniform_responses,
+      )
+      if (!app.settings.uniform_responses) throw admission.error
+    }
+    // Reserve first (atomic: pending, under max sends, past cooldown), then send.
+    const won = await ctx.store.verifications.reserveResend(row.id, {
+      previousCodeHash: row.codeHash,
+      codeHash,
+      now,
+      expiresAt,
+    })
+    if (!won) {
+      if (admission.admitted) await ctx.limits.refund(admission.buckets)
+      continue // Someone else changed it in between: look again.
+    }
+    const reserved: VerificationRow = {
+      ...row,
+      codeHash,
+      sends: row.sends + 1,
+      lastSentAt: now,
+      expiresAt,
+      updatedAt: now,
+    }
+    if (!admission.admitted) {
+      // Suppressed under uniform_responses, or a decoy: answer as if sent.
+      await ctx.delayLikeDelivery(channel)
+      return toVerificationView(reserved, verifier, now)
+    }
+    try {
+      await ctx.timedDeliver(app, reserved, channel, code, input.link)
+    } catch (error) {
+      await ctx.limits.refund(admission.buckets)
+      // The send does not count, and the previous code keeps working.
+      await ctx.store.verifications.releaseResend(row.id, {
+        reservedCodeHash: codeHash,
+        codeHash: row.codeHash,
+        lastSentAt: Number(row.lastSentAt),
+        expiresAt: Number(row.expiresAt),
+        now,
+      })
+      throw error
+    }
+    return toVerificationView(reserved, verifier, now)
+  }
+  throw new AppError('rate_limited', { message: 'The verification is busy; retry.', details: { retry_after: 1 } })
+}

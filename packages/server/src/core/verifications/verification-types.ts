@@ -1,0 +1,57 @@
+import type { VerificationPurpose } from '../../storage/database.js'
+
+export const DEFAULT_SCENE = 'verify-identifier'
+
+export interface StartVerificationInput {
+  /** A delivered-code type: `sms`, `email`; may be left out when `factorId` names the factor. */
+  readonly channel?: string | undefined
+  /** The identifier; may be left out when `factorId` names the factor. */
+  readonly to?: string | undefined
+  /** One of the user's own active factors to verify (its phone or email). */
+  readonly factorId?: string | undefined
+  readonly scene?: string | undefined
+  readonly locale?: string | undefined
+  readonly userId?: string | undefined
+  readonly clientIp?: string | undefined
+  readonly customCode?: string | undefined
+  readonly metadata?: Record<string, unknown> | undefined
+  /** A magic link for the email (hosted flow); its secret is the caller's to keep hashed. */
+  readonly link?: string | undefined
+}
+
+export interface FactorVerificationInput {
+  readonly scene: string
+  readonly purpose: VerificationPurpose
+  readonly locale?: string | undefined
+  readonly clientIp?: string | undefined
+}
+
+/** A decoy's facts (uniform_responses): what it stands in for, and why. */
+export interface DecoyInput {
+  readonly type: string
+  readonly scene: string
+  readonly userId: string | null
+  readonly reason: string
+  readonly clientIp?: string | undefined
+}
+
+export interface ResendInput {
+  readonly customCode?: string | undefined
+  readonly link?: string | undefined
+}
+
+export interface CheckInput {
+  readonly verificationId: string
+  readonly code: string
+}
+
+export interface CheckResult {
+  readonly verificationId: string
+  readonly scene: string
+  readonly purpose: VerificationPurpose
+  readonly factorId: string | null
+  /** Present for `verify` verifications: the proof for the host app. */
+  readonly token?: { readonly token: string; readonly expiresIn: number }
+  /** Facts from the verifier, e.g. `backup_codes_remaining`. */
+  readonly details?: Readonly<Record<string, number>>
+}

@@ -18,10 +18,11 @@ import { createTokenService } from './core/token-service.js'
 import { createVerificationService } from './core/verification-service.js'
 import { decryptSecret, deriveServerKeys } from './crypto/secrets.js'
 import { BUILT_IN_PROVIDERS } from './delivery/built-in-providers.js'
-import type { DeliveryChannel, DeliveryProvider } from './delivery/delivery-provider.js'
+import type { DeliveryProvider } from './delivery/delivery-provider.js'
 import { createDeliveryRegistry, type DeliveryRegistry, type ProviderEntry } from './delivery/provider-registry.js'
 import { createServer } from './http/create-server.js'
 import { createFlexibleRateLimiter } from './limits/flexible-rate-limiter.js'
+import type { ChannelName } from './settings/app-settings.js'
 import type { Database } from './storage/database.js'
 import { migrateToLatest } from './storage/migrations/migrate-to-latest.js'
 import { createSqlStore } from './storage/sql/sql-store.js'
@@ -58,7 +59,7 @@ export interface TesseraOptions {
   readonly logger: Logger
   readonly clock?: Clock
   /** Replaces the default provider chains derived from configuration (tests use a capture provider). */
-  readonly deliveryRoutes?: Readonly<Record<DeliveryChannel, readonly ProviderEntry[]>>
+  readonly deliveryRoutes?: Readonly<Record<ChannelName, readonly ProviderEntry[]>>
   /** Extra providers beside the built-in ones (tests). */
   readonly extraProviders?: readonly DeliveryProvider<never>[]
   /** Extra verification types beside the built-in ones (tests prove the interface suffices). */
@@ -80,7 +81,7 @@ export interface TesseraOptions {
  * as an app's `channels.<channel>.providers`) when set; else SMTP or the SMS
  * webhook when configured; else the console (development only).
  */
-export function deliveryRoutesFromConfig(config: Config): Record<DeliveryChannel, ProviderEntry[]> {
+export function deliveryRoutesFromConfig(config: Config): Record<ChannelName, ProviderEntry[]> {
   if (config.delivery === 'null') return { email: [{ type: 'null' }], sms: [{ type: 'null' }] }
   return {
     email:
@@ -151,7 +152,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const redis = config.redisUrl
     ? (await import('./limits/redis-client.js')).createRedisClient(config.redisUrl, logger)
     : undefined
-  const limits = createFlexibleRateLimiter({ redis, onRedisFailure: config.redisFailure })
+  const limits = createFlexibleRateLimiter({ redis, onRedisFailure: config.redisFailure, nowMs: () => clock.nowMs() })
 
   const keyRing = createSigningKeyRing({
     repository: store.signingKeys,

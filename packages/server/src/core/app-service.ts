@@ -185,7 +185,7 @@ export function createAppService(deps: {
       const settings = resolveSealed(structuredClone(input.settings ?? {}), undefined)
       const now = clock.nowMs()
       const row: AppRow = {
-        id: generateId('app'),
+        id: generateId('app', 16, clock.nowMs()),
         name: cleanName(input.name, 'name'),
         settings: JSON.stringify(settings),
         createdAt: now,
@@ -219,7 +219,7 @@ export function createAppService(deps: {
       await getApp(appId)
       const key = `${KEY_PREFIX}${generateSecret(32)}`
       const row: ApiKeyRow = {
-        id: generateId('key'),
+        id: generateId('key', 16, clock.nowMs()),
         appId,
         name: input.name === undefined ? 'default' : cleanName(input.name, 'name'),
         prefix: key.slice(0, KEY_PREFIX.length + 6),

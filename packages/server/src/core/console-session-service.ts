@@ -74,7 +74,7 @@ export function createConsoleSessionService(deps: {
       const now = deps.clock.nowMs()
       const secret = randomBytes(32).toString('base64url')
       const row: ConsoleSessionRow = {
-        id: generateId('cs'),
+        id: generateId('cs', 16, deps.clock.nowMs()),
         secretHash: hash(secret),
         createdAt: now,
         lastSeenAt: now,

@@ -65,7 +65,7 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     async record(event) {
       try {
         await deps.events.insert({
-          id: generateId('evt'),
+          id: generateId('evt', 16, deps.clock.nowMs()),
           appId: event.appId,
           kind: event.kind,
           verificationId: event.verificationId ?? null,

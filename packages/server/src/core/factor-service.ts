@@ -150,7 +150,7 @@ export function createFactorService(deps: {
         }
       }
       const row: FactorRow = {
-        id: generateId('fac'),
+        id: generateId('fac', 16, clock.nowMs()),
         appId: app.id,
         userId,
         type: verifier.type,

@@ -212,7 +212,7 @@ export function createHostedSessionService(deps: {
       }
       const now = clock.nowMs()
       const row: HostedSessionRow = {
-        id: generateId('ses', 24),
+        id: generateId('ses', 24, clock.nowMs()),
         appId: app.id,
         scene,
         channels: channels.join(','),

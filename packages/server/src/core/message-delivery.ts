@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
 import { generateId } from '../crypto/secrets.js'
-import type { CallbackRequest, DeliveryChannel, DeliveryStatus } from '../delivery/delivery-provider.js'
+import type { CallbackRequest, DeliveryStatus } from '../delivery/delivery-provider.js'
 import type { ChainLink } from '../delivery/provider-chain.js'
 import { sendThroughChain } from '../delivery/provider-chain.js'
 import type { DeliveryRegistry, ProviderEntry } from '../delivery/provider-registry.js'
 import { renderMessage } from '../delivery/templates/render-message.js'
 import { AppError } from '../errors/app-error.js'
-import type { AppSettings } from '../settings/app-settings.js'
+import type { AppSettings, ChannelName } from '../settings/app-settings.js'
 import type { DeliveryRow, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { App } from './app-service.js'
@@ -25,7 +25,7 @@ export interface DeliveryView {
 
 export interface MessageDelivery {
   /** Throws `channel_not_enabled` when no provider can carry the channel for this app. */
-  assertAvailable(app: App, channel: DeliveryChannel): void
+  assertAvailable(app: App, channel: ChannelName): void
   /**
    * Renders the code's message in the person's language and sends it along
    * the app's provider chain, recording every attempt. Throws
@@ -35,7 +35,7 @@ export interface MessageDelivery {
   deliver(
     app: App,
     row: VerificationRow,
-    channel: DeliveryChannel,
+    channel: ChannelName,
     code: string,
     /** A magic link for the email (hosted flow), rendered beside the code. */
     link?: string | undefined,
@@ -66,7 +66,7 @@ export function createMessageDelivery(deps: {
   logger: Logger
   /** TESSERA_PUBLIC_URL: the base of status callback URLs. */
   publicUrl: () => string
-  maskIdentifier: (channel: DeliveryChannel, identifier: string) => string | undefined
+  maskIdentifier: (channel: ChannelName, identifier: string) => string | undefined
 }): MessageDelivery {
   const { store, clock, registry, events } = deps
   const statusCallbackUrlFor = (provider: string) =>
@@ -86,11 +86,11 @@ export function createMessageDelivery(deps: {
     return true
   }
 
-  function entriesOf(settings: AppSettings, channel: DeliveryChannel): readonly ProviderEntry[] {
+  function entriesOf(settings: AppSettings, channel: ChannelName): readonly ProviderEntry[] {
     return settings.channels[channel].providers as readonly ProviderEntry[]
   }
 
-  function chainOf(app: App, channel: DeliveryChannel): readonly ChainLink[] {
+  function chainOf(app: App, channel: ChannelName): readonly ChainLink[] {
     const policy = app.settings.channels[channel].circuit_breaker
     const resolution = registry.chainFor(app.id, channel, entriesOf(app.settings, channel), {
       failureThreshold: policy.failure_threshold,
@@ -139,7 +139,7 @@ export function createMessageDelivery(deps: {
         () => clock.nowMs(),
       )
       const rows: DeliveryRow[] = outcome.attempts.map((attempt, index) => ({
-        id: generateId('dlv'),
+        id: generateId('dlv', 16, clock.nowMs()),
         appId: app.id,
         verificationId: row.id,
         attempt: index,
@@ -222,7 +222,7 @@ export function createMessageDelivery(deps: {
       const app = await store.apps.findById(delivery.appId)
       if (!app) throw refuse()
       const settings = JSON.parse(app.settings) as AppSettings
-      const channel = delivery.channel as DeliveryChannel
+      const channel = delivery.channel as ChannelName
       // The credentials of every provider of this type that could have sent it: the app's, then the server's.
       const candidates = [...entriesOf(settings, channel), ...registry.defaultEntries(channel)].filter(
         (entry) => entry.type === providerName,

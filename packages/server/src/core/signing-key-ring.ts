@@ -104,7 +104,7 @@ export function createSigningKeyRing(deps: {
 
   async function createKey(): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519')
-    const kid = generateId('sk', 10)
+    const kid = generateId('sk', 10, deps.clock.nowMs())
     const jwk = publicKey.export({ format: 'jwk' })
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
     await deps.repository.insert({

@@ -74,7 +74,7 @@ export function createTokenService(deps: {
       const now = deps.clock.nowMs()
       const iat = Math.floor(now / 1000)
       const exp = iat + input.ttlSeconds
-      const jti = generateId('tok')
+      const jti = generateId('tok', 16, deps.clock.nowMs())
       const token = deps.keyRing.signJwt({
         iss: deps.issuer(),
         aud: input.appId,

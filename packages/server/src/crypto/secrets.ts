@@ -44,8 +44,9 @@ let idPoolOffset = idPool.length
  * Crockford base32. The time in front makes new rows land at the end of each
  * id index instead of at random pages, which halves the cost of an INSERT
  * under load (docs/benchmarks.md); the random part alone keeps it unguessable.
+ * `nowMs`: the caller's clock (services pass their injected one, so tests control the order).
  */
-export function generateId(prefix: string, bytes = 16): string {
+export function generateId(prefix: string, bytes = 16, nowMs: number = Date.now()): string {
   if (idPoolOffset + bytes > idPool.length) {
     if (bytes > idPool.length) throw new RangeError('id too long')
     randomFillSync(idPool)
@@ -53,7 +54,7 @@ export function generateId(prefix: string, bytes = 16): string {
   }
   const start = idPoolOffset
   idPoolOffset += bytes
-  let out = timePrefix(Date.now())
+  let out = timePrefix(nowMs)
   let value = 0
   let bits = 0
   for (let i = start; i < start + bytes; i++) {

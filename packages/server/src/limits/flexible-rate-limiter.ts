@@ -23,6 +23,8 @@ const UNLIMITED = 2 ** 31
  */
 export function createFlexibleRateLimiter(options: {
   redis?: Redis | undefined
+  /** The time in-memory windows follow (Redis keeps its own): the app's clock, so tests move windows. */
+  nowMs?: () => number
   /** `local`: while Redis is away, count in this process's memory instead of answering 503. */
   onRedisFailure?: 'reject' | 'local'
 }): RateLimiter {
@@ -47,7 +49,7 @@ export function createFlexibleRateLimiter(options: {
               ...(options.onRedisFailure === 'local' ? { insuranceLimiter: new RateLimiterMemory(common) } : {}),
             }),
           )
-        : memoryCounter(new MemoryCounters(bucket.windowSeconds))
+        : memoryCounter(new MemoryCounters(bucket.windowSeconds), options.nowMs ?? Date.now)
       limiters.set(id, limiter)
     }
     return limiter
@@ -130,10 +132,10 @@ function redisCounter(limiter: RateLimiterAbstract): Counter {
 }
 
 /** Same counting as RateLimiterMemory (a refund may open a window at -1, as there), answered synchronously. */
-function memoryCounter(counters: MemoryCounters): Counter {
+function memoryCounter(counters: MemoryCounters, nowMs: () => number): Counter {
   return {
-    consume: (key) => counters.add(key, 1),
-    reward: (key) => counters.add(key, -1),
-    get: (key) => counters.get(key),
+    consume: (key) => counters.add(key, 1, nowMs()),
+    reward: (key) => counters.add(key, -1, nowMs()),
+    get: (key) => counters.get(key, nowMs()),
   }
 }

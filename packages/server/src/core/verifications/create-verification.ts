@@ -30,7 +30,7 @@ export async function createVerification(
   if (channel) ctx.messages.assertAvailable(app, channel)
   const code = fields.customCode ?? plan.code
   const now = ctx.clock.nowMs()
-  const id = generateId('ver')
+  const id = generateId('ver', 16, ctx.clock.nowMs())
   const row = newVerificationRow({
     id,
     appId: app.id,

@@ -10,14 +10,14 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
   const verifier = ctx.verifiers.find(input.type) ?? ctx.verifiers.get('sms')
   const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: ctx.clock.nowMs() })
   const now = ctx.clock.nowMs()
-  const id = generateId('ver')
+  const id = generateId('ver', 16, ctx.clock.nowMs())
   // The decoy of this user and type stands in for the missing factor: the same masked recipient every time,
   // and failures that count and lock exactly as a factor's do (so a lock tells nothing either).
   const decoy =
     input.userId === null
       ? undefined
       : await ctx.store.factors.findOrCreateDecoy({
-          id: generateId('fac'),
+          id: generateId('fac', 16, ctx.clock.nowMs()),
           appId: app.id,
           userId: input.userId,
           type: verifier.type,
@@ -45,12 +45,12 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
     type: verifier.type,
     plan,
     // A random code nobody was sent; a decoy is never judged right anyway.
-    codeHash: hashCode(ctx.serverKeys, id, generateId('decoy')),
+    codeHash: hashCode(ctx.serverKeys, id, generateId('decoy', 16, ctx.clock.nowMs())),
     sendsCode: plan.code !== undefined,
     identifier: decoy?.identifier ?? (verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : ''),
     scene: input.scene,
     userId: input.userId,
-    factorId: decoy?.id ?? generateId('fac'),
+    factorId: decoy?.id ?? generateId('fac', 16, ctx.clock.nowMs()),
     purpose: 'decoy',
     clientIp: input.clientIp,
     now,

@@ -1,26 +1,23 @@
-/**
- * The locales Tessera ships texts for (messages, hosted pages). Every built-in
- * text table must hold each of them; a test checks it.
- */
-export const SUPPORTED_LOCALES = [
-  'en',
-  'zh-CN',
-  'zh-TW',
-  'es',
-  'fr',
-  'de',
-  'ja',
-  'ko',
-  'pt-BR',
-  'ru',
-  'ar',
-  'hi',
-] as const
+import { BUILT_IN_LOCALES } from './built-in-locales.js'
 
-export type SupportedLocale = (typeof SUPPORTED_LOCALES)[number]
+/** A locale Tessera ships texts for (messages, hosted pages): a key of `BUILT_IN_LOCALES`. */
+export type SupportedLocale = keyof typeof BUILT_IN_LOCALES
 
-/** Locales written right to left (of those Tessera ships). */
-const RIGHT_TO_LEFT = new Set(['ar', 'fa', 'he', 'ur'])
+/** The shipped locales, in their registration order. */
+export const SUPPORTED_LOCALES = Object.keys(BUILT_IN_LOCALES) as readonly SupportedLocale[]
+
+/** Whether `tag` is exactly a shipped locale (not a BCP 47 match: use `lookupLocale` for that). */
+export function isSupportedLocale(tag: string): tag is SupportedLocale {
+  return Object.hasOwn(BUILT_IN_LOCALES, tag)
+}
+
+/** A likely home country for readers of a shipped locale (ISO 3166-1 alpha-2), e.g. the hosted phone field's first choice. */
+export function homeCountry(locale: SupportedLocale): string {
+  return BUILT_IN_LOCALES[locale].country
+}
+
+/** Languages written right to left, so that a locale file for one of them needs nothing else. */
+const RIGHT_TO_LEFT = new Set(['ar', 'ckb', 'dv', 'fa', 'he', 'ps', 'sd', 'ug', 'ur', 'yi'])
 
 export function isRightToLeft(locale: string): boolean {
   return RIGHT_TO_LEFT.has(locale.split('-')[0]?.toLowerCase() ?? '')

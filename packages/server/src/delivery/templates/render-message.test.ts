@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { BUILT_IN_LOCALES } from '../../i18n/built-in-locales.js'
 import { SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import { PLACEHOLDERS } from '../../i18n/placeholders.js'
+import { textArguments } from '../../i18n/text-arguments.js'
 import type { AppSettings } from '../../settings/app-settings.js'
 import { defaultAppSettings, resolveAppSettings } from '../../settings/resolve-settings.js'
-import { BUILT_IN_TEXTS } from './built-in-texts.js'
 import { originBoundLine, renderMessage } from './render-message.js'
 import { smsSegments } from './sms-segments.js'
 
@@ -20,10 +22,18 @@ const render = (overrides: Partial<Parameters<typeof renderMessage>[0]> = {}) =>
 
 describe('built-in texts', () => {
   it('cover every supported locale and use only known placeholders', () => {
-    expect(Object.keys(BUILT_IN_TEXTS).sort()).toEqual([...SUPPORTED_LOCALES].sort())
-    for (const texts of Object.values(BUILT_IN_TEXTS)) {
-      const all = JSON.stringify(texts)
-      expect(all.match(/\{[a-z_]+\}/g)?.every((p) => ['{code}', '{app_name}', '{minutes}'].includes(p))).toBe(true)
+    expect(Object.keys(BUILT_IN_LOCALES).sort()).toEqual([...SUPPORTED_LOCALES].sort())
+    for (const [tag, file] of Object.entries(BUILT_IN_LOCALES)) {
+      const { sms, email } = file.channels
+      const messages = [sms.message, email.subject, email.intro, email.expiry, email.ignore]
+      const links = [email.link_beside, email.link_subject, email.link_intro, email.link_button]
+      for (const text of [...messages, ...links]) {
+        const names = textArguments(text, tag).names
+        expect(
+          names.every((name) => (PLACEHOLDERS as readonly string[]).includes(name)),
+          `${tag}: ${text}`,
+        ).toBe(true)
+      }
     }
   })
 
@@ -59,6 +69,23 @@ describe('built-in texts', () => {
     expect(render({ locale: 'ru', channel: 'email', ttlSeconds: 1260 }).text).toContain('21 минуту')
     expect(render({ locale: 'ar', ttlSeconds: 120 }).text).toContain('دقيقتين')
     expect(render({ locale: 'ar', ttlSeconds: 300 }).text).toContain('5 دقائق')
+  })
+
+  it.each([
+    ['en', ['1 minute.', '2 minutes.', '5 minutes.', '21 minutes.']],
+    ['fr', ['1 minute.', '2 minutes.', '5 minutes.', '21 minutes.']],
+    ['ru', ['1 минуту.', '2 минуты.', '5 минут.', '21 минуту.']],
+    ['ar', ['دقيقة واحدة.', 'دقيقتين.', '5 دقائق.', '21 دقيقة.']],
+  ])('%s: the email’s expiry line agrees with 1, 2, 5 and 21 minutes', (locale, endings) => {
+    const lines = [1, 2, 5, 21].map((minutes) => {
+      const email = render({ locale, channel: 'email', ttlSeconds: minutes * 60 })
+      return email.text.split('\n')[4]
+    })
+    lines.forEach((line, index) => {
+      expect(line?.endsWith(` ${endings[index]}`), `${line}`).toBe(true)
+    })
+    const html = render({ locale, channel: 'email', ttlSeconds: 60 }).html
+    expect(html).toContain(endings[0])
   })
 })
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
 import { renderPlaceholders } from '../../i18n/placeholders.js'
+import { channelTexts, type TextValues } from '../../i18n/translate.js'
 import type { AppSettings } from '../../settings/app-settings.js'
 import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
-import { BUILT_IN_TEXTS, type BuiltInTexts, pluralForm } from './built-in-texts.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
 
 export interface MessageInput {
@@ -31,6 +31,10 @@ export interface RenderedMessage {
   readonly values: MessageValues
 }
 
+/** Tessera's own texts for each channel, from the locale files. */
+const SMS_TEXTS = channelTexts('sms')
+const EMAIL_TEXTS = channelTexts('email')
+
 /** Which scene key of the app's templates applies: the scene's own, else the app-wide `*`. */
 const ANY_SCENE = '*'
 
@@ -45,8 +49,7 @@ const ANY_SCENE = '*'
 export function renderMessage(input: MessageInput): RenderedMessage {
   const message = renderCodeMessage(input)
   if (input.channel !== 'email' || !input.link) return message
-  const texts = BUILT_IN_TEXTS[message.locale as keyof typeof BUILT_IN_TEXTS] ?? BUILT_IN_TEXTS.en
-  return input.linkOnly ? linkOnlyEmail(message, texts, input.link) : withLink(message, texts, input.link)
+  return input.linkOnly ? linkOnlyEmail(message, input.link) : withLink(message, input.link)
 }
 
 function linkButton(link: string, label: string): string {
@@ -61,10 +64,11 @@ function beforeCardEnd(html: string, insert: string): string {
 }
 
 /** The magic link beside the code: a paragraph in both parts, in the message's language, inside the card. */
-function withLink(message: RenderedMessage, texts: BuiltInTexts, link: string): RenderedMessage {
-  const text = `${message.text}\n\n${texts.linkBeside}\n\n    ${link}`
-  const paragraph = `<p style="margin:24px 0 0;font-size:14px;line-height:1.5">${escapeHtml(texts.linkBeside)}</p>
-${linkButton(link, texts.linkButton)}`
+function withLink(message: RenderedMessage, link: string): RenderedMessage {
+  const beside = EMAIL_TEXTS.text(message.locale, 'link_beside')
+  const text = `${message.text}\n\n${beside}\n\n    ${link}`
+  const paragraph = `<p style="margin:24px 0 0;font-size:14px;line-height:1.5">${escapeHtml(beside)}</p>
+${linkButton(link, EMAIL_TEXTS.text(message.locale, 'link_button'))}`
   return { ...message, text, html: beforeCardEnd(message.html, paragraph) }
 }
 
@@ -72,15 +76,16 @@ ${linkButton(link, texts.linkButton)}`
  * The magic link instead of the code (email_link_only): Tessera's own email,
  * whatever the app's code templates say, since those must show `{code}`.
  */
-function linkOnlyEmail(message: RenderedMessage, texts: BuiltInTexts, link: string): RenderedMessage {
-  const values = message.values
-  const subject = renderPlaceholders(texts.linkSubject, values)
-  const intro = renderPlaceholders(texts.linkIntro, values)
-  const ignore = renderPlaceholders(texts.emailIgnore, values)
+function linkOnlyEmail(message: RenderedMessage, link: string): RenderedMessage {
+  const locale = message.locale
+  const values: TextValues = { ...message.values }
+  const subject = EMAIL_TEXTS.text(locale, 'link_subject', values)
+  const intro = EMAIL_TEXTS.text(locale, 'link_intro', values)
+  const ignore = EMAIL_TEXTS.text(locale, 'ignore', values)
   const text = [intro, '', `    ${link}`, '', ignore].join('\n')
   const html = beforeCardEnd(
     textAsHtml(message.locale, subject, intro),
-    `${linkButton(link, texts.linkButton)}<p style="margin:16px 0 0;font-size:14px;line-height:1.5;color:#57606a">${escapeHtml(ignore)}</p>
+    `${linkButton(link, EMAIL_TEXTS.text(locale, 'link_button'))}<p style="margin:16px 0 0;font-size:14px;line-height:1.5;color:#57606a">${escapeHtml(ignore)}</p>
 `,
   )
   return { ...message, subject, text, html }
@@ -161,6 +166,9 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
   }
 }
 
+/** Where the app's name goes in the intro, so the HTML can set it in bold around the escaped text. */
+const APP_NAME_MARK = '\u0000'
+
 function renderWithoutLink(input: MessageInput): RenderedMessage {
   const custom = input.settings.templates[input.channel]
   const forScene = custom[input.scene] ?? {}
@@ -168,12 +176,13 @@ function renderWithoutLink(input: MessageInput): RenderedMessage {
   const locale = chosenLocale(input, forScene, forAny)
   const minutes = Math.max(1, Math.ceil(input.ttlSeconds / 60))
   const values: MessageValues = { code: input.code, app_name: input.appName, minutes: String(minutes) }
+  // The built-in texts take the count as a number, for their plural forms.
+  const textValues: TextValues = { ...values, minutes }
   const template = forScene[locale] ?? forAny[locale]
-  const builtIn = BUILT_IN_TEXTS[locale as keyof typeof BUILT_IN_TEXTS] ?? BUILT_IN_TEXTS.en
 
   if (input.channel === 'sms') {
-    const body = template ? template.text : pluralForm(builtIn.sms, locale, minutes)
-    const text = renderPlaceholders(body, values) + originBoundLine(input.settings.web_origin, input.code)
+    const body = template ? renderPlaceholders(template.text, values) : SMS_TEXTS.text(locale, 'message', textValues)
+    const text = body + originBoundLine(input.settings.web_origin, input.code)
     return { locale, subject: '', text, html: '', values }
   }
 
@@ -186,18 +195,19 @@ function renderWithoutLink(input: MessageInput): RenderedMessage {
       : textAsHtml(locale, subject, text)
     return { locale, subject, text, html, values }
   }
-  const subject = renderPlaceholders(builtIn.emailSubject, values)
-  const intro = renderPlaceholders(builtIn.emailIntro, values)
-  const expiry = renderPlaceholders(pluralForm(builtIn.emailExpiry, locale, minutes), values)
-  const ignore = renderPlaceholders(builtIn.emailIgnore, values)
+  const subject = EMAIL_TEXTS.text(locale, 'subject', textValues)
+  const intro = EMAIL_TEXTS.text(locale, 'intro', textValues)
+  const expiry = EMAIL_TEXTS.text(locale, 'expiry', textValues)
+  const ignore = EMAIL_TEXTS.text(locale, 'ignore', textValues)
   const text = [intro, '', `    ${input.code}`, '', expiry, ignore].join('\n')
   const html = emailHtml({
     locale,
     subject: escapeHtml(subject),
     // The app's name in bold, so the person sees at a glance who asks.
-    intro: renderPlaceholders(builtIn.emailIntro, values, (value, name) =>
-      name === 'app_name' ? `<strong>${escapeHtml(value)}</strong>` : escapeHtml(value),
-    ),
+    intro: EMAIL_TEXTS.text(locale, 'intro', { ...textValues, app_name: APP_NAME_MARK })
+      .split(APP_NAME_MARK)
+      .map(escapeHtml)
+      .join(`<strong>${escapeHtml(input.appName)}</strong>`),
     code: escapeHtml(input.code),
     expiry: escapeHtml(expiry),
     ignore: escapeHtml(ignore),

@@ -1,6 +1,10 @@
 import { type CountryCode, getCountries, getCountryCallingCode } from 'libphonenumber-js'
+import { channelTexts } from '../../i18n/translate.js'
 import { type Html, html } from '../html.js'
-import { format, type HostedTextKey, type HostedTexts } from './hosted-texts.js'
+import type { HostedTextKey, HostedTexts } from './hosted-texts.js'
+
+/** The phone field's own texts (the country picker). */
+const SMS_TEXTS = channelTexts('sms')
 
 /** What every hosted page knows: language, the app's look, this response's nonce and form token. */
 export interface PageContext {
@@ -49,7 +53,7 @@ ${(options.scripts ?? []).map((src) => html`<script src="${ASSETS}/${src}" nonce
 <div class="brand"><span class="brand-mark" aria-hidden="true">${initial}</span><span class="brand-name">${ctx.appName}</span></div>
 ${body}
 </div>
-<footer>${ctx.t.secured_by}</footer>
+<footer>${ctx.t.text('secured_by')}</footer>
 </main>
 </body>
 </html>`.value
@@ -99,13 +103,13 @@ export interface IdentifierView {
 
 export function identifierPage(ctx: PageContext, view: IdentifierView): string {
   const { t } = ctx
-  const title = view.channel === 'sms' ? t.title_sms : t.title_email
-  const lead = format(view.channel === 'sms' ? t.lead_sms : t.lead_email, { app: ctx.appName })
+  const title = t.channel(view.channel, 'title')
+  const lead = t.channel(view.channel, 'lead', { app: ctx.appName })
   const tabs =
     view.channels.length > 1 && view.presetMasked === undefined
-      ? html`<nav class="tabs" aria-label="${t.choose_channel}">${view.channels.map(
+      ? html`<nav class="tabs" aria-label="${t.text('choose_channel')}">${view.channels.map(
           (channel) =>
-            html`<a href="/hosted/${ctx.sessionId}?channel=${channel}"${channel === view.channel ? html` aria-current="page"` : ''}>${channel === 'sms' ? t.tab_sms : t.tab_email}</a>`,
+            html`<a href="/hosted/${ctx.sessionId}?channel=${channel}"${channel === view.channel ? html` aria-current="page"` : ''}>${t.channel(channel, 'tab')}</a>`,
         )}</nav>`
       : ''
   const invalid = view.invalid ? html` aria-invalid="true" aria-describedby="alert"` : ''
@@ -114,15 +118,15 @@ export function identifierPage(ctx: PageContext, view: IdentifierView): string {
       ? html`<p class="lead"><strong>${view.presetMasked}</strong></p>`
       : view.channel === 'sms'
         ? html`<div class="row">
-<div class="field"><label for="country">${t.label_country}</label>
+<div class="field"><label for="country">${SMS_TEXTS.text(ctx.locale, 'label_country')}</label>
 <select id="country" name="country" autocomplete="tel-country-code">${view.countries.map(
             (entry) =>
               html`<option value="${entry.code}"${entry.code === view.country ? html` selected` : ''}>${entry.label}</option>`,
           )}</select></div>
-<div class="field"><label for="phone">${t.label_phone}</label>
+<div class="field"><label for="phone">${t.channel(view.channel, 'label')}</label>
 <input id="phone" class="tel" name="phone" type="tel" inputmode="tel" autocomplete="tel-national" required maxlength="32" value="${view.phone ?? ''}"${invalid} autofocus></div>
 </div>`
-        : html`<div class="field"><label for="email">${t.label_email}</label>
+        : html`<div class="field"><label for="email">${t.channel(view.channel, 'label')}</label>
 <input id="email" class="email" name="email" type="email" inputmode="email" autocomplete="email" required maxlength="320" spellcheck="false" autocapitalize="off" value="${view.email ?? ''}"${invalid} autofocus></div>`
   return layout(
     ctx,
@@ -135,7 +139,7 @@ ${alertBox(view.alert)}
 ${csrfField(ctx)}
 <input type="hidden" name="channel" value="${view.channel}">
 ${fields}
-<button class="primary" type="submit"${view.presetMasked !== undefined ? html` autofocus` : ''}>${t.send_code}</button>
+<button class="primary" type="submit"${view.presetMasked !== undefined ? html` autofocus` : ''}>${t.text('send_code')}</button>
 </form>`,
     {
       scripts:
@@ -167,24 +171,25 @@ function clock(seconds: number): string {
 
 export function codePage(ctx: PageContext, view: CodeView): string {
   const { t } = ctx
-  const lead = format(view.linkOnly ? t.lead_link_only : view.linkSent ? t.lead_code_link : t.lead_code, {
+  const lead = t.text(view.linkOnly ? 'lead_link_only' : view.linkSent ? 'lead_code_link' : 'lead_code', {
     to: '\u0000',
   })
-  const title = view.linkOnly ? t.title_link : t.title_code
-  const resendLabel = view.linkOnly ? t.resend_link : t.resend
-  const waitLabel = view.linkOnly ? `${t.resend_link} · {time}` : t.resend_in
+  const title = t.text(view.linkOnly ? 'title_link' : 'title_code')
+  const resendLabel = t.text(view.linkOnly ? 'resend_link' : 'resend')
+  // The page's script fills `{time}` in as the countdown runs.
+  const waitLabel = view.linkOnly ? `${t.text('resend_link')} · {time}` : t.text('resend_in', { time: '{time}' })
   const [before, after] = lead.split('\u0000')
-  const changeLabel = view.channel === 'sms' ? t.change_sms : t.change_email
+  const changeLabel = t.channel(view.channel, 'change')
   const resend =
     view.resendInSeconds === null || view.finished
       ? ''
       : html`<form method="post" action="/hosted/${ctx.sessionId}/resend">${csrfField(ctx)}
-<button class="link" type="submit" data-resend-in="${view.resendInSeconds}" data-label="${resendLabel}" data-wait-label="${waitLabel}"${view.resendInSeconds > 0 ? html` disabled` : ''}>${view.resendInSeconds > 0 ? format(waitLabel, { time: clock(view.resendInSeconds) }) : resendLabel}</button></form>`
+<button class="link" type="submit" data-resend-in="${view.resendInSeconds}" data-label="${resendLabel}" data-wait-label="${waitLabel}"${view.resendInSeconds > 0 ? html` disabled` : ''}>${view.resendInSeconds > 0 ? waitLabel.replace('{time}', clock(view.resendInSeconds)) : resendLabel}</button></form>`
   const restart =
     view.preset && !view.finished
       ? ''
       : html`<form method="post" action="/hosted/${ctx.sessionId}/restart">${csrfField(ctx)}
-<button class="${view.finished ? 'primary' : 'link'}" type="submit">${view.finished && view.preset ? t.resend : changeLabel}</button></form>`
+<button class="${view.finished ? 'primary' : 'link'}" type="submit">${view.finished && view.preset ? t.text('resend') : changeLabel}</button></form>`
   const invalid =
     view.alert?.kind === 'error'
       ? html` aria-invalid="true" aria-describedby="alert code-hint"`
@@ -194,10 +199,10 @@ export function codePage(ctx: PageContext, view: CodeView): string {
       ? ''
       : html`<form method="post" action="/hosted/${ctx.sessionId}/verify" data-code-form>
 ${csrfField(ctx)}
-<div class="field"><label for="code">${t.label_code}</label>
+<div class="field"><label for="code">${t.text('label_code')}</label>
 <input id="code" class="code" name="code" type="text" autocomplete="one-time-code"${view.digitsOnly ? html` inputmode="numeric" pattern="[0-9]*"` : html` autocapitalize="characters"`} maxlength="${view.codeLength + 4}" data-length="${view.codeLength}" required spellcheck="false"${invalid} autofocus>
-<p class="hint" id="code-hint">${format(t.code_hint, { length: view.codeLength })}</p></div>
-<button class="primary" type="submit">${t.verify}</button>
+<p class="hint" id="code-hint">${t.text('code_hint', { length: view.codeLength })}</p></div>
+<button class="primary" type="submit">${t.text('verify')}</button>
 </form>`
   return layout(
     ctx,
@@ -223,29 +228,29 @@ export function messagePage(
     : ''
   return layout(
     ctx,
-    t[title],
-    html`${icon}<h1>${t[title]}</h1>
-<p class="lead">${format(t[text], { app: ctx.appName })}</p>`,
+    t.text(title),
+    html`${icon}<h1>${t.text(title)}</h1>
+<p class="lead">${t.text(text, { app: ctx.appName })}</p>`,
   )
 }
 
 export function confirmPage(ctx: PageContext, view: { toMasked: string; secret: string }): string {
   const { t } = ctx
-  const text = format(t.confirm_text, { app: ctx.appName, to: '\u0000' })
+  const text = t.text('confirm_text', { app: ctx.appName, to: '\u0000' })
   const [before, after] = text.split('\u0000')
   return layout(
     ctx,
-    t.confirm_title,
-    html`<h1>${t.confirm_title}</h1>
+    t.text('confirm_title'),
+    html`<h1>${t.text('confirm_title')}</h1>
 <p class="lead">${before}<strong>${view.toMasked}</strong>${after}</p>
 <form method="post" action="/hosted/${ctx.sessionId}/confirm">
 ${csrfField(ctx)}
 <input type="hidden" name="t" value="${view.secret}">
-<button class="primary" type="submit" autofocus>${t.confirm_button}</button>
+<button class="primary" type="submit" autofocus>${t.text('confirm_button')}</button>
 </form>`,
   )
 }
 
 export function inlineAlert(t: HostedTexts, key: HostedTextKey, values: Record<string, string | number> = {}): Alert {
-  return { kind: 'error', text: format(t[key], values) }
+  return { kind: 'error', text: t.text(key, values) }
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../../core/clock.js'
 import type { HostedChannel, HostedSession, HostedSessionService } from '../../core/hosted-session-service.js'
 import type { VerificationView } from '../../core/verification.js'
 import { AppError } from '../../errors/app-error.js'
-import { chooseLocale, isRightToLeft, SUPPORTED_LOCALES, type SupportedLocale } from '../../i18n/locale.js'
+import { chooseLocale, homeCountry, isRightToLeft, SUPPORTED_LOCALES, type SupportedLocale } from '../../i18n/locale.js'
 import { SOURCE_ROOT } from '../../source-root.js'
 import {
   addFormParser,
@@ -31,26 +31,10 @@ import {
   messagePage,
   type PageContext,
 } from './hosted-pages.js'
-import { HOSTED_TEXTS } from './hosted-texts.js'
+import { hostedTexts } from './hosted-texts.js'
 
 const CSRF_COOKIE = 'tessera_hosted'
 const CSRF_PURPOSE = 'hosted'
-
-/** A likely home country per page language, for the country picker's first choice. */
-const LOCALE_COUNTRY: Record<SupportedLocale, CountryCode> = {
-  en: 'US',
-  'zh-CN': 'CN',
-  'zh-TW': 'TW',
-  es: 'ES',
-  fr: 'FR',
-  de: 'DE',
-  ja: 'JP',
-  ko: 'KR',
-  'pt-BR': 'BR',
-  ru: 'RU',
-  ar: 'SA',
-  hi: 'IN',
-}
 
 /** A preset identifier as the page shows it: enough to recognise, not to read (+14*****71, a***@e***.com). */
 function maskIdentifier(value: string): string {
@@ -132,7 +116,7 @@ export async function registerHostedRoutes(
       return {
         locale,
         dir: isRightToLeft(locale) ? 'rtl' : 'ltr',
-        t: HOSTED_TEXTS[locale],
+        t: hostedTexts(locale),
         appName: session?.app.name ?? 'Tessera',
         brandColor: session?.app.settings.brand_color ?? '#4F46E5',
         nonce: newNonce(),
@@ -181,7 +165,7 @@ export async function registerHostedRoutes(
           return inlineAlert(t, 'error_rate_limited')
         case 'invalid_identifier':
         case 'invalid_request':
-          return inlineAlert(t, channel === 'sms' ? 'error_invalid_phone' : 'error_invalid_email')
+          return { kind: 'error', text: t.channel(channel, 'error_invalid') }
         case 'delivery_failed':
           return inlineAlert(t, 'error_delivery')
         default:
@@ -202,7 +186,8 @@ export async function registerHostedRoutes(
     ) {
       const allowed = session.app.settings.channels.sms.allowed_countries
       const countries = countriesFor(ctx.locale, allowed)
-      const preferred = extra.country ?? LOCALE_COUNTRY[ctx.locale as SupportedLocale]
+      // The page language's likely home country comes first (locale files name it).
+      const preferred = extra.country ?? homeCountry(ctx.locale as SupportedLocale)
       const country = countries.some((entry) => entry.code === preferred) ? preferred : (countries[0]?.code ?? 'US')
       return identifierPage(ctx, {
         channel,
@@ -295,7 +280,7 @@ export async function registerHostedRoutes(
         const ctx = contextFor(request, reply, session)
         return currentPage(request, reply, session, {
           channel: (request.query as Record<string, unknown>).channel,
-          alert: sent ? { kind: 'info', text: ctx.t.sent_again } : undefined,
+          alert: sent ? { kind: 'info', text: ctx.t.text('sent_again') } : undefined,
         })
       },
     )
@@ -354,7 +339,7 @@ export async function registerHostedRoutes(
             const ctx = contextFor(request, reply, session)
             const alert =
               code.trim() === ''
-                ? { kind: 'error' as const, text: ctx.t.label_code }
+                ? { kind: 'error' as const, text: ctx.t.text('label_code') }
                 : alertFor(ctx, error, session.channel ?? 'sms')
             const view = await sessions.verificationOf(session).catch(() => undefined)
             if (!view) return currentPage(request, reply, session, { alert, status: error.status })

@@ -2,9 +2,11 @@ import { type Static, Type } from '@sinclair/typebox'
 
 /**
  * The whole configuration, one typed object. Each key names the environment
- * variable that sets it (`env`), a default, and whether it is a secret (then
- * it is never printed). A JSON file named by TESSERA_CONFIG may set the same
- * keys; the environment wins over the file.
+ * variable that sets it (`env`), a default — or, where none can be written
+ * down, what an unset key means (`whenUnset`) — a description, and whether it
+ * is a secret (then it is never printed). A JSON file named by TESSERA_CONFIG
+ * may set the same keys; the environment wins over the file. docs/config.md
+ * and the README's table are generated from this schema (`npm run docs`).
  */
 /** One entry of a default provider chain; its provider checks the rest at start-up. */
 const ProviderEntry = Type.Object(
@@ -19,29 +21,38 @@ export const ConfigSchema = Type.Object(
       maximum: 65_535,
       default: 8080,
       env: 'PORT',
-      description: 'TCP port to listen on.',
+      description: 'TCP port to listen on (0 picks a free one).',
     }),
-    host: Type.String({ minLength: 1, default: '127.0.0.1', env: 'HOST', description: 'Interface to listen on.' }),
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      env: 'HOST',
+      description: 'Interface to listen on (`0.0.0.0` for all).',
+    }),
     publicUrl: Type.Optional(
       Type.String({
         pattern: '^https?://[^\\s]+$',
         env: 'TESSERA_PUBLIC_URL',
-        description: 'External base URL (token issuer, callback URLs). Default http://HOST:PORT.',
+        whenUnset: '`http://HOST:PORT`',
+        description:
+          "External base URL: the tokens' `iss` and the base of the status callback URLs handed to providers.",
       }),
     ),
     dataDir: Type.String({
       minLength: 1,
       default: './data',
       env: 'TESSERA_DATA_DIR',
-      description: 'Folder for the SQLite database and generated secrets.',
+      description:
+        'Folder for the SQLite database and generated secrets; created `0700`, its files `0600` (looser modes are tightened at start).',
     }),
     databaseUrl: Type.Optional(
       Type.String({
         minLength: 1,
         env: 'DATABASE_URL',
         secret: true,
+        whenUnset: 'SQLite in the data dir',
         description:
-          'postgres://… for PostgreSQL; unset: SQLite in the data dir (`sqlite:<path>` or `:memory:` also accepted).',
+          '`postgres://user:pass@host:5432/db` (or `postgresql://…`) for PostgreSQL, which many instances can share; `sqlite:<path>` or `:memory:` for SQLite.',
       }),
     ),
     databasePoolSize: Type.Integer({
@@ -56,7 +67,8 @@ export const ConfigSchema = Type.Object(
         pattern: '^rediss?://',
         env: 'REDIS_URL',
         secret: true,
-        description: 'Redis for rate limits shared by all instances; unset: limits in process memory.',
+        whenUnset: 'limits in process memory',
+        description: '`redis://host:6379` (or `rediss://…`): rate limits shared by all instances.',
       }),
     ),
     redisFailure: Type.Union([Type.Literal('reject'), Type.Literal('local')], {
@@ -70,21 +82,22 @@ export const ConfigSchema = Type.Object(
       maximum: 3650,
       default: 30,
       env: 'TESSERA_RETENTION_DAYS',
-      description: 'Finished verifications, expired tokens and events older than this are pruned.',
+      description: 'Days to keep finished verifications, expired tokens and events; older ones are pruned.',
     }),
     trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
       default: false,
       env: 'TESSERA_TRUST_PROXY',
       description:
-        'Honour X-Forwarded-For only from these proxies: true, or a comma list of addresses/CIDRs. Default: not at all.',
+        'Honour `X-Forwarded-For` only from these proxies: `true` (any), or a comma list of addresses/CIDRs; `false`: from none.',
     }),
     secret: Type.Optional(
       Type.String({
         minLength: 32,
         env: 'TESSERA_SECRET',
         secret: true,
+        whenUnset: 'generated into the data dir (`secret`, mode 0600), with a warning',
         description:
-          'Server secret (≥32 chars) for code hashes and encryption at rest. Required in production; generated into the data dir otherwise.',
+          'Server secret, ≥32 characters: code and key hashes, encryption at rest. **Required when `NODE_ENV=production`**; all instances share it.',
       }),
     ),
     adminKey: Type.Optional(
@@ -92,7 +105,8 @@ export const ConfigSchema = Type.Object(
         minLength: 24,
         env: 'TESSERA_ADMIN_KEY',
         secret: true,
-        description: 'Operator key for /admin/v1 (≥24 chars). Generated into the data dir when unset.',
+        whenUnset: 'generated into the data dir (`admin-key`, mode 0600)',
+        description: 'Operator key for `/admin/v1` and the console (≥24 characters).',
       }),
     ),
     smtpUrl: Type.Optional(
@@ -100,11 +114,16 @@ export const ConfigSchema = Type.Object(
         pattern: '^smtps?://',
         env: 'TESSERA_SMTP_URL',
         secret: true,
-        description: 'SMTP server for email codes, e.g. smtp://user:pass@mail.example.com:587.',
+        whenUnset: 'email codes go to the console',
+        description: 'SMTP server for email codes: `smtp://user:pass@host:587` or `smtps://…:465`.',
       }),
     ),
     emailFrom: Type.Optional(
-      Type.String({ minLength: 3, env: 'TESSERA_EMAIL_FROM', description: 'From address of code emails.' }),
+      Type.String({
+        minLength: 3,
+        env: 'TESSERA_EMAIL_FROM',
+        description: 'From address of code emails; required with `TESSERA_SMTP_URL`.',
+      }),
     ),
     smsProviders: Type.Optional(
       Type.Array(ProviderEntry, {
@@ -112,8 +131,9 @@ export const ConfigSchema = Type.Object(
         maxItems: 5,
         env: 'TESSERA_SMS_PROVIDERS',
         secret: true,
+        whenUnset: 'the SMS webhook, else the console',
         description:
-          'Default SMS provider chain for apps that set none: a JSON list like an app’s channels.sms.providers (docs/delivery.md).',
+          'Default SMS provider chain for apps that set none: a JSON list like an app’s `channels.sms.providers`, e.g. `[{"type":"twilio","account_sid":"AC…","auth_token":"…","from":"+1…"},{"type":"vonage",…}]` (docs/delivery.md).',
       }),
     ),
     emailProviders: Type.Optional(
@@ -122,14 +142,17 @@ export const ConfigSchema = Type.Object(
         maxItems: 5,
         env: 'TESSERA_EMAIL_PROVIDERS',
         secret: true,
-        description: 'Default email provider chain, the same way (overrides TESSERA_SMTP_URL).',
+        whenUnset: 'SMTP, else the console',
+        description: 'Default email provider chain, the same way (overrides `TESSERA_SMTP_URL`).',
       }),
     ),
     smsWebhookUrl: Type.Optional(
       Type.String({
         pattern: '^https?://',
         env: 'TESSERA_SMS_WEBHOOK_URL',
-        description: 'Endpoint that receives SMS to send, as signed JSON (Standard Webhooks).',
+        whenUnset: 'SMS codes go to the console',
+        description:
+          'Your endpoint that sends SMS: it receives signed JSON `{to, body, verification_id, channel}` (Standard Webhooks).',
       }),
     ),
     smsWebhookSecret: Type.Optional(
@@ -137,24 +160,28 @@ export const ConfigSchema = Type.Object(
         minLength: 16,
         env: 'TESSERA_SMS_WEBHOOK_SECRET',
         secret: true,
-        description: 'Signing secret of the SMS webhook (`whsec_…` or any string ≥16 chars).',
+        description:
+          'Standard Webhooks signing secret of the SMS webhook (`whsec_…` or ≥16 characters); required with the URL.',
       }),
     ),
     delivery: Type.Optional(
       Type.Literal('null', {
         env: 'TESSERA_DELIVERY',
-        description: '`null` sends nothing, for the benchmark and tests; refused unless NODE_ENV is test or bench.',
+        whenUnset: 'the providers above',
+        description:
+          '`null` sends nothing, for the benchmark and tests; refused unless `NODE_ENV` is `test` or `bench`.',
       }),
     ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-      { default: 'info', env: 'LOG_LEVEL', description: 'pino log level.' },
+      { default: 'info', env: 'LOG_LEVEL', description: 'Least severe level written to the log (pino).' },
     ),
     nodeEnv: Type.String({
       minLength: 1,
       default: 'development',
       env: 'NODE_ENV',
-      description: '`production` requires TESSERA_SECRET and refuses the console provider.',
+      description:
+        '`production` requires `TESSERA_SECRET` and refuses the console provider; `test` and `bench` allow `TESSERA_DELIVERY=null`.',
     }),
   },
   { additionalProperties: false },

@@ -12,15 +12,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** The environment variable naming the optional JSON configuration file. */
+export const CONFIG_FILE_VARIABLE = 'TESSERA_CONFIG'
+
 interface PropertyMeta {
   env?: string
   type?: string
   secret?: boolean
   anyOf?: Array<{ type?: string }>
-}
-
-function acceptsBoolean(meta: PropertyMeta): boolean {
-  return meta.type === 'boolean' || (meta.anyOf ?? []).some((option) => option.type === 'boolean')
 }
 
 const properties = ConfigSchema.properties as Record<ConfigKey, PropertyMeta>
@@ -34,21 +33,29 @@ export function isSecretKey(key: ConfigKey): boolean {
   return properties[key].secret === true
 }
 
+/** Whether the key's variable reads `true`/`false` as a boolean. */
+export function acceptsBoolean(key: ConfigKey): boolean {
+  const meta = properties[key]
+  return meta.type === 'boolean' || (meta.anyOf ?? []).some((option) => option.type === 'boolean')
+}
+
 function readFile(path: string): Record<string, unknown> {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    throw new ConfigError([`TESSERA_CONFIG: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`])
+    throw new ConfigError([
+      `${CONFIG_FILE_VARIABLE}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ])
   }
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch {
-    throw new ConfigError([`TESSERA_CONFIG: ${path} is not valid JSON`])
+    throw new ConfigError([`${CONFIG_FILE_VARIABLE}: ${path} is not valid JSON`])
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError([`TESSERA_CONFIG: ${path} must hold a JSON object`])
+    throw new ConfigError([`${CONFIG_FILE_VARIABLE}: ${path} must hold a JSON object`])
   }
   return parsed as Record<string, unknown>
 }
@@ -59,11 +66,12 @@ function readFile(path: string): Record<string, unknown> {
  * process.env is the caller that passes `env` in.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const raw: Record<string, unknown> = env.TESSERA_CONFIG ? readFile(env.TESSERA_CONFIG) : {}
+  const file = env[CONFIG_FILE_VARIABLE]
+  const raw: Record<string, unknown> = file ? readFile(file) : {}
   const issues: string[] = []
 
   for (const key of Object.keys(raw)) {
-    if (!(key in properties)) issues.push(`TESSERA_CONFIG: unknown key "${key}"`)
+    if (!(key in properties)) issues.push(`${CONFIG_FILE_VARIABLE}: unknown key "${key}"`)
   }
   for (const [key, meta] of Object.entries(properties) as [ConfigKey, PropertyMeta][]) {
     const value = meta.env ? env[meta.env] : undefined
@@ -76,7 +84,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       } catch {
         issues.push(`${meta.env}: must be a JSON list`)
       }
-    } else if (acceptsBoolean(meta) && (value === 'true' || value === 'false')) {
+    } else if (acceptsBoolean(key) && (value === 'true' || value === 'false')) {
       raw[key] = value === 'true'
     } else {
       raw[key] = value

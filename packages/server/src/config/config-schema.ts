@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { ProviderEntrySchema } from '../settings/app-settings.js'
 
 /**
  * The whole configuration, one typed object. Each key names the environment
@@ -8,12 +9,6 @@ import { type Static, Type } from '@sinclair/typebox'
  * may set the same keys; the environment wins over the file. docs/config.md
  * and the README's table are generated from this schema (`npm run docs`).
  */
-/** One entry of a default provider chain; its provider checks the rest at start-up. */
-const ProviderEntry = Type.Object(
-  { type: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }) },
-  { additionalProperties: true },
-)
-
 export const ConfigSchema = Type.Object(
   {
     port: Type.Integer({
@@ -126,7 +121,7 @@ export const ConfigSchema = Type.Object(
       }),
     ),
     smsProviders: Type.Optional(
-      Type.Array(ProviderEntry, {
+      Type.Array(ProviderEntrySchema, {
         minItems: 1,
         maxItems: 5,
         env: 'TESSERA_SMS_PROVIDERS',
@@ -137,7 +132,7 @@ export const ConfigSchema = Type.Object(
       }),
     ),
     emailProviders: Type.Optional(
-      Type.Array(ProviderEntry, {
+      Type.Array(ProviderEntrySchema, {
         minItems: 1,
         maxItems: 5,
         env: 'TESSERA_EMAIL_PROVIDERS',

@@ -8,6 +8,7 @@ import {
   type ServerKeys,
 } from '../crypto/secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
+import type { ChannelName } from '../settings/app-settings.js'
 import type { HostedSessionRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { App, AppService } from './app-service.js'
@@ -22,8 +23,6 @@ export const SESSION_TTL_SECONDS = 30 * 60
 /** How long an exchange code (response_mode "code") may wait for its exchange, as OAuth advises (RFC 6749 §4.1.2). */
 export const EXCHANGE_CODE_TTL_SECONDS = 60
 
-export type HostedChannel = 'sms' | 'email'
-
 /**
  * `token`: the redirect carries the verification token. `code`: it carries a one-time code, and the
  * app's backend exchanges it for the token, so the token never passes through the browser.
@@ -34,14 +33,14 @@ export interface HostedSession {
   readonly id: string
   readonly app: App
   readonly scene: string
-  readonly channels: readonly HostedChannel[]
+  readonly channels: readonly ChannelName[]
   readonly presetTo: string | null
   readonly redirectUrl: string
   readonly responseMode: ResponseMode
   readonly state: string | null
   readonly locale: string | null
   readonly verificationId: string | null
-  readonly channel: HostedChannel | null
+  readonly channel: ChannelName | null
   readonly completed: boolean
   readonly expiresAt: number
   /** Expired sessions and completed ones take no more input. */
@@ -50,7 +49,7 @@ export interface HostedSession {
 
 export interface CreateSessionInput {
   readonly scene?: string | undefined
-  readonly channels: readonly HostedChannel[]
+  readonly channels: readonly ChannelName[]
   readonly to?: string | undefined
   readonly redirectUrl: string
   /** Default `token`. */
@@ -82,7 +81,7 @@ export interface HostedSessionService {
   /** Sends a code (and, for email when the app wants it, a magic link) to `to`. */
   start(
     session: HostedSession,
-    input: { channel: HostedChannel; to: string; clientIp?: string | undefined; locale?: string | undefined },
+    input: { channel: ChannelName; to: string; clientIp?: string | undefined; locale?: string | undefined },
   ): Promise<VerificationView>
   resend(session: HostedSession): Promise<VerificationView>
   /** Forgets the verification in flight, so another identifier can be entered. */
@@ -126,14 +125,14 @@ export function createHostedSessionService(deps: {
       id: row.id,
       app,
       scene: row.scene,
-      channels: row.channels.split(',') as HostedChannel[],
+      channels: row.channels.split(',') as ChannelName[],
       presetTo: row.presetTo,
       redirectUrl: row.redirectUrl,
       responseMode: row.responseMode,
       state: row.state,
       locale: row.locale,
       verificationId: row.verificationId,
-      channel: row.channel as HostedChannel | null,
+      channel: row.channel as ChannelName | null,
       completed: row.completedAt !== null,
       expiresAt,
       expired: expiresAt <= clock.nowMs(),
@@ -151,7 +150,7 @@ export function createHostedSessionService(deps: {
   }
 
   /** A fresh magic link when the app sends one and the channel is email; its secret is stored only hashed. */
-  function newLink(session: HostedSession, channel: HostedChannel) {
+  function newLink(session: HostedSession, channel: ChannelName) {
     if (channel !== 'email' || !session.app.settings.email_magic_link) return undefined
     const secret = generateSecret(32)
     return {

@@ -1,7 +1,9 @@
 import type { TSchema } from '@sinclair/typebox'
 import type { MessageValues } from '../i18n/placeholders.js'
+import type { ChannelName } from '../settings/app-settings.js'
 
-export type DeliveryChannel = 'sms' | 'email'
+/** @deprecated The one name is `ChannelName` (settings/app-settings.ts); kept while files still being split use it. */
+export type DeliveryChannel = ChannelName
 
 /** Where a message stands, as far as Tessera knows (providers' own words are mapped onto these). */
 export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
@@ -11,7 +13,7 @@ export type { MessageValues } from '../i18n/placeholders.js'
 
 /** One rendered message, ready for a provider. It carries the code inside its text: never log it. */
 export interface OutboundMessage {
-  readonly channel: DeliveryChannel
+  readonly channel: ChannelName
   /** Normalised recipient: E.164 phone or email address. */
   readonly to: string
   /** Email subject; providers for SMS ignore it. */
@@ -95,7 +97,7 @@ export interface StatusCallbackHandler<Options> {
 export interface DeliveryProvider<Options = unknown> {
   /** Stable id used in config; never renamed. */
   readonly name: string
-  readonly channels: readonly DeliveryChannel[]
+  readonly channels: readonly ChannelName[]
   readonly optionsSchema: TSchema
   /** Checks across fields that the schema cannot express; answers what is wrong, or undefined. */
   validate?(options: Options): string | undefined

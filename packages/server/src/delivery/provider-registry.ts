@@ -1,10 +1,14 @@
 import { Value } from '@sinclair/typebox/value'
 import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js'
-import type { DeliveryChannel, DeliveryProvider, ProviderDeps } from './delivery-provider.js'
+import type { ChannelName } from '../settings/app-settings.js'
+import type { DeliveryProvider, ProviderDeps } from './delivery-provider.js'
 import type { ChainLink } from './provider-chain.js'
 import { secretFieldsOf, unsealEntry } from './provider-secrets.js'
 
-/** One entry of a provider chain, as settings and the environment hold it: `type`, `timeout_ms`, the provider's fields. */
+/**
+ * One entry of a provider chain, as settings and the environment hold it: `type`, `timeout_ms`, the provider's
+ * fields. The one entry type: its schema is `ProviderEntrySchema` (settings/app-settings.ts).
+ */
 export type ProviderEntry = Readonly<Record<string, unknown>> & { readonly type: string }
 
 export type ChainResolution =
@@ -20,16 +24,16 @@ export interface DeliveryRegistry {
    */
   chainFor(
     scope: string,
-    channel: DeliveryChannel,
+    channel: ChannelName,
     entries: readonly ProviderEntry[],
     breaker: CircuitBreakerPolicy,
   ): ChainResolution
   /** Names of the server's default providers for a channel (for the start-up banner). */
-  defaultProviders(channel: DeliveryChannel): string[]
+  defaultProviders(channel: ChannelName): string[]
   /** The server's default entries (plain options, from the environment). */
-  defaultEntries(channel: DeliveryChannel): readonly ProviderEntry[]
+  defaultEntries(channel: ChannelName): readonly ProviderEntry[]
   /** Whether an entry names a provider that can carry the channel with valid options; what is wrong otherwise. */
-  checkEntry(channel: DeliveryChannel, entry: Readonly<Record<string, unknown>>): string | undefined
+  checkEntry(channel: ChannelName, entry: Readonly<Record<string, unknown>>): string | undefined
   provider(name: string): DeliveryProvider<never> | undefined
   /** Secret fields of a provider type (encrypted at rest, masked on read). */
   secretFields(type: string): readonly string[]
@@ -57,7 +61,7 @@ function providerFields(entry: Readonly<Record<string, unknown>>): Record<string
  */
 export function createDeliveryRegistry(
   providers: readonly DeliveryProvider<never>[],
-  defaults: Readonly<Record<DeliveryChannel, readonly ProviderEntry[]>>,
+  defaults: Readonly<Record<ChannelName, readonly ProviderEntry[]>>,
   deps: ProviderDeps & { readonly unseal: (sealed: string) => string; readonly allowInternal: boolean },
 ): DeliveryRegistry {
   const byName = new Map<string, DeliveryProvider<never>>()
@@ -69,7 +73,7 @@ export function createDeliveryRegistry(
     [...byName].map(([name, provider]) => [name, secretFieldsOf(provider.optionsSchema)]),
   )
 
-  function checkEntry(channel: DeliveryChannel, entry: Readonly<Record<string, unknown>>): string | undefined {
+  function checkEntry(channel: ChannelName, entry: Readonly<Record<string, unknown>>): string | undefined {
     const name = String(entry.type)
     const provider = byName.get(name)
     if (!provider)
@@ -123,7 +127,7 @@ export function createDeliveryRegistry(
   const chains = new Map<string, ScopeChain>()
   /** The key of an entries list, by identity: an app's settings object lives for its cache's lifetime, so most sends skip the stringify. */
   const keyOfEntries = new WeakMap<readonly ProviderEntry[], string>()
-  function entriesKeyOf(channel: DeliveryChannel, entries: readonly ProviderEntry[]): string {
+  function entriesKeyOf(channel: ChannelName, entries: readonly ProviderEntry[]): string {
     let key = keyOfEntries.get(entries)
     if (key === undefined) {
       key = `${channel}:${JSON.stringify(entries)}`

@@ -353,9 +353,9 @@ export type AppSettings = Static<typeof AppSettingsSchema>
 export type ChannelSettings = Static<typeof ChannelSettingsSchema>
 export type SmsChannelSettings = Static<typeof SmsChannelSettingsSchema>
 export type Limits = Static<typeof LimitsSchema>
-export type Channel = keyof AppSettings['channels']
+/** A channel that delivers codes (`sms`, `email`): the keys of `channels`, so the schema is where channels are named. */
+export type ChannelName = keyof AppSettings['channels']
 export type SceneSettings = Static<typeof SceneSettingsSchema>
-export type ProviderEntry = Static<typeof ProviderEntrySchema>
 
 /** A JSON object as the client sent it: validated by `resolveAppSettings`. */
 export type SettingsInput = Record<string, unknown>

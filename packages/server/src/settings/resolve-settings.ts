@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value'
 import { AppError } from '../errors/app-error.js'
 import { canonicalTag } from '../i18n/locale.js'
 import { PLACEHOLDERS, unknownPlaceholders } from '../i18n/placeholders.js'
-import { type AppSettings, AppSettingsSchema, type Channel } from './app-settings.js'
+import { type AppSettings, AppSettingsSchema, type ChannelName } from './app-settings.js'
 import { isPlainObject, mergeSettings } from './merge-patch.js'
 
 /** A problem with one setting: its dotted path (`channels.sms.code_length`) and what is wrong. */
@@ -32,7 +32,7 @@ export interface SettingsChecks {
   /** Registered verification types, which scenes' allowed_types may name. */
   readonly verifierTypes?: readonly string[]
   /** Checks one provider chain entry against its provider; answers what is wrong, or undefined. */
-  readonly checkProvider?: (channel: Channel, entry: Readonly<Record<string, unknown>>) => string | undefined
+  readonly checkProvider?: (channel: ChannelName, entry: Readonly<Record<string, unknown>>) => string | undefined
 }
 
 export function resolveAppSettings(input: unknown, options: SettingsChecks = {}): AppSettings {

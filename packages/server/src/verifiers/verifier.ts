@@ -1,5 +1,4 @@
-import type { DeliveryChannel } from '../delivery/delivery-provider.js'
-import type { AppSettings } from '../settings/app-settings.js'
+import type { AppSettings, ChannelName } from '../settings/app-settings.js'
 
 /**
  * The contract every verification type implements: `sms`, `email`, `totp`,
@@ -40,7 +39,7 @@ export interface Verifier {
 }
 
 export interface CodeDelivery {
-  readonly channel: DeliveryChannel
+  readonly channel: ChannelName
   /** The canonical identifier (E.164 phone, email), or undefined when invalid. */
   normalizeIdentifier(raw: string): string | undefined
   /** A form safe for responses and logs. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { HostedChannel, HostedSessionService } from '../../core/hosted-session-service.js'
+import type { HostedSessionService } from '../../core/hosted-session-service.js'
+import type { ChannelName } from '../../settings/app-settings.js'
 import { appOf } from '../plugins/auth.js'
 import { IsoTime, iso, withErrors } from '../schemas.js'
 
@@ -62,7 +63,7 @@ export function sessionRoutes(service: HostedSessionService, publicUrl: () => st
       },
       async (request, reply) => {
         const body = request.body
-        const channels: HostedChannel[] = Array.isArray(body.channel) ? body.channel : [body.channel]
+        const channels: ChannelName[] = Array.isArray(body.channel) ? body.channel : [body.channel]
         const session = await service.create(appOf(request), {
           channels,
           redirectUrl: body.redirect_url,

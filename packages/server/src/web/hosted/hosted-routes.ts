@@ -5,10 +5,13 @@ import { dirname, join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
 import type { Clock } from '../../core/clock.js'
-import type { HostedChannel, HostedSession, HostedSessionService } from '../../core/hosted-session-service.js'
+import type { HostedSession, HostedSessionService } from '../../core/hosted-session-service.js'
 import type { VerificationView } from '../../core/verification.js'
 import { AppError } from '../../errors/app-error.js'
+import { maskEmailAddress } from '../../identifiers/email-address.js'
+import { maskPhoneNumber } from '../../identifiers/phone-number.js'
 import { chooseLocale, homeCountry, isRightToLeft, SUPPORTED_LOCALES, type SupportedLocale } from '../../i18n/locale.js'
+import type { ChannelName } from '../../settings/app-settings.js'
 import { SOURCE_ROOT } from '../../source-root.js'
 import {
   addFormParser,
@@ -35,19 +38,6 @@ import { hostedTexts } from './hosted-texts.js'
 
 const CSRF_COOKIE = 'tessera_hosted'
 const CSRF_PURPOSE = 'hosted'
-
-/** A preset identifier as the page shows it: enough to recognise, not to read (+14*****71, a***@e***.com). */
-function maskIdentifier(value: string): string {
-  const at = value.lastIndexOf('@')
-  if (at > 0) {
-    const domain = value.slice(at + 1)
-    const dot = domain.lastIndexOf('.')
-    return `${value.charAt(0)}***@${domain.charAt(0)}***${dot > 0 ? domain.slice(dot) : ''}`
-  }
-  return value.length <= 5
-    ? '*'.repeat(value.length)
-    : `${value.slice(0, 3)}${'*'.repeat(value.length - 5)}${value.slice(-2)}`
-}
 
 function asset(name: string): Buffer {
   return readFileSync(join(SOURCE_ROOT, 'web', 'assets', name))
@@ -146,7 +136,7 @@ export async function registerHostedRoutes(
     }
 
     /** Maps the core's errors to the page's words. */
-    function alertFor(ctx: PageContext, error: AppError, channel: HostedChannel): Alert {
+    function alertFor(ctx: PageContext, error: AppError, channel: ChannelName): Alert {
       const { t } = ctx
       const details = error.details ?? {}
       switch (error.code) {
@@ -173,15 +163,15 @@ export async function registerHostedRoutes(
       }
     }
 
-    function pickChannel(session: HostedSession, requested: unknown): HostedChannel {
+    function pickChannel(session: HostedSession, requested: unknown): ChannelName {
       const fallback = session.channels[0] ?? 'sms'
-      return session.channels.includes(requested as HostedChannel) ? (requested as HostedChannel) : fallback
+      return session.channels.includes(requested as ChannelName) ? (requested as ChannelName) : fallback
     }
 
     function identifierView(
       ctx: PageContext,
       session: HostedSession,
-      channel: HostedChannel,
+      channel: ChannelName,
       extra: { phone?: string; email?: string; country?: string; alert?: Alert } = {},
     ) {
       const allowed = session.app.settings.channels.sms.allowed_countries
@@ -198,7 +188,11 @@ export async function registerHostedRoutes(
         email: extra.email,
         alert: extra.alert,
         invalid: extra.alert !== undefined,
-        presetMasked: session.presetTo === null ? undefined : maskIdentifier(session.presetTo),
+        // A preset is shown masked as every answer masks the identifier (a preset names the session's one channel).
+        presetMasked:
+          session.presetTo === null
+            ? undefined
+            : (channel === 'email' ? maskEmailAddress : maskPhoneNumber)(session.presetTo),
       })
     }
 
@@ -209,7 +203,7 @@ export async function registerHostedRoutes(
       alert?: Alert,
       options: { finished?: boolean } = {},
     ) {
-      const channel = (view.channel === 'email' ? 'email' : 'sms') as HostedChannel
+      const channel = (view.channel === 'email' ? 'email' : 'sms') as ChannelName
       const policy = session.app.settings.channels[channel]
       const now = deps.clock.nowMs()
       const finished = options.finished ?? view.status !== 'pending'

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emailVerifier } from './email-verifier.js'
-
-// The identifier rules of a code-delivering type live in its `delivery` part.
-const emailIdentifiers = emailVerifier.delivery
+import { maskEmailAddress, normalizeEmailAddress } from './email-address.js'
 
 /** A valid address of exactly `length` characters, with a 64-character local part. */
 function addressOfLength(length: number): string {
@@ -13,7 +10,7 @@ function addressOfLength(length: number): string {
   return `${local}@${head}${'c'.repeat(middle)}${tail}`
 }
 
-describe('emailVerifier.delivery.normalizeIdentifier', () => {
+describe('normalizeEmailAddress', () => {
   it.each([
     ['ada@example.com', 'ada@example.com'],
     ['  ada@example.com \n', 'ada@example.com'],
@@ -25,7 +22,7 @@ describe('emailVerifier.delivery.normalizeIdentifier', () => {
     ['ada@xn--bcher-kva.example', 'ada@xn--bcher-kva.example'],
     ['ada@my-host.example', 'ada@my-host.example'],
   ])('accepts %j as %s (trimmed, domain lower-cased, local part kept)', (raw, normalized) => {
-    expect(emailIdentifiers.normalizeIdentifier(raw)).toBe(normalized)
+    expect(normalizeEmailAddress(raw)).toBe(normalized)
   })
 
   it.each([
@@ -35,11 +32,11 @@ describe('emailVerifier.delivery.normalizeIdentifier', () => {
     'ada@[IPv6:::1]',
     'ada@192.168.0.1',
   ])('refuses the quoted local part or IP literal %j', (raw) => {
-    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+    expect(normalizeEmailAddress(raw)).toBeUndefined()
   })
 
   it.each(['ada@localhost', 'ada@example', 'ada@example.', 'ada@.com'])('refuses %j, which has no TLD', (raw) => {
-    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+    expect(normalizeEmailAddress(raw)).toBeUndefined()
   })
 
   it.each([
@@ -51,7 +48,7 @@ describe('emailVerifier.delivery.normalizeIdentifier', () => {
     'ada@example.com\r\nBcc: eve@example.com',
     'a\u007fda@example.com',
   ])('refuses the control characters in %j', (raw) => {
-    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+    expect(normalizeEmailAddress(raw)).toBeUndefined()
   })
 
   it.each([
@@ -71,41 +68,41 @@ describe('emailVerifier.delivery.normalizeIdentifier', () => {
     'a@b@example.com',
     'ada@bücher.example',
   ])('refuses the malformed address %j', (raw) => {
-    expect(emailIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+    expect(normalizeEmailAddress(raw)).toBeUndefined()
   })
 
   it('accepts a 64-character local part and refuses 65', () => {
-    expect(emailIdentifiers.normalizeIdentifier(`${'x'.repeat(64)}@example.com`)).toBe(`${'x'.repeat(64)}@example.com`)
-    expect(emailIdentifiers.normalizeIdentifier(`${'x'.repeat(65)}@example.com`)).toBeUndefined()
+    expect(normalizeEmailAddress(`${'x'.repeat(64)}@example.com`)).toBe(`${'x'.repeat(64)}@example.com`)
+    expect(normalizeEmailAddress(`${'x'.repeat(65)}@example.com`)).toBeUndefined()
   })
 
   it('accepts a 63-character domain label and refuses 64', () => {
-    expect(emailIdentifiers.normalizeIdentifier(`ada@${'d'.repeat(63)}.com`)).toBe(`ada@${'d'.repeat(63)}.com`)
-    expect(emailIdentifiers.normalizeIdentifier(`ada@${'d'.repeat(64)}.com`)).toBeUndefined()
+    expect(normalizeEmailAddress(`ada@${'d'.repeat(63)}.com`)).toBe(`ada@${'d'.repeat(63)}.com`)
+    expect(normalizeEmailAddress(`ada@${'d'.repeat(64)}.com`)).toBeUndefined()
   })
 
   it('accepts a 254-character address and refuses 255', () => {
     const longest = addressOfLength(254)
     expect(longest).toHaveLength(254)
-    expect(emailIdentifiers.normalizeIdentifier(longest)).toBe(longest)
+    expect(normalizeEmailAddress(longest)).toBe(longest)
     const tooLong = addressOfLength(255)
     expect(tooLong).toHaveLength(255)
-    expect(emailIdentifiers.normalizeIdentifier(tooLong)).toBeUndefined()
+    expect(normalizeEmailAddress(tooLong)).toBeUndefined()
   })
 
   it('refuses huge strings', () => {
-    expect(emailIdentifiers.normalizeIdentifier(`${'a'.repeat(100_000)}@example.com`)).toBeUndefined()
-    expect(emailIdentifiers.normalizeIdentifier(`ada@${'a.'.repeat(50_000)}com`)).toBeUndefined()
+    expect(normalizeEmailAddress(`${'a'.repeat(100_000)}@example.com`)).toBeUndefined()
+    expect(normalizeEmailAddress(`ada@${'a.'.repeat(50_000)}com`)).toBeUndefined()
   })
 })
 
-describe('emailVerifier.delivery.maskIdentifier', () => {
+describe('maskEmailAddress', () => {
   it.each([
     ['Ada.Lovelace@example.com', 'A***@e***.com'],
     ['ada@mail.example.co.uk', 'a***@m***.uk'],
     ['a@b.co', 'a***@b***.co'],
   ])('masks %s as %s', (address, masked) => {
-    expect(emailIdentifiers.maskIdentifier(address)).toBe(masked)
+    expect(maskEmailAddress(address)).toBe(masked)
   })
 
   it.each([
@@ -115,11 +112,17 @@ describe('emailVerifier.delivery.maskIdentifier', () => {
     'ada+tessera@mail.example.co.uk',
     `${'x'.repeat(64)}@example.com`,
   ])('never contains the full address, local part or domain of %s', (address) => {
-    const masked = emailIdentifiers.maskIdentifier(address)
+    const masked = maskEmailAddress(address)
     const [local = '', domain = ''] = address.split('@')
     expect(masked).not.toContain(address)
     if (local.length > 1) expect(masked).not.toContain(local)
     expect(masked).not.toContain(domain)
     expect(masked).toContain('***')
+  })
+})
+
+describe('maskEmailAddress on an address nobody validated', () => {
+  it('shows no tail of a domain without a dot (a hosted preset is masked before it is checked)', () => {
+    expect(maskEmailAddress('ada@localhost')).toBe('a***@l***')
   })
 })

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { smsVerifier } from './sms-verifier.js'
-
-// The identifier rules of a code-delivering type live in its `delivery` part.
-const smsIdentifiers = smsVerifier.delivery
+import { maskPhoneNumber, normalizePhoneNumber } from './phone-number.js'
 
 const VALID: ReadonlyArray<readonly [string, string]> = [
   ['+12024561111', '+12024561111'],
@@ -16,15 +13,15 @@ const VALID: ReadonlyArray<readonly [string, string]> = [
   ['+81 3-1234-5678', '+81312345678'],
 ]
 
-describe('smsVerifier.delivery.normalizeIdentifier', () => {
+describe('normalizePhoneNumber', () => {
   it.each(VALID)('normalises %j to E.164 %s', (raw, e164) => {
-    expect(smsIdentifiers.normalizeIdentifier(raw)).toBe(e164)
+    expect(normalizePhoneNumber(raw)).toBe(e164)
   })
 
   it.each(['(202) 456-1111', '202-456-1111', '2024561111', '020 7946 0958', '0044 20 7946 0958', '001 202 456 1111'])(
     'refuses the national or 00-prefixed form %j: no country is guessed',
     (raw) => {
-      expect(smsIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+      expect(normalizePhoneNumber(raw)).toBeUndefined()
     },
   )
 
@@ -39,19 +36,19 @@ describe('smsVerifier.delivery.normalizeIdentifier', () => {
     '+1 800 FLOWERS',
     'ada@example.com',
   ])('refuses the invalid number %j', (raw) => {
-    expect(smsIdentifiers.normalizeIdentifier(raw)).toBeUndefined()
+    expect(normalizePhoneNumber(raw)).toBeUndefined()
   })
 
   it('refuses huge strings, even when they start with a valid number', () => {
-    expect(smsIdentifiers.normalizeIdentifier(`+${'1'.repeat(100_000)}`)).toBeUndefined()
-    expect(smsIdentifiers.normalizeIdentifier(`+12024561111${' '.repeat(40)}x`)).toBeUndefined()
-    expect(smsIdentifiers.normalizeIdentifier(`+1 202 456 1111${'-'.repeat(40)}`)).toBeUndefined()
+    expect(normalizePhoneNumber(`+${'1'.repeat(100_000)}`)).toBeUndefined()
+    expect(normalizePhoneNumber(`+12024561111${' '.repeat(40)}x`)).toBeUndefined()
+    expect(normalizePhoneNumber(`+1 202 456 1111${'-'.repeat(40)}`)).toBeUndefined()
   })
 })
 
-describe('smsVerifier.delivery.maskIdentifier', () => {
+describe('maskPhoneNumber', () => {
   it.each(VALID.map(([, e164]) => e164))('hides the middle of %s', (e164) => {
-    const masked = smsIdentifiers.maskIdentifier(e164)
+    const masked = maskPhoneNumber(e164)
     expect(masked).not.toBe(e164)
     expect(masked).not.toContain(e164)
     expect(masked).not.toContain(e164.slice(1))
@@ -63,11 +60,17 @@ describe('smsVerifier.delivery.maskIdentifier', () => {
   })
 
   it('masks the shortest numbers too', () => {
-    const e164 = smsIdentifiers.normalizeIdentifier('+683 4002')
+    const e164 = normalizePhoneNumber('+683 4002')
     expect(e164).toBe('+6834002')
-    const masked = smsIdentifiers.maskIdentifier(e164 ?? '')
+    const masked = maskPhoneNumber(e164 ?? '')
     expect(masked).not.toContain('6834002')
     expect(masked).toMatch(/\*/)
-    expect(smsIdentifiers.maskIdentifier('+12345')).toBe('+1****')
+    expect(maskPhoneNumber('+12345')).toBe('+1****')
+  })
+})
+
+describe('maskPhoneNumber on a number as typed', () => {
+  it('keeps the same ends of a formatted number, so a preset shown before sending reads like the answers', () => {
+    expect(maskPhoneNumber('+1 415 555 2671')).toBe('+1 **********71')
   })
 })

@@ -3,7 +3,7 @@ import { IntlMessageFormat } from 'intl-messageformat'
 type Element = ReturnType<IntlMessageFormat['getAst']>[number]
 
 /** What a text asks of its caller: its argument names, and the forms of each plural in it. */
-export interface TextArguments {
+interface TextArguments {
   /** Every argument the text names, plural ones included, sorted, each once. */
   readonly names: readonly string[]
   /** Each plural in the text: its argument and the forms it spells out (`one`, `few`, `=0`, `other`…). */

@@ -81,7 +81,7 @@ export interface TesseraOptions {
  * as an app's `channels.<channel>.providers`) when set; else SMTP or the SMS
  * webhook when configured; else the console (development only).
  */
-export function deliveryRoutesFromConfig(config: Config): Record<ChannelName, ProviderEntry[]> {
+function deliveryRoutesFromConfig(config: Config): Record<ChannelName, ProviderEntry[]> {
   if (config.delivery === 'null') return { email: [{ type: 'null' }], sms: [{ type: 'null' }] }
   return {
     email:

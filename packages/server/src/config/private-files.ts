@@ -7,7 +7,7 @@ import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, statSync } from 
  * set with chmod, not left to the umask (a umask of 000 would otherwise make
  * them world-writable).
  */
-export const PRIVATE_DIR_MODE = 0o700
+const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
 
 /**

@@ -13,7 +13,7 @@ import type { TokenService } from './token-service.js'
 import type { VerificationView } from './verification.js'
 import type { CheckResult, VerificationService } from './verification-service.js'
 
-export const STEP_UP_SCENE = 'step-up'
+const STEP_UP_SCENE = 'step-up'
 
 /** Two binds of a one-per-user type (password, backup codes) at once: the newer stands, the other is told to retry. */
 function supersededBind(): AppError {

@@ -5,7 +5,7 @@ import type { AppSettings, SceneSettings } from '../settings/app-settings.js'
  * `settings.scenes` overrides an entry or adds custom scenes; a scene named
  * nowhere allows every type (a custom label the app has not restricted).
  */
-export const BUILT_IN_SCENES: Readonly<Record<string, SceneSettings>> = {
+const BUILT_IN_SCENES: Readonly<Record<string, SceneSettings>> = {
   'verify-identifier': { allowed_types: ['sms', 'email'] },
   signup: { allowed_types: ['sms', 'email'] },
   login: { allowed_types: ['sms', 'email', 'password', 'totp', 'backup-code'] },
@@ -16,7 +16,7 @@ export const BUILT_IN_SCENES: Readonly<Record<string, SceneSettings>> = {
 }
 
 /** The scene's settings, or undefined for a custom scene the app has not configured (any type may prove it). */
-export function scenePolicy(settings: AppSettings, scene: string): SceneSettings | undefined {
+function scenePolicy(settings: AppSettings, scene: string): SceneSettings | undefined {
   return settings.scenes[scene] ?? BUILT_IN_SCENES[scene]
 }
 
@@ -30,7 +30,7 @@ export function isTypeAllowed(settings: AppSettings, scene: string, type: string
  * that user's active factors, never an arbitrary phone or inbox. Always true for the built-in `2fa` and
  * `step-up` (an app cannot turn that off); any other scene opts in with `require_factor: true`.
  */
-export const FACTOR_SCENES: ReadonlySet<string> = new Set(['2fa', 'step-up'])
+const FACTOR_SCENES: ReadonlySet<string> = new Set(['2fa', 'step-up'])
 
 export function requiresOwnFactor(settings: AppSettings, scene: string): boolean {
   return FACTOR_SCENES.has(scene) || scenePolicy(settings, scene)?.require_factor === true

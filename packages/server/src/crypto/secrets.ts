@@ -1,7 +1,6 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
   hkdfSync,
   randomBytes,
@@ -92,10 +91,6 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const right = Buffer.from(b)
   if (left.length !== right.length) return false
   return timingSafeEqual(left, right)
-}
-
-export function sha256Base64Url(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
 }
 
 /** Keys derived from the one server secret, one per purpose (HKDF-SHA256), so no key serves two roles. */

@@ -29,7 +29,7 @@ export function secretFieldsOf(schema: TSchema): string[] {
     .map(([name]) => name)
 }
 
-export function isSealed(value: unknown): value is string {
+function isSealed(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(SEALED)
 }
 

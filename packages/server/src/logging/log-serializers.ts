@@ -25,7 +25,7 @@ interface RequestLike {
   socket?: { remoteAddress?: string; remotePort?: number }
 }
 
-export function serializeRequest(value: unknown): LoggedRequest {
+function serializeRequest(value: unknown): LoggedRequest {
   const request = (typeof value === 'object' && value !== null ? value : {}) as RequestLike
   // A Fastify request knows its route; a raw IncomingMessage logged by mistake has none.
   const route = request.routeOptions?.url
@@ -37,7 +37,7 @@ export function serializeRequest(value: unknown): LoggedRequest {
   }
 }
 
-export function serializeReply(value: unknown): { statusCode: number | undefined } {
+function serializeReply(value: unknown): { statusCode: number | undefined } {
   const reply = (typeof value === 'object' && value !== null ? value : {}) as { statusCode?: unknown }
   return { statusCode: typeof reply.statusCode === 'number' ? reply.statusCode : undefined }
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 
 // Table typings. Columns are snake_case in the database; Kysely's
 // CamelCasePlugin maps them to these camelCase names. Times are integer
@@ -239,7 +239,6 @@ export type ApiKeyRow = Selectable<ApiKeyTable>
 export type NewApiKey = Insertable<ApiKeyTable>
 export type VerificationRow = Selectable<VerificationTable>
 export type NewVerification = Insertable<VerificationTable>
-export type VerificationUpdate = Updateable<VerificationTable>
 export type TokenRow = Selectable<TokenTable>
 export type NewToken = Insertable<TokenTable>
 export type SigningKeyRow = Selectable<SigningKeyTable>

@@ -4,7 +4,7 @@ import { publicUrlOf } from '../../config/load-config.js'
 import { type CliIo, loadForCli } from '../context.js'
 
 /** Starts the service; resolves with the exit code once a signal has shut it down. */
-export async function serve(io: CliIo): Promise<number> {
+async function serve(io: CliIo): Promise<number> {
   const loaded = loadForCli(io)
   if (!loaded) return 1
   const { config, secrets, logger } = loaded

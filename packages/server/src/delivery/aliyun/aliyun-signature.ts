@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 
 /** Percent-encoding as Alibaba Cloud's RPC signature wants it: RFC 3986, `~` kept, space as %20. */
-export function aliyunPercentEncode(value: string): string {
+function aliyunPercentEncode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 

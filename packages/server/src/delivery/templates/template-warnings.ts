@@ -9,7 +9,7 @@ export interface SettingsWarning {
 }
 
 /** A code as long as the app's codes, to measure what a real message will weigh. */
-export function sampleCode(settings: AppSettings, channel: 'sms' | 'email'): string {
+function sampleCode(settings: AppSettings, channel: 'sms' | 'email'): string {
   const policy = settings.channels[channel]
   return (policy.code_alphabet === 'digits' ? '0' : 'W').repeat(policy.code_length)
 }

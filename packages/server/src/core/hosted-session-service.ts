@@ -18,10 +18,10 @@ import type { VerificationView } from './verification.js'
 import { DEFAULT_SCENE, type VerificationService } from './verification-service.js'
 
 /** How long a person has to finish a hosted flow. */
-export const SESSION_TTL_SECONDS = 30 * 60
+const SESSION_TTL_SECONDS = 30 * 60
 
 /** How long an exchange code (response_mode "code") may wait for its exchange, as OAuth advises (RFC 6749 §4.1.2). */
-export const EXCHANGE_CODE_TTL_SECONDS = 60
+const EXCHANGE_CODE_TTL_SECONDS = 60
 
 /**
  * `token`: the redirect carries the verification token. `code`: it carries a one-time code, and the

@@ -68,7 +68,7 @@ export interface ServerDeps {
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
-export const BODY_LIMIT_BYTES = 16 * 1024
+const BODY_LIMIT_BYTES = 16 * 1024
 
 /**
  * The HTTP surface. Registration order follows Fastify's advice: ecosystem

@@ -1,36 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../test/helpers/fixtures.js'
+import { type TestApi, testApi } from '../../../test/helpers/test-api.js'
 
-let t: TestApp
-let key: string
-let appId: string
-
-beforeEach(async () => {
-  t = await createTestApp()
-  ;({ key, appId } = await t.createApp({ token_ttl_seconds: 300 }))
-})
-afterEach(async () => {
-  await t.close()
-})
+it.scoped({ settings: { token_ttl_seconds: 300 } })
 
 async function approve(
+  api: TestApi,
   body: Record<string, unknown> = { channel: 'sms', to: '+14155552671', scene: 'login', user_id: 'u_42' },
 ) {
-  const started = (await t.request('POST', '/v1/verifications', { key, body })).json()
-  const res = await t.request('POST', '/v1/verifications/verify', {
-    key,
-    body: { verification_id: started.verification_id, verification_code: t.capture.lastCode() },
-  })
-  return { verificationId: started.verification_id as string, token: res.json().verification_token as string, res }
+  const { id, code } = await api.startOk(body)
+  const res = await api.verify(id, code)
+  return { verificationId: id, token: res.json().verification_token as string, res }
 }
 
-const introspect = (body: Record<string, unknown>, k = key) => t.request('POST', '/v1/tokens/verify', { key: k, body })
-
 describe('POST /v1/tokens/verify', () => {
-  it('answers the token’s facts: scene, channel, full identifier, user', async () => {
-    const { token, verificationId, res } = await approve()
+  it('answers the token’s facts: scene, channel, full identifier, user', async ({ api }) => {
+    const { token, verificationId, res } = await approve(api)
     expect(res.json().expires_in).toBe(300)
-    const out = await introspect({ verification_token: token })
+    const out = await api.introspect(token)
     expect(out.statusCode).toBe(200)
     expect(out.json()).toEqual({
       active: true,
@@ -46,55 +32,53 @@ describe('POST /v1/tokens/verify', () => {
     })
   })
 
-  it('is scene-bound: a token of another scene is inactive', async () => {
-    const { token } = await approve()
-    expect((await introspect({ verification_token: token, scene: 'password-reset' })).json()).toEqual({
+  it('is scene-bound: a token of another scene is inactive', async ({ api }) => {
+    const { token } = await approve(api)
+    expect((await api.introspect(token, { scene: 'password-reset' })).json()).toEqual({
       active: false,
       reason: 'scene_mismatch',
     })
-    expect((await introspect({ verification_token: token, scene: 'login' })).json().active).toBe(true)
+    expect((await api.introspect(token, { scene: 'login' })).json().active).toBe(true)
   })
 
-  it('is single-use when consumed', async () => {
-    const { token } = await approve()
-    expect((await introspect({ verification_token: token, consume: true })).json().active).toBe(true)
-    expect((await introspect({ verification_token: token, consume: true })).json()).toEqual({
+  it('is single-use when consumed', async ({ api }) => {
+    const { token } = await approve(api)
+    expect((await api.introspect(token, { consume: true })).json().active).toBe(true)
+    expect((await api.introspect(token, { consume: true })).json()).toEqual({
       active: false,
       reason: 'consumed',
     })
-    expect((await introspect({ verification_token: token })).json()).toEqual({ active: false, reason: 'consumed' })
+    expect((await api.introspect(token)).json()).toEqual({ active: false, reason: 'consumed' })
   })
 
-  it('consumes exactly once under 40 parallel requests', async () => {
-    const { token } = await approve()
-    const results = await Promise.all(
-      Array.from({ length: 40 }, () => introspect({ verification_token: token, consume: true })),
-    )
+  it('consumes exactly once under 40 parallel requests', async ({ api }) => {
+    const { token } = await approve(api)
+    const results = await Promise.all(Array.from({ length: 40 }, () => api.introspect(token, { consume: true })))
     expect(results.filter((r) => r.json().active === true)).toHaveLength(1)
     expect(results.every((r) => r.statusCode === 200)).toBe(true)
   })
 
-  it('expires with its lifetime', async () => {
-    const { token } = await approve()
+  it('expires with its lifetime', async ({ t, api }) => {
+    const { token } = await approve(api)
     t.clock.advanceSeconds(299)
-    expect((await introspect({ verification_token: token })).json().active).toBe(true)
+    expect((await api.introspect(token)).json().active).toBe(true)
     t.clock.advanceSeconds(1)
-    expect((await introspect({ verification_token: token })).json()).toEqual({ active: false, reason: 'expired' })
+    expect((await api.introspect(token)).json()).toEqual({ active: false, reason: 'expired' })
   })
 
-  it('never answers for another app’s token', async () => {
-    const { token } = await approve()
-    const other = await t.createApp()
-    expect((await introspect({ verification_token: token, consume: true }, other.key)).json()).toEqual({
+  it('never answers for another app’s token', async ({ t, api }) => {
+    const { token } = await approve(api)
+    const other = testApi(t, (await t.createApp()).key)
+    expect((await other.introspect(token, { consume: true })).json()).toEqual({
       active: false,
       reason: 'invalid',
     })
     // And the owner can still consume it.
-    expect((await introspect({ verification_token: token, consume: true })).json().active).toBe(true)
+    expect((await api.introspect(token, { consume: true })).json().active).toBe(true)
   })
 
-  it('refuses forged and altered tokens', async () => {
-    const { token } = await approve()
+  it('refuses forged and altered tokens', async ({ t, app, api }) => {
+    const { token } = await approve(api)
     const [header, payload, signature] = token.split('.') as [string, string, string]
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString())
     const forgedPayload = Buffer.from(JSON.stringify({ ...claims, scene: 'step-up' })).toString('base64url')
@@ -108,22 +92,23 @@ describe('POST /v1/tokens/verify', () => {
       'not-a-token',
       'a.b.c',
     ]) {
-      const res = await introspect({ verification_token: candidate })
+      const res = await api.introspect(candidate)
       expect(res.statusCode).toBe(200)
       expect(res.json()).toEqual({ active: false, reason: 'invalid' })
     }
-    const events = await t.tessera.store.events.listRecent(appId, { limit: 50, kind: 'token.refused' })
+    const events = await t.tessera.store.events.listRecent(app.appId, { limit: 50, kind: 'token.refused' })
     expect(events.length).toBeGreaterThanOrEqual(6)
   })
 
-  it('answers 4000 for a missing or mistyped field', async () => {
+  it('answers 4000 for a missing or mistyped field', async ({ t, api }) => {
     for (const body of [
       {},
       { verification_token: 5 },
       { verification_token: 'x', consume: 'yes please' },
       { verification_token: 'x', scene: 'Bad!' },
     ]) {
-      const res = await introspect(body)
+      // Malformed bodies go out as they are: the helper's introspect only builds well-formed ones.
+      const res = await t.request('POST', '/v1/tokens/verify', { key: api.key, body })
       expect(res.statusCode).toBe(400)
       expect(res.json().error).toBe('invalid_request')
     }
@@ -131,8 +116,8 @@ describe('POST /v1/tokens/verify', () => {
 })
 
 describe('GET /.well-known/jwks.json', () => {
-  it('publishes the Ed25519 key whose kid signs tokens', async () => {
-    const { token } = await approve()
+  it('publishes the Ed25519 key whose kid signs tokens', async ({ t, api }) => {
+    const { token } = await approve(api)
     const jwks = (await t.request('GET', '/.well-known/jwks.json')).json()
     const kid = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()).kid
     expect(jwks.keys).toHaveLength(1)

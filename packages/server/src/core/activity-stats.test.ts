@@ -1,27 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../test/helpers/fixtures.js'
 import { summarizeActivity } from './activity-stats.js'
 import { createEventLog } from './event-log.js'
 
-let t: TestApp
-beforeEach(async () => {
-  t = await createTestApp()
-})
-afterEach(async () => {
-  await t.close()
-})
-
 describe('summarizeActivity', () => {
-  it('counts sends, approvals and delivery failures per bucket, channel and destination country', async () => {
-    const { appId, key } = await t.createApp()
-    const start = (channel: string, to: string) =>
-      t.request('POST', '/v1/verifications', { key, body: { channel, to } })
+  it('counts sends, approvals and delivery failures per bucket, channel and destination country', async ({
+    t,
+    app: { appId },
+    api,
+  }) => {
+    const start = (channel: string, to: string) => api.start({ channel, to })
     const us = (await start('sms', '+14155552671')).json<{ verification_id: string }>()
     await start('sms', '+919812345678')
-    await t.request('POST', '/v1/verifications/verify', {
-      key,
-      body: { verification_id: us.verification_id, verification_code: t.capture.lastCode('+14155552671') },
-    })
+    await api.verify(us.verification_id, t.capture.lastCode('+14155552671'))
     t.clock.advanceSeconds(3600)
     await start('email', 'ada@example.com')
     t.capture.failNext(1)

@@ -1,28 +1,17 @@
 import pino from 'pino'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../test/helpers/fixtures.js'
 import { startPruneJob } from './prune-job.js'
 
-let t: TestApp
-beforeEach(async () => {
-  t = await createTestApp()
-})
-afterEach(async () => {
-  await t.close()
-})
-
 describe('prune job', () => {
-  it('deletes verifications, tokens and events past the retention, and keeps recent ones', async () => {
-    const { key, appId } = await t.createApp()
-    const start = () => t.request('POST', '/v1/verifications', { key, body: { channel: 'email', to: 'a@example.com' } })
+  it('deletes verifications, tokens and events past the retention, and keeps recent ones', async ({
+    t,
+    app: { appId },
+    api,
+  }) => {
+    const start = () => api.start({ channel: 'email', to: 'a@example.com' })
     const old = (await start()).json().verification_id
-    const oldToken = (
-      await t.request('POST', '/v1/verifications/verify', {
-        key,
-        body: { verification_id: old, verification_code: t.capture.lastCode() },
-      })
-    ).json().verification_token
-    await t.request('POST', '/v1/tokens/verify', { key, body: { verification_token: 'forged' } })
+    const oldToken = (await api.verify(old, t.capture.lastCode())).json().verification_token
+    await api.introspect('forged')
 
     t.clock.advanceSeconds(31 * 86_400)
     const fresh = (await start()).json().verification_id
@@ -42,14 +31,14 @@ describe('prune job', () => {
     const store = t.tessera.store
     expect(await store.verifications.findById(appId, old)).toBeUndefined()
     expect(await store.verifications.findById(appId, fresh)).toBeDefined()
-    const introspection = await t.request('POST', '/v1/tokens/verify', { key, body: { verification_token: oldToken } })
+    const introspection = await api.introspect(oldToken)
     expect(introspection.json()).toEqual({ active: false, reason: 'invalid' })
     const events = await store.events.listRecent(appId, { limit: 100 })
     // The forged-token event was 31 days old; the one just recorded by the introspection above is new.
     expect(events.every((event) => Number(event.createdAt) >= t.clock.nowMs() - 30 * 86_400_000)).toBe(true)
   })
 
-  it('runs on one instance at a time', async () => {
+  it('runs on one instance at a time', async ({ t }) => {
     let release: () => void = () => undefined
     const blocker = new Promise<void>((resolve) => {
       release = resolve

@@ -1,24 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../test/helpers/create-test-app.js'
+import type { LightMyRequestResponse } from 'fastify'
+import { it as base, describe, expect } from '../../test/helpers/fixtures.js'
 
-let t: TestApp
-let key: string
-beforeEach(async () => {
-  t = await createTestApp()
-  ;({ key } = await t.createApp())
+/** `raw`: a start request whose body and content type go out exactly as given. */
+const it = base.extend<{
+  raw: (payload: string | Buffer, headers?: Record<string, string>) => Promise<LightMyRequestResponse>
+}>({
+  raw: async ({ t, api }, use) => {
+    await use((payload, headers = { 'content-type': 'application/json' }) =>
+      t.tessera.server.inject({
+        method: 'POST',
+        url: '/v1/verifications',
+        headers: { authorization: `Bearer ${api.key}`, ...headers },
+        payload,
+      }),
+    )
+  },
 })
-afterEach(async () => {
-  await t.close()
-})
-
-function raw(payload: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  return t.tessera.server.inject({
-    method: 'POST',
-    url: '/v1/verifications',
-    headers: { authorization: `Bearer ${key}`, ...headers },
-    payload,
-  })
-}
 
 function expectContractError(
   res: { statusCode: number; json: () => Record<string, unknown> },
@@ -33,11 +30,11 @@ function expectContractError(
 }
 
 describe('error shape on every failure', () => {
-  it('malformed JSON answers 400 invalid_request', async () => {
+  it('malformed JSON answers 400 invalid_request', async ({ raw }) => {
     expectContractError(await raw('{"channel": "email", '), 400, 'invalid_request')
   })
 
-  it('a wrong content type answers 415', async () => {
+  it('a wrong content type answers 415', async ({ raw }) => {
     expectContractError(
       await raw('channel=email&to=a@example.com', { 'content-type': 'application/x-www-form-urlencoded' }),
       415,
@@ -50,18 +47,18 @@ describe('error shape on every failure', () => {
     )
   })
 
-  it('a body over 16 KiB answers 413', async () => {
+  it('a body over 16 KiB answers 413', async ({ t, raw }) => {
     const big = JSON.stringify({ channel: 'email', to: 'a@example.com', metadata: { pad: 'x'.repeat(17 * 1024) } })
     expectContractError(await raw(big), 413, 'payload_too_large')
     expect(t.capture.messages).toHaveLength(0)
   })
 
-  it('a JSON body that is not an object answers 400', async () => {
+  it('a JSON body that is not an object answers 400', async ({ raw }) => {
     for (const payload of ['[]', '"text"', '42', 'null'])
       expectContractError(await raw(payload), 400, 'invalid_request')
   })
 
-  it('prototype-pollution keys are refused', async () => {
+  it('prototype-pollution keys are refused', async ({ raw }) => {
     expectContractError(
       await raw('{"channel":"email","to":"a@example.com","__proto__":{"x":1}}'),
       400,
@@ -70,24 +67,24 @@ describe('error shape on every failure', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined()
   })
 
-  it('unknown routes and methods answer 404 in the contract shape', async () => {
-    const res = await t.request('GET', '/v1/nothing-here', { key })
+  it('unknown routes and methods answer 404 in the contract shape', async ({ t, api }) => {
+    const res = await t.request('GET', '/v1/nothing-here', { key: api.key })
     expectContractError(res, 404, 'not_found')
-    expectContractError(await t.request('DELETE', '/v1/verifications', { key }), 404, 'not_found')
+    expectContractError(await t.request('DELETE', '/v1/verifications', { key: api.key }), 404, 'not_found')
   })
 
-  it('the health endpoints answer without a key', async () => {
+  it('the health endpoints answer without a key', async ({ t }) => {
     expect((await t.request('GET', '/healthz')).json()).toEqual({ status: 'ok' })
     expect((await t.request('GET', '/readyz')).json()).toEqual({ status: 'ready', checks: { database: 'ok' } })
   })
 
-  it('readyz answers 503 in the contract shape when the database is gone', async () => {
+  it('readyz answers 503 in the contract shape when the database is gone', async ({ t }) => {
     await t.tessera.store.close()
     const res = await t.request('GET', '/readyz')
     expectContractError(res, 503, 'service_unavailable')
   })
 
-  it('serves OpenAPI 3.1 generated from the route schemas, and the docs page', async () => {
+  it('serves OpenAPI 3.1 generated from the route schemas, and the docs page', async ({ t }) => {
     const spec = (await t.request('GET', '/openapi.json')).json()
     expect(spec.openapi).toBe('3.1.0')
     expect(Object.keys(spec.paths)).toEqual(

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
 import pino from 'pino'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, TEST_SECRET, type TestApp } from '../../test/helpers/create-test-app.js'
+import { afterEach } from 'vitest'
+import { TEST_ADMIN_KEY, TEST_SECRET } from '../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../test/helpers/fixtures.js'
 import { createTessera, type Tessera } from '../app.js'
 import { loadConfig } from '../config/load-config.js'
 
@@ -26,20 +27,9 @@ function expectNoCors(res: LightMyRequestResponse): void {
 }
 
 describe('security headers and CORS', () => {
-  let t: TestApp
-  let key: string
-  let appId: string
-  beforeEach(async () => {
-    t = await createTestApp()
-    ;({ key, appId } = await t.createApp())
-  })
-  afterEach(async () => {
-    await t.close()
-  })
-
   const ORIGIN = { origin: 'https://evil.example' }
 
-  it('are on success answers of every kind of route', async () => {
+  it('are on success answers of every kind of route', async ({ t, app: { key, appId } }) => {
     const responses = [
       await t.request('POST', '/v1/verifications', {
         key,
@@ -59,7 +49,7 @@ describe('security headers and CORS', () => {
     }
   })
 
-  it('are on error answers too: 400, 401, 403, 404 and 429', async () => {
+  it('are on error answers too: 400, 401, 403, 404 and 429', async ({ t, app: { key } }) => {
     const tight = await t.createApp({ limits: { requests_per_key: { max: 1, window_seconds: 60 } } })
     await t.request('GET', '/v1/users/u_1/factors', { key: tight.key })
     const responses = [
@@ -79,7 +69,7 @@ describe('security headers and CORS', () => {
     }
   })
 
-  it('answers a CORS preflight without any Access-Control header', async () => {
+  it('answers a CORS preflight without any Access-Control header', async ({ t }) => {
     const res = await t.tessera.server.inject({
       method: 'OPTIONS',
       url: '/v1/verifications',

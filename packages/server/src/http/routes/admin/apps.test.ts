@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
+import { TEST_ADMIN_KEY } from '../../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../../test/helpers/fixtures.js'
+import { testApi } from '../../../../test/helpers/test-api.js'
 import { APP_KEY_CACHE_TTL_MS } from '../../../core/app-service.js'
 import { defaultAppSettings } from '../../../settings/resolve-settings.js'
-
-let t: TestApp
-beforeEach(async () => {
-  t = await createTestApp()
-})
-afterEach(async () => {
-  await t.close()
-})
 
 const admin = { key: TEST_ADMIN_KEY }
 
 describe('operator API: apps', () => {
-  it('creates an app with default settings and reads it back', async () => {
+  it('creates an app with default settings and reads it back', async ({ t }) => {
     const created = await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: '  Acme  ' } })
     expect(created.statusCode).toBe(201)
     const app = created.json()
@@ -27,7 +20,7 @@ describe('operator API: apps', () => {
     expect(list.json().apps.map((a: { app_id: string }) => a.app_id)).toEqual([app.app_id])
   })
 
-  it('deep-merges a partial settings patch and validates the whole', async () => {
+  it('deep-merges a partial settings patch and validates the whole', async ({ t }) => {
     const { app_id } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
     const patched = await t.request('PATCH', `/admin/v1/apps/${app_id}`, {
       ...admin,
@@ -38,7 +31,7 @@ describe('operator API: apps', () => {
     expect(patched.json().settings.channels.email.code_length).toBe(6)
   })
 
-  it.each([
+  it.for([
     [{ channels: { sms: { code_length: 11 } } }, 'settings.channels.sms.code_length'],
     [{ channels: { email: { code_length: 3 } } }, 'settings.channels.email.code_length'],
     [{ channels: { sms: { ttl_seconds: 0 } } }, 'settings.channels.sms.ttl_seconds'],
@@ -50,7 +43,7 @@ describe('operator API: apps', () => {
     [{ token_ttl_seconds: 3601 }, 'settings.token_ttl_seconds'],
     [{ allow_custom_code: 'yes' }, 'settings.allow_custom_code'],
     [{ unknown_setting: 1 }, 'unknown_setting'],
-  ])('refuses %j with 4000 naming %s, and changes nothing', async (settings, field) => {
+  ] as const)('refuses %j with 4000 naming %s, and changes nothing', async ([settings, field], { t }) => {
     const { app_id, settings: before } = (
       await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })
     ).json()
@@ -65,7 +58,7 @@ describe('operator API: apps', () => {
     expect((await t.request('GET', '/admin/v1/apps', admin)).json().apps).toHaveLength(1)
   })
 
-  it('refuses prototype-polluting settings keys', async () => {
+  it('refuses prototype-polluting settings keys', async ({ t }) => {
     const { app_id } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
     const res = await t.tessera.server.inject({
       method: 'PATCH',
@@ -77,7 +70,7 @@ describe('operator API: apps', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
-  it('renames an app and refuses empty or control-character names', async () => {
+  it('renames an app and refuses empty or control-character names', async ({ t }) => {
     const { app_id } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
     expect(
       (await t.request('PATCH', `/admin/v1/apps/${app_id}`, { ...admin, body: { name: 'Acme Pay' } })).json().name,
@@ -88,13 +81,13 @@ describe('operator API: apps', () => {
     }
   })
 
-  it('answers 404 for an unknown app', async () => {
+  it('answers 404 for an unknown app', async ({ t }) => {
     const res = await t.request('GET', '/admin/v1/apps/app_nope', admin)
     expect(res.statusCode).toBe(404)
     expect(res.json().error_code).toBe(4040)
   })
 
-  it('pages the app list', async () => {
+  it('pages the app list', async ({ t }) => {
     for (let i = 0; i < 5; i++) await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: `App ${i}` } })
     const first = (await t.request('GET', '/admin/v1/apps?limit=2', admin)).json()
     expect(first.apps).toHaveLength(2)
@@ -105,7 +98,7 @@ describe('operator API: apps', () => {
 })
 
 describe('operator API: keys', () => {
-  it('shows a key’s secret once, lists keys without secrets, and revokes at once', async () => {
+  it('shows a key’s secret once, lists keys without secrets, and revokes at once', async ({ t }) => {
     const { app_id } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
     const created = await t.request('POST', `/admin/v1/apps/${app_id}/keys`, { ...admin, body: { name: 'backend' } })
     expect(created.statusCode).toBe(201)
@@ -129,9 +122,12 @@ describe('operator API: keys', () => {
     expect((await t.request('DELETE', `/admin/v1/apps/${app_id}/keys/${key.key_id}`, admin)).statusCode).toBe(404)
   })
 
-  it('honours a revoke made by another instance once the key cache TTL has passed', async () => {
-    const { appId, key } = await t.createApp()
-    const start = () => t.request('POST', '/v1/verifications', { key, body: { channel: 'email', to: 'a@example.com' } })
+  it('honours a revoke made by another instance once the key cache TTL has passed', async ({
+    t,
+    app: { appId },
+    api,
+  }) => {
+    const start = () => api.start({ channel: 'email', to: 'a@example.com' })
     expect((await start()).statusCode).toBe(201)
     // Another instance writes to the shared database; this one hears nothing of it.
     const [row] = await t.tessera.store.apiKeys.listByApp(appId)
@@ -142,28 +138,23 @@ describe('operator API: keys', () => {
     expect(after.json()).toMatchObject({ error: 'unauthorized' })
   })
 
-  it('stores only a hash of each key', async () => {
-    const { appId, key } = await t.createApp()
+  it('stores only a hash of each key', async ({ t, app: { appId, key } }) => {
     const rows = await t.tessera.store.apiKeys.listByApp(appId)
     expect(JSON.stringify(rows)).not.toContain(key)
   })
 
-  it('cannot revoke one app’s key through another app', async () => {
+  it('cannot revoke one app’s key through another app', async ({ t }) => {
     const a = await t.createApp()
     const b = await t.createApp()
     const keyId = (await t.tessera.store.apiKeys.listByApp(a.appId))[0]?.id
     const res = await t.request('DELETE', `/admin/v1/apps/${b.appId}/keys/${keyId}`, admin)
     expect(res.statusCode).toBe(404)
-    expect(
-      (await t.request('POST', '/v1/verifications', { key: a.key, body: { channel: 'email', to: 'a@example.com' } }))
-        .statusCode,
-    ).toBe(201)
+    expect((await testApi(t, a.key).start({ channel: 'email', to: 'a@example.com' })).statusCode).toBe(201)
   })
 })
 
 describe('authentication', () => {
-  it('refuses operator calls without the admin key, and app keys on operator routes', async () => {
-    const { key } = await t.createApp()
+  it('refuses operator calls without the admin key, and app keys on operator routes', async ({ t, app: { key } }) => {
     expect((await t.request('GET', '/admin/v1/apps')).statusCode).toBe(401)
     expect((await t.request('GET', '/admin/v1/apps', { key: 'tadm_wrong_wrong_wrong_wrong' })).statusCode).toBe(401)
     const withAppKey = await t.request('GET', '/admin/v1/apps', { key })
@@ -171,7 +162,7 @@ describe('authentication', () => {
     expect(withAppKey.json()).toMatchObject({ error: 'forbidden', error_code: 4030 })
   })
 
-  it('refuses app calls without a key, with a malformed header, and with the admin key', async () => {
+  it('refuses app calls without a key, with a malformed header, and with the admin key', async ({ t }) => {
     const body = { channel: 'email', to: 'a@example.com' }
     expect((await t.request('POST', '/v1/verifications', { body })).statusCode).toBe(401)
     expect(
@@ -184,15 +175,9 @@ describe('authentication', () => {
 })
 
 describe('activity', () => {
-  it('lists recent verifications masked, and security events', async () => {
-    const { appId, key } = await t.createApp()
-    const started = (
-      await t.request('POST', '/v1/verifications', { key, body: { channel: 'email', to: 'grace@example.com' } })
-    ).json()
-    await t.request('POST', '/v1/verifications/verify', {
-      key,
-      body: { verification_id: started.verification_id, verification_code: 'ZZZZZZ' },
-    })
+  it('lists recent verifications masked, and security events', async ({ t, app: { appId }, api }) => {
+    const started = (await api.start({ channel: 'email', to: 'grace@example.com' })).json()
+    await api.verify(started.verification_id, 'ZZZZZZ')
     const list = await t.request('GET', `/admin/v1/apps/${appId}/verifications`, admin)
     expect(list.statusCode).toBe(200)
     expect(list.json().verifications[0]).toMatchObject({

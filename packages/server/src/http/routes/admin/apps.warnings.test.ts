@@ -1,13 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
-
-let t: TestApp
-beforeEach(async () => {
-  t = await createTestApp()
-})
-afterEach(async () => {
-  await t.close()
-})
+import { TEST_ADMIN_KEY } from '../../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../../test/helpers/fixtures.js'
+import { testApi } from '../../../../test/helpers/test-api.js'
 
 const admin = { key: TEST_ADMIN_KEY }
 
@@ -40,7 +33,7 @@ const THREE_WARNINGS = [
  * answer that carries an app's settings names them in `warnings`.
  */
 describe('operator API: weak settings are saved and named in warnings', () => {
-  it('answers warnings: [] for the defaults, on create, read, list and update', async () => {
+  it('answers warnings: [] for the defaults, on create, read, list and update', async ({ t }) => {
     const created = await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })
     expect(created.statusCode).toBe(201)
     expect(created.json().warnings).toEqual([])
@@ -51,7 +44,7 @@ describe('operator API: weak settings are saved and named in warnings', () => {
     expect(patched.json().warnings).toEqual([])
   })
 
-  it('saves 4-digit SMS codes with a 15-minute TTL and 12 attempts, and names all three', async () => {
+  it('saves 4-digit SMS codes with a 15-minute TTL and 12 attempts, and names all three', async ({ t }) => {
     const { app_id } = (await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme' } })).json()
     const patched = await t.request('PATCH', `/admin/v1/apps/${app_id}`, { ...admin, body: { settings: WEAK_SMS } })
     expect(patched.statusCode).toBe(200)
@@ -65,7 +58,7 @@ describe('operator API: weak settings are saved and named in warnings', () => {
     expect(JSON.stringify(patched.json().warnings)).not.toContain('channels.email')
   })
 
-  it('answers the warnings on create, and drops each once its setting is back within the guidance', async () => {
+  it('answers the warnings on create, and drops each once its setting is back within the guidance', async ({ t }) => {
     const created = await t.request('POST', '/admin/v1/apps', { ...admin, body: { name: 'Acme', settings: WEAK_SMS } })
     expect(created.statusCode).toBe(201)
     expect(created.json().warnings).toEqual(THREE_WARNINGS)
@@ -76,19 +69,16 @@ describe('operator API: weak settings are saved and named in warnings', () => {
     expect(fixed.json().warnings).toEqual([THREE_WARNINGS[2]])
   })
 
-  it('still sends the weak codes the app asked for', async () => {
-    const { key } = await t.createApp(WEAK_SMS)
-    const started = await t.request('POST', '/v1/verifications', {
-      key,
-      body: { channel: 'sms', to: '+14155552671' },
-    })
+  it('still sends the weak codes the app asked for', async ({ t }) => {
+    const weak = testApi(t, (await t.createApp(WEAK_SMS)).key)
+    const started = await weak.start({ channel: 'sms', to: '+14155552671' })
     expect(started.statusCode).toBe(201)
     expect(started.json()).toMatchObject({ expires_in: 900, attempts_remaining: 12 })
     expect(t.capture.messages.at(-1)?.text).toMatch(/\b\d{4}\b/)
     expect(t.capture.messages.at(-1)?.text).not.toMatch(/\b\d{6}\b/)
   })
 
-  it('shows warnings, always present, in the OpenAPI document’s App schema', async () => {
+  it('shows warnings, always present, in the OpenAPI document’s App schema', async ({ t }) => {
     const doc = (await t.tessera.server.inject({ method: 'GET', url: '/openapi.json' })).json()
     // The read answer's schema, followed through its $ref (the shared App schema).
     const ref: string =

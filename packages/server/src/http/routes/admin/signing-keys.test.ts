@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../../test/helpers/create-test-app.js'
+import { TEST_ADMIN_KEY } from '../../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../../test/helpers/fixtures.js'
 import {
   createSharedDatabaseInstances,
   type SharedDatabaseInstances,
@@ -61,21 +61,16 @@ async function tokenMinter(tessera: Tessera, lastCode: () => string) {
 
 /** @see issue 13, part 6: revoke a signing key now. */
 describe('signing keys over the admin API', () => {
-  let t: TestApp
-  beforeEach(async () => {
-    t = await createTestApp()
-  })
-  afterEach(async () => {
-    await t.close()
-  })
-
-  it('lists the active key, and after a rotation both keys, the new one signing', async () => {
+  it('lists the active key, and after a rotation both keys, the new one signing', async ({ t }) => {
     const before = await admin(t.tessera, 'GET', '/admin/v1/signing-keys')
     expect(before.statusCode).toBe(200)
     const [first] = before.json().keys
     expect(first).toMatchObject({ status: 'active', published: true, signing: true, revoked_at: null })
     expect(JSON.stringify(before.json())).not.toMatch(/private|PRIVATE|"d"/)
 
+    // The rotation comes later than the first key: on a frozen clock both would share a creation
+    // time and a time-ordered kid prefix, and the list order would be a coin toss.
+    t.clock.advanceSeconds(1)
     const rotated = await admin(t.tessera, 'POST', '/admin/v1/signing-keys/rotate')
     expect(rotated.statusCode).toBe(200)
     const keys = (await admin(t.tessera, 'GET', '/admin/v1/signing-keys')).json().keys
@@ -87,7 +82,9 @@ describe('signing keys over the admin API', () => {
     ])
   })
 
-  it('revokes a retired key: it leaves the JWKS at once and its tokens answer revoked, others stay active', async () => {
+  it('revokes a retired key: it leaves the JWKS at once and its tokens answer revoked, others stay active', async ({
+    t,
+  }) => {
     const tokens = await tokenMinter(t.tessera, () => t.capture.lastCode())
     const oldToken = await tokens.mint()
     const oldKid = decodeProtectedHeader(oldToken).kid as string
@@ -115,7 +112,7 @@ describe('signing keys over the admin API', () => {
     })
   })
 
-  it('revoking the active key makes a new one active first: tokens keep being issued and are active', async () => {
+  it('revoking the active key makes a new one active first: tokens keep being issued and are active', async ({ t }) => {
     const tokens = await tokenMinter(t.tessera, () => t.capture.lastCode())
     const oldToken = await tokens.mint()
     const oldKid = decodeProtectedHeader(oldToken).kid as string
@@ -138,7 +135,7 @@ describe('signing keys over the admin API', () => {
     expect(consumed.json()).toEqual({ active: false, reason: 'revoked' })
   })
 
-  it('answers 404 for an unknown or already revoked kid, 400 for a malformed one', async () => {
+  it('answers 404 for an unknown or already revoked kid, 400 for a malformed one', async ({ t }) => {
     const kid = (await jwksKids(t.tessera))[0] ?? ''
     expect((await admin(t.tessera, 'POST', '/admin/v1/signing-keys/sk_unknown/revoke')).statusCode).toBe(404)
     expect((await admin(t.tessera, 'POST', `/admin/v1/signing-keys/${kid}/revoke`)).statusCode).toBe(200)
@@ -148,8 +145,7 @@ describe('signing keys over the admin API', () => {
     expect((await admin(t.tessera, 'POST', '/admin/v1/signing-keys/a%20b/revoke')).statusCode).toBe(400)
   })
 
-  it('needs the admin key: none is 401, an app key is 403', async () => {
-    const { key } = await t.createApp()
+  it('needs the admin key: none is 401, an app key is 403', async ({ t, app: { key } }) => {
     const kid = (await jwksKids(t.tessera))[0] ?? ''
     expect((await call(t.tessera, 'GET', '/admin/v1/signing-keys')).statusCode).toBe(401)
     expect((await call(t.tessera, 'POST', `/admin/v1/signing-keys/${kid}/revoke`, { key })).statusCode).toBe(403)
@@ -159,40 +155,48 @@ describe('signing keys over the admin API', () => {
 
 /** @see issue 13, part 6: instances share the database, so a revocation made on one holds on all at once. */
 describe('a signing key revoked on one instance', () => {
-  let shared: SharedDatabaseInstances
-  beforeEach(async () => {
-    shared = await createSharedDatabaseInstances(2)
-  })
-  afterEach(async () => {
-    await shared.close()
-  })
-
-  it('leaves the other instance’s JWKS and introspection at once, and that instance moves to the new key', async () => {
-    const [a, b] = shared.instances
-    if (!a || !b) throw new Error('two instances')
-    const tokens = await tokenMinter(a, () => shared.capture.lastCode())
-    const tokenFromB = await tokens.mint(b)
-    const kid = decodeProtectedHeader(tokenFromB).kid as string
-    expect(await jwksKids(b)).toEqual([kid])
-
-    const revoked = (await admin(a, 'POST', `/admin/v1/signing-keys/${kid}/revoke`)).json()
-    // No wait, no poll: B answers from the database.
-    expect(await jwksKids(b)).toEqual([revoked.replaced_by])
-    expect(await tokens.introspect(tokenFromB, b)).toEqual({ active: false, reason: 'revoked' })
-    // B already switched (its JWKS request re-read revocations): its next token is signed by the new key.
-    const next = await tokens.mint(b)
-    expect(decodeProtectedHeader(next).kid).toBe(revoked.replaced_by)
-    expect((await tokens.introspect(next, a)).active).toBe(true)
+  /** `shared`: two instances on one database. */
+  const it2 = it.extend<{ shared: SharedDatabaseInstances }>({
+    // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their dependencies by destructuring.
+    shared: async ({}, use) => {
+      const shared = await createSharedDatabaseInstances(2)
+      await use(shared)
+      await shared.close()
+    },
   })
 
-  it('is noticed by the other instance’s signing without any request to it (the revocation poll)', async () => {
-    const [a, b] = shared.instances
-    if (!a || !b) throw new Error('two instances')
-    const kid = b.keyRing.jwks().keys[0]?.kid ?? ''
-    const { replacedBy } = await a.keyRing.revoke(kid)
-    // What the poll timer runs (app.ts), called directly rather than waited for.
-    await b.keyRing.refreshRevocations()
-    const claims = { iat: Math.floor(shared.clock.nowMs() / 1000) }
-    expect(decodeProtectedHeader(b.keyRing.signJwt(claims)).kid).toBe(replacedBy)
-  })
+  it2(
+    'leaves the other instance’s JWKS and introspection at once, and that instance moves to the new key',
+    async ({ shared }) => {
+      const [a, b] = shared.instances
+      if (!a || !b) throw new Error('two instances')
+      const tokens = await tokenMinter(a, () => shared.capture.lastCode())
+      const tokenFromB = await tokens.mint(b)
+      const kid = decodeProtectedHeader(tokenFromB).kid as string
+      expect(await jwksKids(b)).toEqual([kid])
+
+      const revoked = (await admin(a, 'POST', `/admin/v1/signing-keys/${kid}/revoke`)).json()
+      // No wait, no poll: B answers from the database.
+      expect(await jwksKids(b)).toEqual([revoked.replaced_by])
+      expect(await tokens.introspect(tokenFromB, b)).toEqual({ active: false, reason: 'revoked' })
+      // B already switched (its JWKS request re-read revocations): its next token is signed by the new key.
+      const next = await tokens.mint(b)
+      expect(decodeProtectedHeader(next).kid).toBe(revoked.replaced_by)
+      expect((await tokens.introspect(next, a)).active).toBe(true)
+    },
+  )
+
+  it2(
+    'is noticed by the other instance’s signing without any request to it (the revocation poll)',
+    async ({ shared }) => {
+      const [a, b] = shared.instances
+      if (!a || !b) throw new Error('two instances')
+      const kid = b.keyRing.jwks().keys[0]?.kid ?? ''
+      const { replacedBy } = await a.keyRing.revoke(kid)
+      // What the poll timer runs (app.ts), called directly rather than waited for.
+      await b.keyRing.refreshRevocations()
+      const claims = { iat: Math.floor(shared.clock.nowMs() / 1000) }
+      expect(decodeProtectedHeader(b.keyRing.signJwt(claims)).kid).toBe(replacedBy)
+    },
+  )
 })

@@ -4,6 +4,16 @@ import { ERROR_CODES, type ErrorCode } from './error-codes.js'
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>
 
 /**
+ * One field's problem: the dotted path of the field as the request named it
+ * (`settings.channels.sms.code_length`) and what is wrong with it. Carried as
+ * data so a form can show each beside its field; the message says them all.
+ */
+export interface FieldProblem {
+  readonly path: string
+  readonly message: string
+}
+
+/**
  * The one error type the service throws on purpose. Its message reaches the
  * client; anything that is not an AppError is answered as a generic 500.
  */
@@ -14,10 +24,18 @@ export class AppError extends Error {
   readonly details: ErrorDetails | undefined
   /** Response headers that belong to this error (RateLimit-*), not part of the body. */
   readonly headers: Readonly<Record<string, string>> | undefined
+  /** The fields at fault, when the request named some; not part of the body (the message names them). */
+  readonly problems: readonly FieldProblem[]
 
   constructor(
     code: ErrorCode,
-    options: { message?: string; details?: ErrorDetails; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      message?: string
+      details?: ErrorDetails
+      headers?: Record<string, string>
+      problems?: readonly FieldProblem[]
+      cause?: unknown
+    } = {},
   ) {
     const entry = ERROR_CODES[code]
     super(options.message ?? entry.message, { cause: options.cause })
@@ -27,6 +45,7 @@ export class AppError extends Error {
     this.number = entry.number
     this.details = options.details
     this.headers = options.headers
+    this.problems = options.problems ?? []
   }
 
   /** The contract's error body. */

@@ -17,7 +17,7 @@ import type { VerificationService } from '../core/verification-service.js'
 import { AppError } from '../errors/app-error.js'
 import { LOG_SERIALIZERS } from '../logging/log-serializers.js'
 import type { Store } from '../storage/store.js'
-import { registerConsoleRoutes } from '../web/console/console-routes.js'
+import { consolePlugin } from '../web/console/console-plugin.js'
 import { registerHostedRoutes } from '../web/hosted/hosted-routes.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
@@ -36,6 +36,7 @@ import { ErrorSchema } from './schemas.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { createStorageOutage } from './storage-outage.js'
 import { createValidatorCompiler } from './validator.js'
+import { consoleDeps } from './web-deps.js'
 
 export interface ServerDeps {
   readonly logger: Logger
@@ -198,7 +199,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     publicUrl: deps.currentPublicUrl,
   })
-  await registerConsoleRoutes(server, deps)
+  await server.register(consolePlugin(consoleDeps(deps)), { prefix: '/console' })
 
   return server
 }

@@ -1,14 +1,24 @@
 import { Value } from '@sinclair/typebox/value'
-import { AppError } from '../errors/app-error.js'
+import { AppError, type FieldProblem } from '../errors/app-error.js'
 import { canonicalTag } from '../i18n/locale.js'
 import { PLACEHOLDERS, unknownPlaceholders } from '../i18n/placeholders.js'
 import { type AppSettings, AppSettingsSchema, type ChannelName } from './app-settings.js'
 import { isPlainObject, mergeSettings } from './merge-patch.js'
 
 /** A problem with one setting: its dotted path (`channels.sms.code_length`) and what is wrong. */
-export interface SettingsProblem {
-  readonly path: string
-  readonly message: string
+export type SettingsProblem = FieldProblem
+
+/**
+ * The one error for invalid settings: its message names every problem
+ * (`settings.channels.sms.code_length: …`), and it carries them as data under
+ * the same paths, so a form shows each beside its field.
+ */
+export function invalidSettings(problems: readonly SettingsProblem[]): AppError {
+  const named = problems.map((problem) => ({ path: `settings.${problem.path}`, message: problem.message }))
+  return new AppError('invalid_request', {
+    message: `Invalid settings — ${named.map((problem) => `${problem.path}: ${problem.message}`).join('; ')}.`,
+    problems: named,
+  })
 }
 
 /** The schema's complaints about complete settings, one per path (forms show each beside its field). */
@@ -41,10 +51,7 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
   }
   const candidate = Value.Default(AppSettingsSchema, mergeSettings(defaultAppSettings(), input))
   const schemaProblems = settingsProblems(candidate)
-  if (schemaProblems.length > 0) {
-    const messages = schemaProblems.map((problem) => `settings.${problem.path}: ${problem.message}`)
-    throw new AppError('invalid_request', { message: `Invalid settings — ${messages.join('; ')}.` })
-  }
+  if (schemaProblems.length > 0) throw invalidSettings(schemaProblems)
   const settings = candidate as AppSettings
   canonicalizeTemplateLocales(settings)
   const problems = [...templateProblems(settings), ...originProblems(settings)]
@@ -52,21 +59,22 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
     for (const channel of ['sms', 'email'] as const) {
       settings.channels[channel].providers.forEach((entry, index) => {
         const problem = options.checkProvider?.(channel, entry)
-        if (problem) problems.push(`settings.channels.${channel}.providers.${index}: ${problem}`)
+        if (problem) problems.push({ path: `channels.${channel}.providers.${index}`, message: problem })
       })
     }
   }
-  if (problems.length > 0) {
-    throw new AppError('invalid_request', { message: `Invalid settings — ${problems.join('; ')}.` })
-  }
+  if (problems.length > 0) throw invalidSettings(problems)
   if (options.verifierTypes) {
     const known = new Set(options.verifierTypes)
     for (const [scene, policy] of Object.entries(settings.scenes)) {
       const unknown = policy.allowed_types.filter((type) => !known.has(type))
       if (unknown.length > 0) {
-        throw new AppError('invalid_request', {
-          message: `Invalid settings — settings.scenes.${scene}.allowed_types: unknown type ${unknown.join(', ')} (known: ${[...known].join(', ')}).`,
-        })
+        throw invalidSettings([
+          {
+            path: `scenes.${scene}.allowed_types`,
+            message: `unknown type ${unknown.join(', ')} (known: ${[...known].join(', ')})`,
+          },
+        ])
       }
     }
   }
@@ -86,24 +94,25 @@ function canonicalizeTemplateLocales(settings: AppSettings): void {
 }
 
 /** Templates may use only the known placeholders, and must show the code. */
-function templateProblems(settings: AppSettings): string[] {
-  const problems: string[] = []
+function templateProblems(settings: AppSettings): SettingsProblem[] {
+  const problems: SettingsProblem[] = []
   for (const channel of ['sms', 'email'] as const) {
     for (const [scene, byLocale] of Object.entries(settings.templates[channel])) {
       for (const [locale, entry] of Object.entries(byLocale)) {
         const template = entry as { text: string; subject?: string; html?: string }
-        const path = `settings.templates.${channel}.${scene}.${locale}`
+        const path = `templates.${channel}.${scene}.${locale}`
         for (const [part, text] of Object.entries(template)) {
           const unknown = unknownPlaceholders(text)
           if (unknown.length > 0) {
-            problems.push(
-              `${path}.${part}: unknown placeholder ${unknown.join(', ')} (allowed: ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')})`,
-            )
+            problems.push({
+              path: `${path}.${part}`,
+              message: `unknown placeholder ${unknown.join(', ')} (allowed: ${PLACEHOLDERS.map((name) => `{${name}}`).join(', ')})`,
+            })
           }
         }
-        if (!template.text.includes('{code}')) problems.push(`${path}.text: must contain {code}`)
+        if (!template.text.includes('{code}')) problems.push({ path: `${path}.text`, message: 'must contain {code}' })
         if (template.html !== undefined && !template.html.includes('{code}')) {
-          problems.push(`${path}.html: must contain {code}`)
+          problems.push({ path: `${path}.html`, message: 'must contain {code}' })
         }
       }
     }
@@ -111,7 +120,7 @@ function templateProblems(settings: AppSettings): string[] {
   return problems
 }
 
-function originProblems(settings: AppSettings): string[] {
+function originProblems(settings: AppSettings): SettingsProblem[] {
   if (settings.web_origin === undefined) return []
   try {
     const url = new URL(settings.web_origin)
@@ -119,7 +128,7 @@ function originProblems(settings: AppSettings): string[] {
       throw new Error('not an origin')
     return []
   } catch {
-    return ['settings.web_origin: must be an origin such as https://example.com (scheme and host, no path)']
+    return [{ path: 'web_origin', message: 'must be an origin such as https://example.com (scheme and host, no path)' }]
   }
 }
 

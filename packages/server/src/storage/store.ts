@@ -175,6 +175,8 @@ export interface EventRepository {
     appId: string,
     options: { limit: number; before?: number | undefined; kind?: string | undefined },
   ): Promise<EventRow[]>
+  /** One verification's events, newest first (index events_app_id_verification_id). */
+  listByVerification(appId: string, verificationId: string, limit: number): Promise<EventRow[]>
 }
 
 export interface FactorRepository {

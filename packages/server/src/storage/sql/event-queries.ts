@@ -24,5 +24,16 @@ export function createEventQueries(db: Kysely<Database>, dialect: SqlDialect): E
       if (kind !== undefined) query = query.where('kind', '=', kind)
       return query.execute()
     },
+    listByVerification(appId, verificationId, limit) {
+      return db
+        .selectFrom('events')
+        .selectAll()
+        .where('appId', '=', appId)
+        .where('verificationId', '=', verificationId)
+        .orderBy('createdAt', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute()
+    },
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { isIPv6 } from 'node:net'
-import type { FastifyReply } from 'fastify'
+import type { CookieSerializeOptions } from '@fastify/cookie'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   CONSOLE_SESSION_SECONDS,
   type ConsoleSession,
@@ -8,7 +9,7 @@ import {
 } from '../../core/console-session-service.js'
 import { ipRangeOf } from '../../core/ip-range.js'
 import type { Bucket } from '../../core/rate-limiter.js'
-import { csrfToken, isValidCsrf, serializeCookie } from '../page-security.js'
+import { csrfToken, isValidCsrf } from '../page-security.js'
 
 const SESSION_COOKIE = 'tessera_console'
 const PRE_SESSION_COOKIE = 'tessera_console_pre'
@@ -25,22 +26,24 @@ export const SIGN_IN_FAILURES_PER_IP = { max: 10, windowSeconds: 900 } as const
  * The console's cookies and CSRF tokens over server-side sessions
  * (core/console-session-service.ts): the session cookie holds the session's
  * random secret; the CSRF token of every form is bound to it, as before.
+ * Cookies are read and written by @fastify/cookie (registered by the console plugin).
  */
-export function createConsoleAuth(deps: { key: Buffer; sessions: ConsoleSessionService }) {
-  const cookie = (secure: boolean, maxAgeSeconds: number) => ({
+export function createConsoleAuth(deps: {
+  key: Buffer
+  sessions: Pick<ConsoleSessionService, 'authenticate' | 'start'>
+}) {
+  const cookie = (secure: boolean, maxAge: number): CookieSerializeOptions => ({
     path: '/console',
+    httpOnly: true,
     secure,
-    sameSite: 'Strict' as const,
-    maxAgeSeconds,
+    sameSite: 'strict',
+    maxAge,
   })
 
   return {
-    cookieName: SESSION_COOKIE,
-    preCookieName: PRE_SESSION_COOKIE,
-
     /** The live session the cookie names, or undefined (none, unknown, revoked or expired). */
-    async session(cookies: Map<string, string>): Promise<{ secret: string; session: ConsoleSession } | undefined> {
-      const secret = cookies.get(SESSION_COOKIE)
+    async session(request: FastifyRequest): Promise<{ secret: string; session: ConsoleSession } | undefined> {
+      const secret = request.cookies[SESSION_COOKIE]
       const session = await deps.sessions.authenticate(secret)
       return session && secret ? { secret, session } : undefined
     },
@@ -51,24 +54,27 @@ export function createConsoleAuth(deps: { key: Buffer; sessions: ConsoleSessionS
       client: { ip?: string | undefined; userAgent?: string | undefined },
     ): Promise<void> {
       const { secret } = await deps.sessions.start(client)
-      reply.header('set-cookie', [
-        serializeCookie(SESSION_COOKIE, secret, cookie(secure, CONSOLE_SESSION_SECONDS)),
-        serializeCookie(PRE_SESSION_COOKIE, '', cookie(secure, 0)),
-      ])
+      reply.setCookie(SESSION_COOKIE, secret, cookie(secure, CONSOLE_SESSION_SECONDS))
+      reply.setCookie(PRE_SESSION_COOKIE, '', cookie(secure, 0))
     },
 
     /** Clears the cookie (the caller revokes the session server-side). */
     clearCookie(reply: FastifyReply, secure: boolean): void {
-      reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', cookie(secure, 0)))
+      reply.setCookie(SESSION_COOKIE, '', cookie(secure, 0))
     },
 
     /** The sign-in form's cookie (set when absent), so even the sign-in form has a CSRF token. */
-    preSession(cookies: Map<string, string>, secure: boolean, reply: FastifyReply): string {
-      const existing = cookies.get(PRE_SESSION_COOKIE)
+    preSession(request: FastifyRequest, secure: boolean, reply: FastifyReply): string {
+      const existing = request.cookies[PRE_SESSION_COOKIE]
       if (existing && existing.length >= 20 && existing.length <= 100) return existing
       const value = randomBytes(24).toString('base64url')
-      reply.header('set-cookie', serializeCookie(PRE_SESSION_COOKIE, value, cookie(secure, 3600)))
+      reply.setCookie(PRE_SESSION_COOKIE, value, cookie(secure, 3600))
       return value
+    },
+
+    /** The pre-session cookie the sign-in form's token is bound to. */
+    preSessionOf(request: FastifyRequest): string | undefined {
+      return request.cookies[PRE_SESSION_COOKIE]
     },
 
     csrfFor(binding: string): string {

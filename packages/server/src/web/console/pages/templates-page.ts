@@ -1,100 +1,25 @@
-import type { App, AppService } from '../../core/app-service.js'
-import { previewMessage } from '../../delivery/templates/template-warnings.js'
-import { AppError } from '../../errors/app-error.js'
-import { SUPPORTED_LOCALES } from '../../i18n/locale.js'
-import type { AppSettings } from '../../settings/app-settings.js'
-import { type Html, html } from '../html.js'
-import { formField } from '../page-security.js'
+import type { App } from '../../../core/app-service.js'
+import { SUPPORTED_LOCALES } from '../../../i18n/locale.js'
+import { type Html, html } from '../../html.js'
+import type { TemplateDraft, TemplatePreview } from '../template-drafts.js'
+import { alert, appShell, type ConsoleContext, type Message } from './layout.js'
 
-/** The template being edited: where it lives (channel, scene, locale) and its texts. */
-export interface TemplateDraft {
-  readonly channel: 'sms' | 'email'
-  /** A scene name, or `*` for every scene. */
-  readonly scene: string
-  readonly locale: string
-  readonly subject: string
-  readonly text: string
-  readonly html: string
-}
-
-export interface TemplatePreview {
-  readonly locale: string
-  readonly subject: string
-  readonly text: string
-  readonly html: string
-  readonly smsSegments?: { encoding: string; segments: number; characters: number } | undefined
-}
-
-const SCENE_KEY = /^(\*|[a-z0-9-]{1,64})$/
-
-/** The draft a form (or the editor's query string) names; the saved template fills what it omits. */
-export function draftFrom(app: App, source: unknown, fillSaved: boolean): TemplateDraft {
-  const channel = formField(source, 'channel') === 'email' ? 'email' : 'sms'
-  const scene = formField(source, 'scene')?.trim() || '*'
-  const requested = formField(source, 'locale') ?? app.settings.default_locale
-  const locale = (SUPPORTED_LOCALES as readonly string[]).includes(requested) ? requested : 'en'
-  const saved = savedTemplate(app.settings, channel, scene, locale)
-  const field = (name: 'subject' | 'text' | 'html') => {
-    const value = formField(source, name)
-    return value === undefined && fillSaved ? (saved?.[name] ?? '') : (value ?? '')
-  }
-  return { channel, scene, locale, subject: field('subject'), text: field('text'), html: field('html') }
-}
-
-function savedTemplate(
-  settings: AppSettings,
-  channel: 'sms' | 'email',
-  scene: string,
-  locale: string,
-): { subject?: string; text?: string; html?: string } | undefined {
-  const byScene = settings.templates[channel] as Record<string, Record<string, Record<string, string>>>
-  return byScene[scene]?.[locale]
-}
-
-function templateOf(draft: TemplateDraft): Record<string, string> {
-  if (draft.channel === 'sms') return { text: draft.text }
-  return { subject: draft.subject, text: draft.text, ...(draft.html.trim() ? { html: draft.html } : {}) }
-}
-
-/**
- * The draft rendered with a sample code, as the message would go out: the
- * same core function as POST /admin/v1/apps/{app_id}/templates/preview (the
- * draft validated with the app's settings first). An empty text previews
- * Tessera's built-in message.
- */
-export function previewDraft(apps: AppService, app: App, draft: TemplateDraft): TemplatePreview {
-  if (!SCENE_KEY.test(draft.scene)) throw new AppError('invalid_request', { message: 'The scene is not valid.' })
-  let settings = app.settings
-  if (draft.text.trim() !== '') {
-    settings = apps.checkSettings({
-      ...settings,
-      templates: {
-        ...settings.templates,
-        [draft.channel]: { [draft.scene]: { [draft.locale]: templateOf(draft) } },
-      },
-    })
-  }
-  const preview = previewMessage(settings, app.name, {
-    channel: draft.channel,
-    scene: draft.scene === '*' ? 'verify-identifier' : draft.scene,
-    locale: draft.locale,
-  })
-  return {
-    locale: preview.locale,
-    subject: preview.subject,
-    text: preview.text,
-    html: preview.html,
-    smsSegments: preview.sms,
-  }
-}
-
-/** Saves the draft as the app's template (or, with an empty text, removes it). */
-export async function saveDraft(apps: AppService, app: App, draft: TemplateDraft): Promise<void> {
-  if (!SCENE_KEY.test(draft.scene)) throw new AppError('invalid_request', { message: 'The scene is not valid.' })
-  const value = draft.text.trim() === '' ? null : templateOf(draft)
-  await apps.updateApp(app.id, {
-    settings: { templates: { [draft.channel]: { [draft.scene]: { [draft.locale]: value } } } },
-  })
+/** The template editor of an app: the draft, its preview (or why there is none) and the saved templates. */
+export function templatesPage(
+  ctx: ConsoleContext,
+  app: App,
+  editor: { draft: TemplateDraft; preview?: TemplatePreview | undefined; error?: string | undefined },
+  message?: Message,
+): string {
+  return appShell(
+    ctx,
+    app,
+    'templates',
+    'Templates',
+    html`${alert(message)}
+${templatesBody(app, ctx.csrf, editor.draft, editor.preview, editor.error)}`,
+    ['console.js'],
+  )
 }
 
 function segmentsNote(preview: TemplatePreview | undefined): string {
@@ -105,7 +30,7 @@ function segmentsNote(preview: TemplatePreview | undefined): string {
 }
 
 /** The editor: the draft's form beside its preview (updated live by console.js, or by the Preview button). */
-export function templatesBody(
+function templatesBody(
   app: App,
   csrf: string,
   draft: TemplateDraft,

@@ -1,0 +1,126 @@
+import type { App } from '../../../core/app-service.js'
+import type { DeliveryView } from '../../../core/message-delivery.js'
+import type { VerificationView } from '../../../core/verification.js'
+import { BUILT_IN_VERIFIERS } from '../../../verifiers/built-in-verifiers.js'
+import { type Html, html } from '../../html.js'
+import { alert, appShell, type ConsoleContext, when } from './layout.js'
+
+/** One event as the console lists it. */
+export interface EventEntry {
+  readonly at: number
+  readonly kind: string
+  readonly verificationId: string | null
+  readonly identifierMasked: string | null
+  readonly clientIp: string | null
+  readonly details: string | null
+}
+
+export interface VerificationFilterForm {
+  readonly status?: string | undefined
+  readonly channel?: string | undefined
+  readonly scene?: string | undefined
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+}
+
+export function verificationsPage(
+  ctx: ConsoleContext,
+  app: App,
+  filter: VerificationFilterForm,
+  views: readonly VerificationView[],
+  error?: string,
+): string {
+  const option = (value: string, current: string | undefined, label = value) =>
+    html`<option value="${value}"${value === (current ?? '') ? html` selected` : ''}>${label}</option>`
+  return appShell(
+    ctx,
+    app,
+    'verifications',
+    'Verifications',
+    html`<form method="get" class="filters card" aria-label="Filter verifications">
+<div><label for="status">Status</label><select id="status" name="status">${option('', filter.status, 'Any')}${['pending', 'approved', 'expired', 'canceled', 'max_attempts_reached'].map((s) => option(s, filter.status))}</select></div>
+<div><label for="channel">Channel</label><select id="channel" name="channel">${option('', filter.channel, 'Any')}${BUILT_IN_VERIFIERS.map(({ type }) => option(type, filter.channel))}</select></div>
+<div><label for="scene">Scene</label><input id="scene" name="scene" value="${filter.scene ?? ''}" placeholder="any" pattern="[a-z0-9-]{1,64}"></div>
+<div><label for="from">From (UTC)</label><input id="from" name="from" type="datetime-local" value="${filter.from ?? ''}"></div>
+<div><label for="to">To (UTC)</label><input id="to" name="to" type="datetime-local" value="${filter.to ?? ''}"></div>
+<div><button class="primary" type="submit">Filter</button></div>
+</form>
+${error ? alert({ kind: 'error', text: error }) : ''}
+<div class="table-wrap"><table><thead><tr><th>Created (UTC)</th><th>Verification</th><th>Channel</th><th>To</th><th>Scene</th><th>Status</th><th class="num">Attempts</th><th class="num">Sends</th></tr></thead><tbody>
+${
+  views.length === 0
+    ? html`<tr><td colspan="8" class="empty">No verification matches.</td></tr>`
+    : views.map(
+        (view) =>
+          html`<tr><td class="muted nowrap">${when(view.createdAt)}</td><td class="mono"><a href="/console/apps/${app.id}/verifications/${view.id}">${view.id}</a></td><td>${view.channel}</td><td class="mono">${view.toMasked ?? '—'}</td><td>${view.scene}</td><td><span class="badge ${view.status}">${view.status.replaceAll('_', ' ')}</span></td><td class="num">${view.attempts}</td><td class="num">${view.sends}</td></tr>`,
+      )
+}
+</tbody></table></div>`,
+  )
+}
+
+function eventsTable(app: App, events: readonly EventEntry[]): Html {
+  return html`<div class="table-wrap"><table><thead><tr><th>Time (UTC)</th><th>Kind</th><th>Verification</th><th>To</th><th>Client IP</th><th>Details</th></tr></thead><tbody>
+${
+  events.length === 0
+    ? html`<tr><td colspan="6" class="empty">No events.</td></tr>`
+    : events.map(
+        (event) =>
+          html`<tr><td class="muted nowrap">${when(event.at)}</td><td><span class="badge${event.kind.includes('failed') || event.kind.includes('locked') || event.kind.includes('refused') ? ' failed' : ''}">${event.kind}</span></td><td class="mono">${event.verificationId ? html`<a href="/console/apps/${app.id}/verifications/${event.verificationId}">${event.verificationId}</a>` : '—'}</td><td class="mono">${event.identifierMasked ?? '—'}</td><td class="mono">${event.clientIp ?? '—'}</td><td class="mono muted">${event.details ?? ''}</td></tr>`,
+      )
+}
+</tbody></table></div>`
+}
+
+export function verificationPage(
+  ctx: ConsoleContext,
+  app: App,
+  view: VerificationView,
+  events: readonly EventEntry[],
+  deliveries: readonly DeliveryView[],
+): string {
+  return appShell(
+    ctx,
+    app,
+    'verifications',
+    view.id,
+    html`<section class="card"><h2 class="mono">${view.id}</h2><dl class="facts">
+<dt>Status</dt><dd><span class="badge ${view.status}">${view.status.replaceAll('_', ' ')}</span></dd>
+<dt>Channel</dt><dd>${view.channel}</dd><dt>To</dt><dd class="mono">${view.toMasked ?? '—'}</dd>
+<dt>Scene</dt><dd>${view.scene}</dd><dt>User</dt><dd class="mono">${view.userId ?? '—'}</dd>
+<dt>Created</dt><dd>${when(view.createdAt)} UTC</dd><dt>Expires</dt><dd>${when(view.expiresAt)} UTC</dd>
+<dt>Approved</dt><dd>${view.approvedAt === null ? '—' : `${when(view.approvedAt)} UTC`}</dd>
+<dt>Attempts</dt><dd>${view.attempts} (remaining ${view.attemptsRemaining})</dd><dt>Sends</dt><dd>${view.sends} (remaining ${view.sendsRemaining})</dd>
+</dl></section>
+<h2>Deliveries</h2>
+<div class="table-wrap"><table><thead><tr><th>When (UTC)</th><th>Provider</th><th>Status</th><th>Provider message id</th><th>Error</th></tr></thead><tbody>
+${
+  deliveries.length === 0
+    ? html`<tr><td colspan="5" class="empty">No delivery recorded (nothing is sent for this type, or the record was pruned).</td></tr>`
+    : deliveries.map(
+        (delivery) =>
+          html`<tr><td class="muted nowrap">${when(delivery.at)}</td><td>${delivery.provider}</td><td><span class="badge ${delivery.status === 'delivered' || delivery.status === 'sent' ? 'approved' : delivery.status === 'queued' ? 'pending' : 'failed'}">${delivery.status}</span></td><td class="mono">${delivery.providerMessageId ?? '—'}</td><td class="mono">${delivery.errorCode ?? '—'}</td></tr>`,
+      )
+}
+</tbody></table></div>
+<h2 class="spaced">Events</h2>
+<p class="sub">Wrong codes, locks and delivery failures recorded for this verification.</p>
+${eventsTable(app, events)}`,
+  )
+}
+
+export function eventsPage(
+  ctx: ConsoleContext,
+  app: App,
+  kind: string | undefined,
+  events: readonly EventEntry[],
+): string {
+  return appShell(
+    ctx,
+    app,
+    'events',
+    'Events',
+    html`<form method="get" class="filters card" aria-label="Filter events"><div><label for="kind">Kind</label><input id="kind" name="kind" value="${kind ?? ''}" placeholder="e.g. delivery.failed"></div><div><button class="primary" type="submit">Filter</button></div></form>
+${eventsTable(app, events)}`,
+  )
+}

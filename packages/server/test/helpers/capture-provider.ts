@@ -11,6 +11,8 @@ export interface CaptureProvider {
   readonly messages: OutboundMessage[]
   /** The code in the newest message to `to` (as the template placed it in the text). */
   lastCode(to?: string): string
+  /** The code in the newest message of one verification (whatever spelling of `to` it was started with). */
+  codeOf(verificationId: string): string
   /** Make the next sends fail (as a provider outage would). */
   failNext(count?: number): void
 }
@@ -43,6 +45,12 @@ export function createCaptureProvider(): CaptureProvider {
     lastCode(to) {
       const message = [...messages].reverse().find((m) => to === undefined || m.to === to)
       if (!message) throw new Error(`no message captured${to ? ` for ${to}` : ''}`)
+      if (!message.text.includes(message.values.code)) throw new Error('the message text does not show its code')
+      return message.values.code
+    },
+    codeOf(verificationId) {
+      const message = [...messages].reverse().find((m) => m.verificationId === verificationId)
+      if (!message) throw new Error(`no message captured for ${verificationId}`)
       if (!message.text.includes(message.values.code)) throw new Error('the message text does not show its code')
       return message.values.code
     },

@@ -11,7 +11,7 @@ import type { TestApp } from './create-test-app.js'
 export interface TestApi {
   readonly key: string
   start(body: Record<string, unknown>): Promise<LightMyRequestResponse>
-  /** Starts and answers the verification id and the code the capture provider received. */
+  /** Starts (asserting 201) and answers the verification id and the code the capture provider received for it. */
   startOk(body: Record<string, unknown>): Promise<{ id: string; code: string }>
   resend(verificationId: string, body?: Record<string, unknown>): Promise<LightMyRequestResponse>
   verify(verificationId: string, code: string): Promise<LightMyRequestResponse>
@@ -38,8 +38,8 @@ export function testApi(t: TestApp, key: string): TestApi {
     async startOk(body) {
       const res = await api.start(body)
       expect(res.statusCode, res.body).toBe(201)
-      const to = typeof body.to === 'string' ? body.to : undefined
-      return { id: res.json().verification_id, code: t.capture.lastCode(to) }
+      const id: string = res.json().verification_id
+      return { id, code: t.capture.codeOf(id) }
     },
     resend: (id, body = {}) => t.request('POST', `/v1/verifications/${id}/resend`, { key, body }),
     verify: (id, code) =>

@@ -1,3 +1,4 @@
+import formBody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { MessageDelivery } from '../../core/message-delivery.js'
@@ -26,11 +27,9 @@ export function providerCallbackRoutes(deps: {
   publicUrl: () => string
 }): FastifyPluginAsyncTypebox {
   return async (server) => {
-    // Twilio posts application/x-www-form-urlencoded; this scope alone accepts it.
-    server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8')
-      done(null, Object.fromEntries(new URLSearchParams(text)))
-    })
+    // Twilio posts application/x-www-form-urlencoded; this scope alone accepts it. Providers sign each field
+    // once, decoded as URLSearchParams decodes it: one string per name (the last, if one were repeated).
+    await server.register(formBody, { parser: (body) => Object.fromEntries(new URLSearchParams(body)) })
     const schema = {
       tags: ['providers'],
       summary: 'Delivery status callback from a provider (signed by the provider; no API key)',

@@ -84,7 +84,7 @@ describe('ranges and number types refused by default', () => {
     ['+870 Inmarsat', '+870773111632'],
     ['+808 international shared cost', '+80827626402'],
     ['+979 international premium rate', '+979123456789'],
-  ])('refuses the %s number %s by prefix', async ([_name, e164], { t, app: { appId }, api, admin }) => {
+  ] as const)('refuses the %s number %s by prefix', async ([_name, e164], { t, app: { appId }, api, admin }) => {
     expect(parsePhoneNumberFromString(e164)?.isValid()).toBe(true)
     expectInvalidIdentifier(await api.start(sms(e164)))
     expect(t.capture.messages).toHaveLength(0)
@@ -99,7 +99,7 @@ describe('ranges and number types refused by default', () => {
     ['TOLL_FREE', '+18884446442'],
     ['PAGER', '+447623388728'],
     ['UAN', '+445540394646'],
-  ])('refuses a %s number (%s)', async ([type, e164], { t, app: { appId }, api, admin }) => {
+  ] as const)('refuses a %s number (%s)', async ([type, e164], { t, app: { appId }, api, admin }) => {
     expect(parsePhoneNumberFromString(e164)?.getType()).toBe(type)
     expectInvalidIdentifier(await api.start(sms(e164)))
     expect(t.capture.messages).toHaveLength(0)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '../../../test/helpers/fixtures.js'
-import { type TestApi, testApi } from '../../../test/helpers/test-api.js'
+import type { TestApi } from '../../../test/helpers/test-api.js'
 
 it.scoped({ settings: { token_ttl_seconds: 300 } })
 
@@ -66,9 +66,9 @@ describe('POST /v1/tokens/verify', () => {
     expect((await api.introspect(token)).json()).toEqual({ active: false, reason: 'expired' })
   })
 
-  it('never answers for another app’s token', async ({ t, api }) => {
+  it('never answers for another app’s token', async ({ api, appWith }) => {
     const { token } = await approve(api)
-    const other = testApi(t, (await t.createApp()).key)
+    const { api: other } = await appWith()
     expect((await other.introspect(token, { consume: true })).json()).toEqual({
       active: false,
       reason: 'invalid',

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '../../../test/helpers/fixtures.js'
-import { testApi } from '../../../test/helpers/test-api.js'
 
 const ADA = { channel: 'email', to: 'Ada@Example.COM ' }
 
@@ -53,29 +52,26 @@ describe('POST /v1/verifications', () => {
     expect(t.capture.messages).toHaveLength(0)
   })
 
-  it('refuses a custom code unless the app allows it', async ({ t, api }) => {
+  it('refuses a custom code unless the app allows it', async ({ t, api, appWith }) => {
     const refused = await api.start({ channel: 'email', to: 'a@example.com', custom_code: '123456' })
     expect(refused.statusCode).toBe(400)
     expect(refused.json().error).toBe('invalid_request')
     expect(t.capture.messages).toHaveLength(0)
 
-    const other = testApi(t, (await t.createApp({ allow_custom_code: true })).key)
+    const { api: other } = await appWith({ allow_custom_code: true })
     const accepted = await other.start({ channel: 'email', to: 'a@example.com', custom_code: '246810' })
     expect(accepted.statusCode).toBe(201)
     expect(t.capture.lastCode()).toBe('246810')
   })
 
-  it('uses the app’s code policy: length and alphanumeric alphabet', async ({ t }) => {
-    const other = testApi(
-      t,
-      (await t.createApp({ channels: { sms: { code_length: 8, code_alphabet: 'alphanumeric' } } })).key,
-    )
+  it('uses the app’s code policy: length and alphanumeric alphabet', async ({ t, appWith }) => {
+    const { api: other } = await appWith({ channels: { sms: { code_length: 8, code_alphabet: 'alphanumeric' } } })
     await other.start({ channel: 'sms', to: '+14155552671' })
     expect(t.capture.lastCode()).toMatch(/^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/)
   })
 
-  it('answers 4012 for a disabled channel', async ({ t }) => {
-    const other = testApi(t, (await t.createApp({ channels: { sms: { enabled: false } } })).key)
+  it('answers 4012 for a disabled channel', async ({ appWith }) => {
+    const { api: other } = await appWith({ channels: { sms: { enabled: false } } })
     const res = await other.start({ channel: 'sms', to: '+14155552671' })
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({ error: 'channel_not_enabled', error_code: 4012 })
@@ -155,8 +151,8 @@ describe('POST /v1/verifications/verify', () => {
     })
   })
 
-  it('accepts a code typed with spaces or lower case', async ({ t }) => {
-    const other = testApi(t, (await t.createApp({ channels: { email: { code_alphabet: 'alphanumeric' } } })).key)
+  it('accepts a code typed with spaces or lower case', async ({ t, appWith }) => {
+    const { api: other } = await appWith({ channels: { email: { code_alphabet: 'alphanumeric' } } })
     const started = (await other.start({ channel: 'email', to: 'a@example.com' })).json()
     const code = t.capture.lastCode()
     const typed = `${code.slice(0, 3).toLowerCase()} ${code.slice(3)}`
@@ -174,9 +170,9 @@ describe('POST /v1/verifications/verify', () => {
     expect(view).toMatchObject({ status: 'expired', expires_in: 0 })
   })
 
-  it('answers 4004 for an unknown id and for another app’s verification', async ({ t, api }) => {
+  it('answers 4004 for an unknown id and for another app’s verification', async ({ api, appWith }) => {
     const started = (await api.start(ADA)).json()
-    const other = testApi(t, (await t.createApp()).key)
+    const { api: other } = await appWith()
     for (const [caller, id] of [
       [api, 'ver_doesnotexist'],
       [other, started.verification_id],

@@ -1,6 +1,5 @@
 import { TEST_ADMIN_KEY } from '../../../../test/helpers/create-test-app.js'
 import { describe, expect, it } from '../../../../test/helpers/fixtures.js'
-import { testApi } from '../../../../test/helpers/test-api.js'
 
 const admin = { key: TEST_ADMIN_KEY }
 
@@ -69,8 +68,8 @@ describe('operator API: weak settings are saved and named in warnings', () => {
     expect(fixed.json().warnings).toEqual([THREE_WARNINGS[2]])
   })
 
-  it('still sends the weak codes the app asked for', async ({ t }) => {
-    const weak = testApi(t, (await t.createApp(WEAK_SMS)).key)
+  it('still sends the weak codes the app asked for', async ({ t, appWith }) => {
+    const { api: weak } = await appWith(WEAK_SMS)
     const started = await weak.start({ channel: 'sms', to: '+14155552671' })
     expect(started.statusCode).toBe(201)
     expect(started.json()).toMatchObject({ expires_in: 900, attempts_remaining: 12 })

@@ -1,8 +1,8 @@
+import { findChannel } from '../channels/built-in-channels.js'
 import type { EventRow, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
-import { smsDestinationOf } from './sms-guard.js'
 import { effectiveStatus } from './verification.js'
 
 /** One time bucket of the dashboard's series. */
@@ -95,7 +95,9 @@ function aggregate(
   >()
   const totals = { sends: 0, verifications: 0, approved: 0, deliveryFailures: failures.length, pending: 0 }
   for (const row of rows) {
-    if (row.channel !== 'sms' && row.channel !== 'email') continue
+    const channel = findChannel(row.channel)
+    // Delivered channels only: the chart counts sends.
+    if (!channel) continue
     if (row.purpose === 'decoy') continue
     const bucket = buckets[indexOf(Number(row.createdAt))]
     if (!bucket) continue
@@ -109,7 +111,7 @@ function aggregate(
     totals.verifications++
     totals.approved += approved
     if (effectiveStatus(row, now) === 'pending') totals.pending++
-    const country = row.channel === 'sms' ? smsDestinationOf(row.identifier).country : 'email'
+    const country = channel.identifier.region?.(row.identifier) ?? row.channel
     const key = `${row.channel}:${country}`
     const entry = countries.get(key) ?? { country, channel: row.channel, verifications: 0, sends: 0, approved: 0 }
     entry.verifications++

@@ -1,3 +1,4 @@
+import { channelNamed } from '../channels/built-in-channels.js'
 import {
   constantTimeEqual,
   decryptSecret,
@@ -151,7 +152,7 @@ export function createHostedSessionService(deps: {
 
   /** A fresh magic link when the app sends one and the channel is email; its secret is stored only hashed. */
   function newLink(session: HostedSession, channel: ChannelName) {
-    if (channel !== 'email' || !session.app.settings.email_magic_link) return undefined
+    if (!channelNamed(channel).carriesLinks || !session.app.settings.email_magic_link) return undefined
     const secret = generateSecret(32)
     return {
       url: `${deps.publicUrl()}/hosted/${session.id}/confirm?t=${secret}`,
@@ -276,7 +277,7 @@ export function createHostedSessionService(deps: {
       assertOpen(session)
       const verificationId = session.verificationId
       assertThat(verificationId, 'verification_not_found')
-      const link = newLink(session, session.channel ?? 'sms')
+      const link = session.channel === null ? undefined : newLink(session, session.channel)
       const view = await verifications.resend(session.app, verificationId, { link: link?.url })
       // The new email carries a new link; the previous one stops working, as the previous code does.
       if (link) await store.hostedSessions.replaceLinkHash(session.id, verificationId, link.hash, clock.nowMs())

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { channelNamed } from '../channels/built-in-channels.js'
 import { generateId } from '../crypto/secrets.js'
 import type { CallbackRequest, DeliveryStatus } from '../delivery/delivery-provider.js'
 import type { ChainLink } from '../delivery/provider-chain.js'
@@ -187,12 +188,7 @@ export function createMessageDelivery(deps: {
         },
       })
       if (outcome.reason === 'invalid_recipient') {
-        throw new AppError('invalid_identifier', {
-          message:
-            channel === 'sms'
-              ? 'The delivery provider says this phone number cannot receive SMS.'
-              : 'The delivery provider says this address cannot receive email.',
-        })
+        throw new AppError('invalid_identifier', { message: channelNamed(channel).unreachable })
       }
       throw new AppError('delivery_failed')
     },

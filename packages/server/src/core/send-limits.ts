@@ -1,7 +1,6 @@
 import type { AppSettings } from '../settings/app-settings.js'
 import { ipRangeOf } from './ip-range.js'
 import type { Bucket } from './rate-limiter.js'
-import type { SmsDestination } from './sms-guard.js'
 
 type LimitName = keyof AppSettings['limits']
 
@@ -14,7 +13,7 @@ export function bucket(settings: AppSettings, name: LimitName, key: string): Buc
 export function sendBuckets(
   appId: string,
   settings: AppSettings,
-  send: { identifier: string; clientIp: string | null; sms?: SmsDestination | undefined },
+  send: { identifier: string; clientIp: string | null },
 ): Bucket[] {
   const subject = limitSubject(send.identifier)
   const buckets = [
@@ -26,10 +25,6 @@ export function sendBuckets(
     buckets.push(bucket(settings, 'sends_per_ip', `${appId}:${send.clientIp}`))
     const range = ipRangeOf(send.clientIp)
     if (range) buckets.push(bucket(settings, 'sends_per_ip_range', `${appId}:${range}`))
-  }
-  if (send.sms) {
-    buckets.push(bucket(settings, 'sms_sends_per_country', `${appId}:${send.sms.country}`))
-    buckets.push(bucket(settings, 'sms_sends_per_prefix', `${appId}:${send.sms.prefix}`))
   }
   return buckets
 }
@@ -46,18 +41,4 @@ export function failedCheckBucket(appId: string, settings: AppSettings, subject:
  */
 function limitSubject(identifier: string): string {
   return identifier.toLowerCase()
-}
-
-/** Conversion signal per SMS country: sends and approvals counted over the guard's window. */
-export function conversionBuckets(
-  appId: string,
-  settings: AppSettings,
-  country: string,
-): { sends: Bucket; approvals: Bucket } {
-  const windowSeconds = settings.channels.sms.conversion_guard.window_seconds
-  // The max is irrelevant (these buckets are only counted); it must just never refuse.
-  return {
-    sends: { name: 'sms_conversion_sends', key: `${appId}:${country}`, max: 1_000_000_000, windowSeconds },
-    approvals: { name: 'sms_conversion_approvals', key: `${appId}:${country}`, max: 1_000_000_000, windowSeconds },
-  }
 }

@@ -190,6 +190,8 @@ describe('createSigningKeyRing', () => {
     it('replaces the active key before revoking it, so signing never stops', async () => {
       const ring = await loadedKeyRing()
       const oldKid = ring.jwks().keys[0]?.kid ?? ''
+      // Keys are listed newest first: the replacement is made a second later.
+      clock.advanceSeconds(1)
       const { replacedBy } = await ring.revoke(oldKid)
       expect(replacedBy).toMatch(/^sk_/)
       expect(decodeProtectedHeader(ring.signJwt(claims())).kid).toBe(replacedBy)

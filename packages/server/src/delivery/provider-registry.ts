@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value'
-import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js'
+import { BUILT_IN_CHANNELS } from '../channels/built-in-channels.js'
 import type { ChannelName } from '../settings/app-settings.js'
+import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js'
 import type { DeliveryProvider, ProviderDeps } from './delivery-provider.js'
 import type { ChainLink } from './provider-chain.js'
 import { secretFieldsOf, unsealEntry } from './provider-secrets.js'
@@ -99,13 +100,10 @@ export function createDeliveryRegistry(
     return provider ? (Value.Default(provider.optionsSchema, plain) as Record<string, unknown>) : plain
   }
 
-  for (const channel of ['sms', 'email'] as const) {
-    defaults[channel].forEach((entry, index) => {
-      const problem = checkEntry(channel, entry)
-      if (problem) {
-        const variable = channel === 'sms' ? 'TESSERA_SMS_PROVIDERS' : 'TESSERA_EMAIL_PROVIDERS'
-        throw new Error(`${variable}: entry ${index} (${entry.type}): ${problem}`)
-      }
+  for (const channel of BUILT_IN_CHANNELS) {
+    defaults[channel.name].forEach((entry, index) => {
+      const problem = checkEntry(channel.name, entry)
+      if (problem) throw new Error(`${channel.providersVariable}: entry ${index} (${entry.type}): ${problem}`)
     })
   }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { createTessera } from '../../app.js'
+import { BUILT_IN_CHANNELS } from '../../channels/built-in-channels.js'
 import { publicUrlOf } from '../../config/load-config.js'
 import { type CliIo, loadForCli } from '../context.js'
 
@@ -32,8 +33,6 @@ async function serve(io: CliIo): Promise<number> {
   tessera.setListeningPort(port)
   const url = publicUrlOf(config, port)
 
-  const email = tessera.delivery.defaultProviders('email')
-  const sms = tessera.delivery.defaultProviders('sms')
   const describe = (providers: string[]) =>
     providers.length === 1 && providers[0] === 'console'
       ? 'console (development: codes printed here)'
@@ -90,8 +89,9 @@ async function serve(io: CliIo): Promise<number> {
       '',
       `Tessera is listening on ${url}`,
       `  database   ${config.databaseUrl ? 'DATABASE_URL' : `SQLite in ${config.dataDir}/tessera.db`}`,
-      `  email      ${describe(email)}`,
-      `  sms        ${describe(sms)}`,
+      ...BUILT_IN_CHANNELS.map(
+        (channel) => `  ${channel.name.padEnd(10)} ${describe(tessera.delivery.defaultProviders(channel.name))}`,
+      ),
       `  admin key  ${adminKeyLine}`,
       `  API docs   ${url}/docs`,
       '',

@@ -1,10 +1,10 @@
+import { findChannel } from '../../channels/built-in-channels.js'
+import { channelPolicy } from '../../channels/channel-policy.js'
 import { decryptSecret, hashCode, hmacBase64Url } from '../../crypto/secrets.js'
 import { AppError } from '../../errors/app-error.js'
 import type { FactorRow } from '../../storage/database.js'
 import type { CheckContext, CheckOutcome } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
-import { conversionBuckets } from '../send-limits.js'
-import { smsDestinationOf } from '../sms-guard.js'
 import { effectiveStatus } from '../verification.js'
 import { approveAndIssue } from './approve.js'
 import type { VerificationContext } from './verification-context.js'
@@ -84,12 +84,17 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
         const current = factor && (await ctx.store.factors.findById(app.id, factor.id))
         throw ctx.guesses.lockedError(Number(current?.lockedUntil ?? now + 1000), now)
       }
-      if (row.channel === 'sms' && app.settings.channels.sms.conversion_guard.enabled) {
-        const country = smsDestinationOf(row.identifier).country
+      const counted = findChannel(row.channel)?.guard?.afterApproval?.({
+        appId: app.id,
+        policy: channelPolicy(app.settings, row.channel),
+        limits: app.settings.limits,
+        identifier: row.identifier,
+      })
+      if (counted && counted.length > 0) {
         // A signal, not a gate: the approval is committed, so a counter outage must not fail the answer.
         await ctx.limits
-          .take([conversionBuckets(app.id, app.settings, country).approvals])
-          .catch((error: unknown) => ctx.logger.warn({ err: error }, 'conversion counter not updated'))
+          .take(counted)
+          .catch((error: unknown) => ctx.logger.warn({ err: error }, 'approval counter not updated'))
       }
       return { ...approval, ...(outcome.details ? { details: outcome.details } : {}) }
     }

@@ -2,7 +2,6 @@ import { generateId, hashCode } from '../../crypto/secrets.js'
 import type { VerificationPurpose, VerificationRow } from '../../storage/database.js'
 import type { Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
-import { conversionBuckets } from '../send-limits.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
 import { type Admission, admitSend, recordRefusal } from './send-admission.js'
 import type { VerificationContext } from './verification-context.js'
@@ -80,9 +79,7 @@ export async function createVerification(
       await ctx.limits.refund(admission.buckets)
       throw error
     }
-    if (admission.sms && app.settings.channels.sms.conversion_guard.enabled) {
-      await ctx.limits.take([conversionBuckets(app.id, app.settings, admission.sms.country).sends])
-    }
+    if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
   }
   return toVerificationView(row, verifier, now)
 }

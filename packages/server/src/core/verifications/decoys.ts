@@ -1,13 +1,12 @@
-import { randomInt } from 'node:crypto'
+import { channelNamed, DECOY_CHANNEL } from '../../channels/built-in-channels.js'
 import { generateId, hashCode } from '../../crypto/secrets.js'
-import type { DeliveryChannel } from '../../delivery/delivery-provider.js'
 import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
 import type { VerificationContext } from './verification-context.js'
 import type { DecoyInput } from './verification-types.js'
 
 export async function startDecoy(ctx: VerificationContext, app: App, input: DecoyInput): Promise<VerificationView> {
-  const verifier = ctx.verifiers.find(input.type) ?? ctx.verifiers.get('sms')
+  const verifier = ctx.verifiers.find(input.type) ?? ctx.verifiers.get(DECOY_CHANNEL)
   const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: ctx.clock.nowMs() })
   const now = ctx.clock.nowMs()
   const id = generateId('ver', 16, ctx.clock.nowMs())
@@ -67,10 +66,7 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
   return toVerificationView(row, verifier, now)
 }
 
-/** A made-up recipient for a decoy challenge: shaped like a real one once masked. */
-function decoyIdentifier(channel: DeliveryChannel): string {
-  const digits = (count: number) => Array.from({ length: count }, () => String(randomInt(10))).join('')
-  const letters = (count: number) =>
-    Array.from({ length: count }, () => 'abcdefghijklmnopqrstuvwxyz'[randomInt(26)]).join('')
-  return channel === 'sms' ? `+1${digits(10)}` : `${letters(6)}@${letters(7)}.com`
+/** A made-up recipient for a decoy challenge: shaped like a real one once masked (never sent to). */
+function decoyIdentifier(channel: string): string {
+  return channelNamed(channel).identifier.decoy()
 }

@@ -1,70 +1,64 @@
-import type { DeliveryChannel } from '../../delivery/delivery-provider.js'
+import { channelNamed } from '../../channels/built-in-channels.js'
+import { channelPolicy } from '../../channels/channel-policy.js'
 import { AppError } from '../../errors/app-error.js'
 import type { App } from '../app-service.js'
 import { rateLimitedError } from '../limit-error.js'
 import type { Bucket } from '../rate-limiter.js'
-import { conversionBuckets, sendBuckets } from '../send-limits.js'
-import { judgeSmsDestination, type SmsDestination } from '../sms-guard.js'
+import { sendBuckets } from '../send-limits.js'
 import type { VerificationContext } from './verification-context.js'
 
-/** Whether a send may go out: the buckets it took (given back if it fails), or why not. */
+/** Whether a send may go out: the buckets it took (given back if it fails) and what to count once sent, or why not. */
 export type Admission =
-  | { readonly admitted: true; readonly buckets: Bucket[]; readonly sms?: SmsDestination | undefined }
+  | { readonly admitted: true; readonly buckets: Bucket[]; readonly afterSend: readonly Bucket[] }
   | { readonly admitted: false; readonly error: AppError; readonly reason: string }
 
 /**
- * Whether one more code may go to this identifier: the SMS pumping guard
- * (destination, conversion), then every send limit — all-or-nothing, so a
- * refused send counts against nothing.
+ * Whether one more code may go to this identifier: the channel's own guard first (the SMS pumping guard:
+ * destination, conversion), then every send limit and the guard's — all-or-nothing, so a refused send counts
+ * against nothing.
  */
 export async function admitSend(
   ctx: VerificationContext,
   app: App,
-  channel: DeliveryChannel,
+  channelName: string,
   identifier: string,
   clientIp: string | null,
 ): Promise<Admission> {
-  let sms: SmsDestination | undefined
-  if (channel === 'sms') {
-    const policy = app.settings.channels.sms
-    const verdict = judgeSmsDestination(identifier, policy)
+  const channel = channelNamed(channelName)
+  let extra: readonly Bucket[] = []
+  let afterSend: readonly Bucket[] = []
+  if (channel.guard) {
+    const verdict = await channel.guard.admit({
+      appId: app.id,
+      policy: channelPolicy(app.settings, channel.name),
+      limits: app.settings.limits,
+      identifier,
+      count: (bucket) => ctx.limits.count(bucket),
+    })
     if (!verdict.allowed) {
+      const refusal = verdict.refusal
       return {
         admitted: false,
         reason: verdict.reason,
-        error: new AppError('invalid_identifier', { message: 'Codes cannot be sent to this phone number.' }),
+        error:
+          refusal.kind === 'identifier'
+            ? new AppError('invalid_identifier', { message: refusal.message })
+            : rateLimitedError({ ok: false, ...refusal }),
       }
     }
-    sms = verdict.destination
-    const guard = policy.conversion_guard
-    if (guard.enabled) {
-      const counters = conversionBuckets(app.id, app.settings, sms.country)
-      const sends = await ctx.limits.count(counters.sends)
-      const approvals = await ctx.limits.count(counters.approvals)
-      if (sends >= guard.min_sends && approvals / sends < guard.min_conversion_rate) {
-        return {
-          admitted: false,
-          reason: 'conversion_guard',
-          error: rateLimitedError({
-            ok: false,
-            name: 'conversion_guard',
-            max: guard.min_sends,
-            retryAfterSeconds: guard.window_seconds,
-          }),
-        }
-      }
-    }
+    extra = verdict.buckets
+    afterSend = verdict.afterSend
   }
-  const buckets = sendBuckets(app.id, app.settings, { identifier, clientIp, sms })
+  const buckets = [...sendBuckets(app.id, app.settings, { identifier, clientIp }), ...extra]
   const decision = await ctx.limits.take(buckets)
   if (!decision.ok) return { admitted: false, reason: `limit:${decision.name}`, error: rateLimitedError(decision) }
-  return { admitted: true, buckets, sms }
+  return { admitted: true, buckets, afterSend }
 }
 
 export async function recordRefusal(
   ctx: VerificationContext,
   app: App,
-  channel: DeliveryChannel,
+  channel: string,
   identifier: string,
   clientIp: string | null,
   reason: string,

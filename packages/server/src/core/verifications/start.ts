@@ -1,3 +1,4 @@
+import { channelNamed } from '../../channels/built-in-channels.js'
 import { AppError } from '../../errors/app-error.js'
 import { codeFormatOf, fitsCodeFormat } from '../../settings/code-format.js'
 import type { FactorRow } from '../../storage/database.js'
@@ -39,12 +40,7 @@ export async function startVerification(
   }
   const identifier = own?.identifier ?? verifier.delivery.normalizeIdentifier(input.to ?? '')
   if (identifier === undefined || identifier === null) {
-    throw new AppError('invalid_identifier', {
-      message:
-        channel === 'sms'
-          ? 'to must be a valid phone number in international format (E.164, e.g. +14155552671).'
-          : 'to must be a valid email address.',
-    })
+    throw channelNamed(channel).identifier.invalid()
   }
   return createVerification(ctx, app, verifier, {
     identifier,

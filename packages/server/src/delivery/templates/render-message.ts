@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { channelNamed } from '../../channels/built-in-channels.js'
 import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
 import { renderPlaceholders } from '../../i18n/placeholders.js'
-import { channelTexts, type TextValues } from '../../i18n/translate.js'
+import type { ChannelTexts, TextValues } from '../../i18n/translate.js'
 import type { AppSettings } from '../../settings/app-settings.js'
 import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
@@ -31,10 +32,6 @@ export interface RenderedMessage {
   readonly values: MessageValues
 }
 
-/** Tessera's own texts for each channel, from the locale files. */
-const SMS_TEXTS = channelTexts('sms')
-const EMAIL_TEXTS = channelTexts('email')
-
 /** Which scene key of the app's templates applies: the scene's own, else the app-wide `*`. */
 const ANY_SCENE = '*'
 
@@ -48,8 +45,11 @@ const ANY_SCENE = '*'
  */
 export function renderMessage(input: MessageInput): RenderedMessage {
   const message = renderCodeMessage(input)
-  if (input.channel !== 'email' || !input.link) return message
-  return input.linkOnly ? linkOnlyEmail(message, input.link) : withLink(message, input.link)
+  const channel = channelNamed(input.channel)
+  if (!channel.carriesLinks || !input.link) return message
+  return input.linkOnly
+    ? linkOnlyEmail(channel.texts, message, input.link)
+    : withLink(channel.texts, message, input.link)
 }
 
 function linkButton(link: string, label: string): string {
@@ -64,11 +64,11 @@ function beforeCardEnd(html: string, insert: string): string {
 }
 
 /** The magic link beside the code: a paragraph in both parts, in the message's language, inside the card. */
-function withLink(message: RenderedMessage, link: string): RenderedMessage {
-  const beside = EMAIL_TEXTS.text(message.locale, 'link_beside')
+function withLink(texts: ChannelTexts<string>, message: RenderedMessage, link: string): RenderedMessage {
+  const beside = texts.text(message.locale, 'link_beside')
   const text = `${message.text}\n\n${beside}\n\n    ${link}`
   const paragraph = `<p style="margin:24px 0 0;font-size:14px;line-height:1.5">${escapeHtml(beside)}</p>
-${linkButton(link, EMAIL_TEXTS.text(message.locale, 'link_button'))}`
+${linkButton(link, texts.text(message.locale, 'link_button'))}`
   return { ...message, text, html: beforeCardEnd(message.html, paragraph) }
 }
 
@@ -76,16 +76,16 @@ ${linkButton(link, EMAIL_TEXTS.text(message.locale, 'link_button'))}`
  * The magic link instead of the code (email_link_only): Tessera's own email,
  * whatever the app's code templates say, since those must show `{code}`.
  */
-function linkOnlyEmail(message: RenderedMessage, link: string): RenderedMessage {
+function linkOnlyEmail(texts: ChannelTexts<string>, message: RenderedMessage, link: string): RenderedMessage {
   const locale = message.locale
   const values: TextValues = { ...message.values }
-  const subject = EMAIL_TEXTS.text(locale, 'link_subject', values)
-  const intro = EMAIL_TEXTS.text(locale, 'link_intro', values)
-  const ignore = EMAIL_TEXTS.text(locale, 'ignore', values)
+  const subject = texts.text(locale, 'link_subject', values)
+  const intro = texts.text(locale, 'link_intro', values)
+  const ignore = texts.text(locale, 'ignore', values)
   const text = [intro, '', `    ${link}`, '', ignore].join('\n')
   const html = beforeCardEnd(
     textAsHtml(message.locale, subject, intro),
-    `${linkButton(link, EMAIL_TEXTS.text(locale, 'link_button'))}<p style="margin:16px 0 0;font-size:14px;line-height:1.5;color:#57606a">${escapeHtml(ignore)}</p>
+    `${linkButton(link, texts.text(locale, 'link_button'))}<p style="margin:16px 0 0;font-size:14px;line-height:1.5;color:#57606a">${escapeHtml(ignore)}</p>
 `,
   )
   return { ...message, subject, text, html }
@@ -170,18 +170,21 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
 const APP_NAME_MARK = '\u0000'
 
 function renderWithoutLink(input: MessageInput): RenderedMessage {
-  const custom = input.settings.templates[input.channel]
-  const forScene = custom[input.scene] ?? {}
-  const forAny = custom[ANY_SCENE] ?? {}
+  const custom = (input.settings.templates as Record<string, Record<string, Record<string, { text: string }>>>)[
+    input.channel
+  ]
+  const forScene = custom?.[input.scene] ?? {}
+  const forAny = custom?.[ANY_SCENE] ?? {}
   const locale = chosenLocale(input, forScene, forAny)
   const minutes = Math.max(1, Math.ceil(input.ttlSeconds / 60))
   const values: MessageValues = { code: input.code, app_name: input.appName, minutes: String(minutes) }
   // The built-in texts take the count as a number, for their plural forms.
   const textValues: TextValues = { ...values, minutes }
   const template = forScene[locale] ?? forAny[locale]
+  const { format, texts } = channelNamed(input.channel)
 
-  if (input.channel === 'sms') {
-    const body = template ? renderPlaceholders(template.text, values) : SMS_TEXTS.text(locale, 'message', textValues)
+  if (format === 'text') {
+    const body = template ? renderPlaceholders(template.text, values) : texts.text(locale, 'message', textValues)
     const text = body + originBoundLine(input.settings.web_origin, input.code)
     return { locale, subject: '', text, html: '', values }
   }
@@ -195,16 +198,17 @@ function renderWithoutLink(input: MessageInput): RenderedMessage {
       : textAsHtml(locale, subject, text)
     return { locale, subject, text, html, values }
   }
-  const subject = EMAIL_TEXTS.text(locale, 'subject', textValues)
-  const intro = EMAIL_TEXTS.text(locale, 'intro', textValues)
-  const expiry = EMAIL_TEXTS.text(locale, 'expiry', textValues)
-  const ignore = EMAIL_TEXTS.text(locale, 'ignore', textValues)
+  const subject = texts.text(locale, 'subject', textValues)
+  const intro = texts.text(locale, 'intro', textValues)
+  const expiry = texts.text(locale, 'expiry', textValues)
+  const ignore = texts.text(locale, 'ignore', textValues)
   const text = [intro, '', `    ${input.code}`, '', expiry, ignore].join('\n')
   const html = emailHtml({
     locale,
     subject: escapeHtml(subject),
     // The app's name in bold, so the person sees at a glance who asks.
-    intro: EMAIL_TEXTS.text(locale, 'intro', { ...textValues, app_name: APP_NAME_MARK })
+    intro: texts
+      .text(locale, 'intro', { ...textValues, app_name: APP_NAME_MARK })
       .split(APP_NAME_MARK)
       .map(escapeHtml)
       .join(`<strong>${escapeHtml(input.appName)}</strong>`),

@@ -1,4 +1,5 @@
-import type { AppSettings } from '../../settings/app-settings.js'
+import { BUILT_IN_CHANNELS, channelNamed } from '../../channels/built-in-channels.js'
+import type { AppSettings, ChannelName } from '../../settings/app-settings.js'
 import { type RenderedMessage, renderMessage } from './render-message.js'
 import { type SmsSegmentCount, smsSegments } from './sms-segments.js'
 
@@ -9,7 +10,7 @@ export interface SettingsWarning {
 }
 
 /** A code as long as the app's codes, to measure what a real message will weigh. */
-function sampleCode(settings: AppSettings, channel: 'sms' | 'email'): string {
+function sampleCode(settings: AppSettings, channel: ChannelName): string {
   const policy = settings.channels[channel]
   return (policy.code_alphabet === 'digits' ? '0' : 'W').repeat(policy.code_length)
 }
@@ -18,7 +19,7 @@ function sampleCode(settings: AppSettings, channel: 'sms' | 'email'): string {
 export function previewMessage(
   settings: AppSettings,
   appName: string,
-  input: { channel: 'sms' | 'email'; scene: string; locale?: string | undefined },
+  input: { channel: ChannelName; scene: string; locale?: string | undefined },
 ): RenderedMessage & { sms?: SmsSegmentCount } {
   const rendered = renderMessage({
     settings,
@@ -29,7 +30,8 @@ export function previewMessage(
     code: sampleCode(settings, input.channel),
     ttlSeconds: settings.channels[input.channel].ttl_seconds,
   })
-  return input.channel === 'sms' ? { ...rendered, sms: smsSegments(rendered.text) } : rendered
+  // A short text is billed by the segment: the preview counts them.
+  return channelNamed(input.channel).format === 'text' ? { ...rendered, sms: smsSegments(rendered.text) } : rendered
 }
 
 /**
@@ -39,16 +41,24 @@ export function previewMessage(
  */
 export function templateWarnings(settings: AppSettings, appName: string): SettingsWarning[] {
   const warnings: SettingsWarning[] = []
-  for (const [scene, byLocale] of Object.entries(settings.templates.sms)) {
-    for (const locale of Object.keys(byLocale)) {
-      const preview = previewMessage(settings, appName, { channel: 'sms', scene: scene === '*' ? '' : scene, locale })
-      const count = preview.sms
-      if (count && count.segments > 1) {
-        warnings.push({
-          path: `settings.templates.sms.${scene}.${locale}.text`,
-          code: 'sms_multiple_segments',
-          message: `Rendered, this SMS is ${count.characters} ${count.encoding === 'GSM-7' ? 'GSM-7 characters' : 'UCS-2 units'}: ${count.segments} segments (one holds ${count.encoding === 'GSM-7' ? 160 : 70}).`,
+  for (const channel of BUILT_IN_CHANNELS) {
+    if (channel.format !== 'text') continue
+    const templates = (settings.templates as Record<string, Record<string, Record<string, unknown>>>)[channel.name]
+    for (const [scene, byLocale] of Object.entries(templates ?? {})) {
+      for (const locale of Object.keys(byLocale)) {
+        const preview = previewMessage(settings, appName, {
+          channel: channel.name,
+          scene: scene === '*' ? '' : scene,
+          locale,
         })
+        const count = preview.sms
+        if (count && count.segments > 1) {
+          warnings.push({
+            path: `settings.templates.${channel.name}.${scene}.${locale}.text`,
+            code: 'sms_multiple_segments',
+            message: `Rendered, this ${channel.label} is ${count.characters} ${count.encoding === 'GSM-7' ? 'GSM-7 characters' : 'UCS-2 units'}: ${count.segments} segments (one holds ${count.encoding === 'GSM-7' ? 160 : 70}).`,
+          })
+        }
       }
     }
   }

@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { HostedSessionService } from '../../core/hosted-session-service.js'
 import type { ChannelName } from '../../settings/app-settings.js'
+import { ChannelNameSchema } from '../channel-schema.js'
 import { appOf } from '../plugins/auth.js'
 import { IsoTime, iso, withErrors } from '../schemas.js'
 
-const Channel = Type.Union([Type.Literal('sms'), Type.Literal('email')])
+const Channel = ChannelNameSchema
 
 const CreateBody = Type.Object(
   {

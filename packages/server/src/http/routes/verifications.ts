@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { findChannel } from '../../channels/built-in-channels.js'
 import type { VerificationView } from '../../core/verification.js'
 import type { VerificationService } from '../../core/verification-service.js'
 import { AppError } from '../../errors/app-error.js'
+import { ChannelNameSchema } from '../channel-schema.js'
 import { appOf } from '../plugins/auth.js'
 import { IsoTime, iso, isoOrNull, NullableIsoTime, withErrors } from '../schemas.js'
 
@@ -92,7 +94,7 @@ export function presentVerification(view: VerificationView) {
 
 const StartBody = Type.Object(
   {
-    channel: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('email')])),
+    channel: Type.Optional(ChannelNameSchema),
     verifier: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'A verifier name; today `sms` or `email`.' }),
     ),
@@ -142,7 +144,7 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
           if (channel === undefined) throw new AppError('invalid_request', { message: 'body.channel is required.' })
           if (body.to === undefined) throw new AppError('invalid_request', { message: 'body.to is required.' })
         }
-        if (channel !== undefined && channel !== 'sms' && channel !== 'email') {
+        if (channel !== undefined && !findChannel(channel)) {
           throw new AppError('channel_not_enabled', { message: `No verifier named "${channel}" sends codes.` })
         }
         if (body.channel !== undefined && body.verifier !== undefined && body.channel !== body.verifier) {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { channelNamed } from '../../../channels/built-in-channels.js'
 import type { App, AppService } from '../../../core/app-service.js'
 import { previewMessage, templateWarnings } from '../../../delivery/templates/template-warnings.js'
 import { weakSettingWarnings } from '../../../settings/settings-warnings.js'
+import { ChannelNameSchema } from '../../channel-schema.js'
 import { iso, withErrors } from '../../schemas.js'
 
 const AppId = Type.String({ minLength: 1, maxLength: 64 })
@@ -41,7 +43,7 @@ const AppSchema = Type.Object(
 
 const PreviewBody = Type.Object(
   {
-    channel: Type.Union([Type.Literal('sms'), Type.Literal('email')]),
+    channel: ChannelNameSchema,
     scene: Type.String({ pattern: '^[a-z0-9-]{1,64}$', default: 'verify-identifier' }),
     locale: Type.Optional(Type.String({ minLength: 1, maxLength: 35 })),
     template: Type.Optional(
@@ -195,7 +197,7 @@ export function adminAppRoutes(service: AppService): FastifyPluginAsyncTypebox {
           // The draft stands in for every template of this channel, under the requested locale (or the default).
           const draftLocale = locale ?? settings.default_locale
           const draft =
-            channel === 'sms'
+            channelNamed(channel).format === 'text'
               ? { text: template.text }
               : {
                   subject: template.subject ?? '{app_name}',

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
-import type { SmsChannelSettings } from '../settings/app-settings.js'
+import type { SmsSettings } from './sms-settings.js'
 
 export interface SmsDestination {
   /** ISO 3166-1 alpha-2, or the calling code (`+882`) for non-geographic numbers. */
@@ -28,7 +28,7 @@ export function smsDestinationOf(e164: string): SmsDestination {
  * premium-rate or international-network ranges, and number types that cannot
  * receive a code, are refused before anything is sent or counted.
  */
-export function judgeSmsDestination(e164: string, policy: SmsChannelSettings): SmsGuardVerdict {
+export function judgeSmsDestination(e164: string, policy: SmsSettings): SmsGuardVerdict {
   const destination = smsDestinationOf(e164)
   if (policy.blocked_prefixes.some((prefix) => e164.startsWith(prefix))) {
     return { allowed: false, reason: 'blocked_prefix', destination }

@@ -1,13 +1,12 @@
 import { type CountryCode, getCountries, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import examples from 'libphonenumber-js/mobile/examples'
 import { describe, expect, it } from 'vitest'
-import type { SmsChannelSettings } from '../settings/app-settings.js'
-import { defaultAppSettings, resolveAppSettings } from '../settings/resolve-settings.js'
-import { judgeSmsDestination, smsDestinationOf } from './sms-guard.js'
+import { defaultAppSettings, resolveAppSettings } from '../../settings/resolve-settings.js'
+import { judgeSmsDestination, smsDestinationOf } from './sms-destination.js'
+import type { SmsSettings } from './sms-settings.js'
 
-const defaults = (): SmsChannelSettings => defaultAppSettings().channels.sms
-const policy = (sms: Record<string, unknown>): SmsChannelSettings =>
-  resolveAppSettings({ channels: { sms } }).channels.sms
+const defaults = (): SmsSettings => defaultAppSettings().channels.sms
+const policy = (sms: Record<string, unknown>): SmsSettings => resolveAppSettings({ channels: { sms } }).channels.sms
 
 /** Numbers whose libphonenumber type the tests rely on; each is checked below so a metadata update cannot silently change a test. */
 const NUMBERS = {

@@ -56,8 +56,8 @@ export interface Channel {
 }
 
 export interface ChannelIdentifier {
-  /** `phone`: E.164 numbers (country picker, as-you-type formatting); `email`: an address. */
-  readonly kind: 'phone' | 'email'
+  /** `phone`: E.164 numbers (country picker, as-you-type formatting); `email-address`: a mailbox. */
+  readonly kind: 'phone' | 'email-address'
   /** The canonical identifier, or undefined when invalid. */
   normalize(raw: string): string | undefined
   /** The one masked form, in every answer, event and page. */

@@ -13,7 +13,7 @@ export const emailChannel = {
   label: 'Email',
   unreachable: 'The delivery provider says this address cannot receive email.',
   identifier: {
-    kind: 'email',
+    kind: 'email-address',
     normalize: normalizeEmailAddress,
     mask: maskEmailAddress,
     invalid: invalidEmailAddress,

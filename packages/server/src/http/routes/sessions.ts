@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { CHANNEL_NAMES } from '../../channels/built-in-channels.js'
 import type { HostedSessionService } from '../../core/hosted-session-service.js'
 import type { ChannelName } from '../../settings/app-settings.js'
 import { ChannelNameSchema } from '../channel-schema.js'
@@ -11,7 +12,7 @@ const Channel = ChannelNameSchema
 const CreateBody = Type.Object(
   {
     channel: Type.Union([Channel, Type.Array(Channel, { minItems: 1, maxItems: 2, uniqueItems: true })], {
-      description: '`sms`, `email`, or both (`["sms", "email"]`): the person chooses.',
+      description: `One channel (${CHANNEL_NAMES.join(', ')}) or several: the person chooses.`,
     }),
     redirect_url: Type.String({
       minLength: 1,

@@ -15,7 +15,8 @@ const IntrospectionSchema = Type.Union([
     }),
     factor_id: Type.Union([Type.String(), Type.Null()], { description: 'The factor the token proves, if any.' }),
     amr: Type.Array(Type.String(), {
-      description: 'What was proven (amr-style): the verification type, e.g. ["sms"], ["totp"], ["password"].',
+      description:
+        'What was proven (amr-style): the verification type, e.g. ["totp"], ["password"], or a channel name.',
     }),
     user_id: Type.Union([Type.String(), Type.Null()]),
     issued_at: Type.String({ format: 'date-time' }),

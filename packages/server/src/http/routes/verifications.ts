@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { findChannel } from '../../channels/built-in-channels.js'
+import { CHANNEL_NAMES, findChannel } from '../../channels/built-in-channels.js'
 import type { VerificationView } from '../../core/verification.js'
 import type { VerificationService } from '../../core/verification-service.js'
 import { AppError } from '../../errors/app-error.js'
@@ -96,7 +96,7 @@ const StartBody = Type.Object(
   {
     channel: Type.Optional(ChannelNameSchema),
     verifier: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 64, description: 'A verifier name; today `sms` or `email`.' }),
+      Type.String({ minLength: 1, maxLength: 64, description: `A verifier name: ${CHANNEL_NAMES.join(', ')}.` }),
     ),
     to: Type.Optional(
       Type.String({

@@ -202,6 +202,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     adminKey: options.adminKey,
     events,
     verifierTypes: verifiers.types(),
+    settingsSchema: verifiers.settingsSchema,
     delivery,
   })
   let publicUrl = publicUrlOf(config)
@@ -237,6 +238,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   })
   const server = await createServer({
     factors,
+    verifiers,
     limits,
     redis,
     trustProxy: config.trustProxy,

@@ -1,3 +1,4 @@
+import type { TObject } from '@sinclair/typebox'
 import {
   constantTimeEqual,
   decryptSecret,
@@ -115,6 +116,8 @@ export function createAppService(deps: {
   events: EventLog
   /** Registered verification types, which scenes' allowed_types may name. */
   verifierTypes: readonly string[]
+  /** The settings schema with the registered types' options (the verifier registry's). */
+  settingsSchema: TObject
   /** Registered delivery providers: checks provider chains and knows their secret fields. */
   delivery: Pick<DeliveryRegistry, 'checkEntry' | 'secretFields'>
 }): AppService {
@@ -156,6 +159,7 @@ export function createAppService(deps: {
     }
     if (problems.length > 0) throw invalidSettings(problems)
     return resolveAppSettings(candidate, {
+      schema: deps.settingsSchema,
       verifierTypes: deps.verifierTypes,
       checkProvider: (channel, entry) =>
         deps.delivery.checkEntry(
@@ -269,7 +273,7 @@ export function createAppService(deps: {
       return key.length <= 256 && constantTimeEqual(hashKey(key), adminKeyHash)
     },
     checkSettings(settings) {
-      return resolveAppSettings(settings, { verifierTypes: deps.verifierTypes })
+      return resolveAppSettings(settings, { schema: deps.settingsSchema, verifierTypes: deps.verifierTypes })
     },
     maskSettings(settings) {
       const masked = structuredClone(settings)

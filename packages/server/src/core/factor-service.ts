@@ -2,7 +2,6 @@ import { encryptSecret, generateId, hmacBase64Url, type ServerKeys } from '../cr
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
-import type { BindRequest } from '../verifiers/verifier.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
@@ -25,8 +24,10 @@ function supersededBind(): AppError {
 /** Scene of the verification that confirms a new sms/email factor. */
 const ACTIVATION_SCENE = 'verify-identifier'
 
-export interface BindFactorInput extends Omit<BindRequest, 'userId'> {
+export interface BindFactorInput {
   readonly type: string
+  /** The type's own fields (`bindFields`) as the request named them; fields of other types are ignored. */
+  readonly fields: Readonly<Record<string, unknown>>
   /** A step-up token of the user: needed when an active factor of this type already exists (a replacement). */
   readonly stepUpToken?: string | undefined
   readonly locale?: string | undefined
@@ -39,7 +40,6 @@ export interface BoundFactor {
   readonly reveal: Readonly<Record<string, unknown>>
   /** The verification that activates a pending factor (a code was sent for sms/email). */
   readonly verification?: VerificationView
-  readonly backupCodesRemaining?: number
 }
 
 export type RemovalProof =
@@ -62,7 +62,7 @@ export interface FactorService {
     factorId: string,
     code: string,
   ): Promise<{ factor: FactorView; check: CheckResult }>
-  list(app: App, userId: string): Promise<Array<FactorView & { backupCodesRemaining?: number }>>
+  list(app: App, userId: string): Promise<FactorView[]>
   remove(app: App, userId: string, factorId: string, proof: RemovalProof): Promise<void>
   challenge(
     app: App,
@@ -104,6 +104,17 @@ export function createFactorService(deps: {
     return toFactorView(row, verifiers.find(row.type), clock.nowMs())
   }
 
+  /** The view with the fields its type adds (`describe`: backup codes left). */
+  async function described(row: FactorRow): Promise<FactorView> {
+    const describe = verifiers.find(row.type)?.describe
+    if (!describe) return view(row)
+    const details = await describe(
+      { id: row.id },
+      { countUnusedCodes: (factorId) => store.factors.countUnusedCodes(factorId) },
+    )
+    return { ...view(row), details }
+  }
+
   function assertUnlocked(row: FactorRow): void {
     const now = clock.nowMs()
     if (row.lockedUntil !== null && Number(row.lockedUntil) > now) {
@@ -137,10 +148,13 @@ export function createFactorService(deps: {
         await consumeStepUp(app, userId, input.stepUpToken, 'Replacing a factor')
       }
       const now = clock.nowMs()
-      const result = await verifier.bind(
-        { ...input, userId },
-        { settings: app.settings, appName: app.name, nowMs: now },
+      // A type sees only its own fields.
+      const fields = Object.fromEntries(
+        Object.keys(verifier.bindFields ?? {}).flatMap((name) =>
+          input.fields[name] === undefined ? [] : [[name, input.fields[name]]],
+        ),
       )
+      const result = await verifier.bind({ userId, fields }, { settings: app.settings, appName: app.name, nowMs: now })
       // A type held once (password, backup codes): of concurrent binds the newest stands, so a bind
       // must count as newer than every existing one, also within the same millisecond.
       let createdAt = now
@@ -207,10 +221,9 @@ export function createFactorService(deps: {
         details: { factor_id: row.id, user_id: userId, type: row.type },
       })
       return {
-        factor: view(row),
+        factor: await described(row),
         reveal: result.reveal ?? {},
         ...(verification ? { verification } : {}),
-        ...(result.oneTimeCodes ? { backupCodesRemaining: result.oneTimeCodes.length } : {}),
       }
     },
 
@@ -251,13 +264,7 @@ export function createFactorService(deps: {
 
     async list(app, userId) {
       const rows = await store.factors.listByUser(app.id, userId)
-      return Promise.all(
-        rows.map(async (row) =>
-          row.type === 'backup-code'
-            ? { ...view(row), backupCodesRemaining: await store.factors.countUnusedCodes(row.id) }
-            : view(row),
-        ),
-      )
+      return Promise.all(rows.map(described))
     },
 
     async remove(app, userId, factorId, proof) {

@@ -13,6 +13,8 @@ export interface FactorView {
   readonly lastUsedAt: number | null
   /** Set while the factor is locked after too many failures. */
   readonly lockedUntil: number | null
+  /** Fields the factor's type adds to the view, as the API names them (`backup_codes_remaining`). */
+  readonly details?: Readonly<Record<string, unknown>>
 }
 
 export function toFactorView(row: FactorRow, verifier: Verifier | undefined, now: number): FactorView {

@@ -17,6 +17,7 @@ import type { VerificationService } from '../core/verification-service.js'
 import { AppError } from '../errors/app-error.js'
 import { LOG_SERIALIZERS } from '../logging/log-serializers.js'
 import type { Store } from '../storage/store.js'
+import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import { consolePlugin } from '../web/console/console-plugin.js'
 import { registerHostedRoutes } from '../web/hosted/hosted-routes.js'
 import { registerErrorHandling } from './error-handler.js'
@@ -26,7 +27,7 @@ import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
 import { adminKeyRoutes } from './routes/admin/keys.js'
 import { adminSigningKeyRoutes } from './routes/admin/signing-keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
-import { FactorSchema, factorRoutes } from './routes/factors.js'
+import { factorRoutes, factorSchema } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
 import { providerCallbackRoutes } from './routes/provider-callbacks.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -46,6 +47,8 @@ export interface ServerDeps {
   readonly tokens: TokenService
   readonly events: EventLog
   readonly factors: FactorService
+  /** The registered verification types: the factor routes and their OpenAPI schemas are composed from them. */
+  readonly verifiers: VerifierRegistry
   readonly keyRing: SigningKeyRing
   readonly publicUrl: string
   readonly messages: MessageDelivery
@@ -126,7 +129,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   server.addSchema(ErrorSchema)
   server.addSchema(VerificationSchema)
   server.addSchema(AppSchema)
-  server.addSchema(FactorSchema)
+  server.addSchema(factorSchema(deps.verifiers))
 
   await server.register(swagger, {
     openapi: {
@@ -177,7 +180,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     })
     await scope.register(verificationRoutes(deps.verifications))
     await scope.register(tokenRoutes(deps.tokens))
-    await scope.register(factorRoutes(deps.factors))
+    await scope.register(factorRoutes(deps.factors, deps.verifiers))
     await scope.register(sessionRoutes(deps.hostedSessions, deps.currentPublicUrl))
   })
 

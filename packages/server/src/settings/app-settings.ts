@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox'
 
 /**
  * One entry of a channel's provider chain: `type` names a registered delivery
@@ -215,6 +215,7 @@ export const LimitsSchema = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
+/** The settings every app has, whatever verification types are registered (composeAppSettingsSchema adds theirs). */
 export const AppSettingsSchema = Type.Object(
   {
     redirect_urls: Type.Array(
@@ -293,17 +294,6 @@ export const AppSettingsSchema = Type.Object(
       description:
         'Per scene: allowed verification types and token lifetime. Built-in scenes have defaults; null removes an entry.',
     }),
-    totp: Type.Object(
-      {
-        algorithm: Type.Union([Type.Literal('SHA1'), Type.Literal('SHA256'), Type.Literal('SHA512')], {
-          default: 'SHA1',
-        }),
-        digits: Type.Integer({ minimum: 6, maximum: 8, default: 6 }),
-        period: Type.Integer({ minimum: 15, maximum: 120, default: 30, description: 'Seconds per TOTP step.' }),
-        window: Type.Integer({ minimum: 0, maximum: 2, default: 1, description: 'Steps accepted either side of now.' }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
     challenge: Type.Object(
       {
         ttl_seconds: Type.Integer({
@@ -349,6 +339,22 @@ export const AppSettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * An app's settings with each verification type's options (`totp.digits`) under the type's name. The types
+ * own those slices (verifiers/<type>/): the registry composes them here, so the settings stay one schema with
+ * the same paths whatever is registered.
+ */
+export function composeAppSettingsSchema(typeOptions: Readonly<Record<string, TObject>>): TObject {
+  const properties: Record<string, TSchema> = { ...AppSettingsSchema.properties }
+  for (const [name, schema] of Object.entries(typeOptions)) {
+    if (name in properties) throw new Error(`Options of type ${name} would replace the setting ${name}`)
+    // Every slice is filled from its defaults, so an app that never set one still has it whole.
+    properties[name] = { ...schema, default: {} }
+  }
+  return Type.Object(properties, { additionalProperties: false })
+}
+
+/** The settings every app has whatever types are registered; each type's options come beside them (`optionsOf`). */
 export type AppSettings = Static<typeof AppSettingsSchema>
 export type ChannelSettings = Static<typeof ChannelSettingsSchema>
 export type SmsChannelSettings = Static<typeof SmsChannelSettingsSchema>

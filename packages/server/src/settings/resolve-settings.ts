@@ -1,3 +1,4 @@
+import type { TObject } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { AppError, type FieldProblem } from '../errors/app-error.js'
 import { canonicalTag } from '../i18n/locale.js'
@@ -22,10 +23,10 @@ export function invalidSettings(problems: readonly SettingsProblem[]): AppError 
 }
 
 /** The schema's complaints about complete settings, one per path (forms show each beside its field). */
-export function settingsProblems(candidate: unknown): SettingsProblem[] {
+export function settingsProblems(candidate: unknown, schema: TObject = AppSettingsSchema): SettingsProblem[] {
   const seen = new Set<string>()
   const problems: SettingsProblem[] = []
-  for (const error of Value.Errors(AppSettingsSchema, candidate)) {
+  for (const error of Value.Errors(schema, candidate)) {
     const path = error.path.replaceAll('/', '.').replace(/^\./, '')
     if (seen.has(path)) continue
     seen.add(path)
@@ -39,6 +40,8 @@ export function settingsProblems(candidate: unknown): SettingsProblem[] {
  * (`settings.channels.sms.code_length`) in one 4000 answer.
  */
 export interface SettingsChecks {
+  /** The settings schema with the registered types' options (verifier registry); without it, only the base settings. */
+  readonly schema?: TObject | undefined
   /** Registered verification types, which scenes' allowed_types may name. */
   readonly verifierTypes?: readonly string[]
   /** Checks one provider chain entry against its provider; answers what is wrong, or undefined. */
@@ -49,8 +52,9 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
   if (!isPlainObject(input)) {
     throw new AppError('invalid_request', { message: 'settings must be an object.' })
   }
-  const candidate = Value.Default(AppSettingsSchema, mergeSettings(defaultAppSettings(), input))
-  const schemaProblems = settingsProblems(candidate)
+  const schema = options.schema ?? AppSettingsSchema
+  const candidate = Value.Default(schema, mergeSettings(defaultAppSettings(schema), input))
+  const schemaProblems = settingsProblems(candidate, schema)
   if (schemaProblems.length > 0) throw invalidSettings(schemaProblems)
   const settings = candidate as AppSettings
   canonicalizeTemplateLocales(settings)
@@ -132,8 +136,9 @@ function originProblems(settings: AppSettings): SettingsProblem[] {
   }
 }
 
-export function defaultAppSettings(): AppSettings {
-  return Value.Default(AppSettingsSchema, {
+/** Every setting at its default; pass the registry's schema to include the types' options. */
+export function defaultAppSettings(schema: TObject = AppSettingsSchema): AppSettings {
+  return Value.Default(schema, {
     channels: { email: {}, sms: {} },
     templates: { sms: {}, email: {} },
   }) as AppSettings

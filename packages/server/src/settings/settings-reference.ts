@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox'
+import type { TObject, TSchema } from '@sinclair/typebox'
 import { AppSettingsSchema } from './app-settings.js'
 import { defaultAppSettings } from './resolve-settings.js'
 
@@ -6,15 +6,15 @@ import { defaultAppSettings } from './resolve-settings.js'
  * docs/settings.md, generated from the settings schema: every setting with its
  * type, default and description. The defaults exist once — in the schema — and
  * this table is written from them (`npm run docs`); a test fails when the file
- * and the schema disagree.
+ * and the schema disagree. `schema`: the registry's, with the types' options.
  */
-export function settingsReference(): string {
+export function settingsReference(schema: TObject = AppSettingsSchema): string {
   const rows: string[] = []
-  walk(AppSettingsSchema, '', defaultAppSettings(), rows)
+  walk(schema, '', defaultAppSettings(schema), rows)
   return [
     '# App settings',
     '',
-    '<!-- Generated from src/settings/app-settings.ts by `npm run docs`; a test checks it. Do not edit by hand. -->',
+    '<!-- Generated from src/settings/app-settings.ts and the types’ options (src/verifiers/<type>/) by `npm run docs`; a test checks it. Do not edit by hand. -->',
     '',
     'Every app has these settings (`GET /admin/v1/apps/{app_id}`). A `PATCH` carries a partial object applied',
     'as a JSON Merge Patch (RFC 7396): objects merge key by key, `null` removes a key, anything else (arrays',

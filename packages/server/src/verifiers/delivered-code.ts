@@ -1,6 +1,12 @@
+import { Type } from '@sinclair/typebox'
 import { constantTimeEqual, generateCode } from '../crypto/secrets.js'
 import type { ChannelSettings } from '../settings/app-settings.js'
 import type { ChallengePlan, CheckAttempt, CheckContext, CheckOutcome } from './verifier.js'
+
+/** The bind field of every delivered-code type: where the first code goes (declared alike, so they share it). */
+export const deliveredCodeBindFields = {
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'the phone or address.' })),
+}
 
 /** What a person types: spaces and dashes are formatting, case is not meaningful. */
 export function normalizeCodeInput(code: string): string {

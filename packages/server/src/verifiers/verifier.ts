@@ -1,16 +1,21 @@
+import type { Static, TObject, TProperties } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import type { AppSettings, ChannelName } from '../settings/app-settings.js'
 
 /**
  * The contract every verification type implements: `sms`, `email`, `totp`,
- * `password`, `backup-code`, and whatever comes next. A type is one file
+ * `password`, `backup-code`, and whatever comes next. A type is one folder
  * with one object of this shape plus one line in built-in-verifiers.ts.
  *
  * The core owns everything that is the same for all types — storing
  * factors and verifications, sealing material, attempt counting, lockout,
  * expiry, tokens — so a type only says how to bind, what a challenge needs,
- * and whether an answer is right.
+ * and whether an answer is right. What it adds to the API and the settings
+ * it declares here as TypeBox schemas; the bind route, the OpenAPI document,
+ * the settings schema and the built-in scenes are composed from them
+ * (verifier-registry.ts), so nothing outside the type's folder names its fields.
  */
-export interface Verifier {
+export interface Verifier<Fields extends TProperties = TProperties> {
   /** Stable id used in the API (`type`), scene settings and storage. Never renamed. */
   readonly type: string
   /** Types that deliver a one-time code: the channel and the identifier rules. */
@@ -23,11 +28,31 @@ export interface Verifier {
    */
   readonly replacementNeedsStepUp?: boolean
   /**
+   * The bind request's fields of this type, named as the API names them (snake_case). Declare each
+   * `Type.Optional`: the bind route takes every type's fields, and `bind` decides what is missing and answers
+   * with the type's own error. Two types may share a field only if they declare it alike (sms and email: `to`).
+   */
+  readonly bindFields?: Fields
+  /** The fields `bind` may reveal once in the 201 answer (`BindResult.reveal`): Fastify serialises only declared fields. */
+  readonly revealFields?: TProperties
+  /** The fields `describe` adds to the type's factors wherever they are shown (bind answer, lists). */
+  readonly viewFields?: TProperties
+  /**
+   * The type's options, with their defaults: app settings under the type's name (`totp.digits`). The settings
+   * schema is composed from every type's; read them with `optionsOf`.
+   */
+  readonly options?: TObject
+  /**
+   * The built-in scenes this type proves when an app has not configured the scene (`login`, `2fa`, …); an
+   * app's `scenes.<name>.allowed_types` overrides. Custom scenes an app has not configured allow every type.
+   */
+  readonly sceneDefaults?: readonly string[]
+  /**
    * Turns a bind request into a new factor. `status: 'pending'` factors are
    * activated by checking a first challenge (a delivered code, a first TOTP);
    * `active` ones are usable at once.
    */
-  bind(request: BindRequest, ctx: VerifierContext): Promise<BindResult>
+  bind(request: BindRequest<Static<TObject<Fields>>>, ctx: VerifierContext): Promise<BindResult>
   /** What a verification against this type needs: its lifetime, its attempt limit and, for delivered types, the code to send. */
   challenge(ctx: VerifierContext): ChallengePlan
   /**
@@ -36,6 +61,8 @@ export interface Verifier {
    * the context's atomic operations, so parallel reuse succeeds once.
    */
   check(attempt: CheckAttempt, ctx: CheckContext): Promise<CheckOutcome>
+  /** The `viewFields` of one of this type's factors, as the API shows them (backup codes left). */
+  describe?(factor: { readonly id: string }, ctx: DescribeContext): Promise<Readonly<Record<string, unknown>>>
 }
 
 export interface CodeDelivery {
@@ -52,17 +79,11 @@ export interface VerifierContext {
   readonly nowMs: number
 }
 
-/** The bind request's type-specific fields, as the API received them. */
-export interface BindRequest {
+/** A bind request as the type sees it: the user, and the type's own `bindFields` as the request carried them. */
+export interface BindRequest<Fields = Readonly<Record<string, unknown>>> {
   readonly userId: string
-  readonly to?: string | undefined
-  readonly password?: string | undefined
-  readonly accountName?: string | undefined
-  /** TOTP import: an existing base32 secret with its parameters. */
-  readonly secret?: string | undefined
-  readonly algorithm?: string | undefined
-  readonly digits?: number | undefined
-  readonly period?: number | undefined
+  /** Only this type's fields: others' never reach it. */
+  readonly fields: Fields
 }
 
 export interface BindResult {
@@ -112,6 +133,11 @@ export interface CheckContext extends VerifierContext {
   countUnusedCodes(factorId: string): Promise<number>
 }
 
+export interface DescribeContext {
+  /** Unused one-time codes of a factor (backup codes). */
+  countUnusedCodes(factorId: string): Promise<number>
+}
+
 export type CheckOutcome =
   | {
       readonly ok: true
@@ -122,7 +148,19 @@ export type CheckOutcome =
     }
   | { readonly ok: false; readonly reason: 'mismatch' | 'replayed' }
 
-/** Identity helper for inference, so each verifier file reads the same. */
-export function defineVerifier<T extends Verifier>(verifier: T): T {
+/** Identity helper for inference (`bind` sees its `bindFields` typed), so each verifier file reads the same. */
+export function defineVerifier<const Fields extends TProperties = Record<never, never>>(
+  verifier: Verifier<Fields>,
+): Verifier<Fields> {
   return verifier
+}
+
+/**
+ * A type's options as an app's settings hold them (`settings.<type>`), defaults filled: settings stored before the
+ * type (or one of its options) existed read as the defaults.
+ */
+export function optionsOf<T extends TObject>(settings: AppSettings, type: string, schema: T): Static<T> {
+  // Type options are composed into the settings schema at run time, so AppSettings (the base) does not name them.
+  const stored = (settings as unknown as Readonly<Record<string, unknown>>)[type]
+  return Value.Default(schema, structuredClone(stored ?? {})) as Static<T>
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FactorView } from '../../core/factor.js'
 import type { FactorService } from '../../core/factor-service.js'
+import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
 import { appOf } from '../plugins/auth.js'
 import { iso, isoOrNull, withErrors } from '../schemas.js'
 import { presentVerification } from './verifications.js'
@@ -11,23 +12,28 @@ export const UserId = Type.String({ pattern: '^[^\\s/\\u0000-\\u001f\\u007f]{1,1
 const FactorId = Type.String({ minLength: 1, maxLength: 64 })
 const SCENE_PATTERN = '^[a-z0-9-]{1,64}$'
 
-export const FactorSchema = Type.Object(
-  {
-    factor_id: Type.String(),
-    user_id: Type.String(),
-    type: Type.String({ description: 'sms, email, totp, password, backup-code' }),
-    status: Type.Union([Type.Literal('pending'), Type.Literal('active')]),
-    to: Type.Union([Type.String(), Type.Null()], { description: 'Masked phone or email, for sms/email.' }),
-    label: Type.Union([Type.String(), Type.Null()]),
-    created_at: Type.String({ format: 'date-time' }),
-    last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    locked_until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    backup_codes_remaining: Type.Optional(Type.Integer()),
-  },
-  { $id: 'Factor' },
-)
+/** A factor as the API shows it, with the fields its type adds (`viewFields`: backup codes left). */
+export function factorSchema(verifiers: VerifierRegistry) {
+  return Type.Object(
+    {
+      factor_id: Type.String(),
+      user_id: Type.String(),
+      type: Type.String({ description: verifiers.types().join(', ') }),
+      status: Type.Union([Type.Literal('pending'), Type.Literal('active')]),
+      to: Type.Union([Type.String(), Type.Null()], {
+        description: 'The masked identifier, for types that deliver codes.',
+      }),
+      label: Type.Union([Type.String(), Type.Null()]),
+      created_at: Type.String({ format: 'date-time' }),
+      last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      locked_until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      ...verifiers.viewFields,
+    },
+    { $id: 'Factor' },
+  )
+}
 
-export function presentFactor(factor: FactorView & { backupCodesRemaining?: number }) {
+export function presentFactor(factor: FactorView) {
   return {
     factor_id: factor.id,
     user_id: factor.userId,
@@ -38,31 +44,26 @@ export function presentFactor(factor: FactorView & { backupCodesRemaining?: numb
     created_at: iso(factor.createdAt),
     last_used_at: isoOrNull(factor.lastUsedAt),
     locked_until: isoOrNull(factor.lockedUntil),
-    ...(factor.backupCodesRemaining === undefined ? {} : { backup_codes_remaining: factor.backupCodesRemaining }),
+    ...factor.details,
   }
 }
 
-const BindBody = Type.Object(
-  {
-    type: Type.String({ minLength: 1, maxLength: 32, description: 'sms, email, totp, password or backup-code.' }),
-    to: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'sms/email: the phone or address.' })),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'password: 8–256 characters.' })),
-    account_name: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: 'totp: the label in the authenticator.' }),
-    ),
-    secret: Type.Optional(
-      Type.String({ minLength: 16, maxLength: 160, description: 'totp import: an existing base32 secret.' }),
-    ),
-    algorithm: Type.Optional(Type.Union([Type.Literal('SHA1'), Type.Literal('SHA256'), Type.Literal('SHA512')])),
-    digits: Type.Optional(Type.Integer({ minimum: 6, maximum: 8 })),
-    period: Type.Optional(Type.Integer({ minimum: 15, maximum: 120 })),
-    locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
-    client_ip: Type.Optional(Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], maxLength: 45 })),
-  },
-  { additionalProperties: false },
-)
+/** The bind body: the type, each registered type's own fields (`bindFields`), and the delivery context. */
+function bindBody(verifiers: VerifierRegistry) {
+  return Type.Object(
+    {
+      type: Type.String({ minLength: 1, maxLength: 32, description: `One of ${verifiers.types().join(', ')}.` }),
+      ...verifiers.bindFields,
+      locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
+      client_ip: Type.Optional(Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], maxLength: 45 })),
+    },
+    { additionalProperties: false },
+  )
+}
 
-export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox {
+export function factorRoutes(service: FactorService, verifiers: VerifierRegistry): FastifyPluginAsyncTypebox {
+  const BindBody = bindBody(verifiers)
+  const Factor = factorSchema(verifiers)
   return async (server) => {
     server.post(
       '/v1/users/:user_id/factors',
@@ -71,24 +72,15 @@ export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox 
           tags: ['factors'],
           summary: 'Bind a factor to a user',
           description:
-            'totp answers secret, otpauth_uri and qr_svg and stays pending until activated; sms/email send a code (verification_id) and stay pending; password is active at once; backup-code answers ten codes once and replaces an earlier set. When the user already has an active factor of the type, the bind needs a step-up token of that user (from one of their own factors) in X-Verification-Token, else 403 forbidden; the first bind of a type needs none.',
+            'The body carries the type and that type’s own fields (each field names the types that take it). A type that delivers codes sends one and answers its verification_id; the factor stays pending until that code (or, for an authenticator, a first code) activates it. What a type reveals at binding (an authenticator’s secret and QR code, backup codes) is answered once. When the user already has an active factor of a type that proves the user (password, authenticator, backup codes), the bind needs a step-up token of that user (from one of their own factors) in X-Verification-Token, else 403 forbidden; the first bind of a type needs none.',
           params: Type.Object({ user_id: UserId }),
           headers: Type.Object({ 'x-verification-token': Type.Optional(Type.String({ maxLength: 8192 })) }),
           body: BindBody,
           response: withErrors(
             {
               201: Type.Composite([
-                FactorSchema,
-                Type.Object({
-                  verification_id: Type.Optional(Type.String()),
-                  secret: Type.Optional(Type.String()),
-                  otpauth_uri: Type.Optional(Type.String()),
-                  qr_svg: Type.Optional(Type.String()),
-                  algorithm: Type.Optional(Type.String()),
-                  digits: Type.Optional(Type.Integer()),
-                  period: Type.Optional(Type.Integer()),
-                  codes: Type.Optional(Type.Array(Type.String())),
-                }),
+                Factor,
+                Type.Object({ verification_id: Type.Optional(Type.String()), ...verifiers.revealFields }),
               ]),
             },
             404,
@@ -97,25 +89,16 @@ export function factorRoutes(service: FactorService): FastifyPluginAsyncTypebox 
         },
       },
       async (request, reply) => {
-        const body = request.body
+        const { type, locale, client_ip, ...fields } = request.body
         const bound = await service.bind(appOf(request), request.params.user_id, {
-          type: body.type,
-          to: body.to,
-          password: body.password,
-          accountName: body.account_name,
-          secret: body.secret,
-          algorithm: body.algorithm,
-          digits: body.digits,
-          period: body.period,
-          locale: body.locale,
-          clientIp: body.client_ip,
+          type,
+          fields,
+          locale,
+          clientIp: client_ip,
           stepUpToken: request.headers['x-verification-token'],
         })
         return reply.status(201).send({
-          ...presentFactor({
-            ...bound.factor,
-            ...(bound.backupCodesRemaining === undefined ? {} : { backupCodesRemaining: bound.backupCodesRemaining }),
-          }),
+          ...presentFactor(bound.factor),
           ...(bound.verification ? { verification_id: bound.verification.id } : {}),
           ...bound.reveal,
         })

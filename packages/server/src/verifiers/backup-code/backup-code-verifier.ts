@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import { generateCode } from '../../crypto/secrets.js'
 import { normalizeCodeInput } from '../delivered-code.js'
 import { defineVerifier } from '../verifier.js'
@@ -13,6 +14,9 @@ export const BACKUP_CODE_LENGTH = 10
 export const backupCodeVerifier = defineVerifier({
   type: 'backup-code',
   replacementNeedsStepUp: true,
+  revealFields: { codes: Type.Array(Type.String()) },
+  viewFields: { backup_codes_remaining: Type.Integer() },
+  sceneDefaults: ['login', '2fa', 'step-up', 'password-reset', 'identifier-change'],
   async bind() {
     const codes = Array.from({ length: BACKUP_CODE_COUNT }, () => generateCode(BACKUP_CODE_LENGTH, 'alphanumeric'))
     // Shown grouped for reading (ABCDE-FGHJK); typing either form works.
@@ -33,4 +37,5 @@ export const backupCodeVerifier = defineVerifier({
     }
     return { ok: true, details: { backup_codes_remaining: await ctx.countUnusedCodes(attempt.factor.id) } }
   },
+  describe: async (factor, ctx) => ({ backup_codes_remaining: await ctx.countUnusedCodes(factor.id) }),
 })

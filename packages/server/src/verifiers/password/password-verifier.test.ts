@@ -36,7 +36,7 @@ const checkCtx: CheckContext = {
 const CURRENT_PHC = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/
 
 async function bind(password: string | undefined) {
-  return passwordVerifier.bind({ userId: 'u_1', password }, ctx)
+  return passwordVerifier.bind({ userId: 'u_1', fields: password === undefined ? {} : { password } }, ctx)
 }
 
 function storedHash(material: string | undefined): string {

@@ -1,4 +1,5 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2'
+import { Type } from '@sinclair/typebox'
 import { AppError } from '../../errors/app-error.js'
 import { defineVerifier } from '../verifier.js'
 
@@ -32,8 +33,13 @@ export function needsRehash(stored: string): boolean {
 export const passwordVerifier = defineVerifier({
   type: 'password',
   replacementNeedsStepUp: true,
+  // The schema's bounds are loose on purpose: bind answers the documented message for a length out of range.
+  bindFields: {
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: '8–256 characters.' })),
+  },
+  sceneDefaults: ['login', 'step-up', 'identifier-change'],
   async bind(request) {
-    const password = request.password
+    const password = request.fields.password
     // Length in code points, as NIST SP 800-63B counts characters.
     const length = password === undefined ? 0 : [...password].length
     if (password === undefined || length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {

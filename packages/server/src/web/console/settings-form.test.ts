@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { defaultAppSettings, resolveAppSettings, settingsProblems } from '../../settings/resolve-settings.js'
+import {
+  defaultAppSettings as baseDefaults,
+  settingsProblems as baseProblems,
+  resolveAppSettings as resolveBase,
+} from '../../settings/resolve-settings.js'
 import { weakSettingWarnings } from '../../settings/settings-warnings.js'
+import { BUILT_IN_SETTINGS_SCHEMA } from '../../verifiers/built-in-verifiers.js'
 import { settingsFields, settingsFormFields, settingsFromForm, weakSettingsNotice } from './settings-form.js'
+
+// The form shows the built-in types' options too (totp.*), so settings are resolved with the composed schema.
+const resolveAppSettings = (input: unknown) => resolveBase(input, { schema: BUILT_IN_SETTINGS_SCHEMA })
+const defaultAppSettings = () => baseDefaults(BUILT_IN_SETTINGS_SCHEMA)
+const settingsProblems = (candidate: unknown) => baseProblems(candidate, BUILT_IN_SETTINGS_SCHEMA)
 
 /** What a browser submits for a rendered form: every named control's value (checked boxes only). */
 function submit(markup: string): Record<string, string | string[]> {
@@ -44,6 +54,8 @@ describe('the settings form generated from the schema', () => {
     expect(paths).toContain('channels.sms.blocked_number_types')
     expect(paths).toContain('limits.sends_per_ip.max')
     expect(paths).toContain('scenes')
+    // A type's options (verifiers/totp/) appear like any other setting.
+    expect(paths).toContain('totp.digits')
   })
 
   it('submits unchanged settings back as the same settings', () => {

@@ -1,9 +1,9 @@
-import { AppSettingsSchema } from '../../settings/app-settings.js'
 import type { WeakSettingWarning } from '../../settings/settings-warnings.js'
+import { BUILT_IN_SETTINGS_SCHEMA } from '../../verifiers/built-in-verifiers.js'
 import { type Html, html } from '../html.js'
 
 /**
- * The settings form, generated from AppSettingsSchema (JSON Schema): objects
+ * The settings form, generated from the settings schema (JSON Schema, with the built-in types' options): objects
  * become fieldsets, booleans checkboxes, numbers number fields, enums
  * selects, string lists one-per-line text areas, and anything else (records
  * such as scenes, settings added later with shapes this does not know) a
@@ -65,7 +65,7 @@ function kindOf(schema: Schema): { kind: FieldKind; options?: string[] } {
 }
 
 /** Every editable leaf of the schema, in schema order. */
-export function settingsFields(schema: Schema = AppSettingsSchema as Schema, prefix = ''): Field[] {
+export function settingsFields(schema: Schema = BUILT_IN_SETTINGS_SCHEMA as Schema, prefix = ''): Field[] {
   const out: Field[] = []
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${name}` : name
@@ -249,7 +249,7 @@ export function settingsFormFields(
     groups.set(group, [...(groups.get(group) ?? []), field])
   }
   const descriptionOf = (group: string) => {
-    let schema: Schema | undefined = AppSettingsSchema as Schema
+    let schema: Schema | undefined = BUILT_IN_SETTINGS_SCHEMA as Schema
     for (const part of group.split('.')) schema = schema?.properties?.[part]
     return schema?.description
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from '../../../../test/helpers/fixtures.js'
 import { testApi } from '../../../../test/helpers/test-api.js'
 import { APP_KEY_CACHE_TTL_MS } from '../../../core/app-service.js'
 import { defaultAppSettings } from '../../../settings/resolve-settings.js'
+import { BUILT_IN_SETTINGS_SCHEMA } from '../../../verifiers/built-in-verifiers.js'
 
 const admin = { key: TEST_ADMIN_KEY }
 
@@ -13,7 +14,8 @@ describe('operator API: apps', () => {
     const app = created.json()
     expect(app.app_id).toMatch(/^app_/)
     expect(app.name).toBe('Acme')
-    expect(app.settings).toEqual(defaultAppSettings())
+    // The built-in types' options (totp.*) are settings too.
+    expect(app.settings).toEqual(defaultAppSettings(BUILT_IN_SETTINGS_SCHEMA))
     const read = await t.request('GET', `/admin/v1/apps/${app.app_id}`, admin)
     expect(read.json()).toEqual(app)
     const list = await t.request('GET', '/admin/v1/apps', admin)

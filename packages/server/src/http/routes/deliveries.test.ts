@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
 import {
   type FakeSmsProviders,
   startFakeSmsProviders,
@@ -9,47 +8,55 @@ import {
   VONAGE,
   vonageReceipt,
 } from '../../../test/helpers/fake-sms-providers.js'
+import { it as base, describe, expect } from '../../../test/helpers/fixtures.js'
+import type { TestApi } from '../../../test/helpers/test-api.js'
 
 // An app's own SMS providers: Twilio with Vonage as fallback, against local servers speaking their APIs.
-
-let fake: FakeSmsProviders
-let t: TestApp
-let key: string
-let appId: string
 
 const PHONE = '+14155552671'
 const CALLBACK = 'http://tessera.test/v1/providers/twilio/status'
 
-beforeAll(async () => {
-  fake = await startFakeSmsProviders()
-})
-afterAll(() => fake.close())
+const chain = (fake: FakeSmsProviders) => twilioThenVonage(fake.url, 300)
 
-const chain = () => twilioThenVonage(fake.url, 300)
-
-beforeEach(async () => {
-  fake.behaviour.twilio = 'ok'
-  fake.behaviour.vonage = 'ok'
-  fake.messages.length = 0
-  t = await createTestApp()
-  ;({ key, appId } = await t.createApp({ channels: { sms: { providers: chain() } } }))
+const it = base.extend<{
+  /** The local Twilio and Vonage servers: started once per file. */
+  fakeServers: FakeSmsProviders
+  /** The same servers, answering normally and with no messages yet. */
+  fake: FakeSmsProviders
+  /** An app whose SMS go through Twilio, then Vonage. */
+  chained: { appId: string; key: string; api: TestApi }
+}>({
+  fakeServers: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their dependencies by destructuring.
+    async ({}, use) => {
+      const fake = await startFakeSmsProviders()
+      await use(fake)
+      await fake.close()
+    },
+    { scope: 'file' },
+  ],
+  fake: async ({ fakeServers: fake }, use) => {
+    fake.behaviour.twilio = 'ok'
+    fake.behaviour.vonage = 'ok'
+    fake.messages.length = 0
+    await use(fake)
+  },
+  chained: async ({ fake, appWith }, use) => {
+    await use(await appWith({ channels: { sms: { providers: chain(fake) } } }))
+  },
 })
-afterEach(async () => {
-  await t.close()
-})
 
-const start = (to = PHONE, extra: Record<string, unknown> = {}) =>
-  t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to, ...extra } })
-const read = (id: string) => t.request('GET', `/v1/verifications/${id}`, { key })
+/** A start body for an SMS (to PHONE unless told). */
+const sms = (to = PHONE, extra: Record<string, unknown> = {}) => ({ channel: 'sms', to, ...extra })
 const admin = { key: TEST_ADMIN_KEY }
 
 describe('the provider chain', () => {
-  it('sends through the first provider and shows it in deliveries', async () => {
-    const started = await start()
+  it('sends through the first provider and shows it in deliveries', async ({ t, fake, chained: { api } }) => {
+    const started = await api.start(sms())
     expect(started.statusCode).toBe(201)
     expect(fake.messages.map((m) => m.provider)).toEqual(['twilio'])
     expect(t.capture.messages).toHaveLength(0)
-    const { deliveries } = (await read(started.json().verification_id)).json()
+    const { deliveries } = (await api.get(started.json().verification_id)).json()
     expect(deliveries).toEqual([
       {
         provider: 'twilio',
@@ -61,26 +68,33 @@ describe('the provider chain', () => {
     ])
   })
 
-  it('fails over to Vonage when Twilio errors or times out, recording both attempts', async () => {
+  it('fails over to Vonage when Twilio errors or times out, recording both attempts', async ({
+    fake,
+    chained: { api },
+  }) => {
     fake.behaviour.twilio = 'rate_limited'
-    const first = await start()
+    const first = await api.start(sms())
     expect(first.statusCode).toBe(201)
-    expect((await read(first.json().verification_id)).json().deliveries).toMatchObject([
+    expect((await api.get(first.json().verification_id)).json().deliveries).toMatchObject([
       { provider: 'twilio', status: 'failed', error_code: '20429' },
       { provider: 'vonage', status: 'sent', provider_message_id: fake.messages[0]?.messageId },
     ])
     fake.behaviour.twilio = 'hang'
-    const second = await start('+14155552672')
+    const second = await api.start(sms('+14155552672'))
     expect(second.statusCode).toBe(201)
-    expect((await read(second.json().verification_id)).json().deliveries).toMatchObject([
+    expect((await api.get(second.json().verification_id)).json().deliveries).toMatchObject([
       { provider: 'twilio', status: 'failed', error_code: 'timeout' },
       { provider: 'vonage', status: 'sent' },
     ])
   })
 
-  it('answers 4011 for a number the provider says is invalid, without trying the next', async () => {
+  it('answers 4011 for a number the provider says is invalid, without trying the next', async ({
+    t,
+    fake,
+    chained: { appId, api },
+  }) => {
     fake.behaviour.twilio = 'invalid_number'
-    const res = await start()
+    const res = await api.start(sms())
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({ error: 'invalid_identifier', error_code: 4011 })
     expect(fake.messages).toHaveLength(0)
@@ -91,20 +105,27 @@ describe('the provider chain', () => {
     })
   })
 
-  it('answers 502 delivery_failed when every provider fails, and the code never counts', async () => {
+  it('answers 502 delivery_failed when every provider fails, and the code never counts', async ({
+    fake,
+    chained: { api },
+  }) => {
     fake.behaviour.twilio = 'server_error'
     fake.behaviour.vonage = 'server_error'
-    const res = await start()
+    const res = await api.start(sms())
     expect(res.statusCode).toBe(502)
     expect(res.json()).toMatchObject({ error: 'delivery_failed', error_code: 5002 })
   })
 
-  it('renders the message in the request’s language, with the origin-bound line for the app’s web origin', async () => {
+  it('renders the message in the request’s language, with the origin-bound line for the app’s web origin', async ({
+    t,
+    fake,
+    chained: { appId, api },
+  }) => {
     await t.request('PATCH', `/admin/v1/apps/${appId}`, {
       ...admin,
       body: { settings: { web_origin: 'https://acme.example' } },
     })
-    await start(PHONE, { locale: 'ja-JP' })
+    await api.start(sms(PHONE, { locale: 'ja-JP' }))
     const text = fake.messages[0]?.text ?? ''
     expect(text).toContain('認証コード')
     expect(text).toMatch(/\n\n@acme\.example #\d{6}$/)
@@ -112,12 +133,12 @@ describe('the provider chain', () => {
 })
 
 describe('status callbacks', () => {
-  async function sentThroughTwilio() {
-    const started = await start()
+  async function sentThroughTwilio(api: TestApi, fake: FakeSmsProviders) {
+    const started = await api.start(sms())
     const sid = fake.messages[0]?.messageId ?? ''
     return { id: started.json().verification_id as string, sid }
   }
-  const postTwilio = (signed: { body: string; headers: Record<string, string> }) =>
+  const postTwilio = (t: TestApp, signed: { body: string; headers: Record<string, string> }) =>
     t.tessera.server.inject({
       method: 'POST',
       url: '/v1/providers/twilio/status',
@@ -125,21 +146,30 @@ describe('status callbacks', () => {
       payload: signed.body,
     })
 
-  it('a signed Twilio callback moves the delivery to delivered; a late "sent" does not move it back', async () => {
-    const { id, sid } = await sentThroughTwilio()
+  it('a signed Twilio callback moves the delivery to delivered; a late "sent" does not move it back', async ({
+    t,
+    fake,
+    chained: { api },
+  }) => {
+    const { id, sid } = await sentThroughTwilio(api, fake)
     expect(fake.messages[0]?.callbackUrl).toBe(CALLBACK)
-    const delivered = await postTwilio(twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'delivered' }))
+    const delivered = await postTwilio(t, twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'delivered' }))
     expect(delivered.statusCode).toBe(204)
-    const late = await postTwilio(twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'sent' }))
+    const late = await postTwilio(t, twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'sent' }))
     expect(late.statusCode).toBe(204)
-    expect((await read(id)).json().deliveries).toMatchObject([
+    expect((await api.get(id)).json().deliveries).toMatchObject([
       { provider: 'twilio', status: 'delivered', error_code: null },
     ])
   })
 
-  it('refuses forged and unsigned callbacks with 401 and changes nothing', async () => {
-    const { id, sid } = await sentThroughTwilio()
+  it('refuses forged and unsigned callbacks with 401 and changes nothing', async ({
+    t,
+    fake,
+    chained: { appId, api },
+  }) => {
+    const { id, sid } = await sentThroughTwilio(api, fake)
     const forged = await postTwilio(
+      t,
       twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: 'delivered' }, 'guessed-token-0'),
     )
     expect(forged.statusCode).toBe(401)
@@ -152,17 +182,21 @@ describe('status callbacks', () => {
       payload: body,
     })
     expect(unsigned.statusCode).toBe(401)
-    const unknown = await postTwilio(twilioCallback(CALLBACK, { MessageSid: 'SMnope', MessageStatus: 'delivered' }))
+    const unknown = await postTwilio(t, twilioCallback(CALLBACK, { MessageSid: 'SMnope', MessageStatus: 'delivered' }))
     expect(unknown.statusCode).toBe(401)
-    expect((await read(id)).json().deliveries).toMatchObject([{ status: 'queued' }])
+    expect((await api.get(id)).json().deliveries).toMatchObject([{ status: 'queued' }])
     const refused = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=delivery.callback_refused`, admin)
     // One event per message per minute, however many forgeries: the route takes no key.
     expect(refused.json().events).toHaveLength(1)
   })
 
-  it('a signed Vonage delivery receipt (GET or POST JSON) records undelivered with its error code', async () => {
+  it('a signed Vonage delivery receipt (GET or POST JSON) records undelivered with its error code', async ({
+    t,
+    fake,
+    chained: { api },
+  }) => {
     fake.behaviour.twilio = 'server_error'
-    const started = await start()
+    const started = await api.start(sms())
     const messageId = fake.messages[0]?.messageId ?? ''
     const receipt = vonageReceipt({ messageId, status: 'expired', 'err-code': '5' }, t.clock.nowMs())
     const res = await t.tessera.server.inject({
@@ -170,7 +204,7 @@ describe('status callbacks', () => {
       url: `/v1/providers/vonage/status?${new URLSearchParams(receipt)}`,
     })
     expect(res.statusCode).toBe(204)
-    expect((await read(started.json().verification_id)).json().deliveries).toMatchObject([
+    expect((await api.get(started.json().verification_id)).json().deliveries).toMatchObject([
       { provider: 'twilio', status: 'failed' },
       { provider: 'vonage', status: 'undelivered', error_code: '5' },
     ])
@@ -184,7 +218,7 @@ describe('status callbacks', () => {
     expect(refused.statusCode).toBe(401)
   })
 
-  it('answers 404 for a provider without callbacks and 400 for an empty callback', async () => {
+  it('answers 404 for a provider without callbacks and 400 for an empty callback', async ({ t }) => {
     expect(
       (await t.tessera.server.inject({ method: 'POST', url: '/v1/providers/smtp/status', payload: { a: 1 } }))
         .statusCode,
@@ -192,19 +226,23 @@ describe('status callbacks', () => {
     expect((await t.tessera.server.inject({ method: 'GET', url: '/v1/providers/twilio/status' })).statusCode).toBe(400)
   })
 
-  it('survives many parallel callbacks for one message: one final status, no error', async () => {
-    const { id, sid } = await sentThroughTwilio()
+  it('survives many parallel callbacks for one message: one final status, no error', async ({
+    t,
+    fake,
+    chained: { api },
+  }) => {
+    const { id, sid } = await sentThroughTwilio(api, fake)
     const statuses = ['sent', 'delivered', 'sent', 'queued', 'delivered', 'sent']
     const answers = await Promise.all(
-      statuses.map((status) => postTwilio(twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: status }))),
+      statuses.map((status) => postTwilio(t, twilioCallback(CALLBACK, { MessageSid: sid, MessageStatus: status }))),
     )
     expect(answers.every((answer) => answer.statusCode === 204)).toBe(true)
-    expect((await read(id)).json().deliveries[0].status).toBe('delivered')
+    expect((await api.get(id)).json().deliveries[0].status).toBe('delivered')
   })
 })
 
 describe('provider settings', () => {
-  it('are validated against each provider’s schema, naming the field', async () => {
+  it('are validated against each provider’s schema, naming the field', async ({ t, fake, chained: { appId } }) => {
     const bad = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
       ...admin,
       body: {
@@ -220,12 +258,16 @@ describe('provider settings', () => {
     expect(unknown.json().error_description).toMatch(/unknown provider "pigeon"/)
     const wrongChannel = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
       ...admin,
-      body: { settings: { channels: { email: { providers: [chain()[0]] } } } },
+      body: { settings: { channels: { email: { providers: [chain(fake)[0]] } } } },
     })
     expect(wrongChannel.json().error_description).toMatch(/cannot carry email/)
   })
 
-  it('keep secrets write-only: masked on read, encrypted at rest, kept when sent back masked', async () => {
+  it('keep secrets write-only: masked on read, encrypted at rest, kept when sent back masked', async ({
+    t,
+    fake,
+    chained: { appId, api },
+  }) => {
     const read1 = await t.request('GET', `/admin/v1/apps/${appId}`, admin)
     const providers = read1.json().settings.channels.sms.providers
     expect(providers[0]).toMatchObject({ type: 'twilio', account_sid: TWILIO.accountSid, auth_token: '********' })
@@ -245,13 +287,13 @@ describe('provider settings', () => {
       body: { settings: { channels: { sms: { providers } } } },
     })
     expect(same.statusCode).toBe(200)
-    expect((await start()).statusCode).toBe(201)
+    expect((await api.start(sms())).statusCode).toBe(201)
     expect(fake.refusals).toEqual([])
   })
 })
 
 describe('templates', () => {
-  it('refuse unknown placeholders and a template without {code}', async () => {
+  it('refuse unknown placeholders and a template without {code}', async ({ t, chained: { appId } }) => {
     const res = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
       ...admin,
       body: {
@@ -265,7 +307,11 @@ describe('templates', () => {
     expect(res.json().error_description).toContain('settings.templates.sms.*.en.text: must contain {code}')
   })
 
-  it('flag an SMS template that needs more than one segment, and use the app’s text for its scene', async () => {
+  it('flag an SMS template that needs more than one segment, and use the app’s text for its scene', async ({
+    t,
+    fake,
+    chained: { appId, api },
+  }) => {
     const long = `Привет! Ваш код для входа в {app_name}: {code}. Он действует {minutes} минут. Никому его не сообщайте.`
     const res = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
       ...admin,
@@ -279,11 +325,11 @@ describe('templates', () => {
         message: expect.stringMatching(/UCS-2.*2 segments/),
       },
     ])
-    await start(PHONE, { scene: 'login', locale: 'ru' })
+    await api.start(sms(PHONE, { scene: 'login', locale: 'ru' }))
     expect(fake.messages[0]?.text).toMatch(/^Привет! Ваш код для входа в Acme: \d{6}\. Он действует 10 минут/)
   })
 
-  it('preview a draft with the segment count, without saving it', async () => {
+  it('preview a draft with the segment count, without saving it', async ({ t, chained: { appId } }) => {
     const res = await t.request('POST', `/admin/v1/apps/${appId}/templates/preview`, {
       ...admin,
       body: { channel: 'sms', scene: 'login', locale: 'en', template: { text: '{app_name} code: {code}' } },

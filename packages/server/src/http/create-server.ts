@@ -178,7 +178,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ appKey: [] }] }
     })
-    await scope.register(verificationRoutes(deps.verifications))
+    await scope.register(verificationRoutes(deps.verifications, deps.verifiers))
     await scope.register(tokenRoutes(deps.tokens))
     await scope.register(factorRoutes(deps.factors, deps.verifiers))
     await scope.register(sessionRoutes(deps.hostedSessions, deps.currentPublicUrl))

@@ -27,11 +27,12 @@ describe('the verifier registry composes what the types declare', () => {
     expect(registry.bindFields.password?.description).toBe('password: 8–256 characters.')
   })
 
-  it('takes every reveal and view field, so the answers’ schemas let them through', () => {
+  it('takes every reveal, view and check field, so the answers’ schemas let them through', () => {
     expect(Object.keys(registry.revealFields).sort()).toEqual(
       ['algorithm', 'codes', 'digits', 'otpauth_uri', 'period', 'pin', 'qr_svg', 'secret'].sort(),
     )
     expect(Object.keys(registry.viewFields)).toEqual(['backup_codes_remaining'])
+    expect(Object.keys(registry.checkFields)).toEqual(['backup_codes_remaining'])
   })
 
   it('puts each type’s options in the settings under its name, defaults filled', () => {

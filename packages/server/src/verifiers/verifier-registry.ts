@@ -14,6 +14,8 @@ export interface VerifierRegistry {
   readonly revealFields: TProperties
   /** Every field `describe` may add to a factor (`viewFields`), each optional. */
   readonly viewFields: TProperties
+  /** Every field a check may add to the verify answer (`checkFields`), each optional. */
+  readonly checkFields: TProperties
   /** App settings: the base settings and each type's `options` under its name. */
   readonly settingsSchema: TObject
 }
@@ -38,6 +40,7 @@ export function createVerifierRegistry(verifiers: readonly Verifier[]): Verifier
     bindFields: composeFields(verifiers, (verifier) => verifier.bindFields, { nameTypes: true }),
     revealFields: composeFields(verifiers, (verifier) => verifier.revealFields),
     viewFields: composeFields(verifiers, (verifier) => verifier.viewFields),
+    checkFields: composeFields(verifiers, (verifier) => verifier.checkFields),
     settingsSchema: composeAppSettingsSchema(typeOptions),
   }
 }

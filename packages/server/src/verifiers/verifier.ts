@@ -37,6 +37,8 @@ export interface Verifier<Fields extends TProperties = TProperties> {
   readonly revealFields?: TProperties
   /** The fields `describe` adds to the type's factors wherever they are shown (bind answer, lists). */
   readonly viewFields?: TProperties
+  /** The fields a successful check's `details` add to the verify answer (backup codes left). */
+  readonly checkFields?: TProperties
   /**
    * The type's options, with their defaults: app settings under the type's name (`totp.digits`). The settings
    * schema is composed from every type's; read them with `optionsOf`.
@@ -143,7 +145,7 @@ export type CheckOutcome =
       readonly ok: true
       /** Replacement material (a password rehashed with current parameters). */
       readonly material?: string
-      /** Facts for the response, e.g. `backup_codes_remaining`. */
+      /** Facts for the verify answer, declared in `checkFields` (`backup_codes_remaining`). */
       readonly details?: Readonly<Record<string, number>>
     }
   | { readonly ok: false; readonly reason: 'mismatch' | 'replayed' }

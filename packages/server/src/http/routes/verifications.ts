@@ -4,6 +4,7 @@ import { CHANNEL_NAMES, findChannel } from '../../channels/built-in-channels.js'
 import type { VerificationView } from '../../core/verification.js'
 import type { VerificationService } from '../../core/verification-service.js'
 import { AppError } from '../../errors/app-error.js'
+import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
 import { ChannelNameSchema } from '../channel-schema.js'
 import { appOf } from '../plugins/auth.js'
 import { IsoTime, iso, isoOrNull, NullableIsoTime, withErrors } from '../schemas.js'
@@ -125,7 +126,10 @@ const StartBody = Type.Object(
   { additionalProperties: false },
 )
 
-export function verificationRoutes(service: VerificationService): FastifyPluginAsyncTypebox {
+export function verificationRoutes(
+  service: VerificationService,
+  verifiers: VerifierRegistry,
+): FastifyPluginAsyncTypebox {
   return async (server) => {
     server.post(
       '/v1/verifications',
@@ -215,7 +219,8 @@ export function verificationRoutes(service: VerificationService): FastifyPluginA
                 scene: Type.String(),
                 factor_id: Type.Union([Type.String(), Type.Null()]),
                 factor_status: Type.Optional(Type.Literal('active')),
-                backup_codes_remaining: Type.Optional(Type.Integer()),
+                // What the type's check adds (backup codes left: `checkFields`).
+                ...verifiers.checkFields,
               }),
             },
             423,

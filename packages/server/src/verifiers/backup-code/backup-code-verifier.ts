@@ -16,6 +16,7 @@ export const backupCodeVerifier = defineVerifier({
   replacementNeedsStepUp: true,
   revealFields: { codes: Type.Array(Type.String()) },
   viewFields: { backup_codes_remaining: Type.Integer() },
+  checkFields: { backup_codes_remaining: Type.Integer() },
   sceneDefaults: ['login', '2fa', 'step-up', 'password-reset', 'identifier-change'],
   async bind() {
     const codes = Array.from({ length: BACKUP_CODE_COUNT }, () => generateCode(BACKUP_CODE_LENGTH, 'alphanumeric'))

@@ -20,6 +20,8 @@ export interface TestApi {
   introspect(token: string, options?: { scene?: string; consume?: boolean }): Promise<LightMyRequestResponse>
   bind(userId: string, body: Record<string, unknown>, stepUpToken?: string): Promise<LightMyRequestResponse>
   activate(userId: string, factorId: string, code: string): Promise<LightMyRequestResponse>
+  /** Binds a factor whose type delivers codes (sms, email) and activates it with the code sent (asserting each step); answers the factor id. */
+  bindActive(userId: string, body: Record<string, unknown>): Promise<string>
   factors(userId: string): Promise<Array<Record<string, unknown>>>
   remove(userId: string, factorId: string, stepUpToken?: string): Promise<LightMyRequestResponse>
   challenge(userId: string, body: Record<string, unknown>): Promise<LightMyRequestResponse>
@@ -55,6 +57,14 @@ export function testApi(t: TestApp, key: string): TestApi {
         key,
         body: { verification_code: code },
       }),
+    async bindActive(userId, body) {
+      const bound = await api.bind(userId, body)
+      expect(bound.statusCode, bound.body).toBe(201)
+      const { factor_id: factorId, verification_id: verificationId } = bound.json()
+      const activated = await api.activate(userId, factorId, t.capture.codeOf(verificationId))
+      expect(activated.statusCode, activated.body).toBe(200)
+      return factorId
+    },
     async factors(userId) {
       const res = await t.request('GET', `/v1/users/${userId}/factors`, { key })
       expect(res.statusCode, res.body).toBe(200)

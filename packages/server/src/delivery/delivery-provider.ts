@@ -2,9 +2,6 @@ import type { TSchema } from '@sinclair/typebox'
 import type { MessageValues } from '../i18n/placeholders.js'
 import type { ChannelName } from '../settings/app-settings.js'
 
-/** @deprecated The one name is `ChannelName` (settings/app-settings.ts); kept while files still being split use it. */
-export type DeliveryChannel = ChannelName
-
 /** Where a message stands, as far as Tessera knows (providers' own words are mapped onto these). */
 export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { ServerKeys } from '../../crypto/secrets.js'
-import type { DeliveryChannel } from '../../delivery/delivery-provider.js'
 import { AppError, assertThat } from '../../errors/app-error.js'
+import type { ChannelName } from '../../settings/app-settings.js'
 import type { VerificationRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
 import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
@@ -43,17 +43,17 @@ export interface VerificationContext extends VerificationDeps {
   timedDeliver(
     app: App,
     row: VerificationRow,
-    channel: DeliveryChannel,
+    channel: ChannelName,
     code: string,
     link?: string | undefined,
   ): Promise<void>
   /** Waits about as long as a real delivery takes, so a decoy is not told apart by timing. */
-  delayLikeDelivery(channel: DeliveryChannel | undefined): Promise<void>
+  delayLikeDelivery(channel: ChannelName | undefined): Promise<void>
 }
 
 export function createVerificationContext(deps: VerificationDeps): VerificationContext {
   /** Recent delivery time per channel (moving average). */
-  const deliveryMs = new Map<DeliveryChannel, number>()
+  const deliveryMs = new Map<ChannelName, number>()
   const maskOf = (row: VerificationRow) => deps.verifiers.get(row.channel).delivery?.maskIdentifier(row.identifier)
   return {
     ...deps,

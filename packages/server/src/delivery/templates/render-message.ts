@@ -3,14 +3,14 @@ import { channelNamed } from '../../channels/built-in-channels.js'
 import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
 import { renderPlaceholders } from '../../i18n/placeholders.js'
 import type { ChannelTexts, TextValues } from '../../i18n/translate.js'
-import type { AppSettings } from '../../settings/app-settings.js'
-import type { DeliveryChannel, MessageValues } from '../delivery-provider.js'
+import type { AppSettings, ChannelName } from '../../settings/app-settings.js'
+import type { MessageValues } from '../delivery-provider.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
 
 export interface MessageInput {
   readonly settings: Pick<AppSettings, 'templates' | 'default_locale' | 'web_origin'>
   readonly appName: string
-  readonly channel: DeliveryChannel
+  readonly channel: ChannelName
   readonly scene: string
   /** The request's locale (BCP 47), if it gave one. */
   readonly locale?: string | undefined

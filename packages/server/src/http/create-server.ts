@@ -4,8 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { summarizeActivity } from '../core/activity-stats.js'
 import type { AppService } from '../core/app-service.js'
 import type { Clock } from '../core/clock.js'
+import { createConsoleSessionService } from '../core/console-session-service.js'
 import type { EventLog } from '../core/event-log.js'
 import type { FactorService } from '../core/factor-service.js'
 import type { HostedSessionService } from '../core/hosted-session-service.js'
@@ -18,8 +20,9 @@ import { AppError } from '../errors/app-error.js'
 import { LOG_SERIALIZERS } from '../logging/log-serializers.js'
 import type { Store } from '../storage/store.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
+import type { ConsoleDeps } from '../web/console/console-deps.js'
 import { consolePlugin } from '../web/console/console-plugin.js'
-import { registerHostedRoutes } from '../web/hosted/hosted-routes.js'
+import { type HostedDeps, hostedPlugin } from '../web/hosted/hosted-plugin.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
@@ -37,7 +40,6 @@ import { ErrorSchema } from './schemas.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { createStorageOutage } from './storage-outage.js'
 import { createValidatorCompiler } from './validator.js'
-import { consoleDeps } from './web-deps.js'
 
 export interface ServerDeps {
   readonly logger: Logger
@@ -196,15 +198,36 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
   })
 
-  await registerHostedRoutes(server, {
-    sessions: deps.hostedSessions,
-    pageKey: deps.pageKey,
-    clock: deps.clock,
-    publicUrl: deps.currentPublicUrl,
-  })
+  await server.register(hostedPlugin(hostedDeps(deps)), { prefix: '/hosted' })
   await server.register(consolePlugin(consoleDeps(deps)), { prefix: '/console' })
 
   return server
+}
+
+/** The console's services, cut from the server's: web sees neither the store nor the HTTP layer. */
+function consoleDeps(deps: ServerDeps): ConsoleDeps {
+  return {
+    apps: deps.apps,
+    verifications: deps.verifications,
+    events: deps.events,
+    keyRing: deps.keyRing,
+    sessions: createConsoleSessionService({
+      store: deps.store,
+      clock: deps.clock,
+      key: deps.consoleKey,
+      events: deps.events,
+    }),
+    limits: deps.limits,
+    activity: (appId, window) => summarizeActivity(deps, appId, window),
+    clock: deps.clock,
+    consoleKey: deps.consoleKey,
+    currentPublicUrl: deps.currentPublicUrl,
+  }
+}
+
+/** The hosted pages' services. */
+function hostedDeps(deps: ServerDeps): HostedDeps {
+  return { sessions: deps.hostedSessions, pageKey: deps.pageKey, clock: deps.clock, publicUrl: deps.currentPublicUrl }
 }
 
 /** Whether any string (value or key) in a parsed request part contains U+0000; iterative, for deeply nested JSON. */

@@ -42,44 +42,6 @@ export function sendPage(
     .send(body)
 }
 
-/** Cookies of a request (no cookie plugin: these pages read two). */
-export function cookiesOf(request: FastifyRequest): Map<string, string> {
-  const out = new Map<string, string>()
-  const header = request.headers.cookie
-  if (typeof header !== 'string') return out
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=')
-    if (index <= 0) continue
-    const name = part.slice(0, index).trim()
-    const value = part.slice(index + 1).trim()
-    try {
-      if (!out.has(name)) out.set(name, decodeURIComponent(value))
-    } catch {
-      // A malformed cookie is ignored, as if absent.
-    }
-  }
-  return out
-}
-
-export interface CookieOptions {
-  readonly path: string
-  readonly maxAgeSeconds?: number
-  readonly secure: boolean
-  readonly sameSite: 'Strict' | 'Lax'
-}
-
-export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  const parts = [
-    `${name}=${encodeURIComponent(value)}`,
-    `Path=${options.path}`,
-    'HttpOnly',
-    `SameSite=${options.sameSite}`,
-  ]
-  if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${options.maxAgeSeconds}`)
-  if (options.secure) parts.push('Secure')
-  return parts.join('; ')
-}
-
 /** Whether the request reached us over TLS (directly, or per a trusted proxy), or the public URL is https. */
 export function isSecureRequest(request: FastifyRequest, publicUrl: string): boolean {
   return request.protocol === 'https' || publicUrl.startsWith('https://')
@@ -106,25 +68,10 @@ export function isValidCsrf(
   return constantTimeEqual(csrfToken(key, purpose, binding, cookie), token)
 }
 
-/** A form body as the form-urlencoded parser leaves it: a repeated name (checkbox group) becomes an array. */
-export type FormBody = Record<string, string | string[]>
-
 /** One field's value (the last, when repeated). */
 export function formField(body: unknown, name: string): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined
   const value = (body as Record<string, unknown>)[name]
   if (Array.isArray(value)) return typeof value.at(-1) === 'string' ? (value.at(-1) as string) : undefined
   return typeof value === 'string' ? value : undefined
-}
-
-/** Parses application/x-www-form-urlencoded bodies in the scope it is called on (HTML forms). */
-export function addFormParser(scope: import('fastify').FastifyInstance): void {
-  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    const out: FormBody = Object.create(null) as FormBody
-    for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))) {
-      const seen = out[name]
-      out[name] = seen === undefined ? value : [seen, value].flat()
-    }
-    done(null, out)
-  })
 }

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
+import type { TestApp } from '../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../test/helpers/fixtures.js'
+import type { TestApi } from '../../../test/helpers/test-api.js'
 import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
 
 // The failure budget is claimed before a guess is judged: however many guesses race, across however many
@@ -9,12 +10,9 @@ import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
 // (the postgres project) on PostgreSQL. test/e2e/lockout-holds-across-instances.test.ts runs the same
 // attack over three processes sharing PostgreSQL and Redis.
 
-let t: TestApp
-let key: string
-beforeEach(async () => {
-  t = await createTestApp()
-  // Send limits out of the way: a burst must be stopped by the lockout, not by a send limit.
-  ;({ key } = await t.createApp({
+// Send limits out of the way: a burst must be stopped by the lockout, not by a send limit.
+it.scoped({
+  settings: {
     limits: {
       sends_per_identifier: { max: 10_000 },
       sends_per_identifier_daily: { max: 10_000 },
@@ -22,10 +20,7 @@ beforeEach(async () => {
       sms_sends_per_country: { max: 100_000 },
       sms_sends_per_prefix: { max: 100_000 },
     },
-  }))
-})
-afterEach(async () => {
-  await t.close()
+  },
 })
 
 const USER = 'u_ada'
@@ -36,14 +31,7 @@ const MAX_FAILURES = 10
 const CHALLENGES = 12
 const GUESSES_EACH = 5
 
-const bind = (body: Record<string, unknown>) => t.request('POST', `/v1/users/${USER}/factors`, { key, body })
-const challenge = (factorId: string) =>
-  t.request('POST', `/v1/users/${USER}/challenges`, { key, body: { scene: 'step-up', factor_id: factorId } })
-const verify = (verificationId: string, code: string) =>
-  t.request('POST', '/v1/verifications/verify', {
-    key,
-    body: { verification_id: verificationId, verification_code: code },
-  })
+const challenge = (api: TestApi, factorId: string) => api.challenge(USER, { scene: 'step-up', factor_id: factorId })
 
 interface Factor {
   readonly factorId: string
@@ -62,23 +50,17 @@ function paramsOf(body: Record<string, unknown>): TotpParameters {
   }
 }
 
-async function activate(factorId: string, code: string): Promise<void> {
-  const res = await t.request('POST', `/v1/users/${USER}/factors/${factorId}/activate`, {
-    key,
-    body: { verification_code: code },
-  })
-  expect(res.statusCode, res.body).toBe(200)
-}
-
-const FACTORS: Record<string, () => Promise<Factor>> = {
-  async password() {
-    const res = await bind({ type: 'password', password: PASSWORD })
+/** Binds a factor of each type for USER, as the tests' `t` and `api` see it. */
+const FACTORS: Record<string, (t: TestApp, api: TestApi) => Promise<Factor>> = {
+  async password(_t, api) {
+    const res = await api.bind(USER, { type: 'password', password: PASSWORD })
     return { factorId: res.json().factor_id, right: () => PASSWORD, wrong: (n) => `wrong password ${n}` }
   },
-  async totp() {
-    const res = await bind({ type: 'totp' })
+  async totp(t, api) {
+    const res = await api.bind(USER, { type: 'totp' })
     const params = paramsOf(res.json())
-    await activate(res.json().factor_id, generateTotp(params, t.clock.nowMs()))
+    const activated = await api.activate(USER, res.json().factor_id, generateTotp(params, t.clock.nowMs()))
+    expect(activated.statusCode, activated.body).toBe(200)
     // The next step: the activation used this one.
     t.clock.advanceSeconds(params.period)
     const valid = () =>
@@ -95,8 +77,8 @@ const FACTORS: Record<string, () => Promise<Factor>> = {
       },
     }
   },
-  async 'backup-code'() {
-    const res = await bind({ type: 'backup-code' })
+  async 'backup-code'(_t, api) {
+    const res = await api.bind(USER, { type: 'backup-code' })
     const codes: string[] = res.json().codes
     return {
       factorId: res.json().factor_id,
@@ -105,20 +87,16 @@ const FACTORS: Record<string, () => Promise<Factor>> = {
       wrong: (n) => `${'ABCDE'.charAt(n % 5)}${'FGHJK'.charAt(Math.floor(n / 5) % 5)}MNP-QRSTU`,
     }
   },
-  async sms() {
-    const res = await bind({ type: 'sms', to: PHONE })
-    await activate(res.json().factor_id, t.capture.lastCode(PHONE))
+  async sms(t, api) {
     return {
-      factorId: res.json().factor_id,
+      factorId: await api.bindActive(USER, { type: 'sms', to: PHONE }),
       right: () => t.capture.lastCode(PHONE),
       wrong: (n) => String(100_000 + n),
     }
   },
-  async email() {
-    const res = await bind({ type: 'email', to: EMAIL })
-    await activate(res.json().factor_id, t.capture.lastCode(EMAIL))
+  async email(t, api) {
     return {
-      factorId: res.json().factor_id,
+      factorId: await api.bindActive(USER, { type: 'email', to: EMAIL }),
       right: () => t.capture.lastCode(EMAIL),
       wrong: (n) => String(100_000 + n),
     }
@@ -126,10 +104,10 @@ const FACTORS: Record<string, () => Promise<Factor>> = {
 }
 
 /** Guesses the verifier judged on these verifications: each judged guess keeps its claimed attempt. */
-async function judged(ids: readonly string[]): Promise<number> {
+async function judged(api: TestApi, ids: readonly string[]): Promise<number> {
   let sum = 0
   for (const id of ids) {
-    const res = await t.request('GET', `/v1/verifications/${id}`, { key })
+    const res = await api.get(id)
     sum += res.json().attempts as number
   }
   return sum
@@ -146,10 +124,10 @@ function expectRefusalShape(res: LightMyRequestResponse): void {
   if (body.error === 'factor_locked' || body.error === 'rate_limited') expect(body.retry_after).toBeGreaterThan(0)
 }
 
-async function openChallenges(factor: Factor): Promise<string[]> {
+async function openChallenges(api: TestApi, factor: Factor): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < CHALLENGES; i++) {
-    const res = await challenge(factor.factorId)
+    const res = await challenge(api, factor.factorId)
     expect(res.statusCode, res.body).toBe(201)
     ids.push(res.json().verification_id)
   }
@@ -157,35 +135,38 @@ async function openChallenges(factor: Factor): Promise<string[]> {
 }
 
 describe.each(Object.keys(FACTORS))('a parallel guessing burst at a %s factor', (type) => {
-  it(`judges at most ${MAX_FAILURES} wrong guesses over ${CHALLENGES} challenges × ${GUESSES_EACH}, then refuses the right secret`, async () => {
-    const factor = await (FACTORS[type] as () => Promise<Factor>)()
-    const ids = await openChallenges(factor)
+  it(`judges at most ${MAX_FAILURES} wrong guesses over ${CHALLENGES} challenges × ${GUESSES_EACH}, then refuses the right secret`, async ({
+    t,
+    api,
+  }) => {
+    const factor = await (FACTORS[type] as (typeof FACTORS)[string])(t, api)
+    const ids = await openChallenges(api, factor)
     const burst = ids.flatMap((id, i) =>
-      Array.from({ length: GUESSES_EACH }, (_, j) => verify(id, factor.wrong(i * GUESSES_EACH + j))),
+      Array.from({ length: GUESSES_EACH }, (_, j) => api.verify(id, factor.wrong(i * GUESSES_EACH + j))),
     )
     const answers = await Promise.all(burst)
     for (const res of answers) expectRefusalShape(res)
     const wrongAnswered = answers.filter((r) => r.json().error === 'invalid_verification_code').length
     expect(wrongAnswered).toBeLessThanOrEqual(MAX_FAILURES)
-    const total = await judged(ids)
+    const total = await judged(api, ids)
     expect(total).toBeGreaterThan(0)
     expect(total).toBeLessThanOrEqual(MAX_FAILURES)
     // Locked: a new challenge is refused, and so is the right secret on a challenge still open.
-    const next = await challenge(factor.factorId)
+    const next = await challenge(api, factor.factorId)
     expect(next.statusCode, next.body).toBe(423)
     expect(next.json()).toMatchObject({ error: 'factor_locked', error_code: 4023 })
     const open = []
     for (const id of ids) {
-      const state = (await t.request('GET', `/v1/verifications/${id}`, { key })).json()
+      const state = (await api.get(id)).json()
       if (state.status === 'pending') open.push(id)
     }
     for (const id of open) {
-      const res = await verify(id, factor.right())
+      const res = await api.verify(id, factor.right())
       expect(res.statusCode, res.body).toBe(423)
       expect(res.json().error).toBe('factor_locked')
     }
     // And refusals judged nothing more.
-    expect(await judged(ids)).toBe(total)
+    expect(await judged(api, ids)).toBe(total)
   })
 })
 
@@ -193,51 +174,48 @@ describe.each([
   ['first', 0],
   ['in the middle', 30],
 ])('the right password %s of a burst', (_where, position) => {
-  it('is judged only within the budget: at most one token, no more than 10 wrong judged, locked afterwards', async () => {
-    const factor = await (FACTORS.password as () => Promise<Factor>)()
-    const ids = await openChallenges(factor)
+  it('is judged only within the budget: at most one token, no more than 10 wrong judged, locked afterwards', async ({
+    t,
+    api,
+  }) => {
+    const factor = await (FACTORS.password as (typeof FACTORS)[string])(t, api)
+    const ids = await openChallenges(api, factor)
     const guesses = ids.flatMap((id, i) =>
       Array.from({ length: GUESSES_EACH }, (_, j) => ({ id, code: factor.wrong(i * GUESSES_EACH + j) })),
     )
     guesses.splice(position, 0, { id: ids[11] ?? '', code: PASSWORD })
-    const answers = await Promise.all(guesses.map((g) => verify(g.id, g.code)))
+    const answers = await Promise.all(guesses.map((g) => api.verify(g.id, g.code)))
     const approved = answers.filter((r) => r.statusCode === 200)
     expect(approved.length).toBeLessThanOrEqual(1)
     for (const res of answers.filter((r) => r.statusCode !== 200)) expectRefusalShape(res)
-    const wrongJudged = (await judged(ids)) - approved.length
+    const wrongJudged = (await judged(api, ids)) - approved.length
     expect(wrongJudged).toBeLessThanOrEqual(MAX_FAILURES)
     // Refused unjudged, the right password changes nothing: the burst locks the factor. (When it won, it forgot
     // only the failures before its own claim; the rest may or may not have reached the limit.)
-    if (approved.length === 0) expect((await challenge(factor.factorId)).statusCode).toBe(423)
+    if (approved.length === 0) expect((await challenge(api, factor.factorId)).statusCode).toBe(423)
   })
 })
 
 describe('the daily failed-checks budget of an identifier', () => {
-  it('is claimed before judging: a burst judges no more than the budget, and the next guess is refused 4029', async () => {
-    const limited = await t.createApp({ limits: { failed_checks_per_identifier: { max: 4, window_seconds: 86_400 } } })
+  it('is claimed before judging: a burst judges no more than the budget, and the next guess is refused 4029', async ({
+    appWith,
+  }) => {
+    const { api: limited } = await appWith({
+      limits: { failed_checks_per_identifier: { max: 4, window_seconds: 86_400 } },
+    })
     const ids: string[] = []
     for (let i = 0; i < 4; i++) {
-      const res = await t.request('POST', '/v1/verifications', {
-        key: limited.key,
-        body: { channel: 'email', to: 'grace@example.com' },
-      })
+      const res = await limited.start({ channel: 'email', to: 'grace@example.com' })
       expect(res.statusCode, res.body).toBe(201)
       ids.push(res.json().verification_id)
     }
     const answers = await Promise.all(
-      ids.flatMap((id) =>
-        Array.from({ length: 5 }, (_, j) =>
-          t.request('POST', '/v1/verifications/verify', {
-            key: limited.key,
-            body: { verification_id: id, verification_code: String(200_000 + j) },
-          }),
-        ),
-      ),
+      ids.flatMap((id) => Array.from({ length: 5 }, (_, j) => limited.verify(id, String(200_000 + j)))),
     )
     for (const res of answers) expectRefusalShape(res)
     let total = 0
     for (const id of ids) {
-      total += (await t.request('GET', `/v1/verifications/${id}`, { key: limited.key })).json().attempts
+      total += (await limited.get(id)).json().attempts
     }
     expect(total).toBe(4)
     expect(answers.filter((r) => r.json().error === 'invalid_verification_code')).toHaveLength(4)

@@ -9,15 +9,10 @@ const it = base.extend<{
     settings: Record<string, unknown>,
   ) => Promise<{ appId: string; key: string; api: TestApi; factorId: string }>
 }>({
-  appWithUser: async ({ t, appWith }, use) => {
+  appWithUser: async ({ appWith }, use) => {
     await use(async (settings) => {
       const app = await appWith(settings)
-      const bound = await app.api.bind('u_real', { type: 'sms', to: '+447400123456' })
-      expect(bound.statusCode, bound.body).toBe(201)
-      const factorId = bound.json().factor_id as string
-      const activated = await app.api.activate('u_real', factorId, t.capture.lastCode('+447400123456'))
-      expect(activated.statusCode, activated.body).toBe(200)
-      return { ...app, factorId }
+      return { ...app, factorId: await app.api.bindActive('u_real', { type: 'sms', to: '+447400123456' }) }
     })
   },
 })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { LightMyRequestResponse } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../test/helpers/create-test-app.js'
+import { it as base, describe, expect } from '../../test/helpers/fixtures.js'
 import { ERROR_CODES } from '../errors/error-codes.js'
 
 /**
@@ -22,24 +22,38 @@ interface Route {
   readonly queryFields: readonly string[]
 }
 
-let t: TestApp
-let routes: Route[]
 /** Seeded ids: the fuzzer sometimes aims at real objects, to get past lookups. */
-const real = {
-  appIds: [] as string[],
-  keyIds: [] as string[],
-  verificationIds: [] as string[],
-  factorIds: [] as string[],
-  userIds: ['u_seeded'] as string[],
-  verificationToken: '',
+interface RealIds {
+  readonly appIds: string[]
+  readonly keyIds: string[]
+  readonly verificationIds: string[]
+  readonly factorIds: string[]
+  readonly userIds: string[]
+  verificationToken: string
 }
-const keys = { a: '', b: '' }
+
+/** One server seeded once for the whole file: the storm of one test is what the next ones look at. */
+interface World {
+  readonly t: TestApp
+  readonly routes: Route[]
+  readonly real: RealIds
+  readonly keys: { a: string; b: string }
+}
 
 const SENTINELS = ['polluted', 'isAdmin', 'admin', 'role', 'toJSON', 'then', 'x', 'status', 'length'] as const
 const prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort()
 
-beforeAll(async () => {
-  t = await createTestApp()
+async function seedWorld(): Promise<World> {
+  const t = await createTestApp()
+  const real: RealIds = {
+    appIds: [],
+    keyIds: [],
+    verificationIds: [],
+    factorIds: [],
+    userIds: ['u_seeded'],
+    verificationToken: '',
+  }
+  const keys = { a: '', b: '' }
   // Generous limits: the fuzzer is one client sending many requests; a 429 is still checked for shape.
   const limits = {
     requests_per_key: { max: 10_000_000, window_seconds: 60 },
@@ -86,7 +100,7 @@ beforeAll(async () => {
   const doc = (await t.request('GET', '/openapi.json')).json() as {
     paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; requestBody?: unknown }>>
   }
-  routes = []
+  const routes: Route[] = []
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       const body = operation.requestBody as
@@ -101,10 +115,19 @@ beforeAll(async () => {
       })
     }
   }
-}, 60_000)
+  return { t, routes, real, keys }
+}
 
-afterAll(async () => {
-  await t.close()
+const it = base.extend<{ world: World }>({
+  world: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest fixtures take their dependencies by destructuring.
+    async ({}, use) => {
+      const world = await seedWorld()
+      await use(world)
+      await world.t.close()
+    },
+    { scope: 'file' },
+  ],
 })
 
 // ---------------------------------------------------------------- arbitraries
@@ -204,7 +227,7 @@ const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype'] as const
 
 /** A JSON body text for a route: its own fields with hostile or plausible values, extra keys, pollution keys. */
 /** Without `withReal`, no body names a real object: then a refusal has nothing it could legitimately change. */
-function bodyText(route: Route, withReal: boolean): fc.Arbitrary<string | undefined> {
+function bodyText(real: RealIds, route: Route, withReal: boolean): fc.Arbitrary<string | undefined> {
   const realIds = withReal ? [...real.verificationIds, ...real.factorIds] : ['ver_00000000000000000000000000']
   const realToken = withReal ? real.verificationToken : 'not-a-token'
   const fieldValue = (field: string) =>
@@ -301,7 +324,7 @@ function encodeSegment(value: string): string {
   }
 }
 
-function pathParam(name: string, withReal: boolean): fc.Arbitrary<string> {
+function pathParam(real: RealIds, name: string, withReal: boolean): fc.Arbitrary<string> {
   const ids: Record<string, string[]> = {
     app_id: real.appIds,
     key_id: real.keyIds,
@@ -386,14 +409,14 @@ interface FuzzRequest {
   readonly headers: Record<string, string>
 }
 
-function request(withReal: boolean): fc.Arbitrary<FuzzRequest> {
+function request({ routes, real }: World, withReal: boolean): fc.Arbitrary<FuzzRequest> {
   return fc.constantFrom(...routes).chain((route) =>
     fc
       .record({
-        params: fc.tuple(...route.params.map((p) => pathParam(p, withReal)), fc.constant(null)),
+        params: fc.tuple(...route.params.map((p) => pathParam(real, p, withReal)), fc.constant(null)),
         query: queryString(route),
         auth: authorization,
-        body: bodyText(route, withReal),
+        body: bodyText(real, route, withReal),
         headers: extraHeaders,
         // Sometimes another method on the path: 404/405 must keep the shape too.
         method: fc.oneof(
@@ -413,7 +436,7 @@ function request(withReal: boolean): fc.Arbitrary<FuzzRequest> {
 
 // ---------------------------------------------------------------- checks
 
-async function send(req: FuzzRequest): Promise<LightMyRequestResponse> {
+async function send({ t, keys }: World, req: FuzzRequest): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(req.headers)) {
     // Only the request's own body decides the length, unless the fuzzer lies about it on purpose.
@@ -470,7 +493,7 @@ function expectPrototypesClean(): void {
 }
 
 /** Everything a request could change, through the operator API (events excluded: they record refusals on purpose). */
-async function snapshot(userIds: string[]): Promise<string> {
+async function snapshot({ t, real }: World, userIds: string[]): Promise<string> {
   const admin = { key: TEST_ADMIN_KEY }
   const parts: unknown[] = [(await t.request('GET', '/admin/v1/apps?limit=200', admin)).json()]
   for (const appId of real.appIds) {
@@ -487,7 +510,7 @@ async function snapshot(userIds: string[]): Promise<string> {
 // ---------------------------------------------------------------- properties
 
 describe('fuzzed requests over every route of the OpenAPI document', () => {
-  it('covers every documented route', () => {
+  it('covers every documented route', ({ world: { routes } }) => {
     const paths = new Set(routes.map((r) => `${r.method} ${r.path}`))
     for (const expected of [
       'POST /v1/verifications',
@@ -507,10 +530,10 @@ describe('fuzzed requests over every route of the OpenAPI document', () => {
     expect(routes.length).toBeGreaterThanOrEqual(20)
   })
 
-  it('never answer 5xx, always answer errors in the contract shape, never pollute prototypes', async () => {
+  it('never answer 5xx, always answer errors in the contract shape, never pollute prototypes', async ({ world }) => {
     const statuses = new Map<number, number>()
     const route = (method: Method, path: string): Route => {
-      const found = routes.find((r) => r.method === method && r.path === path)
+      const found = world.routes.find((r) => r.method === method && r.path === path)
       if (!found) throw new Error(`no route ${method} ${path}`)
       return found
     }
@@ -529,8 +552,8 @@ describe('fuzzed requests over every route of the OpenAPI document', () => {
       },
     ]
     await fc.assert(
-      fc.asyncProperty(request(true), async (req) => {
-        const res = await send(req)
+      fc.asyncProperty(request(world, true), async (req) => {
+        const res = await send(world, req)
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
         expectContract(req, res)
         expectPrototypesClean()
@@ -545,10 +568,10 @@ describe('fuzzed requests over every route of the OpenAPI document', () => {
     expect(reached).toContain(404)
   }, 60_000)
 
-  it('a refused request changes no state', async () => {
+  it('a refused request changes no state', async ({ world }) => {
     let compared = 0
     await fc.assert(
-      fc.asyncProperty(request(false), async (req) => {
+      fc.asyncProperty(request(world, false), async (req) => {
         // The factors of the user in the path, too (when the path has one).
         const userMatch = /^\/(?:v1|admin\/v1\/apps\/[^/]+)\/users\/([^/?]+)/.exec(req.url)
         let pathUser: string | undefined
@@ -557,20 +580,20 @@ describe('fuzzed requests over every route of the OpenAPI document', () => {
         } catch {
           pathUser = undefined
         }
-        const users = [...real.userIds, ...(pathUser && pathUser.length <= 128 ? [pathUser] : [])]
-        const before = await snapshot(users)
-        const res = await send(req)
+        const users = [...world.real.userIds, ...(pathUser && pathUser.length <= 128 ? [pathUser] : [])]
+        const before = await snapshot(world, users)
+        const res = await send(world, req)
         expectContract(req, res)
         if (res.statusCode < 400) return
         compared++
-        expect(await snapshot(users), describeRequest(req, res)).toBe(before)
+        expect(await snapshot(world, users), describeRequest(req, res)).toBe(before)
       }),
       { numRuns: Number(process.env.FUZZ_RUNS_STATE ?? 150) },
     )
     expect(compared).toBeGreaterThan(100)
   }, 60_000)
 
-  it('keeps working after the storm: a normal verification still goes through', async () => {
+  it('keeps working after the storm: a normal verification still goes through', async ({ world: { t, keys } }) => {
     const started = await t.request('POST', '/v1/verifications', {
       key: keys.b,
       body: { channel: 'email', to: 'after@example.com' },
@@ -589,7 +612,7 @@ describe('fuzzed requests over every route of the OpenAPI document', () => {
 })
 
 describe('hand-picked hostile requests', () => {
-  it.each([
+  it.for([
     [
       'a body over 16 KiB',
       'POST',
@@ -611,25 +634,30 @@ describe('hand-picked hostile requests', () => {
     ['a malformed percent-encoding in the path', 'GET', '/v1/verifications/%E0%A4%A', undefined, 400],
     ['a bare % in the path', 'POST', '/v1/users/%/challenges', '{}', 400],
     ['an over-long path parameter', 'GET', `/v1/verifications/${'A'.repeat(2000)}`, undefined, 400],
-  ])('%s (%s %s) answers %i in the contract shape', async (_name, method, url, payload, status) => {
-    const res = await t.tessera.server.inject({
-      method: method as Method,
-      url,
-      headers: {
-        authorization: `Bearer ${keys.a}`,
-        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(payload === undefined ? {} : { payload }),
-    })
-    expect(res.statusCode, res.body.slice(0, 300)).toBe(status)
-    const body = res.json()
-    expect(body).toMatchObject({ error: expect.any(String), error_code: expect.any(Number) })
-    expect(typeof body.error_description).toBe('string')
-    expect(ERROR_CODES[body.error as keyof typeof ERROR_CODES]?.status).toBe(status)
-    expectPrototypesClean()
-  })
+  ] as const)(
+    '%s (%s %s) answers %i in the contract shape',
+    async ([_name, method, url, payload, status], { world: { t, keys } }) => {
+      const res = await t.tessera.server.inject({
+        method: method as Method,
+        url,
+        headers: {
+          authorization: `Bearer ${keys.a}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(payload === undefined ? {} : { payload }),
+      })
+      expect(res.statusCode, res.body.slice(0, 300)).toBe(status)
+      const body = res.json()
+      expect(body).toMatchObject({ error: expect.any(String), error_code: expect.any(Number) })
+      expect(typeof body.error_description).toBe('string')
+      expect(ERROR_CODES[body.error as keyof typeof ERROR_CODES]?.status).toBe(status)
+      expectPrototypesClean()
+    },
+  )
 
-  it('refuses a NUL character anywhere with 400 on every engine (PostgreSQL text cannot hold one)', async () => {
+  it('refuses a NUL character anywhere with 400 on every engine (PostgreSQL text cannot hold one)', async ({
+    world: { t, real, keys },
+  }) => {
     const appId = real.appIds[0] ?? ''
     const admin = { key: TEST_ADMIN_KEY }
     const cases = [
@@ -654,7 +682,7 @@ describe('hand-picked hostile requests', () => {
     expect(t.capture.messages.filter((m) => m.to === 'nul@example.com')).toHaveLength(0)
   })
 
-  it('answers settings with pollution keys 400 and leaves the app as it was', async () => {
+  it('answers settings with pollution keys 400 and leaves the app as it was', async ({ world: { t, real } }) => {
     const appId = real.appIds[1] ?? ''
     const before = (await t.request('GET', `/admin/v1/apps/${appId}`, { key: TEST_ADMIN_KEY })).body
     for (const payload of [
@@ -678,7 +706,9 @@ describe('hand-picked hostile requests', () => {
     expectPrototypesClean()
   })
 
-  it('answers a verification token that is hostile text as inactive or 400, never 5xx', async () => {
+  it('answers a verification token that is hostile text as inactive or 400, never 5xx', async ({
+    world: { t, real, keys },
+  }) => {
     for (const token of [
       ...HOSTILE_STRINGS.slice(0, 20),
       `${real.verificationToken}x`,

@@ -30,8 +30,8 @@ module.exports = {
     {
       name: 'leaves-stay-leaves',
       severity: 'error',
-      comment: 'crypto, errors, i18n and settings import nothing above them.',
-      from: { path: `${SRC}(crypto|errors|i18n|settings)/` },
+      comment: 'crypto, errors, i18n, identifiers, channels and settings import nothing above them.',
+      from: { path: `${SRC}(crypto|errors|i18n|identifiers|channels|settings)/` },
       to: { path: `${SRC}(core|http|web|cli|storage|delivery|verifiers|limits|config|logging)/` },
     },
   ],

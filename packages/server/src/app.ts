@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
+import { BUILT_IN_CHANNELS } from './channels/built-in-channels.js'
 import type { Config } from './config/config-schema.js'
 import { publicUrlOf } from './config/load-config.js'
 import { ensurePrivateDir } from './config/private-files.js'
@@ -77,24 +78,21 @@ export interface TesseraOptions {
 
 /**
  * The server's default provider chain per channel, from configuration:
- * TESSERA_SMS_PROVIDERS / TESSERA_EMAIL_PROVIDERS (JSON lists, the same shape
- * as an app's `channels.<channel>.providers`) when set; else SMTP or the SMS
- * webhook when configured; else the console (development only).
+ * each channel's `TESSERA_<CHANNEL>_PROVIDERS` (a JSON list, the same shape as
+ * an app's `channels.<channel>.providers`) when set; else what the channel's
+ * simpler settings describe (SMTP, the SMS webhook); else the console
+ * (development only). The channel decides (channels/<name>/).
  */
 function deliveryRoutesFromConfig(config: Config): Record<ChannelName, ProviderEntry[]> {
-  if (config.delivery === 'null') return { email: [{ type: 'null' }], sms: [{ type: 'null' }] }
-  return {
-    email:
-      config.emailProviders ??
-      (config.smtpUrl && config.emailFrom
-        ? [{ type: 'smtp', url: config.smtpUrl, from: config.emailFrom }]
-        : [{ type: 'console' }]),
-    sms:
-      config.smsProviders ??
-      (config.smsWebhookUrl && config.smsWebhookSecret
-        ? [{ type: 'webhook', url: config.smsWebhookUrl, secret: config.smsWebhookSecret }]
-        : [{ type: 'console' }]),
+  const routes: Record<string, ProviderEntry[]> = {}
+  for (const channel of BUILT_IN_CHANNELS) {
+    // TESSERA_DELIVERY=null: every message is dropped (load tests).
+    routes[channel.name] =
+      config.delivery === 'null'
+        ? [{ type: 'null' }]
+        : (channel.defaultProviders(config as unknown as Record<string, unknown>) as ProviderEntry[])
   }
+  return routes as Record<ChannelName, ProviderEntry[]>
 }
 
 function isPostgresUrl(url: string | undefined): boolean {

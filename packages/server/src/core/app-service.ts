@@ -1,4 +1,5 @@
 import type { TObject } from '@sinclair/typebox'
+import { CHANNEL_NAMES } from '../channels/built-in-channels.js'
 import {
   constantTimeEqual,
   decryptSecret,
@@ -133,7 +134,7 @@ export function createAppService(deps: {
     const problems: SettingsProblem[] = []
     if (typeof candidate === 'object' && candidate !== null) {
       const channels = (candidate as { channels?: Record<string, { providers?: unknown }> }).channels
-      for (const channel of ['sms', 'email'] as const) {
+      for (const channel of CHANNEL_NAMES) {
         const providers = channels?.[channel]?.providers
         if (!Array.isArray(providers) || !providers.every((entry) => typeof entry === 'object' && entry !== null))
           continue
@@ -277,7 +278,7 @@ export function createAppService(deps: {
     },
     maskSettings(settings) {
       const masked = structuredClone(settings)
-      for (const channel of ['sms', 'email'] as const) {
+      for (const channel of CHANNEL_NAMES) {
         masked.channels[channel].providers = maskEntries(
           settings.channels[channel].providers as Record<string, unknown>[],
           secretFields,

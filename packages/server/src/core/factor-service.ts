@@ -1,3 +1,4 @@
+import { DECOY_CHANNEL } from '../channels/built-in-channels.js'
 import { encryptSecret, generateId, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow } from '../storage/database.js'
@@ -296,7 +297,7 @@ export function createFactorService(deps: {
           (error.code === 'factor_not_found' || error.code === 'factor_not_allowed')
         ) {
           return deps.verifications.startDecoy(app, {
-            type: input.type ?? 'sms',
+            type: input.type ?? DECOY_CHANNEL,
             scene: input.scene,
             userId,
             reason: error.code,

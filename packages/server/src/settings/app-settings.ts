@@ -1,99 +1,28 @@
-import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox'
+import { type Static, type TObject, type TRecord, type TSchema, type TString, Type } from '@sinclair/typebox'
+import type { ChannelName } from '../channels/built-in-channels.js'
+import { BUILT_IN_CHANNELS } from '../channels/built-in-channels.js'
+import { ChannelSettingsSchema, ProviderEntrySchema } from '../channels/channel-settings.js'
 
-/**
- * One entry of a channel's provider chain: `type` names a registered delivery
- * provider; the other fields are that provider's, named as the provider
- * names them, checked against its schema when saved. `timeout_ms` bounds
- * each attempt.
- */
-export const ProviderEntrySchema = Type.Object(
-  {
-    type: Type.String({ pattern: '^[a-z0-9-]{1,32}$', description: 'Registered provider name: twilio, vonage, …' }),
-    timeout_ms: Type.Integer({
-      minimum: 100,
-      maximum: 30_000,
-      default: 5000,
-      description: 'How long one attempt may take before the next provider is tried.',
-    }),
-  },
-  { additionalProperties: true },
-)
+export { ChannelSettingsSchema, ProviderEntrySchema }
 
-/** Policy of one code channel (`sms` or `email`). */
-export const ChannelSettingsSchema = Type.Object(
-  {
-    enabled: Type.Boolean({ default: true, description: 'Whether verifications may use this channel.' }),
-    code_length: Type.Integer({ minimum: 4, maximum: 10, default: 6, description: 'Characters in a code.' }),
-    code_alphabet: Type.Union([Type.Literal('digits'), Type.Literal('alphanumeric')], {
-      default: 'digits',
-      description: '`digits`, or `alphanumeric` (upper case, no ambiguous characters).',
-    }),
-    ttl_seconds: Type.Integer({
-      minimum: 1,
-      maximum: 86_400,
-      default: 600,
-      description: 'Lifetime of a code, seconds.',
-    }),
-    max_attempts: Type.Integer({
-      minimum: 1,
-      maximum: 20,
-      default: 5,
-      description: 'Checks allowed per verification.',
-    }),
-    max_sends: Type.Integer({
-      minimum: 1,
-      maximum: 20,
-      default: 5,
-      description: 'Codes sent per verification (first send included).',
-    }),
-    resend_cooldown_seconds: Type.Integer({
-      minimum: 0,
-      maximum: 3600,
-      default: 30,
-      description: 'Wait between two sends of one verification, seconds.',
-    }),
-    providers: Type.Array(ProviderEntrySchema, {
-      maxItems: 5,
-      default: [],
-      description:
-        'Ordered provider chain: the first carries each message, the next ones take over when it errors or times out. Empty: the server’s default (environment). See docs/delivery.md.',
-    }),
-    circuit_breaker: Type.Object(
-      {
-        failure_threshold: Type.Integer({
-          minimum: 1,
-          maximum: 100,
-          default: 3,
-          description: 'Consecutive failures that take a provider out of the chain.',
-        }),
-        cooldown_seconds: Type.Integer({
-          minimum: 1,
-          maximum: 3600,
-          default: 30,
-          description: 'How long it stays out before one probe message may try it again.',
-        }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-  },
-  { additionalProperties: false },
-)
+// The channels' slices of the settings, composed from the channel registry: each channel's folder owns its
+// settings (`channels.<name>`), its template shape (`templates.<name>`) and its own limits.
+type BuiltInChannel = (typeof BUILT_IN_CHANNELS)[number]
+type ChannelSlices = { [C in BuiltInChannel as C['name']]: C['settingsSchema'] }
+type TemplateSlices = {
+  [C in BuiltInChannel as C['name']]: TRecord<TString, TRecord<TString, C['templateSchema']>>
+}
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+type ChannelLimits = UnionToIntersection<
+  BuiltInChannel extends infer C ? (C extends { limitsSchema: infer L } ? L : Record<never, never>) : never
+>
 
-/** The template of one SMS: `text` with {code}, {app_name}, {minutes}. */
-export const SmsTemplateSchema = Type.Object(
-  { text: Type.String({ minLength: 1, maxLength: 1600 }) },
-  { additionalProperties: false },
-)
-
-/** The template of one email; without `html`, the HTML part is the text, escaped, in Tessera's layout. */
-export const EmailTemplateSchema = Type.Object(
-  {
-    subject: Type.String({ minLength: 1, maxLength: 200 }),
-    text: Type.String({ minLength: 1, maxLength: 10_000 }),
-    html: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
-  },
-  { additionalProperties: false },
-)
+function channelLimits(): Record<string, TSchema> {
+  return Object.assign(
+    {},
+    ...BUILT_IN_CHANNELS.map((channel) => ('limitsSchema' in channel ? channel.limitsSchema : {})),
+  )
+}
 
 /** A BCP 47 tag as templates are keyed: `fr`, `pt-BR`, `zh-Hant-TW`. */
 const LOCALE_TAG = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$'
@@ -125,72 +54,6 @@ export const SceneSettingsSchema = Type.Object(
   { additionalProperties: false },
 )
 
-/** The SMS channel adds the pumping guard (see docs/security.md for the defaults' reasons). */
-export const SmsChannelSettingsSchema = Type.Composite(
-  [
-    ChannelSettingsSchema,
-    Type.Object({
-      allowed_countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), {
-        default: [],
-        uniqueItems: true,
-        description: 'ISO 3166-1 alpha-2 codes SMS may go to; empty allows all.',
-      }),
-      blocked_countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), {
-        default: [],
-        uniqueItems: true,
-        description: 'ISO 3166-1 alpha-2 codes SMS never go to.',
-      }),
-      blocked_prefixes: Type.Array(Type.String({ pattern: '^\\+[0-9]{1,8}$' }), {
-        default: ['+870', '+808', '+881', '+882', '+883', '+979'],
-        uniqueItems: true,
-        description:
-          'E.164 prefixes SMS never go to: by default satellite, international-network and international premium/shared-cost ranges, the usual targets of SMS pumping.',
-      }),
-      blocked_number_types: Type.Array(
-        Type.Union(
-          [
-            'PREMIUM_RATE',
-            'SHARED_COST',
-            'TOLL_FREE',
-            'PAGER',
-            'UAN',
-            'VOICEMAIL',
-            'VOIP',
-            'PERSONAL_NUMBER',
-            'FIXED_LINE',
-          ].map((type) => Type.Literal(type)),
-        ),
-        {
-          default: ['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'PAGER', 'UAN', 'VOICEMAIL'],
-          uniqueItems: true,
-          description:
-            'Number types (as libphonenumber classifies them) that cannot or should not receive codes; add VOIP to refuse virtual numbers.',
-        },
-      ),
-      conversion_guard: Type.Object(
-        {
-          enabled: Type.Boolean({ default: false }),
-          window_seconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
-          min_sends: Type.Integer({
-            minimum: 1,
-            maximum: 100_000,
-            default: 50,
-            description: 'Sends to a country before its rate is judged.',
-          }),
-          min_conversion_rate: Type.Number({
-            minimum: 0,
-            maximum: 1,
-            default: 0.2,
-            description: 'Approvals ÷ sends below which the country is throttled.',
-          }),
-        },
-        { additionalProperties: false, default: {} },
-      ),
-    }),
-  ],
-  { additionalProperties: false },
-)
-
 const Limit = (max: number, windowSeconds: number, description: string) =>
   Type.Object(
     {
@@ -207,8 +70,8 @@ export const LimitsSchema = Type.Object(
     sends_per_ip: Limit(10, 3600, 'Codes sent for one client_ip.'),
     sends_per_ip_range: Limit(30, 3600, 'Codes sent for one /24 (IPv4) or /56 (IPv6) of client_ip.'),
     sends_per_app: Limit(10_000, 3600, 'Codes sent by the whole app: a budget cap on the bill.'),
-    sms_sends_per_country: Limit(1000, 3600, 'SMS to one destination country.'),
-    sms_sends_per_prefix: Limit(100, 3600, 'SMS to one number prefix (country code and the next four digits).'),
+    // The channels' own limits (the SMS velocity limits), where they have always been listed.
+    ...(channelLimits() as ChannelLimits),
     failed_checks_per_identifier: Limit(30, 86_400, 'Wrong codes for one identifier or factor across verifications.'),
     requests_per_key: Limit(6000, 60, 'Requests with one API key.'),
   },
@@ -257,7 +120,7 @@ export const AppSettingsSchema = Type.Object(
       description: 'Lifetime of a verification token, seconds.',
     }),
     channels: Type.Object(
-      { email: ChannelSettingsSchema, sms: SmsChannelSettingsSchema },
+      Object.fromEntries(BUILT_IN_CHANNELS.map((channel) => [channel.name, channel.settingsSchema])) as ChannelSlices,
       { additionalProperties: false, default: {} },
     ),
     default_locale: Type.String({
@@ -275,7 +138,9 @@ export const AppSettingsSchema = Type.Object(
       }),
     ),
     templates: Type.Object(
-      { sms: TemplatesByScene(SmsTemplateSchema), email: TemplatesByScene(EmailTemplateSchema) },
+      Object.fromEntries(
+        BUILT_IN_CHANNELS.map((channel) => [channel.name, TemplatesByScene(channel.templateSchema)]),
+      ) as TemplateSlices,
       {
         additionalProperties: false,
         default: {},
@@ -357,10 +222,9 @@ export function composeAppSettingsSchema(typeOptions: Readonly<Record<string, TO
 /** The settings every app has whatever types are registered; each type's options come beside them (`optionsOf`). */
 export type AppSettings = Static<typeof AppSettingsSchema>
 export type ChannelSettings = Static<typeof ChannelSettingsSchema>
-export type SmsChannelSettings = Static<typeof SmsChannelSettingsSchema>
 export type Limits = Static<typeof LimitsSchema>
-/** A channel that delivers codes (`sms`, `email`): the keys of `channels`, so the schema is where channels are named. */
-export type ChannelName = keyof AppSettings['channels']
+/** A channel that delivers codes: one of the registered channels (channels/built-in-channels.ts). */
+export type { ChannelName }
 export type SceneSettings = Static<typeof SceneSettingsSchema>
 
 /** A JSON object as the client sent it: validated by `resolveAppSettings`. */

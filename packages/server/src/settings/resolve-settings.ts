@@ -1,5 +1,6 @@
 import type { TObject } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { CHANNEL_NAMES } from '../channels/built-in-channels.js'
 import { AppError, type FieldProblem } from '../errors/app-error.js'
 import { canonicalTag } from '../i18n/locale.js'
 import { PLACEHOLDERS, unknownPlaceholders } from '../i18n/placeholders.js'
@@ -60,7 +61,7 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
   canonicalizeTemplateLocales(settings)
   const problems = [...templateProblems(settings), ...originProblems(settings)]
   if (options.checkProvider) {
-    for (const channel of ['sms', 'email'] as const) {
+    for (const channel of CHANNEL_NAMES) {
       settings.channels[channel].providers.forEach((entry, index) => {
         const problem = options.checkProvider?.(channel, entry)
         if (problem) problems.push({ path: `channels.${channel}.providers.${index}`, message: problem })
@@ -87,7 +88,7 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
 
 /** Template locales stored in canonical case (`pt-br` → `pt-BR`), so matching never depends on how they were typed. */
 function canonicalizeTemplateLocales(settings: AppSettings): void {
-  for (const channel of ['sms', 'email'] as const) {
+  for (const channel of CHANNEL_NAMES) {
     for (const [scene, byLocale] of Object.entries(settings.templates[channel])) {
       const canonical: Record<string, unknown> = {}
       for (const [locale, template] of Object.entries(byLocale)) canonical[canonicalTag(locale)] = template
@@ -100,7 +101,7 @@ function canonicalizeTemplateLocales(settings: AppSettings): void {
 /** Templates may use only the known placeholders, and must show the code. */
 function templateProblems(settings: AppSettings): SettingsProblem[] {
   const problems: SettingsProblem[] = []
-  for (const channel of ['sms', 'email'] as const) {
+  for (const channel of CHANNEL_NAMES) {
     for (const [scene, byLocale] of Object.entries(settings.templates[channel])) {
       for (const [locale, entry] of Object.entries(byLocale)) {
         const template = entry as { text: string; subject?: string; html?: string }

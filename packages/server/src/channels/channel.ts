@@ -66,6 +66,16 @@ export interface ChannelIdentifier {
   invalid(): AppError
   /** A plausible made-up identifier, for a decoy (uniform_responses): never sent to. */
   decoy(): string
+  /** The hosted page's input for it: the form field's name and the input's attributes. */
+  readonly input: {
+    readonly field: string
+    readonly type: string
+    readonly inputmode: string
+    readonly autocomplete: string
+    readonly maxlength: number
+    /** Not prose: no spellcheck, no capitalisation. */
+    readonly verbatim: boolean
+  }
   /** Where an identifier leads, for the console's breakdown (a phone's country); undefined when it has none. */
   region?(normalized: string): string
 }

@@ -14,6 +14,7 @@ export const emailChannel = {
   unreachable: 'The delivery provider says this address cannot receive email.',
   identifier: {
     kind: 'email-address',
+    input: { field: 'email', type: 'email', inputmode: 'email', autocomplete: 'email', maxlength: 320, verbatim: true },
     normalize: normalizeEmailAddress,
     mask: maskEmailAddress,
     invalid: invalidEmailAddress,

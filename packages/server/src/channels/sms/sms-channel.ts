@@ -13,6 +13,14 @@ export const smsChannel = {
   unreachable: 'The delivery provider says this phone number cannot receive SMS.',
   identifier: {
     kind: 'phone',
+    input: {
+      field: 'phone',
+      type: 'tel',
+      inputmode: 'tel',
+      autocomplete: 'tel-national',
+      maxlength: 32,
+      verbatim: false,
+    },
     normalize: normalizePhoneNumber,
     mask: maskPhoneNumber,
     invalid: invalidPhoneNumber,

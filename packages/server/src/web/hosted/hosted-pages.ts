@@ -1,10 +1,8 @@
 import { type CountryCode, getCountries, getCountryCallingCode } from 'libphonenumber-js'
-import { channelTexts } from '../../i18n/translate.js'
+import { channelNamed } from '../../channels/built-in-channels.js'
+import type { ChannelName } from '../../settings/app-settings.js'
 import { type Html, html } from '../html.js'
 import type { HostedTextKey, HostedTexts } from './hosted-texts.js'
-
-/** The phone field's own texts (the country picker). */
-const SMS_TEXTS = channelTexts('sms')
 
 /** What every hosted page knows: language, the app's look, this response's nonce and form token. */
 export interface PageContext {
@@ -88,12 +86,12 @@ export function countriesFor(locale: string, allowed: readonly string[]): { code
 }
 
 export interface IdentifierView {
-  readonly channel: 'sms' | 'email'
-  readonly channels: readonly ('sms' | 'email')[]
+  readonly channel: ChannelName
+  readonly channels: readonly ChannelName[]
   readonly countries: readonly { code: string; label: string }[]
   readonly country: string
-  readonly phone?: string | undefined
-  readonly email?: string | undefined
+  /** What the person typed into the identifier field, to show again. */
+  readonly typed?: string | undefined
   readonly alert?: Alert
   /** Which field the alert is about (aria-invalid, focus). */
   readonly invalid?: boolean
@@ -113,21 +111,12 @@ export function identifierPage(ctx: PageContext, view: IdentifierView): string {
         )}</nav>`
       : ''
   const invalid = view.invalid ? html` aria-invalid="true" aria-describedby="alert"` : ''
+  // A phone number gets the country picker and as-you-type formatting.
+  const phoneForm = channelNamed(view.channel).identifier.kind === 'phone'
   const fields =
     view.presetMasked !== undefined
       ? html`<p class="lead"><strong>${view.presetMasked}</strong></p>`
-      : view.channel === 'sms'
-        ? html`<div class="row">
-<div class="field"><label for="country">${SMS_TEXTS.text(ctx.locale, 'label_country')}</label>
-<select id="country" name="country" autocomplete="tel-country-code">${view.countries.map(
-            (entry) =>
-              html`<option value="${entry.code}"${entry.code === view.country ? html` selected` : ''}>${entry.label}</option>`,
-          )}</select></div>
-<div class="field"><label for="phone">${t.channel(view.channel, 'label')}</label>
-<input id="phone" class="tel" name="phone" type="tel" inputmode="tel" autocomplete="tel-national" required maxlength="32" value="${view.phone ?? ''}"${invalid} autofocus></div>
-</div>`
-        : html`<div class="field"><label for="email">${t.channel(view.channel, 'label')}</label>
-<input id="email" class="email" name="email" type="email" inputmode="email" autocomplete="email" required maxlength="320" spellcheck="false" autocapitalize="off" value="${view.email ?? ''}"${invalid} autofocus></div>`
+      : identifierFields(ctx, view, invalid)
   return layout(
     ctx,
     title,
@@ -135,21 +124,38 @@ export function identifierPage(ctx: PageContext, view: IdentifierView): string {
 <p class="lead">${lead}</p>
 ${tabs}
 ${alertBox(view.alert)}
-<form method="post" action="/hosted/${ctx.sessionId}/start" data-phone-form="${view.channel === 'sms' ? 'on' : 'off'}" novalidate>
+<form method="post" action="/hosted/${ctx.sessionId}/start" data-phone-form="${phoneForm ? 'on' : 'off'}" novalidate>
 ${csrfField(ctx)}
 <input type="hidden" name="channel" value="${view.channel}">
 ${fields}
 <button class="primary" type="submit"${view.presetMasked !== undefined ? html` autofocus` : ''}>${t.text('send_code')}</button>
 </form>`,
     {
-      scripts:
-        view.channel === 'sms' && view.presetMasked === undefined ? ['libphonenumber.js', 'hosted.js'] : ['hosted.js'],
+      scripts: phoneForm && view.presetMasked === undefined ? ['libphonenumber.js', 'hosted.js'] : ['hosted.js'],
     },
   )
 }
 
+/** The identifier's input as its channel describes it; a phone number with the country picker before it. */
+function identifierFields(ctx: PageContext, view: IdentifierView, invalid: Html | string) {
+  const { t } = ctx
+  const channel = channelNamed(view.channel)
+  const input = channel.identifier.input
+  const field = html`<div class="field"><label for="${input.field}">${t.channel(view.channel, 'label')}</label>
+<input id="${input.field}" class="${input.type === 'tel' ? 'tel' : input.field}" name="${input.field}" type="${input.type}" inputmode="${input.inputmode}" autocomplete="${input.autocomplete}" required maxlength="${String(input.maxlength)}"${input.verbatim ? html` spellcheck="false" autocapitalize="off"` : ''} value="${view.typed ?? ''}"${invalid} autofocus></div>`
+  if (channel.identifier.kind !== 'phone') return field
+  return html`<div class="row">
+<div class="field"><label for="country">${channel.texts.text(ctx.locale, 'label_country')}</label>
+<select id="country" name="country" autocomplete="tel-country-code">${view.countries.map(
+    (entry) =>
+      html`<option value="${entry.code}"${entry.code === view.country ? html` selected` : ''}>${entry.label}</option>`,
+  )}</select></div>
+${field}
+</div>`
+}
+
 export interface CodeView {
-  readonly channel: 'sms' | 'email'
+  readonly channel: ChannelName
   readonly toMasked: string
   readonly codeLength: number
   readonly digitsOnly: boolean

@@ -61,7 +61,7 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
             // The page for the session as it is now (a failed step may have changed it), with the reason.
             const current = await sessions.get(loaded.id).catch(() => loaded)
             const ctx = views.contextFor(request, reply, current)
-            const channel = current.channel ?? current.channels[0] ?? 'sms'
+            const channel = current.channel ?? views.pickChannel(current, undefined)
             return views.currentPage(request, reply, current, {
               alert: views.alertFor(ctx, error, channel),
               status: error.status,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
+import { channelNamed } from '../../channels/built-in-channels.js'
 import type { HostedSessionService } from '../../core/hosted-session-service.js'
 import { AppError } from '../../errors/app-error.js'
 import { formField } from '../page-security.js'
@@ -46,14 +47,14 @@ export function hostedRoutes(deps: {
           if (error.code === 'verification_not_pending' || error.code === 'verification_expired') {
             return views.currentPage(request, reply, session)
           }
-          const { channel: requested, phone, email, country } = typedIdentifier(request.body)
-          const channel = views.pickChannel(session, requested)
+          const channel = views.pickChannel(session, formField(request.body, 'channel'))
+          const { typed, country } = typedIdentifier(request.body, channel)
           const ctx = views.contextFor(request, reply, session)
           const alert = views.alertFor(ctx, error, channel)
           return views.send(
             reply,
             ctx,
-            views.identifierView(ctx, session, channel, { phone, email, country, alert }),
+            views.identifierView(ctx, session, channel, { typed, country, alert }),
             error.status,
             session,
           )
@@ -61,16 +62,17 @@ export function hostedRoutes(deps: {
       },
       async (request, reply) => {
         const session = sessionOf(request)
-        const { phone, email, country, channel: requested } = typedIdentifier(request.body)
+        const requested = formField(request.body, 'channel')
         const channel = views.pickChannel(session, requested)
-        let to = channel === 'sms' ? phone : email
-        if (channel === 'sms' && session.presetTo === null) {
+        const { typed, country } = typedIdentifier(request.body, channel)
+        let to = typed
+        if (channelNamed(channel).identifier.kind === 'phone' && session.presetTo === null) {
           // Without JavaScript the number arrives as typed, national or international: the country decides.
           const parsed = parsePhoneNumberFromString(
-            phone,
+            typed,
             /^[A-Z]{2}$/.test(country) ? (country as CountryCode) : undefined,
           )
-          to = parsed?.isValid() ? parsed.number : phone
+          to = parsed?.isValid() ? parsed.number : typed
         }
         await sessions.start(session, { channel, to, clientIp: request.ip })
         return see(reply, `/hosted/${session.id}`)
@@ -88,7 +90,7 @@ export function hostedRoutes(deps: {
           const alert =
             codeOf(request.body).trim() === ''
               ? { kind: 'error' as const, text: ctx.t.text('label_code') }
-              : views.alertFor(ctx, error, session.channel ?? 'sms')
+              : views.alertFor(ctx, error, session.channel ?? views.pickChannel(session, undefined))
           const view = await sessions.verificationOf(session).catch(() => undefined)
           if (!view) return views.currentPage(request, reply, session, { alert, status: error.status })
           return views.send(reply, ctx, views.codeView(ctx, session, view, alert), error.status, session)
@@ -125,12 +127,12 @@ export function hostedRoutes(deps: {
   }
 }
 
-/** The identifier step's fields as typed, bounded. */
-function typedIdentifier(body: unknown) {
+/** The identifier step's fields as typed, bounded: the channel's input field, and the phone's country. */
+function typedIdentifier(body: unknown, channel: string) {
+  const input = channelNamed(channel).identifier.input
+  const raw = formField(body, input.field) ?? ''
   return {
-    channel: formField(body, 'channel'),
-    phone: formField(body, 'phone')?.slice(0, 64) ?? '',
-    email: formField(body, 'email')?.trim().slice(0, 320) ?? '',
+    typed: input.verbatim ? raw.trim().slice(0, input.maxlength) : raw.slice(0, 64),
     country: formField(body, 'country')?.slice(0, 2).toUpperCase() ?? '',
   }
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { CHANNEL_NAMES, channelNamed } from '../../channels/built-in-channels.js'
+import { channelPolicy } from '../../channels/channel-policy.js'
 import type { Clock } from '../../core/clock.js'
 import type { HostedSession, HostedSessionService } from '../../core/hosted-session-service.js'
 import type { VerificationView } from '../../core/verification.js'
 import type { AppError } from '../../errors/app-error.js'
 import { chooseLocale, homeCountry, isRightToLeft, SUPPORTED_LOCALES, type SupportedLocale } from '../../i18n/locale.js'
-import { maskEmailAddress } from '../../identifiers/email-address.js'
-import { maskPhoneNumber } from '../../identifiers/phone-number.js'
 import type { ChannelName } from '../../settings/app-settings.js'
 import { csrfToken, isSecureRequest, newNonce, sendPage } from '../page-security.js'
 import {
@@ -111,7 +111,7 @@ export function createHostedViews(deps: HostedViewDeps) {
   }
 
   function pickChannel(session: HostedSession, requested: unknown): ChannelName {
-    const fallback = session.channels[0] ?? 'sms'
+    const fallback = session.channels[0] ?? (CHANNEL_NAMES[0] as ChannelName)
     return session.channels.includes(requested as ChannelName) ? (requested as ChannelName) : fallback
   }
 
@@ -119,9 +119,11 @@ export function createHostedViews(deps: HostedViewDeps) {
     ctx: PageContext,
     session: HostedSession,
     channel: ChannelName,
-    extra: { phone?: string; email?: string; country?: string; alert?: Alert } = {},
+    extra: { typed?: string; country?: string; alert?: Alert } = {},
   ) {
-    const allowed = session.app.settings.channels.sms.allowed_countries
+    // A channel that limits where it may send (the SMS countries) offers only those in the picker.
+    const policy = channelPolicy(session.app.settings, channel)
+    const allowed = Array.isArray(policy.allowed_countries) ? (policy.allowed_countries as string[]) : []
     const countries = countriesFor(ctx.locale, allowed)
     // The page language's likely home country comes first (locale files name it).
     const preferred = extra.country ?? homeCountry(ctx.locale as SupportedLocale)
@@ -131,29 +133,26 @@ export function createHostedViews(deps: HostedViewDeps) {
       channels: session.channels,
       countries,
       country,
-      phone: extra.phone,
-      email: extra.email,
+      typed: extra.typed,
       alert: extra.alert,
       invalid: extra.alert !== undefined,
       // A preset is shown masked as every answer masks the identifier (a preset names the session's one channel).
-      presetMasked:
-        session.presetTo === null
-          ? undefined
-          : (channel === 'email' ? maskEmailAddress : maskPhoneNumber)(session.presetTo),
+      presetMasked: session.presetTo === null ? undefined : channelNamed(channel).identifier.mask(session.presetTo),
     })
   }
 
   function codeView(ctx: PageContext, session: HostedSession, view: VerificationView, alert?: Alert) {
-    const channel = (view.channel === 'email' ? 'email' : 'sms') as ChannelName
+    const channel = view.channel as ChannelName
     const policy = session.app.settings.channels[channel]
+    const links = channelNamed(channel).carriesLinks && session.app.settings.email_magic_link
     const now = deps.clock.nowMs()
     return codePage(ctx, {
       channel,
       toMasked: view.toMasked ?? '',
       codeLength: policy.code_length,
       digitsOnly: policy.code_alphabet === 'digits',
-      linkSent: channel === 'email' && session.app.settings.email_magic_link,
-      linkOnly: channel === 'email' && session.app.settings.email_magic_link && session.app.settings.email_link_only,
+      linkSent: links,
+      linkOnly: links && session.app.settings.email_link_only,
       resendInSeconds:
         view.resendAvailableAt === null ? null : Math.max(0, Math.ceil((view.resendAvailableAt - now) / 1000)),
       alert,

@@ -4,11 +4,11 @@ import { smsChannel } from './sms/sms-channel.js'
 
 /**
  * The delivered-code channels Tessera ships, one line each: a new channel is its folder plus a line here.
- * The order is the settings' order (`settings.channels`) and the console's.
+ * The order is the settings' order (`settings.channels`) and the console's; the first is the console's default.
  */
 export const BUILT_IN_CHANNELS = [
-  emailChannel, //
-  smsChannel,
+  smsChannel, //
+  emailChannel,
 ] as const satisfies readonly Channel[]
 
 /**

@@ -1,13 +1,14 @@
+import { CHANNEL_NAMES, channelNamed, findChannel } from '../../channels/built-in-channels.js'
 import type { App, AppService } from '../../core/app-service.js'
 import { previewMessage } from '../../delivery/templates/template-warnings.js'
 import { AppError } from '../../errors/app-error.js'
 import { SUPPORTED_LOCALES } from '../../i18n/locale.js'
-import type { AppSettings } from '../../settings/app-settings.js'
+import type { AppSettings, ChannelName } from '../../settings/app-settings.js'
 import { formField } from '../page-security.js'
 
 /** The template being edited: where it lives (channel, scene, locale) and its texts. */
 export interface TemplateDraft {
-  readonly channel: 'sms' | 'email'
+  readonly channel: ChannelName
   /** A scene name, or `*` for every scene. */
   readonly scene: string
   readonly locale: string
@@ -28,7 +29,9 @@ const SCENE_KEY = /^(\*|[a-z0-9-]{1,64})$/
 
 /** The draft a form (or the editor's query string) names; the saved template fills what it omits. */
 export function draftFrom(app: App, source: unknown, fillSaved: boolean): TemplateDraft {
-  const channel = formField(source, 'channel') === 'email' ? 'email' : 'sms'
+  const requestedChannel = formField(source, 'channel') ?? ''
+  // An unknown or missing channel opens the first one.
+  const channel = (findChannel(requestedChannel) ? requestedChannel : CHANNEL_NAMES[0]) as ChannelName
   const scene = formField(source, 'scene')?.trim() || '*'
   const requested = formField(source, 'locale') ?? app.settings.default_locale
   const locale = (SUPPORTED_LOCALES as readonly string[]).includes(requested) ? requested : 'en'
@@ -42,7 +45,7 @@ export function draftFrom(app: App, source: unknown, fillSaved: boolean): Templa
 
 function savedTemplate(
   settings: AppSettings,
-  channel: 'sms' | 'email',
+  channel: ChannelName,
   scene: string,
   locale: string,
 ): { subject?: string; text?: string; html?: string } | undefined {
@@ -51,7 +54,7 @@ function savedTemplate(
 }
 
 function templateOf(draft: TemplateDraft): Record<string, string> {
-  if (draft.channel === 'sms') return { text: draft.text }
+  if (channelNamed(draft.channel).format === 'text') return { text: draft.text }
   return { subject: draft.subject, text: draft.text, ...(draft.html.trim() ? { html: draft.html } : {}) }
 }
 

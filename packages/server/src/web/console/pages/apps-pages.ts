@@ -1,10 +1,12 @@
+import { BUILT_IN_CHANNELS, CHANNEL_NAMES, findChannel } from '../../../channels/built-in-channels.js'
 import type { ActivitySummary } from '../../../core/activity-stats.js'
 import type { App } from '../../../core/app-service.js'
 import { type Html, html } from '../../html.js'
 import { barList, rateLineChart, stackedBarChart } from '../charts.js'
 import { alert, appShell, type ConsoleContext, csrfField, type Message, shell, when } from './layout.js'
 
-const CHANNEL_COLORS: Record<string, string> = { sms: '#6366f1', email: '#14b8a6' }
+/** Chart colours, one per channel in the registry's order. */
+const CHANNEL_COLORS = ['#6366f1', '#14b8a6', '#f59e0b', '#ec4899']
 
 export function appsPage(ctx: ConsoleContext, message?: Message): string {
   return shell(
@@ -23,11 +25,7 @@ ${
     ? html`<tr><td colspan="4" class="empty">No apps yet. Create one above.</td></tr>`
     : ctx.apps.map(
         (app) =>
-          html`<tr><td><a href="/console/apps/${app.id}">${app.name}</a></td><td class="mono">${app.id}</td><td>${(
-            ['sms', 'email'] as const
-          )
-            .filter((channel) => app.settings.channels[channel].enabled)
-            .join(', ')}</td><td class="muted">${when(app.createdAt)}</td></tr>`,
+          html`<tr><td><a href="/console/apps/${app.id}">${app.name}</a></td><td class="mono">${app.id}</td><td>${CHANNEL_NAMES.filter((channel) => app.settings.channels[channel].enabled).join(', ')}</td><td class="muted">${when(app.createdAt)}</td></tr>`,
       )
 }
 </tbody></table></div>`,
@@ -54,14 +52,14 @@ export function dashboardPage(
   message?: Message,
 ): string {
   const labels = summary.buckets.map((bucket) => bucketLabel(bucket.startMs, summary.bucketMs))
-  const channels = ['sms', 'email']
+  const channels = BUILT_IN_CHANNELS
   const rate = (approved: number, total: number) => (total === 0 ? '—' : `${Math.round((approved / total) * 100)}%`)
-  const rates = channels.map((channel) => ({
-    name: channel === 'sms' ? 'SMS' : 'Email',
-    color: CHANNEL_COLORS[channel] ?? '#64748b',
+  const rates = channels.map((channel, index) => ({
+    name: channel.label,
+    color: CHANNEL_COLORS[index] ?? '#64748b',
     values: summary.buckets.map((bucket) => {
-      const total = bucket.verificationsByChannel[channel] ?? 0
-      return total === 0 ? null : (bucket.approvedByChannel[channel] ?? 0) / total
+      const total = bucket.verificationsByChannel[channel.name] ?? 0
+      return total === 0 ? null : (bucket.approvedByChannel[channel.name] ?? 0) / total
     }),
   }))
   return appShell(
@@ -82,10 +80,10 @@ ${summary.truncated ? html`<div class="alert warn">The window holds more verific
 <section class="card" aria-labelledby="c-sends"><h2 id="c-sends">Sends by channel</h2>${stackedBarChart(
       'Codes sent per period, by channel',
       labels,
-      channels.map((channel) => ({
-        name: channel === 'sms' ? 'SMS' : 'Email',
-        color: CHANNEL_COLORS[channel] ?? '#64748b',
-        values: summary.buckets.map((bucket) => bucket.sends[channel] ?? 0),
+      channels.map((channel, index) => ({
+        name: channel.label,
+        color: CHANNEL_COLORS[index] ?? '#64748b',
+        values: summary.buckets.map((bucket) => bucket.sends[channel.name] ?? 0),
       })),
     )}</section>
 <section class="card" aria-labelledby="c-rate"><h2 id="c-rate">Approval rate</h2>${rateLineChart('Share of verifications approved per period', labels, rates)}</section>
@@ -99,7 +97,11 @@ ${summary.truncated ? html`<div class="alert warn">The window holds more verific
         ? html`<p class="empty">Nothing sent in this period.</p>`
         : barList(
             summary.countries.slice(0, 8).map((entry) => ({
-              label: entry.channel === 'email' ? 'Email' : countryLabel(entry.country),
+              // A destination with a region (a phone's country) is named by it, else by its channel.
+              label:
+                entry.country === entry.channel
+                  ? (findChannel(entry.channel)?.label ?? entry.channel)
+                  : countryLabel(entry.country),
               value: entry.sends,
               note: `${rate(entry.approved, entry.verifications)} approved`,
             })),

@@ -1,3 +1,4 @@
+import { CHANNEL_NAMES, channelNamed } from '../../../channels/built-in-channels.js'
 import type { App } from '../../../core/app-service.js'
 import { SUPPORTED_LOCALES } from '../../../i18n/locale.js'
 import { type Html, html } from '../../html.js'
@@ -45,29 +46,30 @@ function templatesBody(
   const option = (value: string, current: string) =>
     html`<option value="${value}"${value === current ? html` selected` : ''}>${value}</option>`
   const count = preview?.smsSegments
+  const { format } = channelNamed(draft.channel)
   return html`<div class="grid two template-editor">
 <form method="post" action="/console/apps/${app.id}/templates" class="card" id="template-form" data-preview-url="/console/apps/${app.id}/templates/preview">
 <input type="hidden" name="csrf" value="${csrf}">
 <h2>Template</h2>
 <div class="filters">
-<div><label for="t-channel">Channel</label><select id="t-channel" name="channel">${option('sms', draft.channel)}${option('email', draft.channel)}</select></div>
+<div><label for="t-channel">Channel</label><select id="t-channel" name="channel">${CHANNEL_NAMES.map((name) => option(name, draft.channel))}</select></div>
 <div><label for="t-scene">Scene</label><input id="t-scene" name="scene" value="${draft.scene}" pattern="\\*|[a-z0-9-]{1,64}" aria-describedby="t-scene-hint"></div>
 <div><label for="t-locale">Locale</label><select id="t-locale" name="locale">${SUPPORTED_LOCALES.map((locale) => option(locale, draft.locale))}</select></div>
 </div>
 <p class="hint" id="t-scene-hint"><code>*</code> applies to every scene without its own template. Placeholders: <code>{code}</code>, <code>{app_name}</code>, <code>{minutes}</code>.</p>
-${draft.channel === 'email' ? html`<div class="setting"><label for="t-subject">Subject</label><input id="t-subject" name="subject" value="${draft.subject}" maxlength="200"></div>` : ''}
-<div class="setting"><label for="t-text">Text</label><textarea id="t-text" name="text" rows="${draft.channel === 'sms' ? 4 : 8}" maxlength="${draft.channel === 'sms' ? 1600 : 10000}" aria-describedby="t-text-hint">${draft.text}</textarea>
+${format === 'mail' ? html`<div class="setting"><label for="t-subject">Subject</label><input id="t-subject" name="subject" value="${draft.subject}" maxlength="200"></div>` : ''}
+<div class="setting"><label for="t-text">Text</label><textarea id="t-text" name="text" rows="${format === 'text' ? 4 : 8}" maxlength="${format === 'text' ? 1600 : 10000}" aria-describedby="t-text-hint">${draft.text}</textarea>
 <p class="hint" id="t-text-hint">Leave empty to use Tessera’s built-in text (saving an empty text removes this template).</p></div>
-${draft.channel === 'email' ? html`<div class="setting"><label for="t-html">HTML (optional)</label><textarea id="t-html" name="html" rows="6" class="mono">${draft.html}</textarea></div>` : ''}
+${format === 'mail' ? html`<div class="setting"><label for="t-html">HTML (optional)</label><textarea id="t-html" name="html" rows="6" class="mono">${draft.html}</textarea></div>` : ''}
 <div class="inline-form"><button class="secondary" type="submit" name="action" value="preview">Preview</button><button class="primary" type="submit" name="action" value="save">Save template</button></div>
 </form>
 <section class="card" aria-labelledby="preview-title"><h2 id="preview-title">Preview</h2>
 <div id="template-preview" aria-live="polite">
 ${error ? html`<div class="alert error" role="alert" id="preview-error">${error}</div>` : html`<div class="alert error" role="alert" id="preview-error" hidden></div>`}
 <p class="sub">Rendered with a sample code, in <strong id="preview-locale">${preview?.locale ?? draft.locale}</strong>.</p>
-${draft.channel === 'email' ? html`<p><span class="muted">Subject:</span> <strong id="preview-subject">${preview?.subject ?? ''}</strong></p>` : ''}
+${format === 'mail' ? html`<p><span class="muted">Subject:</span> <strong id="preview-subject">${preview?.subject ?? ''}</strong></p>` : ''}
 <pre class="message-preview" id="preview-text">${preview?.text ?? ''}</pre>
-${draft.channel === 'sms' ? html`<p><span class="badge${count && count.segments > 1 ? ' failed' : ' approved'}" id="preview-segments">${segmentsNote(preview)}</span></p>` : ''}
+${format === 'text' ? html`<p><span class="badge${count && count.segments > 1 ? ' failed' : ' approved'}" id="preview-segments">${segmentsNote(preview)}</span></p>` : ''}
 </div></section>
 </div>
 <h2>Saved templates</h2>

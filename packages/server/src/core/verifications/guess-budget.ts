@@ -108,10 +108,7 @@ export function createGuessBudget(deps: {
       await store.factors.forgetGuessesInFlight(current.id, Number(current.updatedAt), now)
       return undefined
     }
-    return new AppError('rate_limited', {
-      message: 'Other checks of this factor are being judged; retry in a moment.',
-      details: { retry_after: 1 },
-    })
+    return busyError()
   }
 
   async function giveBack(bucket: Bucket): Promise<void> {
@@ -161,10 +158,7 @@ export function createGuessBudget(deps: {
         if (!factorCounts) {
           await giveBack(bucket)
           await releaseAttempt()
-          throw new AppError('rate_limited', {
-            message: 'Other checks of this factor are being judged; retry in a moment.',
-            details: { retry_after: 1 },
-          })
+          throw busyError()
         }
       }
       return {
@@ -187,4 +181,12 @@ export function createGuessBudget(deps: {
       }
     },
   }
+}
+
+/** The factor's remaining failures are all claimed by guesses still being judged: retry in a moment. */
+function busyError(): AppError {
+  return new AppError('rate_limited', {
+    message: 'Other checks of this factor are being judged; retry in a moment.',
+    details: { retry_after: 1 },
+  })
 }

@@ -22,6 +22,7 @@ const statements = perDialect((dialect) => ({
     dialect,
     `update "factors" set "guesses_in_flight" = "guesses_in_flight" + 1, "updated_at" = ? where "id" = ? and ${UNLOCKED} and "failure_count" + "guesses_in_flight" < ? returning "failure_count", "lock_count"`,
   ),
+  releaseGuess: fixedSql(dialect, `update "factors" set ${ONE_LESS_IN_FLIGHT}, "updated_at" = ? where "id" = ?`),
   recordFailure: fixedSql(
     dialect,
     `update "factors" set "failure_count" = "failure_count" + 1, ${ONE_LESS_IN_FLIGHT}, "updated_at" = ? where "id" = ? returning "failure_count", "lock_count", "locked_until"`,
@@ -198,19 +199,7 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
       (await fixed.claimGuess.run<{ failureCount: number; lockCount: number }>(db, [now, id, now, maxFailures]))
         .rows[0],
     async releaseGuess(id, now) {
-      await db
-        .updateTable('factors')
-        .set((eb) => ({
-          guessesInFlight: eb
-            .case()
-            .when('guessesInFlight', '>', 0)
-            .then(eb('guessesInFlight', '-', 1))
-            .else(0)
-            .end(),
-          updatedAt: now,
-        }))
-        .where('id', '=', id)
-        .execute()
+      await fixed.releaseGuess.run(db, [now, id])
     },
     recordFailure: async (id, now) =>
       (

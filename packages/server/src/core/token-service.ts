@@ -157,8 +157,20 @@ function kidOf(token: string): string | undefined {
   const dot = token.indexOf('.')
   // Our headers are about 80 characters; anything much longer was not written by us.
   if (dot <= 0 || dot > 512) return undefined
+  // A handful of keys write every header: each is parsed once.
+  const encoded = token.slice(0, dot)
+  const known = kidByHeader.get(encoded)
+  if (known !== undefined) return known
+  const kid = parseKid(encoded)
+  if (kid !== undefined && kidByHeader.size < 64) kidByHeader.set(encoded, kid)
+  return kid
+}
+
+const kidByHeader = new Map<string, string>()
+
+function parseKid(encoded: string): string | undefined {
   try {
-    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'))
+    const header: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'))
     if (typeof header !== 'object' || header === null) return undefined
     const kid = (header as { kid?: unknown }).kid
     return typeof kid === 'string' && kid.length > 0 && kid.length <= 64 ? kid : undefined

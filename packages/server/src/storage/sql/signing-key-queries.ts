@@ -1,8 +1,15 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { SigningKeyRepository } from '../store.js'
+import { fixedSql, perDialect, type SqlDialect } from './fixed-sql.js'
 
-export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyRepository {
+// Every introspection asks whether its token's key was revoked: fixed SQL (see fixed-sql.ts).
+const statements = perDialect((dialect) => ({
+  revokedAt: fixedSql(dialect, 'select "revoked_at" from "signing_keys" where "id" = ?'),
+}))
+
+export function createSigningKeyQueries(db: Kysely<Database>, dialect: SqlDialect): SigningKeyRepository {
+  const fixed = statements(dialect)
   return {
     async insert(key) {
       await db.insertInto('signingKeys').values(key).execute()
@@ -33,7 +40,7 @@ export function createSigningKeyQueries(db: Kysely<Database>): SigningKeyReposit
         .execute(),
     findById: (id) => db.selectFrom('signingKeys').selectAll().where('id', '=', id).executeTakeFirst(),
     async isRevoked(id) {
-      const row = await db.selectFrom('signingKeys').select('revokedAt').where('id', '=', id).executeTakeFirst()
+      const row = (await fixed.revokedAt.run<{ revokedAt: number | null }>(db, [id])).rows[0]
       return row !== undefined && row.revokedAt !== null
     },
     async revoke(id, at) {

@@ -62,7 +62,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
       return tokens
     },
     get signingKeys() {
-      signingKeys ??= createSigningKeyQueries(db)
+      signingKeys ??= createSigningKeyQueries(db, dialect)
       return signingKeys
     },
     get events() {

@@ -1,43 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../test/helpers/fixtures.js'
+import type { TestApi } from '../../../test/helpers/test-api.js'
 import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
 
 // Scenes: which verification types may prove each one, and the lifetime of its tokens.
-
-let t: TestApp
-
-beforeEach(async () => {
-  t = await createTestApp()
-})
-afterEach(async () => {
-  await t.close()
-})
 
 const USER = 'u_ada'
 const PHONE = '+14155552671'
 const PASSWORD = 'correct horse battery staple'
 
-function client(key: string) {
-  const bind = (body: Record<string, unknown>) => t.request('POST', `/v1/users/${USER}/factors`, { key, body })
-  const challenge = (body: Record<string, unknown>) => t.request('POST', `/v1/users/${USER}/challenges`, { key, body })
-  const verify = (verificationId: string, code: string) =>
-    t.request('POST', '/v1/verifications/verify', {
-      key,
-      body: { verification_id: verificationId, verification_code: code },
-    })
+/** USER's calls on one app, and enrolment of each factor type this file needs. */
+function client(t: TestApp, api: TestApi) {
+  const bind = (body: Record<string, unknown>) => api.bind(USER, body)
+  const challenge = (body: Record<string, unknown>) => api.challenge(USER, body)
   return {
     bind,
     challenge,
-    verify,
-    async enrolSms(): Promise<string> {
-      const bound = (await bind({ type: 'sms', to: PHONE })).json()
-      const res = await t.request('POST', `/v1/users/${USER}/factors/${bound.factor_id}/activate`, {
-        key,
-        body: { verification_code: t.capture.lastCode(PHONE) },
-      })
-      expect(res.statusCode).toBe(200)
-      return bound.factor_id
-    },
+    verify: api.verify,
+    enrolSms: (): Promise<string> => api.bindActive(USER, { type: 'sms', to: PHONE }),
     async enrolTotp(): Promise<{ factorId: string; params: TotpParameters }> {
       const bound = (await bind({ type: 'totp' })).json()
       const params: TotpParameters = {
@@ -46,10 +26,7 @@ function client(key: string) {
         digits: bound.digits,
         period: bound.period,
       }
-      const res = await t.request('POST', `/v1/users/${USER}/factors/${bound.factor_id}/activate`, {
-        key,
-        body: { verification_code: generateTotp(params, t.clock.nowMs()) },
-      })
+      const res = await api.activate(USER, bound.factor_id, generateTotp(params, t.clock.nowMs()))
       expect(res.statusCode).toBe(200)
       return { factorId: bound.factor_id, params }
     },
@@ -62,9 +39,12 @@ function client(key: string) {
 }
 
 describe('allowed types per scene', () => {
-  it('a 2fa scene limited to totp refuses an sms challenge (by type or by id) with 403 factor_not_allowed (4031), sending nothing', async () => {
-    const { key } = await t.createApp({ scenes: { '2fa': { allowed_types: ['totp'] } } })
-    const c = client(key)
+  it('a 2fa scene limited to totp refuses an sms challenge (by type or by id) with 403 factor_not_allowed (4031), sending nothing', async ({
+    t,
+    appWith,
+  }) => {
+    const { api } = await appWith({ scenes: { '2fa': { allowed_types: ['totp'] } } })
+    const c = client(t, api)
     const smsFactor = await c.enrolSms()
     const { params } = await c.enrolTotp()
     const sent = t.capture.messages.length
@@ -85,21 +65,25 @@ describe('allowed types per scene', () => {
     expect((await c.challenge({ scene: 'step-up', type: 'sms' })).statusCode).toBe(201)
   })
 
-  it('a plain POST /v1/verifications in that 2fa scene by sms is refused too (one rule for both paths)', async () => {
-    const { key } = await t.createApp({ scenes: { '2fa': { allowed_types: ['totp'] } } })
-    const res = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: PHONE, scene: '2fa' } })
+  it('a plain POST /v1/verifications in that 2fa scene by sms is refused too (one rule for both paths)', async ({
+    t,
+    appWith,
+  }) => {
+    const { api } = await appWith({ scenes: { '2fa': { allowed_types: ['totp'] } } })
+    const res = await api.start({ channel: 'sms', to: PHONE, scene: '2fa' })
     expect(res.statusCode).toBe(403)
     expect(res.json()).toMatchObject({ error: 'factor_not_allowed', error_code: 4031 })
     expect(t.capture.messages).toHaveLength(0)
     // The default scene still works.
-    expect(
-      (await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: PHONE } })).statusCode,
-    ).toBe(201)
+    expect((await api.start({ channel: 'sms', to: PHONE })).statusCode).toBe(201)
   })
 
-  it('built-in defaults: verify-identifier and signup take delivered codes only; 2fa takes no password', async () => {
-    const { key } = await t.createApp()
-    const c = client(key)
+  it('built-in defaults: verify-identifier and signup take delivered codes only; 2fa takes no password', async ({
+    t,
+    appWith,
+  }) => {
+    const { api } = await appWith()
+    const c = client(t, api)
     await c.enrolTotp()
     await c.enrolPassword()
     await c.enrolSms()
@@ -124,9 +108,9 @@ describe('allowed types per scene', () => {
     }
   })
 
-  it('a custom scene nobody configured takes any type', async () => {
-    const { key } = await t.createApp()
-    const c = client(key)
+  it('a custom scene nobody configured takes any type', async ({ t, appWith }) => {
+    const { api } = await appWith()
+    const c = client(t, api)
     await c.enrolPassword()
     const res = await c.challenge({ scene: 'checkout-42', type: 'password' })
     expect(res.statusCode).toBe(201)
@@ -135,9 +119,9 @@ describe('allowed types per scene', () => {
     expect(ok.json()).toMatchObject({ scene: 'checkout-42', expires_in: 600 })
   })
 
-  it('a changed scene policy applies to the next challenge', async () => {
-    const { key, appId } = await t.createApp()
-    const c = client(key)
+  it('a changed scene policy applies to the next challenge', async ({ t, appWith }) => {
+    const { api, appId } = await appWith()
+    const c = client(t, api)
     await c.enrolSms()
     expect((await c.challenge({ scene: '2fa', type: 'sms' })).statusCode).toBe(201)
     const patched = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
@@ -148,7 +132,7 @@ describe('allowed types per scene', () => {
     expect((await c.challenge({ scene: '2fa', type: 'sms' })).statusCode).toBe(403)
   })
 
-  it('scene settings naming an unknown type are refused with 4000', async () => {
+  it('scene settings naming an unknown type are refused with 4000', async ({ t }) => {
     const res = await t.request('POST', '/admin/v1/apps', {
       key: TEST_ADMIN_KEY,
       body: { name: 'Bad', settings: { scenes: { '2fa': { allowed_types: ['fingerprint'] } } } },
@@ -160,11 +144,11 @@ describe('allowed types per scene', () => {
 })
 
 describe('token lifetime per scene', () => {
-  it('a custom payout scene with token_ttl_seconds 60 answers tokens that live 60 s', async () => {
-    const { key } = await t.createApp({
+  it('a custom payout scene with token_ttl_seconds 60 answers tokens that live 60 s', async ({ t, appWith }) => {
+    const { api } = await appWith({
       scenes: { payout: { allowed_types: ['password', 'totp'], token_ttl_seconds: 60 } },
     })
-    const c = client(key)
+    const c = client(t, api)
     await c.enrolPassword()
     await c.enrolSms()
 
@@ -175,19 +159,14 @@ describe('token lifetime per scene', () => {
     expect(approved.json()).toMatchObject({ scene: 'payout', expires_in: 60 })
     const token = approved.json().verification_token
 
-    const facts = await t.request('POST', '/v1/tokens/verify', {
-      key,
-      body: { verification_token: token, scene: 'payout' },
-    })
+    const facts = await api.introspect(token, { scene: 'payout' })
     expect(facts.json()).toMatchObject({ active: true, scene: 'payout', user_id: USER })
     expect(Date.parse(facts.json().expires_at) - Date.parse(facts.json().issued_at)).toBe(60_000)
     t.clock.advanceSeconds(60)
-    expect((await t.request('POST', '/v1/tokens/verify', { key, body: { verification_token: token } })).json()).toEqual(
-      {
-        active: false,
-        reason: 'expired',
-      },
-    )
+    expect((await api.introspect(token)).json()).toEqual({
+      active: false,
+      reason: 'expired',
+    })
 
     // sms is not among payout's types.
     const sms = await c.challenge({ scene: 'payout', type: 'sms' })
@@ -195,27 +174,25 @@ describe('token lifetime per scene', () => {
     expect(sms.json().error).toBe('factor_not_allowed')
   })
 
-  it('other scenes keep the app’s token lifetime', async () => {
-    const { key } = await t.createApp({
+  it('other scenes keep the app’s token lifetime', async ({ t, appWith }) => {
+    const { api } = await appWith({
       token_ttl_seconds: 300,
       scenes: { payout: { allowed_types: ['password'], token_ttl_seconds: 60 } },
     })
-    const c = client(key)
+    const c = client(t, api)
     await c.enrolPassword()
     const started = await c.challenge({ scene: 'step-up', type: 'password' })
     expect((await c.verify(started.json().verification_id, PASSWORD)).json().expires_in).toBe(300)
   })
 
-  it('a token of one scene is refused for another', async () => {
-    const { key } = await t.createApp({ scenes: { payout: { allowed_types: ['password'] } } })
-    const c = client(key)
+  it('a token of one scene is refused for another', async ({ t, appWith }) => {
+    const { api } = await appWith({ scenes: { payout: { allowed_types: ['password'] } } })
+    const c = client(t, api)
     await c.enrolPassword()
     const started = await c.challenge({ scene: 'payout', type: 'password' })
     const token = (await c.verify(started.json().verification_id, PASSWORD)).json().verification_token
     for (const scene of ['step-up', 'login', '2fa']) {
-      expect(
-        (await t.request('POST', '/v1/tokens/verify', { key, body: { verification_token: token, scene } })).json(),
-      ).toEqual({
+      expect((await api.introspect(token, { scene })).json()).toEqual({
         active: false,
         reason: 'scene_mismatch',
       })

@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
+import type { TestApp } from '../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../test/helpers/fixtures.js'
 import { hostedBrowser } from '../../../test/helpers/hosted-browser.js'
 
 // The hosted page masks a preset identifier with the same masker as every API answer (identifiers/).
 
 const REDIRECT = 'https://app.example.com/verified'
 
-let t: TestApp
-beforeEach(async () => {
-  t = await createTestApp()
-})
-afterEach(async () => {
-  await t.close()
-})
+it.scoped({ settings: { redirect_urls: [REDIRECT] } })
 
-async function presetPage(channel: string, to: string): Promise<string> {
-  const { key } = await t.createApp({ redirect_urls: [REDIRECT] })
+async function presetPage(t: TestApp, key: string, channel: string, to: string): Promise<string> {
   const created = await t.request('POST', '/v1/sessions', { key, body: { redirect_url: REDIRECT, channel, to } })
   expect(created.statusCode).toBe(201)
   const page = await hostedBrowser(t).get(new URL(created.json().url).pathname)
@@ -24,14 +17,14 @@ async function presetPage(channel: string, to: string): Promise<string> {
 }
 
 describe('a hosted session with a preset identifier', () => {
-  it('shows the preset email masked as the API masks it, never in full', async () => {
-    const body = await presetPage('email', 'Ada.Lovelace@example.com')
+  it('shows the preset email masked as the API masks it, never in full', async ({ t, app }) => {
+    const body = await presetPage(t, app.key, 'email', 'Ada.Lovelace@example.com')
     expect(body).toContain('A***@e***.com')
     expect(body).not.toContain('Lovelace')
   })
 
-  it('shows the preset phone number masked as the API masks it, never in full', async () => {
-    const body = await presetPage('sms', '+14155552671')
+  it('shows the preset phone number masked as the API masks it, never in full', async ({ t, app }) => {
+    const body = await presetPage(t, app.key, 'sms', '+14155552671')
     expect(body).toContain('+14*******71')
     expect(body).not.toContain('4155552671')
   })

@@ -1,0 +1,235 @@
+import { setImmediate } from 'node:timers'
+import type BetterSqlite3 from 'better-sqlite3'
+import type { CompiledQuery, QueryResult } from 'kysely'
+import { FifoLock } from './fifo-lock.js'
+
+/** Distinct SQL texts kept prepared; the hot paths use a few dozen, the bound only stops a leak. */
+const STATEMENT_CACHE_SIZE = 500
+
+/** What the group commit has done, for tests and the bench. */
+export interface GroupCommitStats {
+  /** Statements answered through a batch (every write, and reads made while a batch was open). */
+  readonly statements: number
+  /** COMMITs of batches. */
+  readonly commits: number
+}
+
+interface Pending {
+  readonly resolve: () => void
+  readonly reject: (error: unknown) => void
+}
+
+const SAVEPOINT = 'tessera_tx'
+
+/**
+ * The one better-sqlite3 connection, its statement cache and the open batch: the group commit that
+ * sqlite-driver.ts describes (all writes of one event-loop turn in one transaction, nothing answered
+ * before its COMMIT).
+ */
+export class BatchedSqlite {
+  readonly #statements = new Map<string, BetterSqlite3.Statement>()
+  /** Held by an explicit transaction from its start to its end; others queue behind it. */
+  readonly #gate = new FifoLock()
+  /** Statements of the open batch, answered when it commits. */
+  #pending: Pending[] = []
+  /** Whether this object began the transaction the connection is in. */
+  #batchOpen = false
+  #flushScheduled = false
+  /** An explicit transaction holds the gate. */
+  #explicitOpen = false
+  /** The error with which SQLite rolled back the batch under the open explicit transaction, if it did. */
+  #explicitLostTo: unknown
+  #statementCount = 0
+  #commitCount = 0
+
+  /** Transaction control, prepared once: `exec` parses its SQL on every call (7% of verify-ok's CPU). */
+  readonly #control: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    BetterSqlite3.Statement
+  >
+
+  constructor(private readonly database: BetterSqlite3.Database) {
+    this.#control = {
+      // IMMEDIATE: the write lock is taken at the start, so a batch never has to upgrade a read snapshot
+      // that another process (the CLI) may have made stale meanwhile.
+      begin: database.prepare('begin immediate'),
+      commit: database.prepare('commit'),
+      rollback: database.prepare('rollback'),
+      savepoint: database.prepare(`savepoint ${SAVEPOINT}`),
+      release: database.prepare(`release ${SAVEPOINT}`),
+      rollbackTo: database.prepare(`rollback to ${SAVEPOINT}`),
+    }
+  }
+
+  stats(): GroupCommitStats {
+    return { statements: this.#statementCount, commits: this.#commitCount }
+  }
+
+  async execute<R>(compiledQuery: CompiledQuery, inExplicitTransaction: boolean): Promise<QueryResult<R>> {
+    // The transaction that holds the gate runs its own statements; anyone else waits for it to end.
+    if (inExplicitTransaction) {
+      // Its work is gone with the batch: nothing more of it may run, let alone commit.
+      if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
+      return this.#run<R>(compiledQuery)
+    }
+    if (!this.#gate.busy) return this.#answer(this.#run<R>(compiledQuery))
+    await this.#gate.acquire()
+    let result: QueryResult<R>
+    try {
+      result = this.#run<R>(compiledQuery)
+    } finally {
+      // Before the wait for the commit: the flush needs the gate.
+      this.#gate.release()
+    }
+    return this.#answer(result)
+  }
+
+  async *stream<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    for (const row of this.database.prepare(compiledQuery.sql).iterate(compiledQuery.parameters)) {
+      yield { rows: [row as R] }
+    }
+  }
+
+  async beginExplicit(): Promise<void> {
+    await this.#gate.acquire()
+    try {
+      this.#open()
+      this.#control.savepoint.run()
+    } catch (error) {
+      this.#gate.release()
+      throw error
+    }
+    this.#explicitOpen = true
+    this.#explicitLostTo = undefined
+  }
+
+  async endExplicit(how: 'commit' | 'rollback'): Promise<void> {
+    // Ended already: its commit failed and Kysely rolls back after it.
+    if (!this.#explicitOpen) return
+    this.#explicitOpen = false
+    let committed: Promise<void> | undefined
+    try {
+      if (this.#explicitLostTo !== undefined) {
+        if (how === 'commit') throw this.#explicitLostTo
+      } else if (how === 'commit') {
+        this.#control.release.run()
+        committed = this.#join()
+      } else {
+        // Undo the transaction's work only; the batch around it stands.
+        this.#control.rollbackTo.run()
+        this.#control.release.run()
+      }
+    } catch (error) {
+      this.#abortIfRolledBack(error)
+      throw error
+    } finally {
+      // The gate opens before the wait for the batch: the flush needs it.
+      this.#gate.release()
+    }
+    await committed
+  }
+
+  /** Commits the open batch now (waiting for a running explicit transaction to end). */
+  async flush(): Promise<void> {
+    this.#flushScheduled = false
+    if (!this.#batchOpen) return
+    await this.#gate.acquire()
+    try {
+      this.#commit()
+    } finally {
+      this.#gate.release()
+    }
+  }
+
+  /** Runs one statement at once (better-sqlite3 is synchronous) inside the batch when it writes. */
+  #run<R>(compiledQuery: CompiledQuery): QueryResult<R> {
+    const { sql, parameters } = compiledQuery
+    const statement = this.#prepare(sql)
+    // A read with no batch open needs no transaction; a write opens the batch (a read joins an open one).
+    if (!statement.readonly) this.#open()
+    try {
+      if (statement.reader) return { rows: statement.all(parameters) as R[] }
+      const { changes, lastInsertRowid } = statement.run(parameters)
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
+    } catch (error) {
+      this.#abortIfRolledBack(error)
+      throw error
+    }
+  }
+
+  /** Answers a statement's result once its batch is committed; at once when no batch is open. */
+  #answer<R>(result: QueryResult<R>): Promise<QueryResult<R>> {
+    if (!this.#batchOpen) return Promise.resolve(result)
+    return this.#join().then(() => result)
+  }
+
+  #join(): Promise<void> {
+    this.#statementCount++
+    return new Promise<void>((resolve, reject) => this.#pending.push({ resolve, reject }))
+  }
+
+  /** Begins a batch unless one is open; it is committed at the end of this turn of the event loop. */
+  #open(): void {
+    if (this.#batchOpen) return
+    this.#control.begin.run()
+    this.#batchOpen = true
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    setImmediate(() => {
+      // A failed COMMIT has failed its statements; nothing is left to report here.
+      this.flush().catch(() => undefined)
+    })
+  }
+
+  #commit(): void {
+    if (!this.#batchOpen) return
+    const pending = this.#pending
+    this.#pending = []
+    this.#batchOpen = false
+    try {
+      this.#control.commit.run()
+    } catch (error) {
+      if (this.database.inTransaction) {
+        try {
+          this.#control.rollback.run()
+        } catch {
+          // Nothing more to undo: the statements below are failed either way.
+        }
+      }
+      for (const statement of pending) statement.reject(error)
+      return
+    }
+    this.#commitCount++
+    for (const statement of pending) statement.resolve()
+  }
+
+  /**
+   * Some errors (disk full, I/O) make SQLite roll back the whole transaction,
+   * not just the failing statement: then every statement of the batch is lost
+   * and failed with it.
+   */
+  #abortIfRolledBack(error: unknown): void {
+    if (!this.#batchOpen || this.database.inTransaction) return
+    if (this.#explicitOpen) this.#explicitLostTo = error
+    const pending = this.#pending
+    this.#pending = []
+    this.#batchOpen = false
+    for (const statement of pending) statement.reject(error)
+  }
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql)
+    if (statement) {
+      // Refresh its place: the Map's insertion order is the eviction order.
+      this.#statements.delete(sql)
+    } else {
+      statement = this.database.prepare(sql)
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.#statements.keys().next().value
+        if (oldest !== undefined) this.#statements.delete(oldest)
+      }
+    }
+    this.#statements.set(sql, statement)
+    return statement
+  }
+}

@@ -1,4 +1,3 @@
-import { DECOY_CHANNEL } from '../channels/built-in-channels.js'
 import { encryptSecret, generateId, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow } from '../storage/database.js'
@@ -8,12 +7,12 @@ import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
 import { type FactorView, toFactorView } from './factor.js'
-import { isTypeAllowed } from './scenes.js'
+import { assertUnlocked, loadUserFactor } from './factor-access.js'
+import { type ChallengeInput, challengeUserFactor } from './factor-challenge.js'
+import { consumeStepUp } from './step-up-proof.js'
 import type { TokenService } from './token-service.js'
 import type { VerificationView } from './verification.js'
 import type { CheckResult, VerificationService } from './verification-service.js'
-
-const STEP_UP_SCENE = 'step-up'
 
 /** Two binds of a one-per-user type (password, backup codes) at once: the newer stands, the other is told to retry. */
 function supersededBind(): AppError {
@@ -47,13 +46,7 @@ export type RemovalProof =
   | { readonly kind: 'admin' }
   | { readonly kind: 'step-up-token'; readonly token: string | undefined }
 
-export interface ChallengeInput {
-  readonly scene: string
-  readonly factorId?: string | undefined
-  readonly type?: string | undefined
-  readonly locale?: string | undefined
-  readonly clientIp?: string | undefined
-}
+export type { ChallengeInput }
 
 export interface FactorService {
   bind(app: App, userId: string, input: BindFactorInput): Promise<BoundFactor>
@@ -94,12 +87,7 @@ export function createFactorService(deps: {
 }): FactorService {
   const { store, clock, verifiers, events } = deps
 
-  async function load(app: App, userId: string, factorId: string): Promise<FactorRow> {
-    const row = await store.factors.findById(app.id, factorId)
-    // Another user's (or app's) factor is indistinguishable from none.
-    assertThat(row && row.userId === userId, 'factor_not_found')
-    return row
-  }
+  const load = (app: App, userId: string, factorId: string) => loadUserFactor(store, app.id, userId, factorId)
 
   function view(row: FactorRow): FactorView {
     return toFactorView(row, verifiers.find(row.type), clock.nowMs())
@@ -114,15 +102,6 @@ export function createFactorService(deps: {
       { countUnusedCodes: (factorId) => store.factors.countUnusedCodes(factorId) },
     )
     return { ...view(row), details }
-  }
-
-  function assertUnlocked(row: FactorRow): void {
-    const now = clock.nowMs()
-    if (row.lockedUntil !== null && Number(row.lockedUntil) > now) {
-      throw new AppError('factor_locked', {
-        details: { retry_after: Math.max(1, Math.ceil((Number(row.lockedUntil) - now) / 1000)) },
-      })
-    }
   }
 
   return {
@@ -146,7 +125,7 @@ export function createFactorService(deps: {
           (other) => other.type === verifier.type && other.status === 'active',
         )
       ) {
-        await consumeStepUp(app, userId, input.stepUpToken, 'Replacing a factor')
+        await consumeStepUp(deps.tokens, app.id, userId, input.stepUpToken, 'Replacing a factor')
       }
       const now = clock.nowMs()
       // A type sees only its own fields.
@@ -236,7 +215,7 @@ export function createFactorService(deps: {
           details: { status: 'active' },
         })
       }
-      assertUnlocked(factor)
+      assertUnlocked(factor, clock.nowMs())
       let verification = await store.verifications.findLatestForFactor(app.id, factor.id, 'activate')
       const verifier = verifiers.get(factor.type)
       const now = clock.nowMs()
@@ -270,7 +249,8 @@ export function createFactorService(deps: {
 
     async remove(app, userId, factorId, proof) {
       const factor = await load(app, userId, factorId)
-      if (proof.kind === 'step-up-token') await consumeStepUp(app, userId, proof.token, 'Removing a factor')
+      if (proof.kind === 'step-up-token')
+        await consumeStepUp(deps.tokens, app.id, userId, proof.token, 'Removing a factor')
       const removed = await store.factors.delete(app.id, userId, factor.id)
       assertThat(removed, 'factor_not_found')
       await events.record({
@@ -286,81 +266,6 @@ export function createFactorService(deps: {
       })
     },
 
-    async challenge(app, userId, input) {
-      try {
-        return await challengeFactor(app, userId, input)
-      } catch (error) {
-        // Under uniform_responses a missing or disallowed factor looks like any challenge; the event log keeps the truth.
-        if (
-          app.settings.uniform_responses &&
-          error instanceof AppError &&
-          (error.code === 'factor_not_found' || error.code === 'factor_not_allowed')
-        ) {
-          return deps.verifications.startDecoy(app, {
-            type: input.type ?? DECOY_CHANNEL,
-            scene: input.scene,
-            userId,
-            reason: error.code,
-            clientIp: input.clientIp,
-          })
-        }
-        throw error
-      }
-    },
-  }
-
-  /**
-   * The proof that removing or replacing a factor needs: an active step-up token of this user that proves one
-   * of their own factors (it names one), used up here. Anything else is 403 forbidden.
-   */
-  async function consumeStepUp(app: App, userId: string, token: string | undefined, what: string): Promise<void> {
-    if (token === undefined) {
-      throw new AppError('forbidden', {
-        message: `${what} needs a step-up verification token of this user in X-Verification-Token.`,
-      })
-    }
-    const seen = await deps.tokens.introspect(app.id, token, { scene: STEP_UP_SCENE, consume: false })
-    if (!seen.active || seen.userId !== userId || seen.factorId === null) {
-      throw new AppError('forbidden', {
-        message: 'The X-Verification-Token is not an active step-up token from one of this user’s factors.',
-      })
-    }
-    const consumed = await deps.tokens.introspect(app.id, token, { scene: STEP_UP_SCENE, consume: true })
-    if (!consumed.active) throw new AppError('forbidden', { message: 'The X-Verification-Token was already used.' })
-  }
-
-  async function challengeFactor(app: App, userId: string, input: ChallengeInput): Promise<VerificationView> {
-    if ((input.factorId === undefined) === (input.type === undefined)) {
-      throw new AppError('invalid_request', { message: 'Send exactly one of factor_id and type.' })
-    }
-    if (input.type !== undefined) {
-      if (!verifiers.find(input.type)) {
-        throw new AppError('invalid_request', { message: `type must be one of ${verifiers.types().join(', ')}.` })
-      }
-      if (!isTypeAllowed(app.settings, input.scene, input.type)) {
-        throw new AppError('factor_not_allowed', {
-          message: `The scene "${input.scene}" does not allow ${input.type}.`,
-        })
-      }
-    }
-    const factor =
-      input.factorId !== undefined
-        ? await load(app, userId, input.factorId)
-        : await store.factors.findLatestActiveByType(app.id, userId, input.type ?? '')
-    assertThat(factor && factor.status === 'active', 'factor_not_found', {
-      message: 'The user has no active factor of this kind.',
-    })
-    if (!isTypeAllowed(app.settings, input.scene, factor.type)) {
-      throw new AppError('factor_not_allowed', {
-        message: `The scene "${input.scene}" does not allow ${factor.type}.`,
-      })
-    }
-    assertUnlocked(factor)
-    return deps.verifications.startForFactor(app, factor, {
-      scene: input.scene,
-      purpose: 'verify',
-      locale: input.locale,
-      clientIp: input.clientIp,
-    })
+    challenge: (app, userId, input) => challengeUserFactor(deps, app, userId, input),
   }
 }

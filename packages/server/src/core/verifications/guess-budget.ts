@@ -3,6 +3,7 @@ import type { FactorRow, VerificationRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
 import type { App } from '../app-service.js'
 import type { EventLog } from '../event-log.js'
+import { factorLockedError } from '../factor-access.js'
 import { rateLimitedError } from '../limit-error.js'
 import type { Bucket, RateLimiter } from '../rate-limiter.js'
 import { failedCheckBucket } from '../send-limits.js'
@@ -53,11 +54,7 @@ export function createGuessBudget(deps: {
   /** A claim older than this was lost with its process (a guess is judged in well under a second). */
   const LOST_CLAIM_MS = 120_000
 
-  function lockedError(lockedUntil: number, now: number): AppError {
-    return new AppError('factor_locked', {
-      details: { retry_after: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) },
-    })
-  }
+  const lockedError = factorLockedError
 
   /** Locks `factor` if its failures reached the app's limit; the delay doubles with each lock. */
   async function lockIfExhausted(

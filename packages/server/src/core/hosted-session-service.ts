@@ -1,13 +1,5 @@
 import { channelNamed } from '../channels/built-in-channels.js'
-import {
-  constantTimeEqual,
-  decryptSecret,
-  encryptSecret,
-  generateId,
-  generateSecret,
-  hmacBase64Url,
-  type ServerKeys,
-} from '../crypto/secrets.js'
+import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { ChannelName } from '../settings/app-settings.js'
 import type { HostedSessionRow } from '../storage/database.js'
@@ -15,14 +7,12 @@ import type { Store } from '../storage/store.js'
 import type { App, AppService } from './app-service.js'
 import type { Clock } from './clock.js'
 import { isTypeAllowed } from './scenes.js'
+import { type ExchangedToken, exchangeCode, newExchange } from './session-exchange.js'
 import type { VerificationView } from './verification.js'
 import { DEFAULT_SCENE, type VerificationService } from './verification-service.js'
 
 /** How long a person has to finish a hosted flow. */
 const SESSION_TTL_SECONDS = 30 * 60
-
-/** How long an exchange code (response_mode "code") may wait for its exchange, as OAuth advises (RFC 6749 §4.1.2). */
-const EXCHANGE_CODE_TTL_SECONDS = 60
 
 /**
  * `token`: the redirect carries the verification token. `code`: it carries a one-time code, and the
@@ -60,13 +50,7 @@ export interface CreateSessionInput {
 }
 
 /** What an exchange answers: the token the session's approval issued. */
-export interface ExchangedToken {
-  readonly token: string
-  /** Seconds the token has left. */
-  readonly expiresIn: number
-  readonly scene: string
-  readonly verificationId: string
-}
+export type { ExchangedToken } from './session-exchange.js'
 
 /** Where to send the person once approved: the app's URL with the token (or the exchange code) and state. */
 export interface Completion {
@@ -116,9 +100,6 @@ export function createHostedSessionService(deps: {
   const { store, clock, verifications } = deps
   const linkHash = (sessionId: string, secret: string) =>
     hmacBase64Url(deps.serverKeys.pageSigning, `magic-link:${sessionId}:${secret}`)
-  // Bound to the session id like a verification's code hash, with its own label so no other hash matches.
-  const exchangeCodeHash = (sessionId: string, code: string) =>
-    hmacBase64Url(deps.serverKeys.codeHash, `session-exchange:${sessionId}:${code}`)
 
   function toSession(row: HostedSessionRow, app: App): HostedSession {
     const expiresAt = Number(row.expiresAt)
@@ -164,21 +145,13 @@ export function createHostedSessionService(deps: {
     const now = clock.nowMs()
     const target = new URL(session.redirectUrl)
     if (session.responseMode === 'code') {
-      // The token stays here, sealed, and the browser carries only a code that is worthless without the
-      // app's key: the token never reaches the browser's history, a Referer or a proxy's log.
-      const code = generateSecret(32)
-      const tokenExpiresAt = now + token.expiresIn * 1000
-      const sealed: SealedToken = { sid: session.id, token: token.token, exp: tokenExpiresAt }
-      const won = await store.hostedSessions.complete(session.id, now, {
-        codeHash: exchangeCodeHash(session.id, code),
-        // Never outliving the token it stands for (a scene's token_ttl_seconds may be under a minute).
-        expiresAt: Math.min(now + EXCHANGE_CODE_TTL_SECONDS * 1000, tokenExpiresAt),
-        sealedToken: encryptSecret(deps.serverKeys, JSON.stringify(sealed)),
-      })
+      // The token stays here, sealed; the browser carries only a code worthless without the app's key.
+      const exchange = newExchange(deps.serverKeys, session.id, token, now)
+      const won = await store.hostedSessions.complete(session.id, now, exchange.stored)
       // The approval is single use, so only a second completion of one session could lose; its code
       // would not exist, so it must not be handed out.
       if (!won) throw new AppError('verification_not_pending', { message: 'This session is complete.' })
-      target.searchParams.set('code', code)
+      target.searchParams.set('code', exchange.code)
     } else {
       await store.hostedSessions.complete(session.id, now)
       target.searchParams.set('verification_token', token.token)
@@ -323,31 +296,6 @@ export function createHostedSessionService(deps: {
       return constantTimeEqual(row.linkHash, linkHash(sessionId, secret))
     },
 
-    async exchange(app, sessionId, code) {
-      const now = clock.nowMs()
-      // One answer for every refusal (RFC 6749 §5.2 invalid_grant): it must not tell a caller whether a
-      // session exists, belongs to another app, or has been exchanged already.
-      const row = await store.hostedSessions.exchangeCode(sessionId, app.id, exchangeCodeHash(sessionId, code), now)
-      if (!row?.sealedToken || row.verificationId === null) throw new AppError('invalid_grant')
-      const sealed = JSON.parse(decryptSecret(deps.serverKeys, row.sealedToken)) as SealedToken
-      // The session id inside the sealed value ties the ciphertext to its row: a sealed token copied to
-      // another session's row is refused, not handed out.
-      if (sealed.sid !== row.id) throw new Error('sealed token does not belong to this session')
-      return {
-        token: sealed.token,
-        expiresIn: Math.max(0, Math.floor((sealed.exp - now) / 1000)),
-        scene: row.scene,
-        verificationId: row.verificationId,
-      }
-    },
+    exchange: (app, sessionId, code) => exchangeCode(deps, app.id, sessionId, code, clock.nowMs()),
   }
-}
-
-/** What a code-mode session keeps, sealed, between approval and exchange. */
-interface SealedToken {
-  /** The session it belongs to. */
-  readonly sid: string
-  readonly token: string
-  /** When the token expires (ms). */
-  readonly exp: number
 }

@@ -1,4 +1,5 @@
 import type { TObject } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { CHANNEL_NAMES } from '../channels/built-in-channels.js'
 import {
   constantTimeEqual,
@@ -71,11 +72,15 @@ export const APP_KEY_CACHE_TTL_MS = 5_000
 /** Keys remembered at most; past it the oldest is forgotten first. */
 const APP_KEY_CACHE_SIZE = 10_000
 
-function toApp(row: AppRow): App {
+/**
+ * An app as stored, its settings filled from the schema's defaults: settings saved before a channel, a
+ * type's options or a setting existed read as if it had always been there (the defaults exist once).
+ */
+function toApp(row: AppRow, schema: TObject): App {
   return {
     id: row.id,
     name: row.name,
-    settings: JSON.parse(row.settings) as AppSettings,
+    settings: Value.Default(schema, JSON.parse(row.settings)) as AppSettings,
     createdAt: Number(row.createdAt),
     updatedAt: Number(row.updatedAt),
   }
@@ -182,7 +187,7 @@ export function createAppService(deps: {
   async function getApp(appId: string): Promise<App> {
     const row = await store.apps.findById(appId)
     assertThat(row, 'not_found', { message: 'No such app.' })
-    return toApp(row)
+    return toApp(row, deps.settingsSchema)
   }
 
   return {
@@ -198,10 +203,10 @@ export function createAppService(deps: {
       }
       await store.apps.insert(row)
       await events.record({ appId: row.id, kind: 'app.created' })
-      return toApp(row)
+      return toApp(row, deps.settingsSchema)
     },
     async listApps(options) {
-      return (await store.apps.list(options)).map(toApp)
+      return (await store.apps.list(options)).map((row) => toApp(row, deps.settingsSchema))
     },
     getApp,
     async updateApp(appId, input) {
@@ -218,7 +223,7 @@ export function createAppService(deps: {
       forget((entry) => entry.app.id === appId)
       assertThat(row, 'not_found', { message: 'No such app.' })
       await events.record({ appId, kind: 'app.updated', details: { fields: Object.keys(input) } })
-      return toApp(row)
+      return toApp(row, deps.settingsSchema)
     },
     async createKey(appId, input) {
       await getApp(appId)
@@ -261,7 +266,7 @@ export function createAppService(deps: {
         return undefined
       }
       // Shared by every request until it expires: frozen, so no request can change another's view.
-      const app = deepFreeze(toApp(appRow))
+      const app = deepFreeze(toApp(appRow, deps.settingsSchema))
       authenticated.delete(keyHash)
       if (authenticated.size >= APP_KEY_CACHE_SIZE) {
         const oldest = authenticated.keys().next().value

@@ -114,9 +114,13 @@ describe('resolveAppSettings merging', () => {
     expect(error.message).toContain(`settings.${path.join('.')}`)
   })
 
-  it('refuses a channel replaced by a non-object', () => {
-    expect(refusal({ channels: { sms: null } }).message).toContain('settings.channels.sms')
+  it('refuses a channel replaced by a non-object; null (RFC 7396: remove) puts its defaults back', () => {
+    expect(refusal({ channels: { sms: 'off' } }).message).toContain('settings.channels.sms')
     expect(refusal({ channels: 'all' }).message).toContain('settings.channels')
+    const changed = resolveAppSettings({ channels: { sms: { code_length: 8 } } })
+    expect(resolveAppSettings(mergeSettings(changed, { channels: { sms: null } })).channels.sms).toEqual(
+      defaultAppSettings().channels.sms,
+    )
   })
 })
 

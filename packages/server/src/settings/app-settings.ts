@@ -120,7 +120,10 @@ export const AppSettingsSchema = Type.Object(
       description: 'Lifetime of a verification token, seconds.',
     }),
     channels: Type.Object(
-      Object.fromEntries(BUILT_IN_CHANNELS.map((channel) => [channel.name, channel.settingsSchema])) as ChannelSlices,
+      // Each slice defaults to {} so its own defaults fill it: settings saved before a channel existed still read.
+      Object.fromEntries(
+        BUILT_IN_CHANNELS.map((channel) => [channel.name, { ...channel.settingsSchema, default: {} }]),
+      ) as ChannelSlices,
       { additionalProperties: false, default: {} },
     ),
     default_locale: Type.String({

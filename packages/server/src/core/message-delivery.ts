@@ -188,7 +188,7 @@ export function createMessageDelivery(deps: {
         },
       })
       if (outcome.reason === 'invalid_recipient') {
-        throw new AppError('invalid_identifier', { message: channelNamed(channel).unreachable })
+        throw new AppError('invalid_identifier', { message: channelNamed(channel).unreachable, reason: 'unreachable' })
       }
       throw new AppError('delivery_failed')
     },

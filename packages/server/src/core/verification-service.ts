@@ -1,3 +1,4 @@
+import { decryptSecret, encryptSecret } from '../crypto/secrets.js'
 import type { FactorRow } from '../storage/database.js'
 import type { VerificationFilter } from '../storage/store.js'
 import type { App } from './app-service.js'
@@ -41,6 +42,13 @@ export interface VerificationService {
    */
   approveByLink(app: App, verificationId: string): Promise<CheckResult>
   get(app: App, verificationId: string): Promise<VerificationView>
+  /**
+   * Keeps the token of an approval made through a face that cannot answer one (the Twilio-compatible API),
+   * sealed with the server key, for one pickup by the app (`takeHeldToken`).
+   */
+  holdToken(app: App, verificationId: string, token: { token: string; expiresIn: number }): Promise<void>
+  /** The held token, once: the first caller gets it and it is gone; undefined when none or expired. */
+  takeHeldToken(app: App, verificationId: string): Promise<{ token: string; expiresIn: number } | undefined>
   cancel(app: App, verificationId: string): Promise<VerificationView>
   /** Operators' search (the console), newest first, masked like every other view. */
   search(appId: string, filter: Omit<VerificationFilter, 'now'>): Promise<VerificationView[]>
@@ -70,6 +78,27 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       const row = await ctx.load(app, verificationId)
       const view = toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
       return { ...view, deliveries: await deps.messages.list(app.id, row.id) }
+    },
+
+    async holdToken(app, verificationId, token) {
+      const now = clock.nowMs()
+      await store.heldTokens.insert({
+        verificationId,
+        appId: app.id,
+        sealedToken: encryptSecret(deps.serverKeys, token.token),
+        expiresAt: now + token.expiresIn * 1000,
+        createdAt: now,
+      })
+    },
+
+    async takeHeldToken(app, verificationId) {
+      const held = await store.heldTokens.take(app.id, verificationId)
+      const now = clock.nowMs()
+      if (!held || Number(held.expiresAt) <= now) return undefined
+      return {
+        token: decryptSecret(deps.serverKeys, held.sealedToken),
+        expiresIn: Math.floor((Number(held.expiresAt) - now) / 1000),
+      }
     },
 
     async search(appId, filter) {

@@ -26,6 +26,12 @@ export class AppError extends Error {
   readonly headers: Readonly<Record<string, string>> | undefined
   /** The fields at fault, when the request named some; not part of the body (the message names them). */
   readonly problems: readonly FieldProblem[]
+  /**
+   * Why, in a word, when the code alone does not say (`guard`: the channel's guard refused the destination;
+   * `unreachable`: the provider said the identifier cannot receive the channel): for faces that speak another
+   * API's error codes (docs/twilio-compat.md). Not part of the body.
+   */
+  readonly reason: string | undefined
 
   constructor(
     code: ErrorCode,
@@ -34,6 +40,7 @@ export class AppError extends Error {
       details?: ErrorDetails
       headers?: Record<string, string>
       problems?: readonly FieldProblem[]
+      reason?: string
       cause?: unknown
     } = {},
   ) {
@@ -46,6 +53,7 @@ export class AppError extends Error {
     this.details = options.details
     this.headers = options.headers
     this.problems = options.problems ?? []
+    this.reason = options.reason
   }
 
   /** The contract's error body. */

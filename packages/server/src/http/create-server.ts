@@ -39,6 +39,7 @@ import { VerificationSchema, verificationRoutes } from './routes/verifications.j
 import { ErrorSchema } from './schemas.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { createStorageOutage } from './storage-outage.js'
+import { twilioCompatPlugin } from './twilio-compat/twilio-compat-plugin.js'
 import { createValidatorCompiler } from './validator.js'
 
 export interface ServerDeps {
@@ -147,6 +148,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
         securitySchemes: {
           appKey: { type: 'http', scheme: 'bearer', description: 'An app key (tsk_…).' },
           adminKey: { type: 'http', scheme: 'bearer', description: 'The operator key.' },
+          twilioBasic: { type: 'http', scheme: 'basic', description: 'account_sid and an app key (Twilio face).' },
         },
       },
     },
@@ -198,6 +200,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
   })
 
+  await server.register(twilioCompatPlugin(deps), { prefix: '/v2' })
   await server.register(hostedPlugin(hostedDeps(deps)), { prefix: '/hosted' })
   await server.register(consolePlugin(consoleDeps(deps)), { prefix: '/console' })
 

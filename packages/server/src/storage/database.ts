@@ -220,6 +220,45 @@ export interface ConsoleSessionTable {
   userAgentSummary: string | null
 }
 
+/** A Twilio Verify service (`VA…`): settings over one app for the Twilio-compatible face (docs/twilio-compat.md). */
+export interface VerifyServiceTable {
+  sid: string
+  appId: string
+  friendlyName: string
+  /** JSON of the service's options as Twilio names them (code_length, custom_code_enabled, …). */
+  options: string
+  createdAt: number
+  updatedAt: number
+}
+
+/** A verification started through a service: its Twilio sid (`VE…`) beside the Tessera verification. */
+export interface VerifyServiceVerificationTable {
+  sid: string
+  appId: string
+  serviceSid: string
+  verificationId: string
+  createdAt: number
+}
+
+/** One code sent for a service verification (`send_code_attempts`); insert-only. */
+export interface VerifySendAttemptTable {
+  /** `VL…` */
+  sid: string
+  verificationSid: string
+  channel: string
+  createdAt: number
+}
+
+/** A verification token kept for the app to pick up once (approvals made through the Twilio face). */
+export interface HeldTokenTable {
+  verificationId: string
+  appId: string
+  /** The token sealed with the server key (AES-256-GCM). */
+  sealedToken: string
+  expiresAt: number
+  createdAt: number
+}
+
 export interface Database {
   apps: AppTable
   apiKeys: ApiKeyTable
@@ -232,6 +271,10 @@ export interface Database {
   hostedSessions: HostedSessionTable
   deliveries: DeliveryTable
   consoleSessions: ConsoleSessionTable
+  verifyServices: VerifyServiceTable
+  verifyServiceVerifications: VerifyServiceVerificationTable
+  verifySendAttempts: VerifySendAttemptTable
+  heldTokens: HeldTokenTable
 }
 
 export type AppRow = Selectable<AppTable>
@@ -248,3 +291,6 @@ export type NewEvent = Insertable<EventTable>
 export type HostedSessionRow = Selectable<HostedSessionTable>
 export type DeliveryRow = Selectable<DeliveryTable>
 export type ConsoleSessionRow = Selectable<ConsoleSessionTable>
+export type VerifyServiceRow = Selectable<VerifyServiceTable>
+export type VerifyServiceVerificationRow = Selectable<VerifyServiceVerificationTable>
+export type VerifySendAttemptRow = Selectable<VerifySendAttemptTable>

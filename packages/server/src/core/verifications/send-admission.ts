@@ -42,7 +42,7 @@ export async function admitSend(
         reason: verdict.reason,
         error:
           refusal.kind === 'identifier'
-            ? new AppError('invalid_identifier', { message: refusal.message })
+            ? new AppError('invalid_identifier', { message: refusal.message, reason: 'guard' })
             : rateLimitedError({ ok: false, ...refusal }),
       }
     }

@@ -27,21 +27,34 @@ export function requireAppKey(appService: AppService, limits: RateLimiter, event
     if (key === undefined) {
       throw new AppError('unauthorized', { message: 'Send an app key as "Authorization: Bearer <key>".' })
     }
-    const authenticated = await appService.authenticateAppKey(key)
-    if (!authenticated) {
-      if (appService.isAdminKey(key)) {
-        throw new AppError('forbidden', { message: 'The admin key cannot call app endpoints; use an app key.' })
-      }
-      throw new AppError('unauthorized', { message: 'The app key is unknown or revoked.' })
-    }
-    const { app, keyId } = authenticated
-    const decision = await limits.take([bucket(app.settings, 'requests_per_key', keyId)])
-    if (!decision.ok) {
-      await events.record({ appId: app.id, kind: 'request.limited', details: { key_id: keyId, limit: decision.name } })
-      throw rateLimitedError(decision)
-    }
-    request.tesseraApp = app
+    request.tesseraApp = await admitAppKey(appService, limits, events, key)
   }
+}
+
+/**
+ * The app of an active app key, within the key's request budget (`requests_per_key`); every face that takes
+ * app keys (Bearer here, Basic in the Twilio-compatible face) admits them through this.
+ */
+export async function admitAppKey(
+  appService: AppService,
+  limits: RateLimiter,
+  events: EventLog,
+  key: string,
+): Promise<App> {
+  const authenticated = await appService.authenticateAppKey(key)
+  if (!authenticated) {
+    if (appService.isAdminKey(key)) {
+      throw new AppError('forbidden', { message: 'The admin key cannot call app endpoints; use an app key.' })
+    }
+    throw new AppError('unauthorized', { message: 'The app key is unknown or revoked.' })
+  }
+  const { app, keyId } = authenticated
+  const decision = await limits.take([bucket(app.settings, 'requests_per_key', keyId)])
+  if (!decision.ok) {
+    await events.record({ appId: app.id, kind: 'request.limited', details: { key_id: keyId, limit: decision.name } })
+    throw rateLimitedError(decision)
+  }
+  return app
 }
 
 /** onRequest hook for /admin/v1: the caller must hold the admin key. */

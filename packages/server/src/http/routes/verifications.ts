@@ -39,6 +39,13 @@ export const VerificationSchema = Type.Object(
     sends_remaining: Type.Integer(),
     resend_available_at: NullableIsoTime,
     approved_at: NullableIsoTime,
+    verification_token: Type.Optional(
+      Type.String({
+        description:
+          'Once, on the first read after an approval made through the Twilio-compatible API (whose check answers no token): the verification token (docs/twilio-compat.md).',
+      }),
+    ),
+    verification_token_expires_in: Type.Optional(Type.Integer({ description: 'Seconds the token has left.' })),
     deliveries: Type.Optional(
       Type.Array(
         Type.Object({
@@ -257,7 +264,12 @@ export function verificationRoutes(
           response: withErrors({ 200: Type.Ref('Verification') }, 404),
         },
       },
-      async (request) => presentVerification(await service.get(appOf(request), request.params.verification_id)),
+      async (request) => {
+        const app = appOf(request)
+        const view = presentVerification(await service.get(app, request.params.verification_id))
+        const held = await service.takeHeldToken(app, request.params.verification_id)
+        return held ? { ...view, verification_token: held.token, verification_token_expires_in: held.expiresIn } : view
+      },
     )
 
     server.post(

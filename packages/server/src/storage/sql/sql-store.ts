@@ -8,12 +8,14 @@ import type {
   DeliveryRepository,
   EventRepository,
   FactorRepository,
+  HeldTokenRepository,
   HostedSessionRepository,
   MaintenanceRepository,
   SigningKeyRepository,
   Store,
   TokenRepository,
   VerificationRepository,
+  VerifyServiceRepository,
 } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
@@ -26,6 +28,7 @@ import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
+import { createHeldTokenQueries, createVerifyServiceQueries } from './verify-service-queries.js'
 
 /** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
 const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
@@ -44,6 +47,8 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let deliveries: DeliveryRepository | undefined
   let hostedSessions: HostedSessionRepository | undefined
   let consoleSessions: ConsoleSessionRepository | undefined
+  let verifyServices: VerifyServiceRepository | undefined
+  let heldTokens: HeldTokenRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -88,6 +93,14 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get consoleSessions() {
       consoleSessions ??= createConsoleSessionQueries(db)
       return consoleSessions
+    },
+    get verifyServices() {
+      verifyServices ??= createVerifyServiceQueries(db)
+      return verifyServices
+    },
+    get heldTokens() {
+      heldTokens ??= createHeldTokenQueries(db)
+      return heldTokens
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

@@ -9,20 +9,38 @@ export interface ApiResponse {
   readonly body: Json
 }
 
-/** One JSON request to a running server, with an optional bearer key; bounded by a timeout. */
+/**
+ * One request to a running server, bounded by a timeout: a JSON body with an optional bearer key, or a form
+ * post with HTTP Basic credentials (the Twilio-compatible API).
+ */
 export async function call(
   baseUrl: string,
   method: string,
   path: string,
-  options: { key?: string; body?: unknown; timeoutMs?: number } = {},
+  options: {
+    key?: string
+    body?: unknown
+    basic?: readonly [user: string, password: string]
+    form?: Record<string, string>
+    timeoutMs?: number
+  } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = {}
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`
+  if (options.basic !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${options.basic[0]}:${options.basic[1]}`).toString('base64')}`
+  }
   if (options.body !== undefined) headers['content-type'] = 'application/json'
+  if (options.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    body:
+      options.form !== undefined
+        ? new URLSearchParams(options.form).toString()
+        : options.body === undefined
+          ? undefined
+          : JSON.stringify(options.body),
     signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
   })
   const text = await response.text()

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { channelNamed } from '../../../channels/built-in-channels.js'
+import { accountSidOf } from '../../../core/account-sid.js'
 import type { App, AppService } from '../../../core/app-service.js'
 import { previewMessage, templateWarnings } from '../../../delivery/templates/template-warnings.js'
 import { weakSettingWarnings } from '../../../settings/settings-warnings.js'
@@ -13,6 +14,9 @@ const SettingsInput = Type.Object({}, { additionalProperties: true, description:
 const AppSchema = Type.Object(
   {
     app_id: Type.String(),
+    account_sid: Type.String({
+      description: 'The user name of the Twilio-compatible API (`AC` + 32 hex; docs/twilio-compat.md). Stable.',
+    }),
     name: Type.String(),
     settings: Type.Object({}, { additionalProperties: true }),
     created_at: Type.String({ format: 'date-time' }),
@@ -66,6 +70,7 @@ export function adminAppRoutes(service: AppService): FastifyPluginAsyncTypebox {
   function present(app: App) {
     return {
       app_id: app.id,
+      account_sid: accountSidOf(app.id),
       name: app.name,
       settings: service.maskSettings(app.settings),
       created_at: iso(app.createdAt),

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import {
   DeliveryError,
+  type DeliveryErrorKind,
   type DeliveryProvider,
   defineDeliveryProvider,
   type OutboundMessage,
@@ -13,14 +14,15 @@ export interface CaptureProvider {
   lastCode(to?: string): string
   /** The code in the newest message of one verification (whatever spelling of `to` it was started with). */
   codeOf(verificationId: string): string
-  /** Make the next sends fail (as a provider outage would). */
-  failNext(count?: number): void
+  /** Make the next sends fail (as a provider outage would; `invalid_recipient`: as a landline number would). */
+  failNext(count?: number, kind?: DeliveryErrorKind): void
 }
 
 /** Records messages in memory instead of sending them: for inject() tests only. */
 export function createCaptureProvider(): CaptureProvider {
   const messages: OutboundMessage[] = []
   let failures = 0
+  let failureKind: DeliveryErrorKind = 'unavailable'
   const provider = defineDeliveryProvider({
     name: 'capture',
     channels: ['sms', 'email'],
@@ -31,7 +33,7 @@ export function createCaptureProvider(): CaptureProvider {
         async send(message) {
           if (failures > 0) {
             failures--
-            throw new DeliveryError('capture provider told to fail')
+            throw new DeliveryError('capture provider told to fail', { kind: failureKind })
           }
           messages.push(message)
           return { provider: 'capture', providerMessageId: `cap_${messages.length}` }
@@ -54,8 +56,9 @@ export function createCaptureProvider(): CaptureProvider {
       if (!message.text.includes(message.values.code)) throw new Error('the message text does not show its code')
       return message.values.code
     },
-    failNext(count = 1) {
+    failNext(count = 1, kind = 'unavailable') {
       failures = count
+      failureKind = kind
     },
   }
 }

@@ -23,6 +23,7 @@ import type { DeliveryProvider } from './delivery/delivery-provider.js'
 import { createDeliveryRegistry, type DeliveryRegistry, type ProviderEntry } from './delivery/provider-registry.js'
 import { createServer } from './http/create-server.js'
 import { createFlexibleRateLimiter } from './limits/flexible-rate-limiter.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
 import type { ChannelName } from './settings/app-settings.js'
 import type { Database } from './storage/database.js'
 import { migrateToLatest } from './storage/migrations/migrate-to-latest.js'
@@ -47,6 +48,8 @@ export interface Tessera {
   readonly keyRing: SigningKeyRing
   readonly delivery: DeliveryRegistry
   readonly pruneJob: PruneJob
+  /** This server's Prometheus metrics (served per `TESSERA_METRICS`). */
+  readonly metrics: Metrics
   /** Tells the app its real address once listening (PORT=0 picks the port then). */
   setListeningPort(port: number): void
   /** Stops timers, closes the HTTP server, delivery connections and the database. */
@@ -192,6 +195,11 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       allowInternal: config.nodeEnv === 'test' || config.nodeEnv === 'bench',
     },
   )
+  const metrics = createMetrics()
+  metrics.onScrape(() => {
+    metrics.providerBreakerOpen.reset()
+    for (const [provider, open] of delivery.openBreakers()) metrics.providerBreakerOpen.set({ provider }, open)
+  })
   const verifiers = createVerifierRegistry([...BUILT_IN_VERIFIERS, ...(options.extraVerifiers ?? [])])
   const apps = createAppService({
     store,
@@ -210,6 +218,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     registry: delivery,
     events,
     logger,
+    metrics,
     publicUrl: () => publicUrl,
     maskIdentifier: (channel, identifier) => verifiers.find(channel)?.delivery?.maskIdentifier(identifier),
   })
@@ -224,6 +233,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     tokens,
     events,
     logger,
+    metrics,
   })
   const factors = createFactorService({ store, clock, serverKeys, verifiers, verifications, tokens, events })
   const hostedSessions = createHostedSessionService({
@@ -255,6 +265,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     pageKey: serverKeys.pageSigning,
     consoleKey: createHmac('sha256', serverKeys.pageSigning).update(`console:${options.adminKey}`).digest(),
     currentPublicUrl: () => publicUrl,
+    metrics,
+    serveMetrics: config.metrics === 'on',
   })
 
   const pruneJob = startPruneJob({
@@ -272,6 +284,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     apps,
     keyRing,
     delivery,
+    metrics,
     setListeningPort(port) {
       publicUrl = publicUrlOf(config, port)
     },

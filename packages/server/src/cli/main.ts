@@ -11,6 +11,7 @@ export async function runCli(argv: readonly string[], io?: Partial<CliIo>): Prom
     out: io?.out ?? ((text) => process.stdout.write(text)),
     err: io?.err ?? ((text) => process.stderr.write(text)),
     env: io?.env ?? process.env,
+    isTerminal: io?.isTerminal ?? process.stdout.isTTY === true,
   }
   let exit: Promise<number> = Promise.resolve(0)
   const setExit = (code: Promise<number>) => {

@@ -1,6 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { ProviderEntrySchema } from '../settings/app-settings.js'
 
+/** `TESSERA_METRICS`'s own-listener form: `host:port`, an IPv6 host in brackets. */
+export const METRICS_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
+
 /**
  * The whole configuration, one typed object. Each key names the environment
  * variable that sets it (`env`), a default — or, where none can be written
@@ -171,6 +174,20 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
       { default: 'info', env: 'LOG_LEVEL', description: 'Least severe level written to the log (pino).' },
     ),
+    logFormat: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('pretty')], {
+        env: 'LOG_FORMAT',
+        whenUnset: '`pretty` when standard output is a terminal, else `json`',
+        description:
+          '`json`: one JSON object per line (for log collectors); `pretty`: one readable, coloured line per entry (for people). Secrets are scrubbed either way.',
+      }),
+    ),
+    metrics: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.String({ pattern: METRICS_ADDRESS.source })], {
+      default: 'on',
+      env: 'TESSERA_METRICS',
+      description:
+        "Prometheus metrics: `on` serves `GET /metrics` on the service's own port; `off` serves none; `host:port` (e.g. `127.0.0.1:9464`, `[::1]:9464`) serves them on a listener of their own instead, so they need not be public.",
+    }),
     nodeEnv: Type.String({
       minLength: 1,
       default: 'development',

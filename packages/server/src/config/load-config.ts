@@ -120,6 +120,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   ) {
     issues.push('DATABASE_URL: must be postgres://…, postgresql://…, sqlite:<path> or :memory:')
   }
+  const metricsAddress = metricsAddressOf(config)
+  if (metricsAddress && metricsAddress.port > 65_535) {
+    issues.push(`TESSERA_METRICS: the port must be 0–65535 (got ${JSON.stringify(config.metrics)})`)
+  }
   if (issues.length > 0) throw new ConfigError(issues)
   return Object.freeze(config)
 }
@@ -133,4 +137,12 @@ export function publicUrlOf(config: Config, listeningPort = config.port): string
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '')
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${listeningPort}`
+}
+
+/** Where metrics get a listener of their own (`TESSERA_METRICS=host:port`); undefined for `on` and `off`. */
+export function metricsAddressOf(config: Config): { readonly host: string; readonly port: number } | undefined {
+  if (config.metrics === 'on' || config.metrics === 'off') return undefined
+  const separator = config.metrics.lastIndexOf(':')
+  const host = config.metrics.slice(0, separator).replace(/^\[(.*)\]$/, '$1')
+  return { host, port: Number(config.metrics.slice(separator + 1)) }
 }

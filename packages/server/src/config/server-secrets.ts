@@ -11,6 +11,11 @@ export interface ServerSecrets {
   readonly adminKeyGenerated: boolean
   /** Warnings for the start-up log (no secret values in them), including modes tightened on the data dir's files. */
   readonly warnings: readonly string[]
+  /**
+   * What this call made anew instead of finding: the data folder, the secret file, the admin key file (paths
+   * only). A CLI command run from another folder than the server's makes its own, so it says so.
+   */
+  readonly created: readonly string[]
 }
 
 /**
@@ -21,6 +26,9 @@ export interface ServerSecrets {
  */
 export function resolveServerSecrets(config: Config): ServerSecrets {
   const warnings: string[] = []
+  const created: string[] = []
+  const usesDataDir = !config.secret || !config.adminKey || config.databaseUrl === undefined
+  if (usesDataDir && !existsSync(config.dataDir)) created.push(`data folder ${config.dataDir}`)
   const note = (line: string | undefined) => {
     if (line !== undefined) warnings.push(line)
   }
@@ -35,6 +43,7 @@ export function resolveServerSecrets(config: Config): ServerSecrets {
     writeFileSync(path, `${value}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' })
     // The open's mode is masked by the umask; chmod sets it exactly.
     chmodSync(path, PRIVATE_FILE_MODE)
+    created.push(`${name === 'secret' ? 'server secret' : 'admin key'} ${path}`)
     return { value, created: true }
   }
 
@@ -53,5 +62,5 @@ export function resolveServerSecrets(config: Config): ServerSecrets {
     adminKey = file.value
     adminKeyGenerated = file.created
   }
-  return { secret, adminKey, adminKeyGenerated, warnings }
+  return { secret, adminKey, adminKeyGenerated, warnings, created }
 }

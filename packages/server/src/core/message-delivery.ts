@@ -7,6 +7,7 @@ import { sendThroughChain } from '../delivery/provider-chain.js'
 import type { DeliveryRegistry, ProviderEntry } from '../delivery/provider-registry.js'
 import { renderMessage } from '../delivery/templates/render-message.js'
 import { AppError } from '../errors/app-error.js'
+import type { Metrics } from '../metrics/metrics.js'
 import type { AppSettings, ChannelName } from '../settings/app-settings.js'
 import type { DeliveryRow, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
@@ -65,6 +66,7 @@ export function createMessageDelivery(deps: {
   registry: DeliveryRegistry
   events: EventLog
   logger: Logger
+  metrics: Metrics
   /** TESSERA_PUBLIC_URL: the base of status callback URLs. */
   publicUrl: () => string
   maskIdentifier: (channel: ChannelName, identifier: string) => string | undefined
@@ -153,6 +155,11 @@ export function createMessageDelivery(deps: {
         updatedAt: attempt.atMs,
       }))
       await store.deliveries.insert(rows)
+      for (const attempt of outcome.attempts) {
+        const result = attempt.status === 'failed' ? 'failed' : 'sent'
+        deps.metrics.sends.inc({ channel, provider: attempt.provider, result })
+      }
+      for (const provider of outcome.skipped) deps.metrics.sends.inc({ channel, provider, result: 'skipped' })
       const identifierMasked = deps.maskIdentifier(channel, row.identifier)
       for (const provider of outcome.skipped) {
         await events.record({
@@ -251,6 +258,11 @@ export function createMessageDelivery(deps: {
         now,
       })
       if (changed) {
+        // Send to receipt: the attempt's row was written when the provider took the message.
+        if (report.status === 'delivered') {
+          const seconds = Math.max(0, now - Number(delivery.createdAt)) / 1000
+          deps.metrics.deliveryLatency.observe({ channel, provider: providerName }, seconds)
+        }
         await events.record({
           appId: delivery.appId,
           kind: `delivery.${report.status}`,

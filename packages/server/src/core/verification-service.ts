@@ -122,6 +122,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
       ) {
         throw ctx.notPendingError(await ctx.load(app, verificationId), now)
       }
+      ctx.countFinished(row, 'canceled')
       await events.record({
         appId: app.id,
         kind: 'verification.canceled',

@@ -40,6 +40,11 @@ export interface DeliveryRegistry {
   secretFields(type: string): readonly string[]
   /** Options of an entry as its sender sees them: defaults filled, secrets decrypted. */
   optionsOf(entry: ProviderEntry): Record<string, unknown>
+  /**
+   * Per provider in use, how many of its breakers (one per scope's chain) are open now: messages skip it.
+   * Every provider of a live chain is listed, with 0 when none is open.
+   */
+  openBreakers(): Map<string, number>
   close(): Promise<void>
 }
 
@@ -193,6 +198,16 @@ export function createDeliveryRegistry(
     provider: (name) => byName.get(name),
     secretFields: (type) => secretFieldsByType.get(type) ?? [],
     optionsOf,
+    openBreakers() {
+      const open = new Map<string, number>()
+      for (const { resolution } of chains.values()) {
+        if (!resolution.available) continue
+        for (const link of resolution.chain) {
+          open.set(link.provider, (open.get(link.provider) ?? 0) + (link.breaker.state() === 'open' ? 1 : 0))
+        }
+      }
+      return open
+    },
     async close() {
       for (const shared of sendersByEntries.values()) {
         if (!('unavailable' in shared.links)) for (const link of shared.links) await link.sender.close?.()

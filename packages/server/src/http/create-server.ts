@@ -18,6 +18,7 @@ import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
 import { AppError } from '../errors/app-error.js'
 import { LOG_SERIALIZERS } from '../logging/log-serializers.js'
+import type { Metrics } from '../metrics/metrics.js'
 import type { Store } from '../storage/store.js'
 import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { ConsoleDeps } from '../web/console/console-deps.js'
@@ -32,6 +33,7 @@ import { adminSigningKeyRoutes } from './routes/admin/signing-keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
 import { factorRoutes, factorSchema } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { providerCallbackRoutes } from './routes/provider-callbacks.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/tokens.js'
@@ -72,6 +74,10 @@ export interface ServerDeps {
    * signed over it, and hosted sessions' URLs and magic links name it.
    */
   readonly currentPublicUrl: () => string
+  /** Requests are counted and timed here, by route template. */
+  readonly metrics: Metrics
+  /** Whether `GET /metrics` is served on this port (`TESSERA_METRICS=on`). */
+  readonly serveMetrics: boolean
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
@@ -128,6 +134,16 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     done()
   })
 
+  // Every answered request, by route template (never the URL: ids, identifiers and secrets live in URLs); what
+  // matched no route is one series, `unmatched`, whatever was asked.
+  const { httpRequests, httpRequestDuration } = deps.metrics
+  server.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    httpRequests.inc({ route, method: request.method, status: reply.statusCode })
+    httpRequestDuration.observe({ route }, reply.elapsedTime / 1000)
+    done()
+  })
+
   server.setValidatorCompiler(createValidatorCompiler())
   server.addSchema(ErrorSchema)
   server.addSchema(VerificationSchema)
@@ -173,6 +189,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
       redisFailure: deps.redisFailure,
     }),
   )
+  if (deps.serveMetrics) await server.register(metricsRoutes(deps.metrics))
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   await server.register(providerCallbackRoutes({ messages: deps.messages, publicUrl: deps.currentPublicUrl }))

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { describe, expect, it } from 'vitest'
-import { createLogger } from './create-logger.js'
+import { createLogger, logFormatFor } from './create-logger.js'
 import { scrubText } from './scrub-text.js'
 
 // @see issue 13: no secret in any log, at any level. The e2e test logs-never-contain-secrets runs
@@ -159,5 +159,44 @@ describe('scrubText', () => {
     const cut = scrubText(`${'word '.repeat(1638)}+14155552671 tail`)
     expect(cut).not.toContain('1415')
     expect(cut.endsWith('…[truncated]')).toBe(true)
+  })
+})
+
+describe('formats', () => {
+  it.each([
+    [undefined, true, 'development', 'pretty'],
+    [undefined, false, 'development', 'json'],
+    [undefined, true, 'production', 'json'],
+    ['json', true, 'development', 'json'],
+    ['pretty', false, 'production', 'pretty'],
+  ] as const)('LOG_FORMAT=%s, terminal %s, NODE_ENV=%s: %s', (configured, isTerminal, nodeEnv, expected) => {
+    expect(logFormatFor({ configured, isTerminal, nodeEnv })).toBe(expected)
+  })
+
+  it('pretty: one readable line per entry, scrubbed exactly as the JSON line is', () => {
+    const lines: string[] = []
+    const logger = createLogger({
+      level: 'info',
+      format: 'pretty',
+      colorize: false,
+      destination: { write: (line: string) => void lines.push(line) },
+    })
+    logger.info({ verificationId: 'ver_1', token: 'tok-secret-1', to: PHONE }, `sent to ${PHONE}`)
+    logger.error({ err: new Error(`failed for ada@example.com at ${SESSION}`) }, 'delivery failed')
+    logger.child({ apiKey: 'tsk_live_secret' }).warn('child line')
+    expect(lines).toHaveLength(3)
+    for (const line of lines) {
+      // One line each, ending the entry; not JSON.
+      expect(line.trimEnd().includes('\n')).toBe(false)
+      expect(line.endsWith('\n')).toBe(true)
+      expect(line.startsWith('{')).toBe(false)
+    }
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: sent to \[redacted\] \{.*"verificationId":"ver_1"/)
+    expect(lines[1]).toMatch(/ERROR: delivery failed .*"type":"Error"/)
+    expect(lines[2]).toMatch(/WARN: child line/)
+    const text = lines.join('')
+    for (const secret of ['tok-secret-1', PHONE, PHONE.slice(1), 'ada@example.com', SESSION, 'tsk_live_secret']) {
+      expect(text).not.toContain(secret)
+    }
   })
 })

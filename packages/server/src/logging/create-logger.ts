@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type LogFn, type Logger } from 'pino'
+import { prettyFactory } from 'pino-pretty'
 import { LOG_SERIALIZERS } from './log-serializers.js'
 import { redactLogObject, SECRET_KEYS } from './redact-log-object.js'
 import { REDACTED, scrubText } from './scrub-text.js'
@@ -25,7 +26,16 @@ const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => {
  * addresses and phone numbers (`redactLogObject`, `scrubText`), because libraries put URLs and error
  * messages there.
  */
-export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string
+  /** `json` (the default): JSON lines for collectors; `pretty`: one readable line per entry, for a terminal. */
+  format?: LogFormat
+  /** Colours in pretty lines (default: on). */
+  colorize?: boolean
+  destination?: DestinationStream
+}): Logger {
+  const destination =
+    options.format === 'pretty' ? prettyDestination(options.destination, options.colorize ?? true) : options.destination
   return pino(
     {
       level: options.level,
@@ -34,8 +44,42 @@ export function createLogger(options: { level: string; destination?: Destination
       hooks: { logMethod: redactingLogMethod },
       base: { service: 'tessera' },
     },
-    options.destination,
+    destination,
   )
+}
+
+export type LogFormat = 'json' | 'pretty'
+
+/**
+ * `LOG_FORMAT` when set; else readable lines when standard output is a terminal (a person is watching) outside
+ * production, and JSON lines otherwise (a file, a pipe, a log collector, a production supervisor).
+ */
+export function logFormatFor(options: {
+  configured: LogFormat | undefined
+  isTerminal: boolean
+  nodeEnv: string
+}): LogFormat {
+  if (options.configured) return options.configured
+  return options.isTerminal && options.nodeEnv !== 'production' ? 'pretty' : 'json'
+}
+
+/**
+ * pino-pretty's formatter, called synchronously on the very JSON line the JSON format would write — so
+ * redaction and scrubbing happened before, and a secret can no more appear in a pretty line than in a JSON
+ * one. Not its worker transport: nothing is lost when the process exits right after a line. One line per
+ * entry: time, level, message, then the remaining fields.
+ */
+function prettyDestination(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
+  const out = destination ?? pino.destination({ dest: 1, sync: true })
+  const pretty = prettyFactory({
+    colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    // Errors inline with the other fields (the stack as one JSON string), not as an indented block.
+    errorLikeObjectKeys: [],
+  })
+  return { write: (line: string) => out.write(pretty(line)) }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { call } from './helpers/api.js'
@@ -32,8 +32,15 @@ describe('the tessera CLI', () => {
     expect(applied.length).toBeGreaterThan(0)
     expect(existsSync(join(dataDir, 'tessera.db'))).toBe(true)
 
+    // The first command made the server secret: it says so, on standard error (stdout stays parseable).
+    expect(migrated.stderr).toContain(`tessera: warning: created a new server secret ${join(dataDir, 'secret')}`)
+    expect(migrated.stderr).not.toContain('data folder')
+    expect(migrated.stderr).not.toContain('admin key')
+
     const created = await runCli(['apps', 'create', '--name', 'Shell Co', '--json'], env)
     expect(created.code).toBe(0)
+    // The second one found what the first made: nothing to warn about.
+    expect(created.stderr).not.toContain('warning')
     const app = jsonOf(created.stdout)
     expect(app).toMatchObject({ name: 'Shell Co' })
     expect(app.app_id).toMatch(/^app_/)
@@ -77,4 +84,19 @@ describe('the tessera CLI', () => {
       await server.stop('SIGKILL')
     }
   }, 120_000)
+
+  it('warns when it makes a data folder, secret and admin key of its own instead of using the server’s', async () => {
+    // As a newcomer does: the server runs from the repository, the command from another folder.
+    const elsewhere = join(freshDataDir(), 'not-the-server-data')
+    const made = await runCli(['apps', 'create', '--name', 'Lost', '--json'], { TESSERA_DATA_DIR: elsewhere })
+    expect(made.code).toBe(0)
+    expect(made.stderr).toContain(
+      `tessera: warning: created a new data folder ${elsewhere}, a new server secret ${join(elsewhere, 'secret')}, a new admin key ${join(elsewhere, 'admin-key')}.`,
+    )
+    expect(made.stderr).toContain('this command is not using its data')
+    expect(jsonOf(made.stdout).app_id).toMatch(/^app_/)
+    // Nothing secret in the warning: paths only.
+    expect(made.stderr).not.toContain(readFileSync(join(elsewhere, 'secret'), 'utf8').trim())
+    expect(made.stderr).not.toContain(readFileSync(join(elsewhere, 'admin-key'), 'utf8').trim())
+  }, 60_000)
 })

@@ -42,6 +42,18 @@ describe('the tessera process', () => {
     }
   }, 90_000)
 
+  it('started with `npm start`, stops when npm is signalled: no service is left serving', async () => {
+    // A supervisor (or a terminal's Ctrl-C sent to npm alone) signals npm; the service must not outlive it.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const server = await startServer({ env: secretsForTest(), viaNpmStart: true, startTimeoutMs: 60_000 })
+      expect((await call(server.url, 'GET', '/healthz')).status).toBe(200)
+      expect(await server.stop(signal, 10_000)).toBe(0)
+      expect(server.stdout.some((line) => line.includes(`"signal":"${signal}"`))).toBe(true)
+      expect(server.stdout.some((line) => line.includes('"msg":"stopped"'))).toBe(true)
+      await expect(call(server.url, 'GET', '/healthz', { timeoutMs: 2_000 })).rejects.toThrow()
+    }
+  }, 150_000)
+
   it('finishes an in-flight request before exiting on SIGTERM', async () => {
     const hook = await startWebhookReceiver()
     try {

@@ -12,7 +12,7 @@ export function registerApps(program: Command, io: CliIo, setExit: (code: Promis
     .action((options: { name: string; json?: boolean }) =>
       setExit(
         (async () => {
-          const loaded = loadForCli(io, { logLevel: 'warn' })
+          const loaded = loadForCli(io, { logLevel: 'warn', oneShot: true })
           if (!loaded) return 1
           try {
             return await withTessera(loaded, async (tessera) => {

@@ -13,7 +13,7 @@ export function registerKeys(program: Command, io: CliIo, setExit: (code: Promis
     .action((appId: string, options: { name?: string; json?: boolean }) =>
       setExit(
         (async () => {
-          const loaded = loadForCli(io, { logLevel: 'warn' })
+          const loaded = loadForCli(io, { logLevel: 'warn', oneShot: true })
           if (!loaded) return 1
           try {
             return await withTessera(loaded, async (tessera) => {

@@ -11,7 +11,7 @@ export function registerMigrate(program: Command, io: CliIo, setExit: (code: Pro
     .action((options: { json?: boolean }) =>
       setExit(
         (async () => {
-          const loaded = loadForCli(io, { logLevel: 'warn' })
+          const loaded = loadForCli(io, { logLevel: 'warn', oneShot: true })
           if (!loaded) return 1
           const db = await openDatabase(loaded.config)
           try {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import { createTessera } from '../../app.js'
 import { BUILT_IN_CHANNELS } from '../../channels/built-in-channels.js'
-import { publicUrlOf } from '../../config/load-config.js'
+import { metricsAddressOf, publicUrlOf } from '../../config/load-config.js'
+import { listenForMetrics, type MetricsListener } from '../../metrics/metrics-listener.js'
 import { type CliIo, loadForCli } from '../context.js'
 
 /** Starts the service; resolves with the exit code once a signal has shut it down. */
@@ -28,6 +29,18 @@ async function serve(io: CliIo): Promise<number> {
     await tessera.close()
     return 1
   }
+  // TESSERA_METRICS=host:port: metrics on a listener of their own.
+  const metricsAddress = metricsAddressOf(config)
+  let metricsListener: MetricsListener | undefined
+  if (metricsAddress) {
+    try {
+      metricsListener = await listenForMetrics(tessera.metrics, metricsAddress)
+    } catch (error) {
+      io.err(`tessera: cannot listen for metrics on ${config.metrics}: ${(error as Error).message}\n`)
+      await tessera.close()
+      return 1
+    }
+  }
   const address = tessera.server.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   tessera.setListeningPort(port)
@@ -46,6 +59,12 @@ async function serve(io: CliIo): Promise<number> {
     : fromEnv
       ? `from TESSERA_ADMIN_KEY`
       : `in ${config.dataDir}/admin-key`
+  const metricsLine =
+    config.metrics === 'off'
+      ? 'off (TESSERA_METRICS=off)'
+      : metricsListener && metricsAddress
+        ? `http://${metricsAddress.host.includes(':') ? `[${metricsAddress.host}]` : metricsAddress.host}:${metricsListener.port}/metrics`
+        : `${url}/metrics`
   const keyForExample = showKey ? secrets.adminKey : '$TESSERA_ADMIN_KEY'
   // Handlers first, banner second: a supervisor that signals as soon as it sees the banner
   // must get a graceful shutdown, not a kill by the default signal action.
@@ -66,8 +85,7 @@ async function serve(io: CliIo): Promise<number> {
         resolve(1)
       }, 10_000)
       force.unref()
-      tessera
-        .close()
+      Promise.all([metricsListener?.close(), tessera.close()])
         .then(() => {
           clearInterval(closeIdle)
           clearTimeout(force)
@@ -94,9 +112,12 @@ async function serve(io: CliIo): Promise<number> {
       ),
       `  admin key  ${adminKeyLine}`,
       `  API docs   ${url}/docs`,
+      `  metrics    ${metricsLine}`,
       '',
-      'Create an app and an app key:',
+      'Create an app (answers its app_id), then a key for it (answers the key once):',
       `  curl -s -X POST ${url}/admin/v1/apps -H "Authorization: Bearer ${keyForExample}" -H "Content-Type: application/json" -d '{"name":"My app"}'`,
+      `  curl -s -X POST ${url}/admin/v1/apps/APP_ID/keys -H "Authorization: Bearer ${keyForExample}"`,
+      '  (or from this folder: npx tessera apps create --name "My app", which makes the app and its first key)',
       '',
     ].join('\n'),
   )

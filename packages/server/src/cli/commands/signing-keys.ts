@@ -10,7 +10,7 @@ type SetExit = (code: Promise<number>) => void
 function run(io: CliIo, setExit: SetExit, work: (tessera: Tessera) => Promise<number>): void {
   setExit(
     (async () => {
-      const loaded = loadForCli(io, { logLevel: 'warn' })
+      const loaded = loadForCli(io, { logLevel: 'warn', oneShot: true })
       if (!loaded) return 1
       try {
         return await withTessera(loaded, work)

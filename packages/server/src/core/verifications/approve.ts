@@ -29,7 +29,7 @@ export async function approveAndIssue(
 ): Promise<CheckResult | 'lost' | 'factor_locked'> {
   const { factor } = how
   try {
-    return await ctx.store.transaction(async (tx) => {
+    const approval = await ctx.store.transaction(async (tx) => {
       const won = how.byLink
         ? await tx.verifications.approve(row.id, row.codeHash, now)
         : await tx.verifications.approveClaimed(row.id, row.codeHash, now)
@@ -63,6 +63,9 @@ export async function approveAndIssue(
       )
       return { ...result, token: { token: token.token, expiresIn: token.expiresIn } }
     })
+    // Committed: of racing approvals only the winner gets here.
+    if (approval !== 'lost') ctx.countFinished(row, 'approved')
+    return approval
   } catch (error) {
     // Thrown to roll the approval back.
     if (error instanceof FactorLockedMeanwhile) return 'factor_locked'

@@ -18,7 +18,9 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
     const row = await ctx.load(app, input.verificationId)
     const now = ctx.clock.nowMs()
     if (effectiveStatus(row, now) !== 'pending') {
-      if (row.status === 'pending') await ctx.store.verifications.finish(app.id, row.id, 'expired', now)
+      if (row.status === 'pending' && (await ctx.store.verifications.finish(app.id, row.id, 'expired', now))) {
+        ctx.countFinished(row, 'expired')
+      }
       throw ctx.notPendingError(row, now)
     }
     // Every attempt is claimed by checks still being judged: their outcome is this one's answer.
@@ -36,7 +38,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       factor = await ctx.store.factors.findById(app.id, row.factorId)
       if (!factor && row.purpose !== 'decoy') {
         // The factor was removed while its challenge was open: nothing is left to prove.
-        await ctx.store.verifications.finish(app.id, row.id, 'canceled', now)
+        if (await ctx.store.verifications.finish(app.id, row.id, 'canceled', now)) ctx.countFinished(row, 'canceled')
         throw new AppError('factor_not_found', { message: 'The factor of this verification was removed.' })
       }
       if (factor?.lockedUntil != null && Number(factor.lockedUntil) > now) {
@@ -100,7 +102,11 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
     }
     const lockedUntil = await claim.failed()
     const lastAttempt = claim.attempts >= row.maxAttempts
-    if (lastAttempt) await ctx.store.verifications.exhaustAttempts(row.id, row.codeHash, now)
+    if (lastAttempt) {
+      await ctx.store.verifications.exhaustAttempts(row.id, row.codeHash, now)
+      // The claim that took the last attempt is this one only: the lock is counted once.
+      ctx.countFinished(row, 'locked')
+    }
     const eventBase = {
       appId: app.id,
       verificationId: row.id,

@@ -81,5 +81,6 @@ export async function createVerification(
     }
     if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
   }
+  ctx.metrics.verificationsStarted.inc({ channel: row.channel })
   return toVerificationView(row, verifier, now)
 }

@@ -64,6 +64,8 @@ export async function recordRefusal(
   reason: string,
   suppressed: boolean,
 ) {
+  // Reasons are a bounded set: the guard's words and `limit:<limit name>`.
+  ctx.metrics.sendRefusals.inc({ reason })
   await ctx.events.record({
     appId: app.id,
     kind: suppressed ? 'send.suppressed' : 'send.refused',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { ServerKeys } from '../../crypto/secrets.js'
 import { AppError, assertThat } from '../../errors/app-error.js'
+import type { Metrics } from '../../metrics/metrics.js'
 import type { ChannelName } from '../../settings/app-settings.js'
 import type { VerificationRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
@@ -25,6 +26,8 @@ export interface VerificationDeps {
   readonly events: EventLog
   readonly logger: Logger
   readonly limits: RateLimiter
+  /** Verifications started and finished, and sends refused, are counted where they happen. */
+  readonly metrics: Metrics
 }
 
 /**
@@ -49,6 +52,8 @@ export interface VerificationContext extends VerificationDeps {
   ): Promise<void>
   /** Waits about as long as a real delivery takes, so a decoy is not told apart by timing. */
   delayLikeDelivery(channel: ChannelName | undefined): Promise<void>
+  /** Counts a verification that just finished (metrics); decoys never started, so never finish either. */
+  countFinished(row: VerificationRow, outcome: 'approved' | 'locked' | 'canceled' | 'expired'): void
 }
 
 export function createVerificationContext(deps: VerificationDeps): VerificationContext {
@@ -89,6 +94,9 @@ export function createVerificationContext(deps: VerificationDeps): VerificationC
       await deps.messages.deliver(app, row, channel, code, link)
       const elapsed = performance.now() - started
       deliveryMs.set(channel, 0.8 * (deliveryMs.get(channel) ?? elapsed) + 0.2 * elapsed)
+    },
+    countFinished(row, outcome) {
+      if (row.purpose !== 'decoy') deps.metrics.verificationsFinished.inc({ channel: row.channel, outcome })
     },
     async delayLikeDelivery(channel) {
       const ms = channel ? Math.min(2000, deliveryMs.get(channel) ?? 0) : 0

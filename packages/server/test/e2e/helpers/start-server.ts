@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The workspace root (where `node packages/server/bin/tessera.js` is run from). */
@@ -100,6 +100,25 @@ export function spawnTessera(args: readonly string[], env: Readonly<Record<strin
   return track(child)
 }
 
+/**
+ * Spawns `npm start` from the repo root, as the README says to run the service: npm, then the start script's
+ * command. The npm of this Node's own folder when it has one, so npm and the service run on the Node under test.
+ */
+export function spawnNpmStart(env: Readonly<Record<string, string | undefined>>) {
+  const nodeDir = dirname(process.execPath)
+  const child = spawn('npm', ['start'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...childEnv(env),
+      PATH: `${nodeDir}${delimiter}${process.env.PATH ?? ''}`,
+      // npm and the service both die with the test process (see EXIT_WITH_PARENT).
+      NODE_OPTIONS: `--import=${EXIT_WITH_PARENT}`,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  return track(child)
+}
+
 /** Waits for a process to exit, at most `timeoutMs`; kills it and throws if it does not. */
 export async function exitWithin(proc: RunningProcess, timeoutMs: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined
@@ -145,6 +164,8 @@ export interface StartOptions {
   /** Variables for the service; PORT defaults to 0 and TESSERA_DATA_DIR to a fresh temp dir. */
   readonly env?: Readonly<Record<string, string | undefined>>
   readonly startTimeoutMs?: number
+  /** Start it with `npm start` (the README's command) instead of `node …/tessera.js serve`. */
+  readonly viaNpmStart?: boolean
 }
 
 const tempDirs: string[] = []
@@ -160,7 +181,9 @@ export function freshDataDir(): string {
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const env: Record<string, string | undefined> = { PORT: '0', HOST: '127.0.0.1', ...options.env }
   const dataDir = env.TESSERA_DATA_DIR ?? freshDataDir()
-  const proc = spawnTessera(['serve'], { ...env, TESSERA_DATA_DIR: dataDir })
+  const proc = options.viaNpmStart
+    ? spawnNpmStart({ ...env, TESSERA_DATA_DIR: dataDir })
+    : spawnTessera(['serve'], { ...env, TESSERA_DATA_DIR: dataDir })
   const timeoutMs = options.startTimeoutMs ?? 30_000
 
   const url = await new Promise<string>((resolveUrl, reject) => {

@@ -10,12 +10,14 @@ import { startCpuShare } from './cpu-share.js'
 import { closeClient } from './http-client.js'
 import { runLoad } from './load.js'
 import type { MicroCosts } from './micro.js'
+import { type OpenLoopOutcome, runOpenLoopFloor, runOpenLoopScenarios } from './open-loop-scenarios.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { type PeerRun, runPeer } from './peer-run.js'
 import { postgresUrl, redactUrl } from './postgres.js'
 import {
   BENCH_DIR,
   canPin,
+  LOOP_DELAY_PROBE_FLAGS,
   pinSelfToLoadCore,
   REPO_ROOT,
   RUN_TS,
@@ -49,12 +51,16 @@ function cpuModel(): string {
   }
 }
 
-async function measureCeiling(options: BenchOptions): Promise<ScenarioOutcome> {
+async function measureCeiling(options: BenchOptions, openLoop: readonly OpenLoopOutcome[]): Promise<ScenarioOutcome> {
   log('bare Fastify (ceiling)…')
-  const server = await startServer('bare Fastify', [RUN_TS, resolve(BENCH_DIR, 'bare-fastify.ts')], {
-    ...process.env,
-    PORT: '0',
-  })
+  const server = await startServer(
+    'bare Fastify',
+    [...LOOP_DELAY_PROBE_FLAGS, RUN_TS, resolve(BENCH_DIR, 'bare-fastify.ts')],
+    {
+      ...process.env,
+      PORT: '0',
+    },
+  )
   try {
     let k = 0
     const base = {
@@ -72,6 +78,7 @@ async function measureCeiling(options: BenchOptions): Promise<ScenarioOutcome> {
     log(
       `  bare Fastify: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.errors} errors`,
     )
+    await runOpenLoopFloor(options, server, base.headers, openLoop, log)
     return { name: 'bare Fastify', result, cpu }
   } finally {
     await server.stop()
@@ -120,7 +127,10 @@ async function main(): Promise<number> {
   if (profDir) mkdirSync(profDir, { recursive: true })
   let server: TesseraServer
   try {
-    server = await startTessera(options, secrets, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [])
+    server = await startTessera(options, secrets, [
+      ...LOOP_DELAY_PROBE_FLAGS,
+      ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ])
   } catch (error) {
     const message = (error as Error).message
     if (options.db === 'postgres') {
@@ -134,9 +144,11 @@ async function main(): Promise<number> {
   log(`Tessera listening on ${server.url} (pid ${server.pid}, storage ${options.db})`)
   let tessera: ScenarioOutcome[]
   let rssBytes: number | undefined
+  let openLoop: OpenLoopOutcome[] = []
   try {
     const app = await createBenchApp(server.url, secrets.adminKey)
     tessera = await runTesseraScenarios(options, server, app, log)
+    if (options.openLoop) openLoop = await runOpenLoopScenarios(options, server, app, tessera, log)
     rssBytes = residentBytes(server.pid)
   } finally {
     const code = await server.dispose()
@@ -150,7 +162,7 @@ async function main(): Promise<number> {
     log(profiles.length === 0 ? `no .cpuprofile was written in ${profDir}` : `profiles in ${profDir}`)
   }
 
-  const ceiling = await measureCeiling(options)
+  const ceiling = await measureCeiling(options, openLoop)
   const micro = await measureMicro(options)
 
   log(`cold start ×${options.coldStarts}…`)
@@ -179,6 +191,7 @@ async function main(): Promise<number> {
     loadBefore,
     loadAfter: loadavg(),
     tessera,
+    openLoop,
     ceiling,
     micro,
     rssBytes,
@@ -195,9 +208,16 @@ async function main(): Promise<number> {
     log(`\nwrote ${out}`)
   }
 
-  const failures = [...tessera, ceiling].filter((o) => (o.result?.errors ?? 0) > 0)
+  const failures = [...tessera, ceiling]
+    .filter((o) => (o.result?.errors ?? 0) > 0)
+    .map((o) => `${o.name} (${o.result?.errors})`)
+  for (const o of openLoop) {
+    for (const run of [o.tessera, o.floor]) {
+      if (run && run.result.errors > 0) failures.push(`${run.result.title} (${run.result.errors})`)
+    }
+  }
   if (failures.length > 0) {
-    log(`\nFAILED: errors in ${failures.map((o) => `${o.name} (${o.result?.errors})`).join(', ')}`)
+    log(`\nFAILED: errors in ${failures.join(', ')}`)
     return 1
   }
   return 0

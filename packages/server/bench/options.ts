@@ -16,6 +16,10 @@ export interface BenchOptions {
   readonly cpuProfDir: string | undefined
   readonly scenarios: readonly ScenarioName[]
   readonly coldStarts: number
+  /** Whether to run the open-loop latency scenarios (bench/open-loop-scenarios.ts). */
+  readonly openLoop: boolean
+  /** Seconds each open-loop run offers its rate for. */
+  readonly openSeconds: number
   /** The command line as typed (for the report). */
   readonly command: string
 }
@@ -34,6 +38,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --cpu-prof          run the Tessera server with --cpu-prof and summarise the profile
   --cpu-prof-dir DIR  where the profile goes (default a new temp folder)
   --cold-starts N     cold starts timed, median reported (default 3; smoke 1)
+  --open-seconds S    seconds of each open-loop latency run (default 10; smoke 0.5)
+  --no-open-loop      skip the open-loop latency runs (start, verify-ok, token-verify at 25% and 50% of capacity)
   --help
 `
 
@@ -41,6 +47,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   if (value === undefined) return fallback
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`)
+  return n
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`)
   return n
 }
 
@@ -60,6 +73,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'cpu-prof': { type: 'boolean' },
       'cpu-prof-dir': { type: 'string' },
       'cold-starts': { type: 'string' },
+      'open-seconds': { type: 'string' },
+      'no-open-loop': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -97,6 +112,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     cpuProfDir: values['cpu-prof-dir'],
     scenarios,
     coldStarts: positiveInt('cold-starts', values['cold-starts'], smoke ? 1 : 3),
+    openLoop: !(values['no-open-loop'] ?? false),
+    openSeconds: positiveNumber('open-seconds', values['open-seconds'], smoke ? 0.5 : 10),
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   }
 }

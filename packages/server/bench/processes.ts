@@ -143,3 +143,45 @@ export function runNodeOnServerCore(nodeArgs: readonly string[], env: NodeJS.Pro
     })
   })
 }
+
+/** Node flags that preload the event-loop delay probe (bench/loop-delay-probe.mjs) into a server. */
+export const LOOP_DELAY_PROBE_FLAGS: readonly string[] = ['--import', resolve(BENCH_DIR, 'loop-delay-probe.mjs')]
+
+/** The probe's report: the event loop's delay beyond its 1 ms timer since the last report, milliseconds. */
+export interface LoopDelay {
+  readonly seconds: number
+  readonly samples: number
+  readonly mean: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly p999: number
+  readonly max: number
+}
+
+const LOOP_DELAY_LINE = /^tessera-bench-loop-delay (\{.*\})$/m
+
+/**
+ * Asks a server started with LOOP_DELAY_PROBE_FLAGS for its event-loop delay since the last call (SIGUSR2)
+ * and starts a new window; undefined when it does not answer within `timeoutMs` (no probe, or it exited).
+ */
+export function readLoopDelay(server: RunningServer, timeoutMs = 5000): Promise<LoopDelay | undefined> {
+  const stderr = server.child.stderr
+  if (!stderr || server.child.exitCode !== null) return Promise.resolve(undefined)
+  return new Promise((done) => {
+    let seen = ''
+    const finish = (value: LoopDelay | undefined) => {
+      clearTimeout(timer)
+      stderr.off('data', onData)
+      done(value)
+    }
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8')
+      const match = LOOP_DELAY_LINE.exec(seen)
+      if (match?.[1]) finish(JSON.parse(match[1]) as LoopDelay)
+    }
+    const timer = setTimeout(() => finish(undefined), timeoutMs)
+    stderr.on('data', onData)
+    server.child.kill('SIGUSR2')
+  })
+}

@@ -2,6 +2,7 @@
 
 import type { CpuShare } from './cpu-share.js'
 import type { MicroCosts } from './micro.js'
+import type { OpenLoopOutcome, OpenLoopRun } from './open-loop-scenarios.js'
 import type { BenchOptions } from './options.js'
 import type { PeerRun } from './peer-run.js'
 import type { ScenarioOutcome } from './tessera.js'
@@ -16,6 +17,8 @@ export interface BenchReport {
   readonly loadBefore: readonly number[]
   readonly loadAfter: readonly number[]
   readonly tessera: readonly ScenarioOutcome[]
+  /** The open-loop latency runs, each with bare Fastify at the same rate. */
+  readonly openLoop: readonly OpenLoopOutcome[]
   readonly ceiling: ScenarioOutcome
   readonly micro: MicroCosts
   readonly rssBytes: number | undefined
@@ -210,7 +213,7 @@ interface Target {
 }
 
 export function targets(report: BenchReport): Target[] {
-  const out: Target[] = []
+  const out: Target[] = [...latencyTargets(report)]
   const find = (name: string) => report.tessera.find((o) => o.name === name)?.result
   for (const name of ['start', 'verify-ok']) {
     const r = find(name)
@@ -257,6 +260,64 @@ export function targets(report: BenchReport): Target[] {
   if (report.coldStartsMs.length > 0) {
     const cold = median(report.coldStartsMs)
     out.push({ what: 'cold start', goal: '≤ 1.5 s', measured: `${(cold / 1000).toFixed(2)} s`, met: cold <= 1500 })
+  }
+  return out
+}
+
+/** The open-loop runs: Tessera's latency percentiles and event-loop delay, bare Fastify's beside them. */
+export function openLoopTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const head = [
+    'scenario',
+    'offered req/s',
+    'p50 ms',
+    'p90 ms',
+    'p99 ms',
+    'p99.9 ms',
+    'max ms',
+    'errors',
+    'loop delay p99 / max ms',
+    'bare Fastify p99 / max ms',
+    'its loop delay p99 / max ms',
+  ]
+  const pair = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? '–' : `${ms(a)} / ${ms(b)}`
+  const loop = (run: OpenLoopRun | undefined) => pair(run?.loopDelay?.p99, run?.loopDelay?.max)
+  const rows = report.openLoop.map((o): Row => {
+    const r = o.tessera.result
+    return [
+      o.scenario,
+      `${int(r.rate)} (${pct(o.fraction)})`,
+      ms(r.p50),
+      ms(r.p90),
+      ms(r.p99),
+      ms(r.p999),
+      ms(r.max),
+      String(r.errors),
+      loop(o.tessera),
+      pair(o.floor?.result.p99, o.floor?.result.max),
+      loop(o.floor),
+    ]
+  })
+  return { head, rows }
+}
+
+/** Issue 21's latency targets, at half of the capacity measured. */
+export function latencyTargets(report: BenchReport): Target[] {
+  const out: Target[] = []
+  for (const o of report.openLoop) {
+    if (o.fraction !== 0.5 || (o.scenario !== 'start' && o.scenario !== 'verify-ok')) continue
+    const r = o.tessera.result
+    out.push({ what: `${o.scenario} p99 at 50%`, goal: '≤ 5 ms', measured: `${ms(r.p99)} ms`, met: r.p99 <= 5 })
+    out.push({ what: `${o.scenario} max at 50%`, goal: '≤ 25 ms', measured: `${ms(r.max)} ms`, met: r.max <= 25 })
+    const loop = o.tessera.loopDelay
+    if (loop) {
+      out.push({
+        what: `${o.scenario} event-loop delay p99 at 50%`,
+        goal: '≤ 2 ms',
+        measured: `${ms(loop.p99)} ms`,
+        met: loop.p99 <= 2,
+      })
+    }
   }
   return out
 }
@@ -368,6 +429,7 @@ function quietNote(report: BenchReport): string | undefined {
 
 export function renderText(report: BenchReport): string {
   const main = mainTable(report)
+  const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
   const cpu = cpuTable(report)
   const parts = [
@@ -379,6 +441,13 @@ export function renderText(report: BenchReport): string {
     '',
     textTable(main.head, main.rows),
     '',
+    ...(report.openLoop.length > 0
+      ? [
+          `Open loop (${report.options.openSeconds} s per run; latency from each request's departure; event-loop delay beyond 1 ms):`,
+          textTable(openLoop.head, openLoop.rows),
+          '',
+        ]
+      : []),
     textTable(ideal.head, ideal.rows),
     '',
     textTable(['unavoidable work, measured on the server core', 'µs'], microRows(report)),
@@ -398,6 +467,7 @@ export function renderText(report: BenchReport): string {
 
 export function renderMarkdown(report: BenchReport): string {
   const main = mainTable(report)
+  const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
   const cpu = cpuTable(report)
   const cpuCost = cpuCostTable(report)
@@ -429,6 +499,22 @@ ${report.peer ? `The peer is better-auth ${report.peer.version}'s email-OTP plug
 
 ${memoryLine(report)}.
 
+## Latency at an ordinary load (open loop)
+
+${
+  openLoop.rows.length > 0
+    ? `Requests leave on a fixed schedule whatever earlier answers did (bench/open-loop.ts: node:http with a
+keep-alive agent of up to 512 sockets, a 1 ms send tick, ${o.openSeconds} s per run), each with its own
+identifier, verification or token, at 25% and 50% of the req/s the closed-loop run of the same scenario
+measured above. Latency runs from each request's departure to its whole answer. "loop delay" is the
+server's \`perf_hooks.monitorEventLoopDelay\` histogram over the same window (a 1 ms timer; the figures are
+its delay beyond that 1 ms), read by a module the bench preloads with \`--import\` (bench/loop-delay-probe.mjs),
+so the server carries no bench code. Bare Fastify runs at the same rates, with the same probe, as the floor.
+
+${markdownTable(openLoop.head, openLoop.rows)}`
+    : 'Not run (`--no-open-loop`, or none of start, verify-ok, token-verify was measured).'
+}
+
 ## Ideal rates
 
 The ideal rate of a scenario is 1 / (bare Fastify's cost per request + the cost of the work the scenario
@@ -439,7 +525,7 @@ ${markdownTable(ideal.head, ideal.rows, 2)}
 
 ${markdownTable(['unavoidable work, measured', 'µs'], microRows(report))}
 
-## Targets (issue 3)
+## Targets (issues 3 and 21)
 
 ${markdownTable(
   ['target', 'goal', 'measured', 'met'],

@@ -154,7 +154,7 @@ class BodySource {
   }
 }
 
-interface Context {
+export interface Context {
   readonly options: BenchOptions
   readonly server: RunningServer
   readonly app: BenchApp
@@ -197,7 +197,7 @@ function needed(options: BenchOptions): number {
   return options.warmup + options.requests + 2 * bodySlack(options.connections)
 }
 
-async function timedPrep<T>(ctx: Context, what: string, fn: () => Promise<T>): Promise<T> {
+export async function timedPrep<T>(ctx: Context, what: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now()
   const value = await fn()
   ctx.log(`  prepared ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s (not timed)`)
@@ -209,7 +209,7 @@ function expectOk(response: JsonResponse, statuses: readonly number[], what: str
   return response
 }
 
-async function startVerifications(ctx: Context, count: number, label: string): Promise<string[]> {
+export async function startVerifications(ctx: Context, count: number, label: string): Promise<string[]> {
   return mapConcurrent(Array.from({ length: count }), PREP_CONCURRENCY, async (_, i) => {
     const answer = await postJson(
       ctx.server.url,
@@ -218,6 +218,20 @@ async function startVerifications(ctx: Context, count: number, label: string): P
       ctx.app.headers,
     )
     return field(expectOk(answer, [201], 'preparing a verification'), 'verification_id', 'preparing a verification')
+  })
+}
+
+/** Verification tokens, each from a verification of its own checked with the right code. */
+export async function issueTokens(ctx: Context, count: number): Promise<string[]> {
+  const ids = await startVerifications(ctx, count, 'token')
+  return mapConcurrent(ids, PREP_CONCURRENCY, async (id) => {
+    const answer = await postJson(
+      ctx.server.url,
+      '/v1/verifications/verify',
+      { verification_id: id, verification_code: CUSTOM_CODE },
+      ctx.app.headers,
+    )
+    return field(expectOk(answer, [200], 'preparing a token'), 'verification_token', 'preparing a token')
   })
 }
 
@@ -242,16 +256,7 @@ async function scenarioVerify(ctx: Context, name: 'verify-ok' | 'verify-bad'): P
 
 async function scenarioTokenVerify(ctx: Context): Promise<ScenarioOutcome> {
   const tokens = await timedPrep(ctx, `${needed(ctx.options)} verification tokens for token-verify`, async () => {
-    const ids = await startVerifications(ctx, needed(ctx.options), 'token')
-    return mapConcurrent(ids, PREP_CONCURRENCY, async (id) => {
-      const answer = await postJson(
-        ctx.server.url,
-        '/v1/verifications/verify',
-        { verification_id: id, verification_code: CUSTOM_CODE },
-        ctx.app.headers,
-      )
-      return field(expectOk(answer, [200], 'preparing a token'), 'verification_token', 'preparing a token')
-    })
+    return issueTokens(ctx, needed(ctx.options))
   })
   const source = new BodySource((k) => {
     const token = tokens[k]

@@ -3,6 +3,7 @@ import { CamelCasePlugin, Kysely } from 'kysely'
 import { ensurePrivateFile, PRIVATE_FILE_MODE, restrictMode } from '../../config/private-files.js'
 import type { Database } from '../database.js'
 import { CachingSqliteDialect } from './sqlite-driver.js'
+import { startWalCheckpointer } from './wal-checkpointer.js'
 
 export interface SqliteOptions {
   /** Told each file-mode change made at open (a database, WAL or SHM file left open to other users). */
@@ -30,8 +31,10 @@ export function createSqliteDatabase(filename: string, options: SqliteOptions = 
   sqlite.pragma('foreign_keys = ON')
   // WAL and SHM files made by an older version (or another program) while the database was looser.
   if (onDisk) for (const suffix of ['-wal', '-shm']) note(restrictMode(`${filename}${suffix}`, PRIVATE_FILE_MODE))
+  // Checkpoints in a worker thread, not in the COMMIT of whichever request crosses the threshold.
+  const checkpointer = onDisk ? startWalCheckpointer(sqlite, filename, options.onNotice) : undefined
   return new Kysely<Database>({
-    dialect: new CachingSqliteDialect(sqlite),
+    dialect: new CachingSqliteDialect(sqlite, checkpointer),
     plugins: [new CamelCasePlugin()],
   })
 }

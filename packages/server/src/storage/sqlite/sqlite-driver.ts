@@ -9,6 +9,7 @@ import {
 } from 'kysely'
 import type { GroupCommitStats } from './batched-sqlite.js'
 import { BatchedSqlite } from './batched-sqlite.js'
+import type { WalCheckpointer } from './wal-checkpointer.js'
 
 export type { GroupCommitStats }
 
@@ -32,15 +33,18 @@ export type { GroupCommitStats }
  */
 export class CachingSqliteDialect extends SqliteDialect {
   readonly #database: BetterSqlite3.Database
+  readonly #checkpointer: WalCheckpointer | undefined
   #driver: CachingSqliteDriver | undefined
 
-  constructor(database: BetterSqlite3.Database) {
+  /** `checkpointer`, when given, is stopped before the connection closes. */
+  constructor(database: BetterSqlite3.Database, checkpointer?: WalCheckpointer) {
     super({ database })
     this.#database = database
+    this.#checkpointer = checkpointer
   }
 
   override createDriver(): Driver {
-    this.#driver = new CachingSqliteDriver(this.#database)
+    this.#driver = new CachingSqliteDriver(this.#database, this.#checkpointer)
     return this.#driver
   }
 
@@ -54,7 +58,10 @@ class CachingSqliteDriver implements Driver {
   /** Handles not in use: Kysely keeps every connection object it was ever given, so they are reused. */
   readonly #idle: SqliteHandle[] = []
 
-  constructor(private readonly database: BetterSqlite3.Database) {
+  constructor(
+    private readonly database: BetterSqlite3.Database,
+    private readonly checkpointer: WalCheckpointer | undefined,
+  ) {
     this.#batches = new BatchedSqlite(database)
   }
 
@@ -85,6 +92,8 @@ class CachingSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.#batches.flush()
+    // First: the main connection's close checkpoints and removes the WAL only as the last one open.
+    await this.checkpointer?.stop()
     this.database.close()
   }
 

@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { type Kysely, sql } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Database } from '../database.js'
+import { createSqliteDatabase } from './sqlite-database.js'
+import { startWalCheckpointer } from './wal-checkpointer.js'
+
+// @see issue 21, part 2: SQLite's autocheckpoint ran inside the COMMIT of whichever request took the WAL
+// past 1000 pages, on the event loop; a worker thread checkpoints instead.
+
+let root: string
+let db: Kysely<Database> | undefined
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'tessera-wal-checkpointer-'))
+})
+afterEach(async () => {
+  await db?.destroy()
+  db = undefined
+  rmSync(root, { recursive: true, force: true })
+})
+
+/** Waits (polling, real time: the worker runs on its own thread and timer) until `check` holds. */
+async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((done) => setTimeout(done, 20))
+  }
+}
+
+async function writeRows(database: Kysely<Database>, rows: number): Promise<void> {
+  await sql`create table if not exists t (id integer primary key, x text)`.execute(database)
+  // Concurrent, as requests are: the group commit puts each turn's inserts in one transaction.
+  await Promise.all(
+    Array.from({ length: rows }, (_, i) =>
+      sql`insert into t (x) values (${`row ${i} ${'x'.repeat(200)}`})`.execute(database),
+    ),
+  )
+}
+
+describe('WAL checkpoints off the event loop', () => {
+  it('never checkpoints in a commit: the worker copies the WAL into the database file', async () => {
+    const path = join(root, 'tessera.db')
+    db = createSqliteDatabase(path)
+    const sizeBefore = statSync(path).size
+    await writeRows(db, 5000)
+    // The connection that answers requests has autocheckpoint off, so its commits left everything in the WAL…
+    const setting = await sql<{ walAutocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)
+    expect(setting.rows[0]?.walAutocheckpoint).toBe(0)
+    // …and the database file grows only because the worker checkpoints it.
+    await eventually(() => statSync(path).size > sizeBefore + 500_000)
+    const rows = await sql<{ n: number }>`select count(*) as n from t`.execute(db)
+    expect(Number(rows.rows[0]?.n)).toBe(5000)
+  })
+
+  it('keeps the WAL small under steady writes: once checkpointed, the next write starts it over', async () => {
+    const path = join(root, 'tessera.db')
+    db = createSqliteDatabase(path)
+    let largest = 0
+    for (let round = 0; round < 40; round++) {
+      await writeRows(db, 500)
+      largest = Math.max(largest, statSync(`${path}-wal`).size)
+      await new Promise((done) => setTimeout(done, 25))
+    }
+    // 20,000 rows of ~230 bytes: about 5 MB of pages written, in a WAL that stayed well under that.
+    expect(statSync(path).size).toBeGreaterThan(4_000_000)
+    expect(largest).toBeLessThan(4_000_000)
+  })
+
+  it('stops the worker on destroy, so the last connection closes cleanly and removes the WAL', async () => {
+    const path = join(root, 'tessera.db')
+    db = createSqliteDatabase(path)
+    await writeRows(db, 100)
+    expect(existsSync(`${path}-wal`)).toBe(true)
+    await db.destroy()
+    db = undefined
+    expect(existsSync(`${path}-wal`)).toBe(false)
+    const reopened = new BetterSqlite3(path, { readonly: true })
+    expect(reopened.prepare('select count(*) as n from t').get()).toEqual({ n: 100 })
+    reopened.close()
+  })
+
+  it('puts the checkpoints back on the connection and says so when the worker cannot work', async () => {
+    // A database the worker cannot open (it requires the file to exist): it fails at once.
+    const connection = new BetterSqlite3(':memory:')
+    const notices: string[] = []
+    const checkpointer = startWalCheckpointer(connection, join(root, 'missing.db'), (line) => notices.push(line))
+    expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(0)
+    await eventually(() => notices.length > 0)
+    expect(notices[0]).toMatch(/^WAL checkpoints are back on the request path: the checkpoint worker failed/)
+    expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
+    await checkpointer.stop()
+    connection.close()
+  })
+})

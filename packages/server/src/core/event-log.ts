@@ -30,6 +30,7 @@ export type EventKind =
   | 'factor.bound'
   | 'factor.activated'
   | 'factor.locked'
+  | 'factor.flagged'
   | 'factor.removed'
   | 'send.refused'
   | 'send.suppressed'

@@ -95,3 +95,32 @@ async function challengeFactor(
     clientIp: input.clientIp,
   })
 }
+
+/**
+ * A challenge of a `discoverable` type without a user (a passkey's usernameless sign-in): the scene must allow the
+ * type; the check finds the factor by the credential the answer names.
+ */
+export async function challengeWithoutUser(
+  deps: ChallengeDeps,
+  app: App,
+  input: { scene: string; type: string; locale?: string | undefined; clientIp?: string | undefined },
+): Promise<VerificationView> {
+  const discoverable = deps.verifiers.discoverableTypes()
+  if (!discoverable.includes(input.type)) {
+    throw new AppError('invalid_request', {
+      message:
+        discoverable.length === 0
+          ? 'No verification type takes challenges without a user.'
+          : `type must be one of ${discoverable.join(', ')} for a challenge without a user.`,
+    })
+  }
+  if (!isTypeAllowed(app.settings, input.scene, input.type)) {
+    throw new AppError('factor_not_allowed', { message: `The scene "${input.scene}" does not allow ${input.type}.` })
+  }
+  return deps.verifications.startWithoutUser(app, {
+    type: input.type,
+    scene: input.scene,
+    locale: input.locale,
+    clientIp: input.clientIp,
+  })
+}

@@ -1,4 +1,4 @@
-import { encryptSecret, generateId, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
+import { decryptSecret, encryptSecret, generateId, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { FactorRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
@@ -8,7 +8,7 @@ import type { Clock } from './clock.js'
 import type { EventLog } from './event-log.js'
 import { type FactorView, toFactorView } from './factor.js'
 import { assertUnlocked, loadUserFactor } from './factor-access.js'
-import { type ChallengeInput, challengeUserFactor } from './factor-challenge.js'
+import { type ChallengeInput, challengeUserFactor, challengeWithoutUser } from './factor-challenge.js'
 import { consumeStepUp } from './step-up-proof.js'
 import type { TokenService } from './token-service.js'
 import type { VerificationView } from './verification.js'
@@ -48,16 +48,30 @@ export type RemovalProof =
 
 export type { ChallengeInput }
 
+/** A first code, or the fields of a type answered by the device (`answerFields`: a passkey's `credential`). */
+export interface ActivationAnswer {
+  readonly code?: string | undefined
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
+}
+
 export interface FactorService {
   bind(app: App, userId: string, input: BindFactorInput): Promise<BoundFactor>
   activate(
     app: App,
     userId: string,
     factorId: string,
-    code: string,
+    answer: ActivationAnswer,
   ): Promise<{ factor: FactorView; check: CheckResult }>
   list(app: App, userId: string): Promise<FactorView[]>
   remove(app: App, userId: string, factorId: string, proof: RemovalProof): Promise<void>
+  /**
+   * A challenge without a user, for types that take one (`discoverable`: passkeys): the device offers whichever
+   * credential it holds, and the check names the user.
+   */
+  challengeDiscoverable(
+    app: App,
+    input: { scene: string; type: string; locale?: string | undefined; clientIp?: string | undefined },
+  ): Promise<VerificationView>
   challenge(
     app: App,
     userId: string,
@@ -98,7 +112,7 @@ export function createFactorService(deps: {
     const describe = verifiers.find(row.type)?.describe
     if (!describe) return view(row)
     const details = await describe(
-      { id: row.id },
+      { id: row.id, material: row.material === null ? null : decryptSecret(deps.serverKeys, row.material) },
       { countUnusedCodes: (factorId) => store.factors.countUnusedCodes(factorId) },
     )
     return { ...view(row), details }
@@ -119,10 +133,12 @@ export function createFactorService(deps: {
       }
       // Replacing (or adding to) a proven factor of this type needs the same proof as removing one: otherwise
       // whoever holds a session could swap the password or the authenticator without knowing the old one.
+      // A type that signs the user in by itself (a passkey) needs it over any active factor of the user.
       if (
-        verifier.replacementNeedsStepUp &&
+        (verifier.replacementNeedsStepUp || verifier.bindNeedsStepUpOverAnyFactor) &&
         (await store.factors.listByUser(app.id, userId)).some(
-          (other) => other.type === verifier.type && other.status === 'active',
+          (other) =>
+            other.status === 'active' && (verifier.bindNeedsStepUpOverAnyFactor || other.type === verifier.type),
         )
       ) {
         await consumeStepUp(deps.tokens, app.id, userId, input.stepUpToken, 'Replacing a factor')
@@ -155,6 +171,8 @@ export function createFactorService(deps: {
         lastCounter: null,
         failureCount: 0,
         guessesInFlight: 0,
+        flaggedAt: null,
+        flagReason: null,
         lockCount: 0,
         lockedUntil: null,
         createdAt,
@@ -202,12 +220,13 @@ export function createFactorService(deps: {
       })
       return {
         factor: await described(row),
-        reveal: result.reveal ?? {},
+        // A ceremony's options (a passkey's creation options) come with the activating verification.
+        reveal: { ...result.reveal, ...verification?.reveal },
         ...(verification ? { verification } : {}),
       }
     },
 
-    async activate(app, userId, factorId, code) {
+    async activate(app, userId, factorId, answer) {
       const factor = await load(app, userId, factorId)
       if (factor.status === 'active') {
         throw new AppError('verification_not_pending', {
@@ -220,7 +239,8 @@ export function createFactorService(deps: {
       const verifier = verifiers.get(factor.type)
       const now = clock.nowMs()
       const usable = verification && verification.status === 'pending' && Number(verification.expiresAt) > now
-      if (!usable && !verifier.delivery) {
+      // A ceremony (a passkey) signed the options of its own verification: a new round could not check it.
+      if (!usable && !verifier.delivery && !verifier.present) {
         // An authenticator can always be confirmed with a fresh code: open a new activation round
         // (the factor's lockout still counts failures across rounds).
         verification = undefined
@@ -233,7 +253,11 @@ export function createFactorService(deps: {
       assertThat(verification, 'verification_not_found', {
         message: 'No activation is open for this factor; bind it again.',
       })
-      const check = await deps.verifications.check(app, { verificationId: verification.id, code })
+      const check = await deps.verifications.check(app, {
+        verificationId: verification.id,
+        code: answer.code,
+        fields: answer.fields,
+      })
       await events.record({
         appId: app.id,
         kind: 'factor.activated',
@@ -267,5 +291,6 @@ export function createFactorService(deps: {
     },
 
     challenge: (app, userId, input) => challengeUserFactor(deps, app, userId, input),
+    challengeDiscoverable: (app, input) => challengeWithoutUser(deps, app, input),
   }
 }

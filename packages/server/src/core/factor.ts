@@ -13,6 +13,9 @@ export interface FactorView {
   readonly lastUsedAt: number | null
   /** Set while the factor is locked after too many failures. */
   readonly lockedUntil: number | null
+  /** When a check flagged the factor for the operator (a passkey's sign counter went backwards), and why. */
+  readonly flaggedAt: number | null
+  readonly flagReason: string | null
   /** Fields the factor's type adds to the view, as the API names them (`backup_codes_remaining`). */
   readonly details?: Readonly<Record<string, unknown>>
 }
@@ -30,5 +33,7 @@ export function toFactorView(row: FactorRow, verifier: Verifier | undefined, now
     createdAt: Number(row.createdAt),
     lastUsedAt: row.lastUsedAt === null ? null : Number(row.lastUsedAt),
     lockedUntil,
+    flaggedAt: row.flaggedAt === null || row.flaggedAt === undefined ? null : Number(row.flaggedAt),
+    flagReason: row.flagReason ?? null,
   }
 }

@@ -5,11 +5,13 @@ import type { App } from './app-service.js'
 import { effectiveStatus, toVerificationView, type VerificationView } from './verification.js'
 import { approveByLink } from './verifications/approve.js'
 import { checkVerification } from './verifications/check.js'
+import { createVerification } from './verifications/create-verification.js'
 import { startDecoy } from './verifications/decoys.js'
 import { resendVerification } from './verifications/resend.js'
 import { startForFactor, startVerification } from './verifications/start.js'
 import { createVerificationContext, type VerificationDeps } from './verifications/verification-context.js'
 import type {
+  CheckInput,
   CheckResult,
   DecoyInput,
   FactorVerificationInput,
@@ -28,13 +30,18 @@ export interface VerificationService {
   start(app: App, input: StartVerificationInput): Promise<VerificationView>
   /** A verification proving a bound factor: a challenge, or the activation of a new factor. */
   startForFactor(app: App, factor: FactorRow, input: FactorVerificationInput): Promise<VerificationView>
+  /** A verification of a `discoverable` type (passkeys) for no user yet: its check finds the factor. */
+  startWithoutUser(
+    app: App,
+    input: { type: string; scene: string; locale?: string | undefined; clientIp?: string | undefined },
+  ): Promise<VerificationView>
   /**
    * Under uniform_responses: a verification that looks like any other but was
    * never sent and can never be approved (a refused send, a missing factor).
    */
   startDecoy(app: App, input: DecoyInput): Promise<VerificationView>
   resend(app: App, verificationId: string, input: ResendInput): Promise<VerificationView>
-  check(app: App, input: { verificationId: string; code: string }): Promise<CheckResult>
+  check(app: App, input: CheckInput): Promise<CheckResult>
   /**
    * Approves a pending `verify` verification without a code: the caller has
    * proved possession another way (the hosted flow's single-use magic link,
@@ -69,6 +76,16 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
   return {
     start: (app, input) => startVerification(ctx, app, input),
     startForFactor: (app, factor: FactorRow, input) => startForFactor(ctx, app, factor, input),
+    startWithoutUser: (app, input) =>
+      createVerification(ctx, app, verifiers.get(input.type), {
+        identifier: '',
+        scene: input.scene,
+        userId: null,
+        factorId: null,
+        purpose: 'verify',
+        locale: input.locale,
+        clientIp: input.clientIp,
+      }),
     startDecoy: (app, input) => startDecoy(ctx, app, input),
     resend: (app, verificationId, input) => resendVerification(ctx, app, verificationId, input),
     check: (app, input) => checkVerification(ctx, app, input),

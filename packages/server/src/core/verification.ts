@@ -25,6 +25,8 @@ export interface VerificationView {
   /** When a resend is allowed; null when no send remains or the verification is over. */
   readonly resendAvailableAt: number | null
   readonly approvedAt: number | null
+  /** What the person's device needs to answer (a passkey's `options`): only in the answer that starts it. */
+  readonly reveal?: Readonly<Record<string, unknown>>
   /** Every delivery attempt, oldest first: on reads of one verification only. */
   readonly deliveries?: readonly DeliveryView[]
 }

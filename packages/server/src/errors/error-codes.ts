@@ -73,6 +73,11 @@ export const ERROR_CODES = {
   },
   not_found: { number: 4040, status: 404, message: 'No such resource.' },
   factor_not_found: { number: 4041, status: 404, message: 'No such factor.' },
+  credential_rejected: {
+    number: 4160,
+    status: 400,
+    message: 'The credential was refused.',
+  },
   method_not_allowed: {
     number: 4050,
     status: 405,

@@ -112,6 +112,10 @@ export interface FactorTable {
   /** Locks so far without a success in between; each doubles the next delay. */
   lockCount: number
   lockedUntil: number | null
+  /** When a check flagged the factor for the operator (a passkey's sign counter went backwards); null if never. */
+  flaggedAt: number | null
+  /** Why (`counter_regression`). */
+  flagReason: string | null
   createdAt: number
   updatedAt: number
   lastUsedAt: number | null

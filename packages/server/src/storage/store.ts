@@ -198,8 +198,15 @@ export interface FactorRepository {
    * `keepId` is then removed too.
    */
   deleteOthersOfType(appId: string, userId: string, type: string, keepId: string): Promise<boolean>
-  /** pending → active; true when this call flipped it. */
-  activate(id: string, now: number): Promise<boolean>
+  /**
+   * The app's active factor of a type known by `identifier` (a passkey's credential id; index
+   * factors_app_id_type_identifier), or undefined.
+   */
+  findActiveByIdentifier(appId: string, type: string, identifier: string): Promise<FactorRow | undefined>
+  /** pending → active, taking `identifier` when given (a passkey's credential id); true when this call flipped it. */
+  activate(id: string, now: number, identifier?: string): Promise<boolean>
+  /** Flags the factor for the operator with a reason (`counter_regression`); the latest flag stands. */
+  flag(id: string, reason: string, now: number): Promise<void>
   /**
    * Raises the factor's last used counter to `counter` if it is higher: the
    * single step that makes a TOTP code usable once. True when this caller won.

@@ -2,6 +2,7 @@ import type { TObject } from '@sinclair/typebox'
 import { BUILT_IN_CHANNELS } from '../channels/built-in-channels.js'
 import { backupCodeVerifier } from './backup-code/backup-code-verifier.js'
 import { deliveredCodeVerifier } from './delivered-code.js'
+import { passkeyVerifier } from './passkey/passkey-verifier.js'
 import { passwordVerifier } from './password/password-verifier.js'
 import { totpVerifier } from './totp/totp-verifier.js'
 import type { Verifier } from './verifier.js'
@@ -16,6 +17,7 @@ export const BUILT_IN_VERIFIERS: readonly Verifier[] = [
   totpVerifier,
   passwordVerifier,
   backupCodeVerifier,
+  passkeyVerifier,
 ]
 
 /** The app settings schema with the built-in types' options: docs/settings.md and the console's form show it. */

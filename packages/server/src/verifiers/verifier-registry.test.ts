@@ -20,7 +20,7 @@ describe('the verifier registry composes what the types declare', () => {
 
   it('takes each type’s bind fields once, optional, naming the types that take each', () => {
     expect(Object.keys(registry.bindFields).sort()).toEqual(
-      ['account_name', 'algorithm', 'digits', 'password', 'period', 'pin', 'secret', 'to'].sort(),
+      ['account_name', 'algorithm', 'digits', 'name', 'password', 'period', 'pin', 'secret', 'to', 'user_name'].sort(),
     )
     expect(registry.bindFields.to?.description).toBe('sms/email: the phone or address.')
     expect(registry.bindFields.digits?.description).toBe('totp.')
@@ -29,9 +29,16 @@ describe('the verifier registry composes what the types declare', () => {
 
   it('takes every reveal, view and check field, so the answers’ schemas let them through', () => {
     expect(Object.keys(registry.revealFields).sort()).toEqual(
-      ['algorithm', 'codes', 'digits', 'otpauth_uri', 'period', 'pin', 'qr_svg', 'secret'].sort(),
+      ['algorithm', 'codes', 'digits', 'options', 'otpauth_uri', 'period', 'pin', 'qr_svg', 'secret'].sort(),
     )
-    expect(Object.keys(registry.viewFields)).toEqual(['backup_codes_remaining'])
+    expect(Object.keys(registry.viewFields)).toEqual([
+      'backup_codes_remaining',
+      'authenticator',
+      'aaguid',
+      'backed_up',
+      'device_type',
+      'transports',
+    ])
     expect(Object.keys(registry.checkFields)).toEqual(['backup_codes_remaining'])
   })
 

@@ -16,7 +16,13 @@ export interface VerifierRegistry {
   readonly viewFields: TProperties
   /** Every field a check may add to the verify answer (`checkFields`), each optional. */
   readonly checkFields: TProperties
-  /** App settings: the base settings and each type's `options` under its name. */
+  /** Every field a verify or activate body may carry instead of a code (`answerFields`: a passkey's `credential`), each optional. */
+  readonly answerFields: TProperties
+  /** Every field a challenge's answer may carry (`challengeFields`: a passkey's `options`), each optional. */
+  readonly challengeFields: TProperties
+  /** The types that take challenges without a user (`discoverable`). */
+  discoverableTypes(): readonly string[]
+  /** App settings: the base settings and each type's `options` under its name (or its `settingsKey`). */
   readonly settingsSchema: TObject
 }
 
@@ -28,7 +34,9 @@ export function createVerifierRegistry(verifiers: readonly Verifier[]): Verifier
     byType.set(verifier.type, verifier)
   }
   const typeOptions: Record<string, TObject> = {}
-  for (const verifier of verifiers) if (verifier.options) typeOptions[verifier.type] = verifier.options
+  for (const verifier of verifiers) {
+    if (verifier.options) typeOptions[verifier.settingsKey ?? verifier.type] = verifier.options
+  }
   return {
     find: (type) => byType.get(type),
     get(type) {
@@ -41,6 +49,9 @@ export function createVerifierRegistry(verifiers: readonly Verifier[]): Verifier
     revealFields: composeFields(verifiers, (verifier) => verifier.revealFields),
     viewFields: composeFields(verifiers, (verifier) => verifier.viewFields),
     checkFields: composeFields(verifiers, (verifier) => verifier.checkFields),
+    answerFields: composeFields(verifiers, (verifier) => verifier.answerFields, { nameTypes: true }),
+    challengeFields: composeFields(verifiers, (verifier) => verifier.challengeFields),
+    discoverableTypes: () => verifiers.filter((verifier) => verifier.discoverable).map((verifier) => verifier.type),
     settingsSchema: composeAppSettingsSchema(typeOptions),
   }
 }

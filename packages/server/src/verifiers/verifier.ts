@@ -28,6 +28,17 @@ export interface Verifier<Fields extends TProperties = TProperties> {
    */
   readonly replacementNeedsStepUp?: boolean
   /**
+   * Binding a factor of this type while the user holds any active factor (not only one of this type) needs the
+   * step-up token: a new credential that signs the user in by itself (a passkey) must not be addable by whoever
+   * holds a session.
+   */
+  readonly bindNeedsStepUpOverAnyFactor?: boolean
+  /**
+   * The settings key of the type's `options` when it is not the type's name (passkeys: `webauthn.*`, the name
+   * operators know the standard by).
+   */
+  readonly settingsKey?: string
+  /**
    * The bind request's fields of this type, named as the API names them (snake_case). Declare each
    * `Type.Optional`: the bind route takes every type's fields, and `bind` decides what is missing and answers
    * with the type's own error. Two types may share a field only if they declare it alike (sms and email: `to`).
@@ -39,6 +50,31 @@ export interface Verifier<Fields extends TProperties = TProperties> {
   readonly viewFields?: TProperties
   /** The fields a successful check's `details` add to the verify answer (backup codes left). */
   readonly checkFields?: TProperties
+  /**
+   * Types whose answer is a structured object made by the person's device rather than a typed code (a passkey's
+   * `credential`): the fields of the verify and activate bodies that carry it. The routes accept every type's;
+   * `check` gets its own in `CheckAttempt.fields`. Schemas should bound every string and array (garbage is 400).
+   */
+  readonly answerFields?: TProperties
+  /** The fields `present` adds to a challenge's answer (`options` for the browser), declared for the API schema. */
+  readonly challengeFields?: TProperties
+  /**
+   * What the person's device needs to answer a challenge (WebAuthn's `options`, carrying `code` as the challenge),
+   * answered with the verification wherever one starts (bind, challenge, usernameless challenge). Types that
+   * deliver a code leave it unset.
+   */
+  present?(challenge: PresentedChallenge, ctx: PresentContext): Promise<Readonly<Record<string, unknown>>>
+  /**
+   * Types whose answer names the credential it proves (a passkey's credential id): the factor is looked up by
+   * that identifier among the app's active factors of the type, and proven instead of the one the challenge was
+   * started with (any of the user's, or, without a user, anybody's — see `discoverable`).
+   */
+  factorIdentifierOf?(fields: Readonly<Record<string, unknown>>): string | undefined
+  /**
+   * Challenges without a user (`POST /v1/challenges`): the device offers whichever credential it holds and the
+   * answer names it (`factorIdentifierOf`); the token then names the factor's user.
+   */
+  readonly discoverable?: boolean
   /**
    * The type's options, with their defaults: app settings under the type's name (`totp.digits`). The settings
    * schema is composed from every type's; read them with `optionsOf`.
@@ -64,7 +100,10 @@ export interface Verifier<Fields extends TProperties = TProperties> {
    */
   check(attempt: CheckAttempt, ctx: CheckContext): Promise<CheckOutcome>
   /** The `viewFields` of one of this type's factors, as the API shows them (backup codes left). */
-  describe?(factor: { readonly id: string }, ctx: DescribeContext): Promise<Readonly<Record<string, unknown>>>
+  describe?(
+    factor: { readonly id: string; readonly material: string | null },
+    ctx: DescribeContext,
+  ): Promise<Readonly<Record<string, unknown>>>
 }
 
 export interface CodeDelivery {
@@ -79,6 +118,29 @@ export interface VerifierContext {
   readonly settings: AppSettings
   readonly appName: string
   readonly nowMs: number
+}
+
+/** A challenge as `present` sees it. */
+export interface PresentedChallenge {
+  /** The challenge's one-time value: stored only as an HMAC, checked with `CheckContext.hashCode`. */
+  readonly code: string
+  readonly purpose: 'activate' | 'verify'
+  /** The user the challenge is for; null for a discoverable challenge. */
+  readonly userId: string | null
+  /** The factor being activated (purpose `activate`), with its material. */
+  readonly factor?: { readonly id: string; readonly label: string | null; readonly material: string | null }
+  /** The user's active factors of this type (an allow or exclude list), with their material. */
+  readonly credentials: readonly {
+    readonly id: string
+    readonly identifier: string | null
+    readonly material: string | null
+  }[]
+  readonly ttlSeconds: number
+}
+
+export interface PresentContext extends VerifierContext {
+  /** A stable, opaque id of a user within the app (a keyed HMAC): a WebAuthn user handle that reveals nothing. */
+  pseudonymOf(userId: string): string
 }
 
 /** A bind request as the type sees it: the user, and the type's own `bindFields` as the request carried them. */
@@ -120,10 +182,24 @@ export interface CheckAttempt {
   /** The stored hash of the delivered code (delivered types). */
   readonly codeHash: string
   /** The bound factor, when the verification proves one. */
-  readonly factor?: { readonly id: string; readonly material: string | null } | undefined
+  readonly factor?:
+    | {
+        readonly id: string
+        readonly material: string | null
+        readonly userId?: string
+        /** The identifier the factor is known by (a passkey's credential id). */
+        readonly identifier?: string | null
+        /** The highest counter claimed so far (`claimCounter`): a TOTP step, a passkey's sign counter. */
+        readonly lastCounter?: number | null
+      }
+    | undefined
+  /** The type's `answerFields` as the request carried them (a passkey's `credential`); empty for code types. */
+  readonly fields?: Readonly<Record<string, unknown>>
+  /** `activate` for the first check of a pending factor (a passkey's registration), else `verify`. */
+  readonly purpose?: 'activate' | 'verify'
 }
 
-export interface CheckContext extends VerifierContext {
+export interface CheckContext extends PresentContext {
   /** HMAC of a delivered code for this verification, as stored. */
   hashCode(verificationId: string, code: string): string
   /** HMAC of a one-time code of a factor (backup codes). */
@@ -147,8 +223,20 @@ export type CheckOutcome =
       readonly material?: string
       /** Facts for the verify answer, declared in `checkFields` (`backup_codes_remaining`). */
       readonly details?: Readonly<Record<string, number>>
+      /** Activation: the identifier the factor is known by from now on (a passkey's credential id). */
+      readonly identifier?: string
     }
-  | { readonly ok: false; readonly reason: 'mismatch' | 'replayed' }
+  | {
+      readonly ok: false
+      readonly reason: 'mismatch' | 'replayed'
+      /**
+       * Why a credential (not a typed code) was refused, told to the caller as `credential_rejected` with this
+       * `reason` (`origin_mismatch`, `counter_regression`, …) and message: nothing in it helps guess a code.
+       */
+      readonly refusal?: { readonly reason: string; readonly message: string }
+      /** Marks the factor for the operator (`counter_regression`: a cloned authenticator); the refusal stands. */
+      readonly flag?: string
+    }
 
 /** Identity helper for inference (`bind` sees its `bindFields` typed), so each verifier file reads the same. */
 export function defineVerifier<const Fields extends TProperties = Record<never, never>>(

@@ -22,6 +22,8 @@ export async function approveAndIssue(
   how: {
     factor?: FactorRow | undefined
     material?: string | undefined
+    /** Activation: the identifier the factor takes (a passkey's credential id). */
+    identifier?: string | undefined
     /** The factor's failures when the guess claimed its place (guess-budget.ts). */
     failuresBefore?: number
     byLink?: boolean
@@ -39,13 +41,14 @@ export async function approveAndIssue(
         if (!(await tx.factors.recordSuccess(factor.id, now, how.failuresBefore ?? 0, material))) {
           throw new FactorLockedMeanwhile()
         }
-        if (row.purpose === 'activate') await tx.factors.activate(factor.id, now)
+        if (row.purpose === 'activate') await tx.factors.activate(factor.id, now, how.identifier)
       }
       const result: CheckResult = {
         verificationId: row.id,
         scene: row.scene,
         purpose: row.purpose,
         factorId: row.factorId,
+        userId: row.userId,
       }
       if (row.purpose === 'activate') return result
       const token = await ctx.tokens.issue(

@@ -3,28 +3,31 @@ import { channelPolicy } from '../../channels/channel-policy.js'
 import { decryptSecret, hashCode, hmacBase64Url } from '../../crypto/secrets.js'
 import { AppError } from '../../errors/app-error.js'
 import type { FactorRow } from '../../storage/database.js'
-import type { CheckContext, CheckOutcome } from '../../verifiers/verifier.js'
+import type { CheckContext, CheckOutcome, Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
 import { effectiveStatus } from '../verification.js'
 import { approveAndIssue } from './approve.js'
+import { presentContext } from './presented-challenge.js'
 import type { VerificationContext } from './verification-context.js'
 import type { CheckInput, CheckResult } from './verification-types.js'
 
 export async function checkVerification(ctx: VerificationContext, app: App, input: CheckInput): Promise<CheckResult> {
   // As sent: a password may begin or end with a space. Code types strip spacing themselves.
-  const answer = input.code
+  const answer = input.code ?? ''
   let settleRounds = 0
   for (let round = 0; round < 3; round++) {
-    const row = await ctx.load(app, input.verificationId)
+    const loaded = await ctx.load(app, input.verificationId)
     const now = ctx.clock.nowMs()
-    if (effectiveStatus(row, now) !== 'pending') {
-      if (row.status === 'pending' && (await ctx.store.verifications.finish(app.id, row.id, 'expired', now))) {
-        ctx.countFinished(row, 'expired')
+    if (effectiveStatus(loaded, now) !== 'pending') {
+      if (loaded.status === 'pending' && (await ctx.store.verifications.finish(app.id, loaded.id, 'expired', now))) {
+        ctx.countFinished(loaded, 'expired')
       }
-      throw ctx.notPendingError(row, now)
+      throw ctx.notPendingError(loaded, now)
     }
+    const verifier = ctx.verifiers.get(loaded.channel)
+    const fields = answerOf(verifier, input)
     // Every attempt is claimed by checks still being judged: their outcome is this one's answer.
-    if (row.attempts >= row.maxAttempts) {
+    if (loaded.attempts >= loaded.maxAttempts) {
       if (settleRounds++ < 100) {
         round--
         await new Promise((resolve) => setTimeout(resolve, 5))
@@ -32,7 +35,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       }
       throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
     }
-    const verifier = ctx.verifiers.get(row.channel)
+    let row = loaded
     let factor: FactorRow | undefined
     if (row.factorId !== null) {
       factor = await ctx.store.factors.findById(app.id, row.factorId)
@@ -41,9 +44,20 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
         if (await ctx.store.verifications.finish(app.id, row.id, 'canceled', now)) ctx.countFinished(row, 'canceled')
         throw new AppError('factor_not_found', { message: 'The factor of this verification was removed.' })
       }
-      if (factor?.lockedUntil != null && Number(factor.lockedUntil) > now) {
-        throw ctx.guesses.lockedError(Number(factor.lockedUntil), now)
+    }
+    // An answer that names its credential (a passkey) proves the factor holding it: any of the challenged user's,
+    // or anybody's for a discoverable challenge. Another user's credential proves nothing here, so the challenged
+    // factor stays the one judged (and failing) — a wrong answer still counts against the user's lockout.
+    const named = row.purpose === 'verify' ? verifier.factorIdentifierOf?.(fields) : undefined
+    if (named !== undefined) {
+      const holder = await ctx.store.factors.findActiveByIdentifier(app.id, verifier.type, named)
+      if (holder && (row.userId === null || holder.userId === row.userId)) {
+        factor = holder
+        row = { ...row, factorId: holder.id, userId: holder.userId }
       }
+    }
+    if (factor?.lockedUntil != null && Number(factor.lockedUntil) > now) {
+      throw ctx.guesses.lockedError(Number(factor.lockedUntil), now)
     }
     // Counted before it is judged: see guess-budget.ts.
     const claim = await ctx.guesses.claim(app, row, factor, now)
@@ -61,11 +75,28 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
                 codeHash: row.codeHash,
                 factor: factor && {
                   id: factor.id,
+                  userId: factor.userId,
+                  identifier: factor.identifier,
                   material: factor.material === null ? null : decryptSecret(ctx.serverKeys, factor.material),
+                  lastCounter: factor.lastCounter === null ? null : Number(factor.lastCounter),
                 },
+                fields,
+                purpose: row.purpose === 'activate' ? 'activate' : 'verify',
               },
               checkContext(ctx, app),
             )
+      if (outcome.ok && outcome.identifier !== undefined && factor) {
+        // WebAuthn §7.1 step 27: a credential id already registered (to anyone in the app) is refused, so a
+        // lookup by credential id always finds one factor.
+        const holder = await ctx.store.factors.findActiveByIdentifier(app.id, verifier.type, outcome.identifier)
+        if (holder && holder.id !== factor.id) {
+          outcome = {
+            ok: false,
+            reason: 'mismatch',
+            refusal: { reason: 'credential_registered', message: 'This credential is already registered.' },
+          }
+        }
+      }
     } catch (error) {
       await claim.release()
       throw error
@@ -74,6 +105,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       const approval = await approveAndIssue(ctx, app, row, now, {
         factor,
         material: outcome.material,
+        identifier: outcome.identifier,
         failuresBefore: claim.failuresBefore,
       }).catch(async (error: unknown) => {
         await claim.release()
@@ -100,6 +132,16 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       }
       return { ...approval, ...(outcome.details ? { details: outcome.details } : {}) }
     }
+    if (outcome.flag !== undefined && factor && factor.status !== 'decoy') {
+      await ctx.store.factors.flag(factor.id, outcome.flag, now)
+      await ctx.events.record({
+        appId: app.id,
+        kind: 'factor.flagged',
+        verificationId: row.id,
+        clientIp: row.clientIp ?? undefined,
+        details: { factor_id: factor.id, user_id: factor.userId, type: factor.type, reason: outcome.flag },
+      })
+    }
     const lockedUntil = await claim.failed()
     const lastAttempt = claim.attempts >= row.maxAttempts
     if (lastAttempt) {
@@ -123,10 +165,23 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       await ctx.events.record({
         ...eventBase,
         kind: 'verification.attempt_failed',
-        details: { attempts: claim.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
+        details: {
+          attempts: claim.attempts,
+          ...(outcome.reason === 'replayed' ? { replayed: true } : {}),
+          ...(outcome.refusal ? { refusal: outcome.refusal.reason } : {}),
+        },
       })
     }
     if (lockedUntil !== undefined) throw ctx.guesses.lockedError(lockedUntil, now)
+    if (outcome.refusal) {
+      throw new AppError('credential_rejected', {
+        message: outcome.refusal.message,
+        details: {
+          reason: outcome.refusal.reason,
+          attempts_remaining: Math.max(0, row.maxAttempts - claim.attempts),
+        },
+      })
+    }
     throw new AppError('invalid_verification_code', {
       details: { attempts_remaining: Math.max(0, row.maxAttempts - claim.attempts) },
     })
@@ -136,11 +191,30 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
   throw ctx.notPendingError(row, ctx.clock.nowMs())
 }
 
+/**
+ * The answer as the verifier takes it: a type with `answerFields` (a passkey) gets those it declared and needs
+ * one of them; every other type needs the code. Either way a missing answer is 400 and counts nothing.
+ */
+function answerOf(verifier: Verifier, input: CheckInput): Readonly<Record<string, unknown>> {
+  const names = Object.keys(verifier.answerFields ?? {})
+  if (names.length === 0) {
+    if (input.code === undefined) throw new AppError('invalid_request', { message: 'verification_code is required.' })
+    return {}
+  }
+  const fields = Object.fromEntries(
+    names.flatMap((name) => (input.fields?.[name] === undefined ? [] : [[name, input.fields[name]]])),
+  )
+  if (Object.keys(fields).length === 0) {
+    throw new AppError('invalid_request', {
+      message: `A ${verifier.type} verification is answered with ${names.join(' or ')}, not a code.`,
+    })
+  }
+  return fields
+}
+
 export function checkContext(ctx: VerificationContext, app: App): CheckContext {
   return {
-    settings: app.settings,
-    appName: app.name,
-    nowMs: ctx.clock.nowMs(),
+    ...presentContext(ctx.serverKeys, app, ctx.clock.nowMs()),
     hashCode: (verificationId, code) => hashCode(ctx.serverKeys, verificationId, code),
     hashFactorCode: (factorId, code) => hmacBase64Url(ctx.serverKeys.codeHash, `factor:${factorId}:${code}`),
     claimCounter: (factorId, counter) => ctx.store.factors.claimCounter(factorId, counter),

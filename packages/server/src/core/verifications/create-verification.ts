@@ -3,6 +3,7 @@ import type { VerificationPurpose, VerificationRow } from '../../storage/databas
 import type { Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
+import { presentChallenge } from './presented-challenge.js'
 import { type Admission, admitSend, recordRefusal } from './send-admission.js'
 import type { VerificationContext } from './verification-context.js'
 
@@ -61,6 +62,21 @@ export async function createVerification(
       return toVerificationView(decoy, verifier, now)
     }
   }
+  // A ceremony's options (a passkey's) carry the code as their challenge: made before the row exists, so a
+  // failure leaves nothing behind.
+  const reveal = await presentChallenge(
+    ctx,
+    app,
+    verifier,
+    {
+      code,
+      purpose: fields.purpose === 'activate' ? 'activate' : 'verify',
+      userId: fields.userId,
+      factorId: fields.factorId,
+      ttlSeconds: plan.ttlSeconds,
+    },
+    now,
+  )
   // Stored before sending, so a code that arrives fast is already checkable.
   try {
     await ctx.store.verifications.insert(row)
@@ -82,5 +98,6 @@ export async function createVerification(
     if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
   }
   ctx.metrics.verificationsStarted.inc({ channel: row.channel })
-  return toVerificationView(row, verifier, now)
+  const view = toVerificationView(row, verifier, now)
+  return reveal ? { ...view, reveal } : view
 }

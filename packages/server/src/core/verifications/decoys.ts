@@ -28,6 +28,8 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
           lastCounter: null,
           failureCount: 0,
           guessesInFlight: 0,
+          flaggedAt: null,
+          flagReason: null,
           lockCount: 0,
           lockedUntil: null,
           createdAt: now,

@@ -42,7 +42,10 @@ export interface ResendInput {
 
 export interface CheckInput {
   readonly verificationId: string
-  readonly code: string
+  /** A typed code (or password); absent when the answer is a type's `answerFields` (a passkey's credential). */
+  readonly code?: string | undefined
+  /** The answer fields the request carried (`credential`); the type gets its own. */
+  readonly fields?: Readonly<Record<string, unknown>> | undefined
 }
 
 export interface CheckResult {
@@ -50,6 +53,8 @@ export interface CheckResult {
   readonly scene: string
   readonly purpose: VerificationPurpose
   readonly factorId: string | null
+  /** The user proven: the verification's, or — for a discoverable challenge — the proven factor's. */
+  readonly userId: string | null
   /** Present for `verify` verifications: the proof for the host app. */
   readonly token?: { readonly token: string; readonly expiresIn: number }
   /** Facts from the verifier, e.g. `backup_codes_remaining`. */

@@ -5,7 +5,7 @@ import type { FactorService } from '../../core/factor-service.js'
 import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
 import { appOf } from '../plugins/auth.js'
 import { iso, isoOrNull, withErrors } from '../schemas.js'
-import { presentVerification } from './verifications.js'
+import { presentVerification, VerificationSchema } from './verifications.js'
 
 /** Host apps' user ids: any printable text without slashes or whitespace, up to 128 characters. */
 export const UserId = Type.String({ pattern: '^[^\\s/\\u0000-\\u001f\\u007f]{1,128}$', description: 'Your user’s id.' })
@@ -27,6 +27,10 @@ export function factorSchema(verifiers: VerifierRegistry) {
       created_at: Type.String({ format: 'date-time' }),
       last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
       locked_until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      flagged_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'When a check flagged the factor for review (a passkey whose sign counter went backwards).',
+      }),
+      flag_reason: Type.Union([Type.String(), Type.Null()], { description: 'Why: `counter_regression`.' }),
       ...verifiers.viewFields,
     },
     { $id: 'Factor' },
@@ -44,6 +48,8 @@ export function presentFactor(factor: FactorView) {
     created_at: iso(factor.createdAt),
     last_used_at: isoOrNull(factor.lastUsedAt),
     locked_until: isoOrNull(factor.lockedUntil),
+    flagged_at: isoOrNull(factor.flaggedAt),
+    flag_reason: factor.flagReason,
     ...factor.details,
   }
 }
@@ -64,6 +70,8 @@ function bindBody(verifiers: VerifierRegistry) {
 export function factorRoutes(service: FactorService, verifiers: VerifierRegistry): FastifyPluginAsyncTypebox {
   const BindBody = bindBody(verifiers)
   const Factor = factorSchema(verifiers)
+  // A challenge answers the verification and what the person's device needs to answer it (a passkey's `options`).
+  const challengeAnswer = Type.Object({ ...VerificationSchema.properties, ...verifiers.challengeFields })
   return async (server) => {
     server.post(
       '/v1/users/:user_id/factors',
@@ -125,10 +133,13 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
       {
         schema: {
           tags: ['factors'],
-          summary: 'Activate a pending factor with its first code',
+          summary: 'Activate a pending factor with its first code (or, for a passkey, its credential)',
           params: Type.Object({ user_id: UserId, factor_id: FactorId }),
           body: Type.Object(
-            { verification_code: Type.String({ minLength: 1, maxLength: 64 }) },
+            {
+              verification_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+              ...verifiers.answerFields,
+            },
             { additionalProperties: false },
           ),
           response: withErrors(
@@ -141,12 +152,11 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
         },
       },
       async (request) => {
-        const result = await service.activate(
-          appOf(request),
-          request.params.user_id,
-          request.params.factor_id,
-          request.body.verification_code,
-        )
+        const { verification_code, ...fields } = request.body
+        const result = await service.activate(appOf(request), request.params.user_id, request.params.factor_id, {
+          code: verification_code,
+          fields,
+        })
         return { factor_id: result.factor.id, status: 'active' as const, type: result.factor.type }
       },
     )
@@ -190,7 +200,7 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
             },
             { additionalProperties: false },
           ),
-          response: withErrors({ 201: Type.Ref('Verification') }, 404, 423, 502),
+          response: withErrors({ 201: challengeAnswer }, 404, 423, 502),
         },
       },
       async (request, reply) => {
@@ -201,7 +211,38 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
           locale: request.body.locale,
           clientIp: request.body.client_ip,
         })
-        return reply.status(201).send(presentVerification(view))
+        return reply.status(201).send({ ...presentVerification(view), ...view.reveal })
+      },
+    )
+
+    const discoverable = verifiers.discoverableTypes()
+    server.post(
+      '/v1/challenges',
+      {
+        schema: {
+          tags: ['factors'],
+          summary: 'Start a verification without a user (a usernameless passkey sign-in)',
+          description: `For types whose credential names its user (${discoverable.join(', ') || 'none registered'}): the answer carries the device's options without an allow list; POST /v1/verifications/verify then answers the token and the user_id the credential belongs to.`,
+          body: Type.Object(
+            {
+              scene: Type.String({ pattern: SCENE_PATTERN }),
+              type: Type.String({ minLength: 1, maxLength: 32, description: discoverable.join(', ') }),
+              locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
+              client_ip: Type.Optional(Type.String({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }], maxLength: 45 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: withErrors({ 201: challengeAnswer }, 403),
+        },
+      },
+      async (request, reply) => {
+        const view = await service.challengeDiscoverable(appOf(request), {
+          scene: request.body.scene,
+          type: request.body.type,
+          locale: request.body.locale,
+          clientIp: request.body.client_ip,
+        })
+        return reply.status(201).send({ ...presentVerification(view), ...view.reveal })
       },
     )
   }

@@ -210,7 +210,11 @@ export function verificationRoutes(
             {
               verification_id: VerificationId,
               // Long enough for a password (8–256 characters; the bind body allows 1024 too).
-              verification_code: Type.String({ minLength: 1, maxLength: 1024 }),
+              verification_code: Type.Optional(
+                Type.String({ minLength: 1, maxLength: 1024, description: 'The code, TOTP or password.' }),
+              ),
+              // Types answered by the person's device instead (a passkey's `credential`).
+              ...verifiers.answerFields,
             },
             { additionalProperties: false },
           ),
@@ -225,6 +229,9 @@ export function verificationRoutes(
                 expires_in: Type.Optional(Type.Integer({ description: 'Token lifetime, seconds.' })),
                 scene: Type.String(),
                 factor_id: Type.Union([Type.String(), Type.Null()]),
+                user_id: Type.Union([Type.String(), Type.Null()], {
+                  description: 'The user proven; for a usernameless passkey sign-in, the credential’s user.',
+                }),
                 factor_status: Type.Optional(Type.Literal('active')),
                 // What the type's check adds (backup codes left: `checkFields`).
                 ...verifiers.checkFields,
@@ -238,9 +245,11 @@ export function verificationRoutes(
         },
       },
       async (request) => {
+        const { verification_id, verification_code, ...fields } = request.body
         const result = await service.check(appOf(request), {
-          verificationId: request.body.verification_id,
-          code: request.body.verification_code,
+          verificationId: verification_id,
+          code: verification_code,
+          fields,
         })
         return {
           verification_id: result.verificationId,
@@ -248,6 +257,7 @@ export function verificationRoutes(
           ...(result.token ? { verification_token: result.token.token, expires_in: result.token.expiresIn } : {}),
           scene: result.scene,
           factor_id: result.factorId,
+          user_id: result.userId,
           ...(result.purpose === 'activate' ? { factor_status: 'active' as const } : {}),
           ...result.details,
         }

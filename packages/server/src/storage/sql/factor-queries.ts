@@ -150,10 +150,28 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
       }
       return true
     },
-    async activate(id, now) {
+    findActiveByIdentifier: (appId, type, identifier) =>
+      db
+        .selectFrom('factors')
+        .selectAll()
+        .where('appId', '=', appId)
+        .where('type', '=', type)
+        .where('identifier', '=', identifier)
+        .where('status', '=', 'active')
+        .orderBy('createdAt')
+        .limit(1)
+        .executeTakeFirst(),
+    async flag(id, reason, now) {
+      await db
+        .updateTable('factors')
+        .set({ flaggedAt: now, flagReason: reason, updatedAt: now })
+        .where('id', '=', id)
+        .execute()
+    },
+    async activate(id, now, identifier) {
       const result = await db
         .updateTable('factors')
-        .set({ status: 'active', updatedAt: now })
+        .set({ status: 'active', updatedAt: now, ...(identifier === undefined ? {} : { identifier }) })
         .where('id', '=', id)
         .where('status', '=', 'pending')
         .executeTakeFirst()

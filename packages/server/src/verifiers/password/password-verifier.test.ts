@@ -31,6 +31,9 @@ const checkCtx: CheckContext = {
   claimCounter: () => Promise.reject(new Error('unexpected claimCounter')),
   consumeCode: () => Promise.reject(new Error('unexpected consumeCode')),
   countUnusedCodes: () => Promise.reject(new Error('unexpected countUnusedCodes')),
+  pseudonymOf: () => {
+    throw new Error('unexpected pseudonymOf')
+  },
 }
 
 const CURRENT_PHC = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/

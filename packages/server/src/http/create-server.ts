@@ -25,6 +25,7 @@ import { consolePlugin } from '../web/console/console-plugin.js'
 import { type HostedDeps, hostedPlugin } from '../web/hosted/hosted-plugin.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
+import { registerIdempotency } from './plugins/idempotency.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
 import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
 import { adminKeyRoutes } from './routes/admin/keys.js'
@@ -71,6 +72,8 @@ export interface ServerDeps {
    * signed over it, and hosted sessions' URLs and magic links name it.
    */
   readonly currentPublicUrl: () => string
+  /** AES-GCM with the server key, for what must rest sealed (answers kept for Idempotency-Key replays). */
+  readonly sealing: { seal(plaintext: string): string; unseal(sealed: string): string }
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
@@ -180,6 +183,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ appKey: [] }] }
     })
+    registerIdempotency(scope, { store: deps.store, clock: deps.clock, ...deps.sealing })
     await scope.register(verificationRoutes(deps.verifications, deps.verifiers))
     await scope.register(tokenRoutes(deps.tokens))
     await scope.register(factorRoutes(deps.factors, deps.verifiers))

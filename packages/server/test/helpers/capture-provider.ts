@@ -15,12 +15,15 @@ export interface CaptureProvider {
   codeOf(verificationId: string): string
   /** Make the next sends fail (as a provider outage would). */
   failNext(count?: number): void
+  /** Holds every send until the returned function is called (a slow provider: the request stays in flight). */
+  hold(): () => void
 }
 
 /** Records messages in memory instead of sending them: for inject() tests only. */
 export function createCaptureProvider(): CaptureProvider {
   const messages: OutboundMessage[] = []
   let failures = 0
+  let held: Promise<void> | undefined
   const provider = defineDeliveryProvider({
     name: 'capture',
     channels: ['sms', 'email'],
@@ -29,6 +32,7 @@ export function createCaptureProvider(): CaptureProvider {
     create() {
       return {
         async send(message) {
+          if (held) await held
           if (failures > 0) {
             failures--
             throw new DeliveryError('capture provider told to fail')
@@ -56,6 +60,16 @@ export function createCaptureProvider(): CaptureProvider {
     },
     failNext(count = 1) {
       failures = count
+    },
+    hold() {
+      let release = () => {}
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = undefined
+          resolve()
+        }
+      })
+      return release
     },
   }
 }

@@ -9,6 +9,7 @@ import type {
   EventRepository,
   FactorRepository,
   HostedSessionRepository,
+  IdempotencyKeyRepository,
   MaintenanceRepository,
   SigningKeyRepository,
   Store,
@@ -22,6 +23,7 @@ import { createDeliveryQueries } from './delivery-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
 import { createHostedSessionQueries } from './hosted-session-queries.js'
+import { createIdempotencyKeyQueries } from './idempotency-key-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
@@ -44,6 +46,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let deliveries: DeliveryRepository | undefined
   let hostedSessions: HostedSessionRepository | undefined
   let consoleSessions: ConsoleSessionRepository | undefined
+  let idempotencyKeys: IdempotencyKeyRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -88,6 +91,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get consoleSessions() {
       consoleSessions ??= createConsoleSessionQueries(db)
       return consoleSessions
+    },
+    get idempotencyKeys() {
+      idempotencyKeys ??= createIdempotencyKeyQueries(db)
+      return idempotencyKeys
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

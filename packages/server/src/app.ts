@@ -17,7 +17,7 @@ import { type PruneJob, startPruneJob } from './core/prune-job.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
 import { createTokenService } from './core/token-service.js'
 import { createVerificationService } from './core/verification-service.js'
-import { decryptSecret, deriveServerKeys } from './crypto/secrets.js'
+import { decryptSecret, deriveServerKeys, encryptSecret } from './crypto/secrets.js'
 import { BUILT_IN_PROVIDERS } from './delivery/built-in-providers.js'
 import type { DeliveryProvider } from './delivery/delivery-provider.js'
 import { createDeliveryRegistry, type DeliveryRegistry, type ProviderEntry } from './delivery/provider-registry.js'
@@ -267,6 +267,10 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     currentPublicUrl: () => publicUrl,
     metrics,
     serveMetrics: config.metrics === 'on',
+    sealing: {
+      seal: (plaintext) => encryptSecret(serverKeys, plaintext),
+      unseal: (sealed) => decryptSecret(serverKeys, sealed),
+    },
   })
 
   const pruneJob = startPruneJob({

@@ -83,6 +83,16 @@ export const ERROR_CODES = {
     status: 405,
     message: 'This method is not allowed on this resource.',
   },
+  idempotency_key_reused: {
+    number: 4140,
+    status: 422,
+    message: 'This Idempotency-Key was used with a different request.',
+  },
+  request_in_progress: {
+    number: 4141,
+    status: 409,
+    message: 'A request with this Idempotency-Key is still in progress; retry later.',
+  },
   internal_error: { number: 5000, status: 500, message: 'An internal error occurred.' },
   delivery_failed: { number: 5002, status: 502, message: 'The message could not be delivered.' },
   service_unavailable: {

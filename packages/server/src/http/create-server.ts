@@ -26,6 +26,7 @@ import { consolePlugin } from '../web/console/console-plugin.js'
 import { type HostedDeps, hostedPlugin } from '../web/hosted/hosted-plugin.js'
 import { registerErrorHandling } from './error-handler.js'
 import { requireAdminKey, requireAppKey } from './plugins/auth.js'
+import { registerIdempotency } from './plugins/idempotency.js'
 import { adminActivityRoutes } from './routes/admin/activity.js'
 import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
 import { adminKeyRoutes } from './routes/admin/keys.js'
@@ -78,6 +79,8 @@ export interface ServerDeps {
   readonly metrics: Metrics
   /** Whether `GET /metrics` is served on this port (`TESSERA_METRICS=on`). */
   readonly serveMetrics: boolean
+  /** AES-GCM with the server key, for what must rest sealed (answers kept for Idempotency-Key replays). */
+  readonly sealing: { seal(plaintext: string): string; unseal(sealed: string): string }
 }
 
 /** 16 KiB: every request of the contract fits in far less. */
@@ -199,6 +202,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     scope.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ appKey: [] }] }
     })
+    registerIdempotency(scope, { store: deps.store, clock: deps.clock, ...deps.sealing })
     await scope.register(verificationRoutes(deps.verifications, deps.verifiers))
     await scope.register(tokenRoutes(deps.tokens))
     await scope.register(factorRoutes(deps.factors, deps.verifiers))

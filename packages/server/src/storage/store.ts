@@ -7,6 +7,7 @@ import type {
   EventRow,
   FactorRow,
   HostedSessionRow,
+  IdempotencyKeyRow,
   NewApiKey,
   NewEvent,
   NewToken,
@@ -41,6 +42,7 @@ export interface Store {
   readonly consoleSessions: ConsoleSessionRepository
   readonly verifyServices: VerifyServiceRepository
   readonly heldTokens: HeldTokenRepository
+  readonly idempotencyKeys: IdempotencyKeyRepository
   /**
    * Runs `work` in one database transaction, on a Store bound to it: every write
    * in it happens, or none does (a dropped connection or a killed process rolls
@@ -357,4 +359,27 @@ export interface HeldTokenRepository {
   }): Promise<void>
   /** Removes the held token and answers it, or undefined when none (or another caller took it first). */
   take(appId: string, verificationId: string): Promise<{ sealedToken: string; expiresAt: number } | undefined>
+}
+
+/** Idempotency-Key claims and their recorded answers (http/plugins/idempotency.ts). */
+export interface IdempotencyKeyRepository {
+  /**
+   * One conditional INSERT: creates the row, or takes over one that expired (or whose unanswered claim
+   * lapsed, for the same request). True when this caller now holds the claim; of parallel callers on any
+   * number of instances, exactly one wins.
+   */
+  claim(row: {
+    appId: string
+    idempotencyKey: string
+    requestHash: string
+    claimId: string
+    now: number
+    lockedUntil: number
+    expiresAt: number
+  }): Promise<boolean>
+  find(appId: string, idempotencyKey: string): Promise<IdempotencyKeyRow | undefined>
+  /** Records the answer of the claim `claimId`. */
+  complete(appId: string, idempotencyKey: string, claimId: string, status: number, sealedBody: string): Promise<void>
+  /** Gives the key back (the answer is not one to replay: a 429, a 5xx). */
+  release(appId: string, idempotencyKey: string, claimId: string): Promise<void>
 }

@@ -16,6 +16,8 @@ export interface CaptureProvider {
   codeOf(verificationId: string): string
   /** Make the next sends fail (as a provider outage would; `invalid_recipient`: as a landline number would). */
   failNext(count?: number, kind?: DeliveryErrorKind): void
+  /** Holds every send until the returned function is called (a slow provider: the request stays in flight). */
+  hold(): () => void
 }
 
 /** Records messages in memory instead of sending them: for inject() tests only. */
@@ -23,6 +25,7 @@ export function createCaptureProvider(): CaptureProvider {
   const messages: OutboundMessage[] = []
   let failures = 0
   let failureKind: DeliveryErrorKind = 'unavailable'
+  let held: Promise<void> | undefined
   const provider = defineDeliveryProvider({
     name: 'capture',
     channels: ['sms', 'email'],
@@ -31,6 +34,7 @@ export function createCaptureProvider(): CaptureProvider {
     create() {
       return {
         async send(message) {
+          if (held) await held
           if (failures > 0) {
             failures--
             throw new DeliveryError('capture provider told to fail', { kind: failureKind })
@@ -59,6 +63,16 @@ export function createCaptureProvider(): CaptureProvider {
     failNext(count = 1, kind = 'unavailable') {
       failures = count
       failureKind = kind
+    },
+    hold() {
+      let release = () => {}
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = undefined
+          resolve()
+        }
+      })
+      return release
     },
   }
 }

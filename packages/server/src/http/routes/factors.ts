@@ -76,6 +76,7 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
     server.post(
       '/v1/users/:user_id/factors',
       {
+        config: { idempotent: true },
         schema: {
           tags: ['factors'],
           summary: 'Bind a factor to a user',
@@ -184,6 +185,7 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
     server.post(
       '/v1/users/:user_id/challenges',
       {
+        config: { idempotent: true },
         schema: {
           tags: ['factors'],
           summary: 'Start a verification against a bound factor in a scene',

@@ -46,6 +46,7 @@ export function sessionRoutes(service: HostedSessionService, publicUrl: () => st
     server.post(
       '/v1/sessions',
       {
+        config: { idempotent: true },
         schema: {
           tags: ['sessions'],
           summary: 'Create a hosted verification session; send the person to `url`',

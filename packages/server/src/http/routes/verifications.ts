@@ -141,6 +141,7 @@ export function verificationRoutes(
     server.post(
       '/v1/verifications',
       {
+        config: { idempotent: true },
         schema: {
           tags: ['verifications'],
           summary: 'Start a verification: send a one-time code',
@@ -179,6 +180,7 @@ export function verificationRoutes(
     server.post(
       '/v1/verifications/:verification_id/resend',
       {
+        config: { idempotent: true },
         schema: {
           tags: ['verifications'],
           summary: 'Send a new code; the previous one stops working',

@@ -14,6 +14,8 @@ export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite'
       const events = await db.deleteFrom('events').where('createdAt', '<', cutoff).executeTakeFirst()
       // Hosted sessions past expiry lead nowhere (their verification expired with them).
       await db.deleteFrom('hostedSessions').where('expiresAt', '<', cutoff).execute()
+      // Idempotency keys past their 24 hours are free again; their rows replay nothing.
+      await db.deleteFrom('idempotencyKeys').where('expiresAt', '<', cutoff).execute()
       const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
       return {
         deliveries: Number(deliveries.numDeletedRows),

@@ -10,6 +10,7 @@ import type {
   FactorRepository,
   HeldTokenRepository,
   HostedSessionRepository,
+  IdempotencyKeyRepository,
   MaintenanceRepository,
   SigningKeyRepository,
   Store,
@@ -24,6 +25,7 @@ import { createDeliveryQueries } from './delivery-queries.js'
 import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
 import { createHostedSessionQueries } from './hosted-session-queries.js'
+import { createIdempotencyKeyQueries } from './idempotency-key-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
@@ -49,6 +51,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let consoleSessions: ConsoleSessionRepository | undefined
   let verifyServices: VerifyServiceRepository | undefined
   let heldTokens: HeldTokenRepository | undefined
+  let idempotencyKeys: IdempotencyKeyRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -101,6 +104,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get heldTokens() {
       heldTokens ??= createHeldTokenQueries(db)
       return heldTokens
+    },
+    get idempotencyKeys() {
+      idempotencyKeys ??= createIdempotencyKeyQueries(db)
+      return idempotencyKeys
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

@@ -1,0 +1,100 @@
+/**
+ * Every failure the client reports: Tessera's error body (`error`, `error_code`, `error_description` and the
+ * fields some errors add), or a request that got no answer (`connection_error`, `timeout`; status 0).
+ * Match on `error` (stable strings) or `instanceof` the subclasses below.
+ */
+export class TesseraError extends Error {
+    /** The stable string code, e.g. `invalid_verification_code`. */
+    error;
+    /** Its stable number, e.g. 4001; 0 when the server never answered. */
+    errorCode;
+    /** The HTTP status; 0 when the server never answered. */
+    status;
+    /** Seconds to wait before trying again, when the server said (`retry_after` or `Retry-After`). */
+    retryAfter;
+    /** The whole error body as the server sent it. */
+    body;
+    /** The request id the server answered with (`x-request-id`), for its logs. */
+    requestId;
+    constructor(init) {
+        const body = init.body;
+        const description = typeof body.error_description === 'string' ? body.error_description : undefined;
+        const error = typeof body.error === 'string' ? body.error : `http_${init.status}`;
+        super(description ?? error, init.cause === undefined ? undefined : { cause: init.cause });
+        // The body's own fields first, so the typed properties below win any clash.
+        for (const [field, value] of Object.entries(body)) {
+            if (!(field in this))
+                this[field] = value;
+        }
+        this.name = new.target.name;
+        this.error = error;
+        this.errorCode = typeof body.error_code === 'number' ? body.error_code : 0;
+        this.status = init.status;
+        this.retryAfter = init.retryAfter ?? (typeof body.retry_after === 'number' ? body.retry_after : undefined);
+        this.body = body;
+        this.requestId = init.requestId;
+    }
+}
+/** 400 `invalid_verification_code`: the code was wrong; `attemptsRemaining` tries are left. */
+export class InvalidCodeError extends TesseraError {
+    get attemptsRemaining() {
+        const value = this.body.attempts_remaining;
+        return typeof value === 'number' ? value : undefined;
+    }
+}
+/**
+ * Any 429: `rate_limited`, `resend_too_soon` (both with `retryAfter`), `max_sends_reached`,
+ * `max_attempts_reached`.
+ */
+export class RateLimitedError extends TesseraError {
+}
+/** 401: the API key is missing, unknown or revoked (or a middleware found no valid verification token). */
+export class AuthenticationError extends TesseraError {
+}
+/** 403: the key may not do this (an app key on admin routes, a missing step-up token). */
+export class PermissionDeniedError extends TesseraError {
+}
+/** 404: no such verification, factor, app or key (for this app). */
+export class NotFoundError extends TesseraError {
+}
+/** 422 `idempotency_key_reused` or 409 `request_in_progress`: an Idempotency-Key clash. */
+export class IdempotencyError extends TesseraError {
+}
+/** The request got no answer: the connection failed or was cut (status 0, error `connection_error`). */
+export class ConnectionError extends TesseraError {
+}
+/** The request got no answer within its timeout (status 0, error `timeout`). */
+export class TimeoutError extends ConnectionError {
+}
+/**
+ * A verification token that failed an offline check (`verifyToken`): `reason` says which part. Its `error`
+ * is `invalid_token`; status 401, or 403 when only the scene is wrong (the token is real, but for something else).
+ */
+export class InvalidTokenError extends TesseraError {
+    reason;
+    constructor(reason, description, cause) {
+        super({
+            status: reason === 'scene_mismatch' ? 403 : 401,
+            body: { error: 'invalid_token', error_code: 0, error_description: description, reason },
+            cause,
+        });
+        this.reason = reason;
+    }
+}
+/** The error class for an error answer. */
+export function errorFromResponse(status, body, retryAfter, requestId) {
+    const init = { status, body, retryAfter, requestId };
+    if (body.error === 'invalid_verification_code')
+        return new InvalidCodeError(init);
+    if (body.error === 'idempotency_key_reused' || body.error === 'request_in_progress')
+        return new IdempotencyError(init);
+    if (status === 429)
+        return new RateLimitedError(init);
+    if (status === 401)
+        return new AuthenticationError(init);
+    if (status === 403)
+        return new PermissionDeniedError(init);
+    if (status === 404)
+        return new NotFoundError(init);
+    return new TesseraError(init);
+}

@@ -1,0 +1,4 @@
+export { AuthenticationError, ConnectionError, IdempotencyError, InvalidCodeError, InvalidTokenError, NotFoundError, PermissionDeniedError, RateLimitedError, TesseraError, TimeoutError, } from './errors.js';
+export { Tessera, } from './tessera.js';
+export { TesseraAdmin } from './tessera-admin.js';
+export { verifyToken } from './verify-token.js';

@@ -1,0 +1,22 @@
+import { guardRequest } from './verification-guard.js';
+/**
+ * A Fastify preHandler: the route runs only with a valid verification token for `scene` (offline, or consumed
+ * online with `consume: true`), and finds it on `request.verification`; else 401/403 in Tessera's shape.
+ *
+ *   fastify.post('/account/delete', { preHandler: requireVerification({ tessera, scene: 'step-up' }) }, handler)
+ */
+export function requireVerification(options) {
+    return async (request, reply) => {
+        const outcome = await guardRequest(request, headerOf, options);
+        if (!outcome.ok) {
+            // Fastify stops the route when an async hook has sent the reply.
+            await reply.code(outcome.refusal.status).send(outcome.refusal.body);
+            return;
+        }
+        request.verification = outcome.verified;
+    };
+}
+function headerOf(request, name) {
+    const value = request.headers[name];
+    return typeof value === 'string' ? value : undefined;
+}

@@ -107,10 +107,11 @@ describe('Twilio face: verifications', () => {
     })
     const good = await check({ VerificationSid: String(body.sid), Code: code })
     expect(good.json()).toMatchObject({ status: 'approved', valid: true })
-    for (const form of [
+    const afterChecks: Array<Record<string, string>> = [
       { VerificationSid: String(body.sid), Code: code },
       { To: 'ada@example.com', Code: code },
-    ]) {
+    ]
+    for (const form of afterChecks) {
       const after = await check(form)
       expect(after.statusCode).toBe(404)
       expect(after.json()).toMatchObject({ code: 20404, status: 404 })
@@ -123,10 +124,11 @@ describe('Twilio face: verifications', () => {
     // Expiry: the app's ttl (600 s) passes.
     const late = await api.startOk(serviceSid, { To: '+14155550100', Channel: 'sms' })
     t.clock.advanceSeconds(601)
-    for (const form of [
+    const lateChecks: Array<Record<string, string>> = [
       { VerificationSid: String(late.body.sid), Code: late.code },
       { To: '+14155550100', Code: late.code },
-    ]) {
+    ]
+    for (const form of lateChecks) {
       const res = await check(form)
       expect(res.statusCode).toBe(404)
       expect(res.json().code).toBe(20404)

@@ -107,6 +107,9 @@ export function startWalCheckpointer(
     async stop() {
       if (stopping) return exited
       stopping = true
+      // Referenced again while it winds down: an unreferenced worker is no reason to keep the event loop, so a
+      // process with nothing else left would end with this await unsettled (exit code 13) before it closes.
+      worker.ref()
       worker.postMessage('stop')
       await exited
       fallBack('stopped')

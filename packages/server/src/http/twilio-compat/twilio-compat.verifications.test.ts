@@ -1,5 +1,7 @@
+import pino from 'pino'
 import { describe, expect, it } from '../../../test/helpers/fixtures.js'
 import { twilioApi } from '../../../test/helpers/twilio-api.js'
+import { startPruneJob } from '../../core/prune-job.js'
 
 const wrong = (code: string) => `${code[0] === '0' ? '1' : '0'}${code.slice(1)}`
 
@@ -239,5 +241,35 @@ describe('Twilio face: verifications', () => {
       payload: JSON.stringify({ To: '+14155552671', Channel: 'sms' }),
     })
     expect(json.statusCode, json.body).toBe(201)
+  })
+})
+
+describe('Twilio face: retention', () => {
+  it('prunes a verification’s sid, send attempts and held token with the verification', async ({ t, app }) => {
+    const api = await twilioApi(t, app)
+    const serviceSid = await api.serviceOk()
+    const old = await api.startOk(serviceSid, { To: '+14155552671', Channel: 'sms' })
+    await api.post(`/Services/${serviceSid}/VerificationCheck`, { To: '+14155552671', Code: old.code })
+    t.clock.advanceSeconds(31 * 86_400)
+    const fresh = await api.startOk(serviceSid, { To: '+14155552671', Channel: 'sms' })
+    const job = startPruneJob({
+      store: t.tessera.store,
+      clock: t.clock,
+      logger: pino({ level: 'silent' }),
+      retentionDays: 30,
+      intervalMs: 3_600_000,
+    })
+    try {
+      expect(await job.runOnce()).toBe(true)
+    } finally {
+      job.stop()
+    }
+    const store = t.tessera.store
+    expect(await store.verifyServices.findVerification(app.appId, serviceSid, String(old.body.sid))).toBeUndefined()
+    expect(await store.verifyServices.listSendAttempts(String(old.body.sid))).toEqual([])
+    expect(await store.heldTokens.take(app.appId, String(old.body.tessera_verification_id))).toBeUndefined()
+    expect((await api.get(`/Services/${serviceSid}/Verifications/${old.body.sid}`)).statusCode).toBe(404)
+    const kept = await api.get(`/Services/${serviceSid}/Verifications/${fresh.body.sid}`)
+    expect(kept.json().send_code_attempts).toHaveLength(1)
   })
 })

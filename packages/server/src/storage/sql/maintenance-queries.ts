@@ -15,6 +15,28 @@ export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite'
       // Hosted sessions past expiry lead nowhere (their verification expired with them).
       await db.deleteFrom('hostedSessions').where('expiresAt', '<', cutoff).execute()
       const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
+      // The Twilio face's sids and send attempts go with their verifications, held tokens with their expiry.
+      await db.deleteFrom('heldTokens').where('expiresAt', '<', cutoff).execute()
+      await db
+        .deleteFrom('verifyServiceVerifications')
+        .where('createdAt', '<', cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('verifications').select('id').whereRef('verifications.id', '=', 'verificationId'))),
+        )
+        .execute()
+      await db
+        .deleteFrom('verifySendAttempts')
+        .where('createdAt', '<', cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('verifyServiceVerifications')
+                .select('sid')
+                .whereRef('verifyServiceVerifications.sid', '=', 'verificationSid'),
+            ),
+          ),
+        )
+        .execute()
       return {
         deliveries: Number(deliveries.numDeletedRows),
         verifications: Number(verifications.numDeletedRows),

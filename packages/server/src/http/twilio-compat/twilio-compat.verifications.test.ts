@@ -150,7 +150,11 @@ describe('Twilio face: verifications', () => {
     expect(cancelAgain.json().code).toBe(20404)
   })
 
-  it('Status=approved approves without a code, and the app picks the token up once over /v1', async ({ t, app }) => {
+  it('Status=approved approves without a code, and the app picks the token up once over /v1', async ({
+    t,
+    app,
+    appWith,
+  }) => {
     const api = await twilioApi(t, app)
     const serviceSid = await api.serviceOk()
     const { body } = await api.startOk(serviceSid, { To: '+14155552671', Channel: 'sms' })
@@ -158,8 +162,9 @@ describe('Twilio face: verifications', () => {
     expect(approved.json()).toMatchObject({ status: 'approved', valid: true })
 
     const id = String(body.tessera_verification_id)
-    const first = await t.request('GET', `/v1/verifications/${id}`, { key: app.key })
-    expect(first.json()).toMatchObject({ status: 'approved', verification_token_expires_in: 600 })
+    // /v1 takes the Twilio sid as the verification's id too.
+    const first = await t.request('GET', `/v1/verifications/${body.sid}`, { key: app.key })
+    expect(first.json()).toMatchObject({ verification_id: id, status: 'approved', verification_token_expires_in: 600 })
     const token = first.json().verification_token
     const introspected = await t.request('POST', '/v1/tokens/verify', {
       key: app.key,
@@ -168,6 +173,11 @@ describe('Twilio face: verifications', () => {
     expect(introspected.json()).toMatchObject({ active: true, verification_id: id, to: '+14155552671' })
     const second = await t.request('GET', `/v1/verifications/${id}`, { key: app.key })
     expect(second.json().verification_token).toBeUndefined()
+    // Another app cannot name it by either id.
+    const other = await appWith()
+    for (const alias of [id, String(body.sid)]) {
+      expect((await t.request('GET', `/v1/verifications/${alias}`, { key: other.key })).statusCode).toBe(404)
+    }
   })
 
   it('keeps a held token no longer than the token lives', async ({ t, app }) => {

@@ -67,6 +67,11 @@ export function twilioCompatPlugin(deps: TwilioCompatDeps) {
   }
 }
 
+/** Whether a request URL is the Twilio face's (registered under this prefix in create-server.ts). */
+export function isTwilioPath(url: string): boolean {
+  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')
+}
+
 /** Fastify's own errors (validation, media type, body size) as the AppErrors the table maps. */
 function toAppError(error: FastifyError | AppError): AppError {
   if (error instanceof AppError) return error

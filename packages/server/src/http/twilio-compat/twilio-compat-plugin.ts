@@ -46,6 +46,7 @@ export function twilioCompatPlugin(deps: TwilioCompatDeps) {
       const body = toTwilioError(appError)
       const retryAfter = appError.details?.retry_after
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter))
+      if (appError.headers) void reply.headers(appError.headers)
       if (body.code === 20003) void reply.header('www-authenticate', 'Basic realm="Twilio API"')
       return reply.status(body.status).send(body)
     })

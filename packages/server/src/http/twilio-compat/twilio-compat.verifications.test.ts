@@ -206,6 +206,17 @@ describe('Twilio face: verifications', () => {
     const custom = await api.serviceOk({ FriendlyName: 'Custom', CustomCodeEnabled: 'true' })
     const { code } = await api.startOk(custom, { To: '+14155552671', Channel: 'sms', CustomCode: '867530' })
     expect(code).toBe('867530')
+    // Any length Twilio takes (4–10), whatever the service's CodeLength; it approves like any code.
+    const short = await api.startOk(custom, { To: '+14155550100', Channel: 'sms', CustomCode: '4321' })
+    expect(short.code).toBe('4321')
+    const checked = await api.post(`/Services/${custom}/VerificationCheck`, { To: '+14155550100', Code: '4321' })
+    expect(checked.json()).toMatchObject({ status: 'approved', valid: true })
+    const tooLong = await api.post(`/Services/${custom}/Verifications`, {
+      To: '+14155550101',
+      Channel: 'sms',
+      CustomCode: '12345678901',
+    })
+    expect(tooLong.json().code).toBe(60200)
   })
 
   it('refuses a channel the registry does not have, a bad To and bad parameters with 60200, sending nothing', async ({

@@ -42,7 +42,8 @@ import { VerificationSchema, verificationRoutes } from './routes/verifications.j
 import { ErrorSchema } from './schemas.js'
 import { registerSecurityHeaders } from './security-headers.js'
 import { createStorageOutage } from './storage-outage.js'
-import { twilioCompatPlugin } from './twilio-compat/twilio-compat-plugin.js'
+import { isTwilioPath, twilioCompatPlugin } from './twilio-compat/twilio-compat-plugin.js'
+import { toTwilioError } from './twilio-compat/twilio-errors.js'
 import { createValidatorCompiler } from './validator.js'
 
 export interface ServerDeps {
@@ -106,11 +107,15 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 1536 },
     // What Fastify refuses before routing (a malformed percent-encoding, an over-long path parameter) is answered
     // in the contract's shape too; Fastify's own body would bypass the error handler.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const appError = new AppError('invalid_request', {
         message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long.' : 'The URL is not valid.',
       })
-      void (reply as unknown as FastifyReply).status(appError.status).send(appError.toBody())
+      // Under /v2 (the Twilio-compatible face) in Twilio's shape, like every other answer there.
+      const twilio = isTwilioPath(request.url) ? toTwilioError(appError) : undefined
+      void (reply as unknown as FastifyReply)
+        .status(twilio?.status ?? appError.status)
+        .send(twilio ?? appError.toBody())
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import type { LightMyRequestResponse } from 'fastify'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../test/helpers/create-test-app.js'
 import { it as base, describe, expect } from '../../test/helpers/fixtures.js'
+import { accountSidOf } from '../core/account-sid.js'
 import { ERROR_CODES } from '../errors/error-codes.js'
 
 /**
@@ -30,6 +31,9 @@ interface RealIds {
   readonly factorIds: string[]
   readonly userIds: string[]
   verificationToken: string
+  /** App A's Twilio-face service and verification sids (`VA…`, `VE…`). */
+  readonly serviceSids: string[]
+  readonly verificationSids: string[]
 }
 
 /** One server seeded once for the whole file: the storm of one test is what the next ones look at. */
@@ -52,6 +56,8 @@ async function seedWorld(): Promise<World> {
     factorIds: [],
     userIds: ['u_seeded'],
     verificationToken: '',
+    serviceSids: [],
+    verificationSids: [],
   }
   const keys = { a: '', b: '' }
   // Generous limits: the fuzzer is one client sending many requests; a 429 is still checked for shape.
@@ -94,6 +100,26 @@ async function seedWorld(): Promise<World> {
     body: { type: 'sms', to: '+447400123456' },
   })
   real.factorIds.push(factor.json().factor_id)
+  // The Twilio face (/v2): a service of app A with one pending verification, for the fuzzer to aim at.
+  const twilio = async (url: string, form: Record<string, string>) =>
+    (
+      await t.tessera.server.inject({
+        method: 'POST',
+        url,
+        headers: {
+          authorization: basicOf(accountSidOf(a.appId), keys.a),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: new URLSearchParams(form).toString(),
+      })
+    ).json()
+  const service = await twilio('/v2/Services', { FriendlyName: 'Fuzz' })
+  real.serviceSids.push(service.sid)
+  const twilioStarted = await twilio(`/v2/Services/${service.sid}/Verifications`, {
+    To: 'fuzz@example.com',
+    Channel: 'email',
+  })
+  real.verificationSids.push(twilioStarted.sid)
   const totp = await t.request('POST', '/v1/users/u_seeded/factors', { key: keys.a, body: { type: 'totp' } })
   real.factorIds.push(totp.json().factor_id)
 
@@ -331,6 +357,8 @@ function pathParam(real: RealIds, name: string, withReal: boolean): fc.Arbitrary
     verification_id: real.verificationIds,
     factor_id: real.factorIds,
     user_id: real.userIds,
+    ServiceSid: real.serviceSids,
+    Sid: real.verificationSids,
   }
   const encoded = hostileString.map(encodeSegment)
   const raw = fc.constantFrom('%', '%zz', '%E0%A4%A', '..', '.', '%2F', '%00', 'a%2Fb', '%F0%9F%98')
@@ -436,7 +464,12 @@ function request({ routes, real }: World, withReal: boolean): fc.Arbitrary<FuzzR
 
 // ---------------------------------------------------------------- checks
 
-async function send({ t, keys }: World, req: FuzzRequest): Promise<LightMyRequestResponse> {
+/** HTTP Basic, as the Twilio face (/v2) takes credentials. */
+function basicOf(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+}
+
+async function send({ t, keys, real }: World, req: FuzzRequest): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(req.headers)) {
     // Only the request's own body decides the length, unless the fuzzer lies about it on purpose.
@@ -446,7 +479,13 @@ async function send({ t, keys }: World, req: FuzzRequest): Promise<LightMyReques
   if (req.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json'
   const match = req.route.path.startsWith('/admin/') ? TEST_ADMIN_KEY : keys.a
   const bearer = { match, admin: TEST_ADMIN_KEY, appA: keys.a, appB: keys.b }[req.auth]
-  if (bearer) headers.authorization = `Bearer ${bearer}`
+  if (bearer && req.route.path.startsWith('/v2/')) {
+    // The Twilio face: the key as the password of the account_sid of its app (A's for the admin key).
+    headers.authorization = basicOf(
+      accountSidOf(bearer === keys.b ? (real.appIds[1] ?? '') : (real.appIds[0] ?? '')),
+      bearer,
+    )
+  } else if (bearer) headers.authorization = `Bearer ${bearer}`
   else if (req.auth.startsWith('raw:')) headers.authorization = req.auth.slice(4)
   return t.tessera.server.inject({
     method: req.route.method,
@@ -467,6 +506,15 @@ function expectContract(req: FuzzRequest, res: LightMyRequestResponse): void {
   if (res.statusCode < 400) return
   expect(String(res.headers['content-type']), where).toMatch(/^application\/json/)
   const body = JSON.parse(res.body) as Record<string, unknown>
+  if (req.route.path.startsWith('/v2/')) {
+    // The Twilio face answers Twilio's error shape (docs/twilio-compat.md).
+    expect(Object.keys(body).sort(), where).toEqual(['code', 'message', 'more_info', 'status'])
+    expect(Number.isInteger(body.code), where).toBe(true)
+    expect(body.status, where).toBe(res.statusCode)
+    expect(body.more_info, where).toBe(`https://www.twilio.com/docs/errors/${body.code}`)
+    expect(res.body, where).not.toMatch(/at \S+ \(|SQLITE|sqlite|syntax error|node_modules/)
+    return
+  }
   expect(typeof body.error, where).toBe('string')
   expect(typeof body.error_description, where).toBe('string')
   expect(Number.isInteger(body.error_code), where).toBe(true)
@@ -493,9 +541,16 @@ function expectPrototypesClean(): void {
 }
 
 /** Everything a request could change, through the operator API (events excluded: they record refusals on purpose). */
-async function snapshot({ t, real }: World, userIds: string[]): Promise<string> {
+async function snapshot({ t, real, keys }: World, userIds: string[]): Promise<string> {
   const admin = { key: TEST_ADMIN_KEY }
   const parts: unknown[] = [(await t.request('GET', '/admin/v1/apps?limit=200', admin)).json()]
+  const appA = real.appIds[0] ?? ''
+  const services = await t.tessera.server.inject({
+    method: 'GET',
+    url: '/v2/Services',
+    headers: { authorization: basicOf(accountSidOf(appA), keys.a) },
+  })
+  parts.push(services.json())
   for (const appId of real.appIds) {
     parts.push((await t.request('GET', `/admin/v1/apps/${appId}/keys`, admin)).json())
     parts.push((await t.request('GET', `/admin/v1/apps/${appId}/verifications?limit=200`, admin)).json())

@@ -333,6 +333,8 @@ export interface VerifyServiceRepository {
   insertVerification(row: VerifyServiceVerificationRow): Promise<void>
   findVerification(appId: string, serviceSid: string, sid: string): Promise<VerifyServiceVerificationRow | undefined>
   findVerificationById(appId: string, verificationId: string): Promise<VerifyServiceVerificationRow | undefined>
+  /** By its `VE…` sid alone, whatever its service (the /v1 API accepts the sid as the verification's id). */
+  findVerificationBySid(appId: string, sid: string): Promise<VerifyServiceVerificationRow | undefined>
   /**
    * The service's newest verification still pending (not yet expired at `now`) for one of these identifiers:
    * the one a new start resends on, and a check by `To` judges.

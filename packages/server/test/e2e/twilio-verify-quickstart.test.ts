@@ -117,6 +117,32 @@ describe("Twilio's Verify quickstart, run by the twilio helper library against T
         (error: unknown) => error,
       )
     expect(afterCancel).toMatchObject({ status: 404, code: 20404 })
+
+    // Starting again for a number with a pending verification sends a new code on it, as Twilio does.
+    const third = await client.verify.v2
+      .services(service.sid)
+      .verifications.create({ to: '+14155550177', channel: 'sms' })
+    await nextSms()
+    const resent = await client.verify.v2
+      .services(service.sid)
+      .verifications.create({ to: '+14155550177', channel: 'sms' })
+    const resentSms = await nextSms()
+    expect(resent.sid).toBe(third.sid)
+    expect(resent.sendCodeAttempts).toHaveLength(2)
+    const approved = await client.verify.v2
+      .services(service.sid)
+      .verificationChecks.create({ verificationSid: third.sid, code: resentSms.code })
+    expect(approved.status).toBe('approved')
+
+    // The library pages through the services by Twilio's meta.
+    const another = await client.verify.v2.services.create({ friendlyName: 'Another Service' })
+    const listed = await client.verify.v2.services.list({ pageSize: 1 })
+    expect(listed.map((s) => s.sid)).toEqual([service.sid, another.sid])
+    await client.verify.v2.services(service.sid).update({ friendlyName: 'Renamed Service', codeLength: 8 })
+    expect(await client.verify.v2.services(service.sid).fetch()).toMatchObject({
+      friendlyName: 'Renamed Service',
+      codeLength: 8,
+    })
   })
 
   it('answers the approval’s verification token once on GET /v1/verifications/{id}', async () => {

@@ -15,6 +15,9 @@ import type { TokenService } from '../token-service.js'
 import { effectiveStatus } from '../verification.js'
 import { createGuessBudget, type GuessBudget } from './guess-budget.js'
 
+/** A Twilio Verify verification sid (`VE` + 32 hex). */
+const TWILIO_SID = /^VE[0-9a-f]{32}$/
+
 /** What the verification flow runs on: the services it calls. */
 export interface VerificationDeps {
   readonly store: Store
@@ -65,7 +68,12 @@ export function createVerificationContext(deps: VerificationDeps): VerificationC
     guesses: createGuessBudget({ store: deps.store, limits: deps.limits, events: deps.events, maskOf }),
     maskOf,
     async load(app, verificationId) {
-      const row = await deps.store.verifications.findById(app.id, verificationId)
+      // A verification started through the Twilio-compatible API may be named by its Twilio sid too: one
+      // verification, two ids (docs/twilio-compat.md). Only such sids cost the extra lookup.
+      const alias = TWILIO_SID.test(verificationId)
+        ? await deps.store.verifyServices.findVerificationBySid(app.id, verificationId)
+        : undefined
+      const row = await deps.store.verifications.findById(app.id, alias?.verificationId ?? verificationId)
       assertThat(row, 'verification_not_found')
       return row
     },

@@ -43,22 +43,32 @@ export interface VerifyService {
 }
 
 /**
- * The app as a service's verifications see it: the service's code length and custom-code switch over the
- * app's settings, and its friendly name (or the start's CustomFriendlyName) as the name in messages. Every
+ * The app as a service's verifications see it: the service's code length (or that of the start's CustomCode)
+ * and custom-code switch over the app's settings, and its friendly name (or the start's CustomFriendlyName)
+ * as the name in messages. Every
  * other setting — attempts, sends, lifetimes, limits, providers, scenes — stays the app's, so the same limits
  * hold whichever API starts a verification. The resend cooldown is 0: Twilio Verify has none, and a client
  * that starts again for the same number expects a new code (max_sends and the send limits still bound it).
  */
-export function appForService(app: App, service: VerifyService, friendlyName?: string): App {
+export function appForService(
+  app: App,
+  service: VerifyService,
+  options: { friendlyName?: string | undefined; customCode?: string | undefined } = {},
+): App {
+  // Twilio takes a CustomCode of 4–10 characters whatever the service's CodeLength: its length is the code
+  // length of that verification (start.ts still holds it to 4–10 and the app's alphabet).
+  const customLength = options.customCode?.length
+  const codeLength =
+    customLength !== undefined && customLength >= 4 && customLength <= 10 ? customLength : service.options.code_length
   const channels = Object.fromEntries(
     Object.entries(app.settings.channels).map(([name, slice]) => [
       name,
-      { ...slice, code_length: service.options.code_length, resend_cooldown_seconds: 0 },
+      { ...slice, code_length: codeLength, resend_cooldown_seconds: 0 },
     ]),
   ) as AppSettings['channels']
   return {
     ...app,
-    name: friendlyName ?? service.friendlyName,
+    name: options.friendlyName ?? service.friendlyName,
     settings: { ...app.settings, channels, allow_custom_code: service.options.custom_code_enabled },
   }
 }

@@ -67,7 +67,7 @@ export interface VerifyServices {
 }
 
 /** A Twilio-style sid: two letters and 32 lower-case hex digits. */
-export function newSid(prefix: 'VA' | 'VE' | 'VL'): string {
+function newSid(prefix: 'VA' | 'VE' | 'VL'): string {
   return `${prefix}${randomBytes(16).toString('hex')}`
 }
 
@@ -199,7 +199,10 @@ export function createVerifyServices(deps: {
       }
       const identifier = channel.identifier.normalize(input.to)
       if (identifier === undefined) throw channel.identifier.invalid()
-      const serviceApp = appForService(app, service, input.customFriendlyName)
+      const serviceApp = appForService(app, service, {
+        friendlyName: input.customFriendlyName,
+        customCode: input.customCode,
+      })
       const pending = await store.verifyServices.findPendingFor(app.id, service.sid, [identifier], clock.nowMs())
       if (pending) {
         const row = await store.verifications.findById(app.id, pending.verificationId)

@@ -279,7 +279,7 @@ export function verificationRoutes(
       async (request) => {
         const app = appOf(request)
         const view = presentVerification(await service.get(app, request.params.verification_id))
-        const held = await service.takeHeldToken(app, request.params.verification_id)
+        const held = await service.takeHeldToken(app, view.verification_id)
         return held ? { ...view, verification_token: held.token, verification_token_expires_in: held.expiresIn } : view
       },
     )

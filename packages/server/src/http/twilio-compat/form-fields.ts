@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { AppError } from '../../errors/app-error.js'
 
 /** One field of a Twilio form post (strings), or of the same body sent as JSON. */
-export const FormValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()])
+const FormValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean()])
 
 /** A form body: Twilio's parameter names; unknown ones are ignored, as Twilio does. */
 export const FormBody = Type.Record(Type.String(), FormValue)

@@ -46,6 +46,7 @@ export function twilioCompatPlugin(deps: TwilioCompatDeps) {
       const body = toTwilioError(appError)
       const retryAfter = appError.details?.retry_after
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter))
+      if (appError.headers) void reply.headers(appError.headers)
       if (body.code === 20003) void reply.header('www-authenticate', 'Basic realm="Twilio API"')
       return reply.status(body.status).send(body)
     })
@@ -65,6 +66,11 @@ export function twilioCompatPlugin(deps: TwilioCompatDeps) {
     await scope.register(serviceRoutes(services, base))
     await scope.register(verificationRoutes(services, base))
   }
+}
+
+/** Whether a request URL is the Twilio face's (registered under this prefix in create-server.ts). */
+export function isTwilioPath(url: string): boolean {
+  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')
 }
 
 /** Fastify's own errors (validation, media type, body size) as the AppErrors the table maps. */

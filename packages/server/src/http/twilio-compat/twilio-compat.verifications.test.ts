@@ -1,5 +1,7 @@
+import pino from 'pino'
 import { describe, expect, it } from '../../../test/helpers/fixtures.js'
 import { twilioApi } from '../../../test/helpers/twilio-api.js'
+import { startPruneJob } from '../../core/prune-job.js'
 
 const wrong = (code: string) => `${code[0] === '0' ? '1' : '0'}${code.slice(1)}`
 
@@ -148,7 +150,11 @@ describe('Twilio face: verifications', () => {
     expect(cancelAgain.json().code).toBe(20404)
   })
 
-  it('Status=approved approves without a code, and the app picks the token up once over /v1', async ({ t, app }) => {
+  it('Status=approved approves without a code, and the app picks the token up once over /v1', async ({
+    t,
+    app,
+    appWith,
+  }) => {
     const api = await twilioApi(t, app)
     const serviceSid = await api.serviceOk()
     const { body } = await api.startOk(serviceSid, { To: '+14155552671', Channel: 'sms' })
@@ -156,8 +162,9 @@ describe('Twilio face: verifications', () => {
     expect(approved.json()).toMatchObject({ status: 'approved', valid: true })
 
     const id = String(body.tessera_verification_id)
-    const first = await t.request('GET', `/v1/verifications/${id}`, { key: app.key })
-    expect(first.json()).toMatchObject({ status: 'approved', verification_token_expires_in: 600 })
+    // /v1 takes the Twilio sid as the verification's id too.
+    const first = await t.request('GET', `/v1/verifications/${body.sid}`, { key: app.key })
+    expect(first.json()).toMatchObject({ verification_id: id, status: 'approved', verification_token_expires_in: 600 })
     const token = first.json().verification_token
     const introspected = await t.request('POST', '/v1/tokens/verify', {
       key: app.key,
@@ -166,6 +173,11 @@ describe('Twilio face: verifications', () => {
     expect(introspected.json()).toMatchObject({ active: true, verification_id: id, to: '+14155552671' })
     const second = await t.request('GET', `/v1/verifications/${id}`, { key: app.key })
     expect(second.json().verification_token).toBeUndefined()
+    // Another app cannot name it by either id.
+    const other = await appWith()
+    for (const alias of [id, String(body.sid)]) {
+      expect((await t.request('GET', `/v1/verifications/${alias}`, { key: other.key })).statusCode).toBe(404)
+    }
   })
 
   it('keeps a held token no longer than the token lives', async ({ t, app }) => {
@@ -194,6 +206,17 @@ describe('Twilio face: verifications', () => {
     const custom = await api.serviceOk({ FriendlyName: 'Custom', CustomCodeEnabled: 'true' })
     const { code } = await api.startOk(custom, { To: '+14155552671', Channel: 'sms', CustomCode: '867530' })
     expect(code).toBe('867530')
+    // Any length Twilio takes (4–10), whatever the service's CodeLength; it approves like any code.
+    const short = await api.startOk(custom, { To: '+14155550100', Channel: 'sms', CustomCode: '4321' })
+    expect(short.code).toBe('4321')
+    const checked = await api.post(`/Services/${custom}/VerificationCheck`, { To: '+14155550100', Code: '4321' })
+    expect(checked.json()).toMatchObject({ status: 'approved', valid: true })
+    const tooLong = await api.post(`/Services/${custom}/Verifications`, {
+      To: '+14155550101',
+      Channel: 'sms',
+      CustomCode: '12345678901',
+    })
+    expect(tooLong.json().code).toBe(60200)
   })
 
   it('refuses a channel the registry does not have, a bad To and bad parameters with 60200, sending nothing', async ({
@@ -239,5 +262,35 @@ describe('Twilio face: verifications', () => {
       payload: JSON.stringify({ To: '+14155552671', Channel: 'sms' }),
     })
     expect(json.statusCode, json.body).toBe(201)
+  })
+})
+
+describe('Twilio face: retention', () => {
+  it('prunes a verification’s sid, send attempts and held token with the verification', async ({ t, app }) => {
+    const api = await twilioApi(t, app)
+    const serviceSid = await api.serviceOk()
+    const old = await api.startOk(serviceSid, { To: '+14155552671', Channel: 'sms' })
+    await api.post(`/Services/${serviceSid}/VerificationCheck`, { To: '+14155552671', Code: old.code })
+    t.clock.advanceSeconds(31 * 86_400)
+    const fresh = await api.startOk(serviceSid, { To: '+14155552671', Channel: 'sms' })
+    const job = startPruneJob({
+      store: t.tessera.store,
+      clock: t.clock,
+      logger: pino({ level: 'silent' }),
+      retentionDays: 30,
+      intervalMs: 3_600_000,
+    })
+    try {
+      expect(await job.runOnce()).toBe(true)
+    } finally {
+      job.stop()
+    }
+    const store = t.tessera.store
+    expect(await store.verifyServices.findVerification(app.appId, serviceSid, String(old.body.sid))).toBeUndefined()
+    expect(await store.verifyServices.listSendAttempts(String(old.body.sid))).toEqual([])
+    expect(await store.heldTokens.take(app.appId, String(old.body.tessera_verification_id))).toBeUndefined()
+    expect((await api.get(`/Services/${serviceSid}/Verifications/${old.body.sid}`)).statusCode).toBe(404)
+    const kept = await api.get(`/Services/${serviceSid}/Verifications/${fresh.body.sid}`)
+    expect(kept.json().send_code_attempts).toHaveLength(1)
   })
 })

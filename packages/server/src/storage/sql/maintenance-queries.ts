@@ -17,6 +17,28 @@ export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite'
       // Idempotency keys past their 24 hours are free again; their rows replay nothing.
       await db.deleteFrom('idempotencyKeys').where('expiresAt', '<', cutoff).execute()
       const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
+      // The Twilio face's sids and send attempts go with their verifications, held tokens with their expiry.
+      await db.deleteFrom('heldTokens').where('expiresAt', '<', cutoff).execute()
+      await db
+        .deleteFrom('verifyServiceVerifications')
+        .where('createdAt', '<', cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('verifications').select('id').whereRef('verifications.id', '=', 'verificationId'))),
+        )
+        .execute()
+      await db
+        .deleteFrom('verifySendAttempts')
+        .where('createdAt', '<', cutoff)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('verifyServiceVerifications')
+                .select('sid')
+                .whereRef('verifyServiceVerifications.sid', '=', 'verificationSid'),
+            ),
+          ),
+        )
+        .execute()
       return {
         deliveries: Number(deliveries.numDeletedRows),
         verifications: Number(verifications.numDeletedRows),

@@ -55,6 +55,13 @@ export function createVerifyServiceQueries(db: Kysely<Database>): VerifyServiceR
         .where('appId', '=', appId)
         .where('verificationId', '=', verificationId)
         .executeTakeFirst(),
+    findVerificationBySid: (appId, sid) =>
+      db
+        .selectFrom('verifyServiceVerifications')
+        .selectAll()
+        .where('appId', '=', appId)
+        .where('sid', '=', sid)
+        .executeTakeFirst(),
     async findPendingFor(appId, serviceSid, identifiers, now) {
       if (identifiers.length === 0) return undefined
       return db

@@ -1,3 +1,4 @@
+import { accountSidOf } from '../../../core/account-sid.js'
 import type { App } from '../../../core/app-service.js'
 import { type Html, html } from '../../html.js'
 
@@ -91,7 +92,7 @@ function appHeader(app: App, tab: AppTab): Html {
     ['settings', 'Settings', '/settings'],
     ['templates', 'Templates', '/templates'],
   ]
-  return html`<div class="page-head"><div><h1>${app.name}</h1><p class="sub mono">${app.id}</p></div></div>
+  return html`<div class="page-head"><div><h1>${app.name}</h1><p class="sub mono">${app.id}</p><p class="sub mono" title="The user name of the Twilio-compatible API (docs/twilio-compat.md)">account_sid ${accountSidOf(app.id)}</p></div></div>
 <nav class="tabs" aria-label="App">${tabs.map(
     ([id, label, path]) =>
       html`<a href="/console/apps/${app.id}${path}"${id === tab ? html` aria-current="page"` : ''}>${label}</a>`,

@@ -53,7 +53,7 @@ export function createSignupApp(options: SignupAppOptions): express.Express {
         page(
           'Welcome',
           user
-            ? `<p>Signed in as ${escape(mask(user.phone))}. <a href="/account">Your account</a></p>`
+            ? `<p>Signed in as ${escapeHtml(mask(user.phone))}. <a href="/account">Your account</a></p>`
             : '<form method="post" action="/signup"><button>Sign up with your phone</button></form>',
         ),
       )
@@ -107,7 +107,7 @@ export function createSignupApp(options: SignupAppOptions): express.Express {
     response.type('html').send(
       page(
         'Your account',
-        `<p id="phone">${escape(mask(user.phone))}</p>
+        `<p id="phone">${escapeHtml(mask(user.phone))}</p>
 <form method="post" action="/account/step-up"><button>Delete my account…</button></form>`,
       ),
     )
@@ -136,7 +136,7 @@ export function createSignupApp(options: SignupAppOptions): express.Express {
         page(
           'Confirm',
           `<form method="post" action="/account/delete">
-<input type="hidden" name="verification_token" value="${escape(String(verification_token))}">
+<input type="hidden" name="verification_token" value="${escapeHtml(String(verification_token))}">
 <button>Delete my account</button></form>`,
         ),
       )
@@ -176,16 +176,16 @@ export function createSignupApp(options: SignupAppOptions): express.Express {
 function codeForm(verificationId: string, message = 'We sent a code to your phone.'): string {
   return page(
     'Step-up',
-    `<p>${escape(message)}</p>
+    `<p>${escapeHtml(message)}</p>
 <form method="post" action="/account/step-up/verify">
-<input type="hidden" name="verification_id" value="${escape(verificationId)}">
+<input type="hidden" name="verification_id" value="${escapeHtml(verificationId)}">
 <input name="verification_code" autocomplete="one-time-code" inputmode="numeric">
 <button>Verify</button></form>`,
   )
 }
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escape(title)}</title><h1>${escape(title)}</h1>${body}</html>`
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(title)}</title><h1>${escapeHtml(title)}</h1>${body}</html>`
 }
 
 function cookie(request: Request, name: string): string | undefined {
@@ -201,6 +201,6 @@ function mask(phone: string): string {
   return `${phone.slice(0, 2)} ••• ••• ${phone.slice(-4)}`
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }

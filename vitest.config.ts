@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'sqlite',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
         },
       },
       ...(postgresUrl

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import type { CheckpointStalls } from './checkpoint-stalls.js'
 import { startCpuShare } from './cpu-share.js'
 import { closeClient } from './http-client.js'
 import { runLoad } from './load.js'
@@ -83,6 +84,15 @@ async function measureCeiling(options: BenchOptions, openLoop: readonly OpenLoop
   } finally {
     await server.stop()
   }
+}
+
+async function measureCheckpointStalls(options: BenchOptions): Promise<CheckpointStalls> {
+  log('commit stalls: SQLite autocheckpoint against the checkpoint worker, on the server core…')
+  const out = await runNodeOnServerCore(
+    [RUN_TS, resolve(BENCH_DIR, 'checkpoint-stalls.ts'), ...(options.smoke ? ['--quick'] : [])],
+    process.env,
+  )
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as CheckpointStalls
 }
 
 async function measureMicro(options: BenchOptions): Promise<MicroCosts> {
@@ -164,6 +174,7 @@ async function main(): Promise<number> {
 
   const ceiling = await measureCeiling(options, openLoop)
   const micro = await measureMicro(options)
+  const checkpointStalls = await measureCheckpointStalls(options)
 
   log(`cold start ×${options.coldStarts}…`)
   const coldStartsMs: number[] = []
@@ -194,6 +205,7 @@ async function main(): Promise<number> {
     openLoop,
     ceiling,
     micro,
+    checkpointStalls,
     rssBytes,
     coldStartsMs,
     peer,

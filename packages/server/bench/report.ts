@@ -1,5 +1,6 @@
 // The figures of one run, as a terminal table and as docs/benchmarks.md.
 
+import type { CheckpointStalls, CommitTimes } from './checkpoint-stalls.js'
 import type { CpuShare } from './cpu-share.js'
 import type { MicroCosts } from './micro.js'
 import type { OpenLoopOutcome, OpenLoopRun } from './open-loop-scenarios.js'
@@ -21,6 +22,7 @@ export interface BenchReport {
   readonly openLoop: readonly OpenLoopOutcome[]
   readonly ceiling: ScenarioOutcome
   readonly micro: MicroCosts
+  readonly checkpointStalls: CheckpointStalls
   readonly rssBytes: number | undefined
   readonly coldStartsMs: readonly number[]
   readonly peer: PeerRun | undefined
@@ -322,6 +324,27 @@ export function latencyTargets(report: BenchReport): Target[] {
   return out
 }
 
+export function checkpointTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const head = ['checkpoints', 'turns', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'turns over 5 ms']
+  const row = (name: string, t: CommitTimes): Row => [
+    name,
+    int(t.commits),
+    ms(t.p50),
+    ms(t.p99),
+    ms(t.p999),
+    ms(t.max),
+    int(t.over5ms),
+  ]
+  const c = report.checkpointStalls
+  return {
+    head,
+    rows: [
+      row("SQLite's autocheckpoint (in the COMMIT past 1000 pages)", c.autocheckpoint),
+      row('checkpoint worker (wal-checkpointer.ts)', c.worker),
+    ],
+  }
+}
+
 function cpuCells(cpu: CpuShare | undefined): string[] {
   return [pct(cpu?.server), pct(cpu?.othersOnServerCore), pct(cpu?.loader), pct(cpu?.othersOnLoadCore)]
 }
@@ -428,6 +451,7 @@ function quietNote(report: BenchReport): string | undefined {
 }
 
 export function renderText(report: BenchReport): string {
+  const checkpoint = checkpointTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -450,6 +474,9 @@ export function renderText(report: BenchReport): string {
       : []),
     textTable(ideal.head, ideal.rows),
     '',
+    'How long a turn of the event loop with one commit (4 starts) held the thread, less its waits for the core:',
+    textTable(checkpoint.head, checkpoint.rows),
+    '',
     textTable(['unavoidable work, measured on the server core', 'µs'], microRows(report)),
     '',
     memoryLine(report),
@@ -466,6 +493,7 @@ export function renderText(report: BenchReport): string {
 }
 
 export function renderMarkdown(report: BenchReport): string {
+  const checkpoint = checkpointTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -514,6 +542,16 @@ so the server carries no bench code. Bare Fastify runs at the same rates, with t
 ${markdownTable(openLoop.head, openLoop.rows)}`
     : 'Not run (`--no-open-loop`, or none of start, verify-ok, token-verify was measured).'
 }
+
+### WAL checkpoints and the event loop
+
+bench/checkpoint-stalls.ts, in one process pinned to the server core: one transaction of 4 starts'
+rows (a verification and a delivery attempt each) per turn of the event loop, with SQLite's default
+autocheckpoint and with the checkpoint worker, alternately (each half of the turns). Each turn's time is
+its wall time less the time the thread waited for the core (/proc schedstat), so other processes on a
+shared machine do not count; what remains is the thread's own work and I/O waits, such as a checkpoint's fsync.
+
+${markdownTable(checkpoint.head, checkpoint.rows)}
 
 ## Ideal rates
 

@@ -96,8 +96,9 @@ export function startWalCheckpointer(
   const { onNotice, resetPages = WAL_RESET_PAGES } = options
   const walFile = `${filename}-wal`
   database.pragma('wal_autocheckpoint = 0')
-  // A WAL that did grow is cut back to this size when it starts over, instead of keeping its largest size.
-  database.pragma(`journal_size_limit = ${resetPages * 4096}`)
+  // A WAL that grew is cut back to this size when it starts over, instead of keeping its largest size; below
+  // the size that asks for a reset, so that the file's size alone tells when the next one is due.
+  database.pragma(`journal_size_limit = ${(resetPages / 2) * 4096}`)
   let fallenBack = false
   let stopping = false
   const fallBack = (why: string) => {

@@ -82,14 +82,18 @@ describe('WAL checkpoints off the event loop', () => {
       resetPages: 512,
     })
     const insert = connection.prepare('insert into t (x) values (?)')
-    let largest = 0
+    let restarts = 0
+    let previous = 0
     try {
       // One transaction a turn of the event loop, back to back, as under steady load: 24 MB of rows.
       for (let turn = 0; turn < 6000; turn++) {
         connection.transaction(() => {
           for (let i = 0; i < 4; i++) insert.run('x'.repeat(1000))
         })()
-        largest = Math.max(largest, statSync(`${path}-wal`).size)
+        // The WAL is cut back (to 1 MB) only when it starts over.
+        const size = statSync(`${path}-wal`).size
+        if (size < previous) restarts++
+        previous = size
         await new Promise((done) => setImmediate(done))
       }
     } finally {
@@ -98,9 +102,8 @@ describe('WAL checkpoints off the event loop', () => {
     expect(notices).toEqual([])
     expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
     connection.close()
-    // Past the 2 MB at which it starts over by what is written before the writer's turn comes (this loop writes
-    // far faster than a server does), but far from the 24 MB written.
-    expect(largest).toBeLessThan(12 * 1024 * 1024)
+    // Every 2 MB or so (later when the worker is mid-pass: this loop writes far faster than a server does).
+    expect(restarts).toBeGreaterThanOrEqual(3)
     expect(statSync(path).size).toBeGreaterThan(24_000_000)
   })
 

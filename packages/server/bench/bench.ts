@@ -14,6 +14,7 @@ import type { MicroCosts } from './micro.js'
 import { type OpenLoopOutcome, runOpenLoopFloor, runOpenLoopScenarios } from './open-loop-scenarios.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { type PeerRun, runPeer } from './peer-run.js'
+import { measurePgbench } from './pgbench.js'
 import { postgresUrl, redactUrl } from './postgres.js'
 import {
   BENCH_DIR,
@@ -151,7 +152,9 @@ async function main(): Promise<number> {
     }
     throw error
   }
-  log(`Tessera listening on ${server.url} (pid ${server.pid}, storage ${options.db})`)
+  log(
+    `Tessera listening on ${server.instances.map((s) => s.url).join(', ')} (pid ${server.instances.map((s) => s.pid).join(', ')}, storage ${options.db})`,
+  )
   let tessera: ScenarioOutcome[]
   let rssBytes: number | undefined
   let openLoop: OpenLoopOutcome[] = []
@@ -172,6 +175,12 @@ async function main(): Promise<number> {
     log(profiles.length === 0 ? `no .cpuprofile was written in ${profDir}` : `profiles in ${profDir}`)
   }
 
+  let pgbench: BenchReport['pgbench']
+  if (options.db === 'postgres') {
+    log('pgbench -N (the PostgreSQL ceiling)…')
+    pgbench = await measurePgbench(options.smoke ? 2 : 10)
+    log('tps' in pgbench ? `  pgbench: ${pgbench.tps.toFixed(0)} transactions/s` : `  ${pgbench.unavailable}`)
+  }
   const ceiling = await measureCeiling(options, openLoop)
   const micro = await measureMicro(options)
   const checkpointStalls = await measureCheckpointStalls(options)
@@ -206,6 +215,7 @@ async function main(): Promise<number> {
     ceiling,
     micro,
     checkpointStalls,
+    pgbench,
     rssBytes,
     coldStartsMs,
     peer,

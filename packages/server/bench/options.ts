@@ -9,6 +9,8 @@ export interface BenchOptions {
   readonly connections: number
   readonly peerRequests: number
   readonly db: 'sqlite' | 'postgres'
+  /** Tessera servers on the one database (--db postgres), the load spread across them. */
+  readonly instances: number
   readonly peer: boolean
   readonly smoke: boolean
   readonly out: string | undefined
@@ -30,7 +32,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup N          warm-up requests per scenario (default 2000; smoke 64)
   --connections N     concurrent connections (default 64)
   --peer-requests N   requests per peer scenario (default min(requests, 5000); smoke 200)
-  --db sqlite|postgres  storage of the Tessera server (postgres: DATABASE_URL from TEST_POSTGRES_URL)
+  --db sqlite|postgres  storage of the Tessera server (postgres: DATABASE_URL from TEST_POSTGRES_URL,
+                      REDIS_URL from TEST_REDIS_URL when set; pgbench's rate measured as the ceiling)
+  --instances N       Tessera servers on one PostgreSQL database, the load spread across them (default 1)
   --no-peer           skip better-auth
   --smoke             small counts, no doc written unless --out (CI)
   --out PATH          where the markdown goes (default docs/benchmarks.md)
@@ -66,6 +70,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       connections: { type: 'string' },
       'peer-requests': { type: 'string' },
       db: { type: 'string' },
+      instances: { type: 'string' },
       'no-peer': { type: 'boolean' },
       smoke: { type: 'boolean' },
       out: { type: 'string' },
@@ -91,6 +96,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   )
   const db = values.db ?? 'sqlite'
   if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres, got "${db}"`)
+  const instances = positiveInt('instances', values.instances, 1)
+  if (instances > 1 && db !== 'postgres')
+    throw new Error('--instances above 1 needs --db postgres (SQLite is one process)')
   const scenarios = values.scenarios
     ? values.scenarios.split(',').map((name) => {
         const trimmed = name.trim()
@@ -105,6 +113,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     connections,
     peerRequests,
     db,
+    instances,
     peer: !(values['no-peer'] ?? false),
     smoke,
     out: values.out ?? (smoke ? undefined : 'docs/benchmarks.md'),

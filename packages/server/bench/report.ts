@@ -6,6 +6,7 @@ import type { MicroCosts } from './micro.js'
 import type { OpenLoopOutcome, OpenLoopRun } from './open-loop-scenarios.js'
 import type { BenchOptions } from './options.js'
 import type { PeerRun } from './peer-run.js'
+import type { PgbenchRun } from './pgbench.js'
 import type { ScenarioOutcome } from './tessera.js'
 
 export interface BenchReport {
@@ -23,6 +24,8 @@ export interface BenchReport {
   readonly ceiling: ScenarioOutcome
   readonly micro: MicroCosts
   readonly checkpointStalls: CheckpointStalls
+  /** With --db postgres: pgbench's rate on the same server, or why it was not measured. */
+  readonly pgbench: PgbenchRun | { readonly unavailable: string } | undefined
   readonly rssBytes: number | undefined
   readonly coldStartsMs: readonly number[]
   readonly peer: PeerRun | undefined
@@ -216,6 +219,19 @@ interface Target {
 
 export function targets(report: BenchReport): Target[] {
   const out: Target[] = [...latencyTargets(report)]
+  const pgbench = report.pgbench && 'tps' in report.pgbench ? report.pgbench : undefined
+  if (pgbench && report.options.instances >= 3) {
+    for (const name of ['start', 'verify-ok']) {
+      const r = report.tessera.find((o) => o.name === name)?.result
+      if (!r) continue
+      out.push({
+        what: `${name}, ${report.options.instances} instances, of pgbench's rate`,
+        goal: '≥ 50%',
+        measured: pct(r.rps / pgbench.tps),
+        met: r.rps / pgbench.tps >= 0.5,
+      })
+    }
+  }
   const find = (name: string) => report.tessera.find((o) => o.name === name)?.result
   for (const name of ['start', 'verify-ok']) {
     const r = find(name)
@@ -345,6 +361,36 @@ export function checkpointTable(report: BenchReport): { head: Row; rows: Row[] }
   }
 }
 
+/** With --db postgres: each scenario against pgbench's rate, and its queries and transactions per request. */
+export function postgresTable(report: BenchReport): { head: Row; rows: Row[] } | undefined {
+  if (report.options.db !== 'postgres') return undefined
+  const pgbench = report.pgbench && 'tps' in report.pgbench ? report.pgbench : undefined
+  const head = [
+    'scenario',
+    `req/s (${report.options.instances} instance${report.options.instances > 1 ? 's' : ''})`,
+    '% of pgbench',
+    'queries / request',
+    'transactions / request',
+    'first instance CPU',
+  ]
+  const rows = report.tessera.flatMap((o): Row[] => {
+    const r = o.result
+    if (!r) return []
+    return [
+      [
+        o.name,
+        int(r.rps),
+        pgbench ? pct(r.rps / pgbench.tps) : '–',
+        o.perRequest ? o.perRequest.queries.toFixed(2) : '–',
+        o.perRequest ? o.perRequest.transactions.toFixed(2) : '–',
+        pct(o.cpu?.server),
+      ],
+    ]
+  })
+  if (pgbench) rows.push([`pgbench -N, ${pgbench.clients} clients`, int(pgbench.tps), '100%', '4', '1', ''])
+  return { head, rows }
+}
+
 function cpuCells(cpu: CpuShare | undefined): string[] {
   return [pct(cpu?.server), pct(cpu?.othersOnServerCore), pct(cpu?.loader), pct(cpu?.othersOnLoadCore)]
 }
@@ -452,6 +498,7 @@ function quietNote(report: BenchReport): string | undefined {
 
 export function renderText(report: BenchReport): string {
   const checkpoint = checkpointTable(report)
+  const pg = postgresTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -469,6 +516,13 @@ export function renderText(report: BenchReport): string {
       ? [
           `Open loop (${report.options.openSeconds} s per run; latency from each request's departure; event-loop delay beyond 1 ms):`,
           textTable(openLoop.head, openLoop.rows),
+          '',
+        ]
+      : []),
+    ...(pg
+      ? [
+          `PostgreSQL: ${'tps' in (report.pgbench ?? {}) ? '' : `pgbench not measured (${(report.pgbench as { unavailable?: string } | undefined)?.unavailable ?? 'not run'}); `}queries and transactions counted in the servers:`,
+          textTable(pg.head, pg.rows),
           '',
         ]
       : []),
@@ -494,6 +548,7 @@ export function renderText(report: BenchReport): string {
 
 export function renderMarkdown(report: BenchReport): string {
   const checkpoint = checkpointTable(report)
+  const pg = postgresTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -553,7 +608,23 @@ shared machine do not count; what remains is the thread's own work and I/O waits
 
 ${markdownTable(checkpoint.head, checkpoint.rows)}
 
-## Ideal rates
+${
+  pg
+    ? `## PostgreSQL
+
+${o.instances} Tessera instance${o.instances > 1 ? 's' : ''} on one PostgreSQL database (same machine${process.env.TEST_REDIS_URL ? ', limits in Redis' : ''}), the load
+spread across them (one autocannon per instance, each with its share of the connections). The ceiling
+is \`${report.pgbench && 'tps' in report.pgbench ? report.pgbench.command : 'pgbench -N'}\` on the same server, measured in the same run${report.pgbench && 'unavailable' in report.pgbench ? ` (not measured: ${report.pgbench.unavailable})` : ''}.
+Queries and transactions are counted inside each server by the bench's preloaded probe (it wraps
+node-postgres' \`Client.query\`; a transaction is a BEGIN or a query outside one), over the timed run,
+divided by the requests answered. "first instance CPU" is the first server's share of its core:
+well under 100% means it waited.
+
+${markdownTable(pg.head, pg.rows)}
+
+`
+    : ''
+}## Ideal rates
 
 The ideal rate of a scenario is 1 / (bare Fastify's cost per request + the cost of the work the scenario
 cannot avoid), each measured in the same run on the server's core, in a child process pinned like the

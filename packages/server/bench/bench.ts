@@ -8,6 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import type { CheckpointStalls } from './checkpoint-stalls.js'
 import { startCpuShare } from './cpu-share.js'
+import { type HeapSummary, summariseHeap } from './heap-summary.js'
 import { closeClient } from './http-client.js'
 import { runLoad } from './load.js'
 import type { MicroCosts } from './micro.js'
@@ -23,6 +24,7 @@ import {
   pinSelfToLoadCore,
   REPO_ROOT,
   RUN_TS,
+  readLoopDelay,
   residentBytes,
   runNodeOnServerCore,
   startServer,
@@ -87,6 +89,22 @@ async function measureCeiling(options: BenchOptions, openLoop: readonly OpenLoop
   }
 }
 
+const HEAP_SNAPSHOT_SIGNAL = 'SIGTTIN'
+
+/** Signals the server to write a heap snapshot into `dir`; answers its path once written. */
+async function takeHeapSnapshot(server: TesseraServer, dir: string): Promise<string | undefined> {
+  log('heap snapshot of the server…')
+  server.child.kill(HEAP_SNAPSHOT_SIGNAL)
+  // The snapshot is written on the main thread: the probe answers once it is done.
+  for (let i = 0; i < 60; i++) {
+    await new Promise((done) => setTimeout(done, 500))
+    const written = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot'))
+    if (written && (await readLoopDelay(server, 60_000))) return join(dir, written)
+  }
+  log('  no heap snapshot was written')
+  return undefined
+}
+
 async function measureCheckpointStalls(options: BenchOptions): Promise<CheckpointStalls> {
   log('commit stalls: SQLite autocheckpoint against the checkpoint worker, on the server core…')
   const out = await runNodeOnServerCore(
@@ -136,10 +154,13 @@ async function main(): Promise<number> {
     ? (options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'tessera-bench-prof-')))
     : undefined
   if (profDir) mkdirSync(profDir, { recursive: true })
+  // Node writes a heap snapshot on this signal (--heapsnapshot-signal): no code in the server for it.
+  const heapDir = options.heapSnapshot ? mkdtempSync(join(tmpdir(), 'tessera-bench-heap-')) : undefined
   let server: TesseraServer
   try {
     server = await startTessera(options, secrets, [
       ...LOOP_DELAY_PROBE_FLAGS,
+      ...(heapDir ? [`--heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL}`, `--diagnostic-dir=${heapDir}`] : []),
       ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
     ])
   } catch (error) {
@@ -158,11 +179,13 @@ async function main(): Promise<number> {
   let tessera: ScenarioOutcome[]
   let rssBytes: number | undefined
   let openLoop: OpenLoopOutcome[] = []
+  let heapFile: string | undefined
   try {
     const app = await createBenchApp(server.url, secrets.adminKey)
     tessera = await runTesseraScenarios(options, server, app, log)
     if (options.openLoop) openLoop = await runOpenLoopScenarios(options, server, app, tessera, log)
     rssBytes = residentBytes(server.pid)
+    if (heapDir) heapFile = await takeHeapSnapshot(server, heapDir)
   } finally {
     const code = await server.dispose()
     if (code !== 0) log(`Tessera exited with code ${code}:\n${server.output().trim().slice(-2000)}`)
@@ -200,6 +223,11 @@ async function main(): Promise<number> {
     }
   }
   closeClient()
+  let heap: HeapSummary | undefined
+  if (heapFile) {
+    log(`summarising the heap snapshot ${heapFile}…`)
+    heap = summariseHeap(heapFile)
+  }
 
   const report: BenchReport = {
     options,
@@ -217,6 +245,7 @@ async function main(): Promise<number> {
     checkpointStalls,
     pgbench,
     rssBytes,
+    heap,
     coldStartsMs,
     peer,
     peerUnavailable,

@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly coldStarts: number
   /** Whether to run the open-loop latency scenarios (bench/open-loop-scenarios.ts). */
   readonly openLoop: boolean
+  /** Whether to take a heap snapshot of the server after the runs and name its largest retainers. */
+  readonly heapSnapshot: boolean
   /** Seconds each open-loop run offers its rate for. */
   readonly openSeconds: number
   /** The command line as typed (for the report). */
@@ -43,6 +45,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --cpu-prof-dir DIR  where the profile goes (default a new temp folder)
   --cold-starts N     cold starts timed, median reported (default 3; smoke 1)
   --open-seconds S    seconds of each open-loop latency run (default 10; smoke 0.5)
+  --heap-snapshot     after the runs, a heap snapshot of the server, its largest retainers reported
   --no-open-loop      skip the open-loop latency runs (start, verify-ok, token-verify at 25% and 50% of capacity)
   --help
 `
@@ -80,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'cold-starts': { type: 'string' },
       'open-seconds': { type: 'string' },
       'no-open-loop': { type: 'boolean' },
+      'heap-snapshot': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -122,6 +126,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     scenarios,
     coldStarts: positiveInt('cold-starts', values['cold-starts'], smoke ? 1 : 3),
     openLoop: !(values['no-open-loop'] ?? false),
+    heapSnapshot: values['heap-snapshot'] ?? false,
     openSeconds: positiveNumber('open-seconds', values['open-seconds'], smoke ? 0.5 : 10),
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   }

@@ -2,6 +2,7 @@
 
 import type { CheckpointStalls, CommitTimes } from './checkpoint-stalls.js'
 import type { CpuShare } from './cpu-share.js'
+import type { HeapSummary } from './heap-summary.js'
 import type { MicroCosts } from './micro.js'
 import type { OpenLoopOutcome, OpenLoopRun } from './open-loop-scenarios.js'
 import type { BenchOptions } from './options.js'
@@ -27,6 +28,8 @@ export interface BenchReport {
   /** With --db postgres: pgbench's rate on the same server, or why it was not measured. */
   readonly pgbench: PgbenchRun | { readonly unavailable: string } | undefined
   readonly rssBytes: number | undefined
+  /** With --heap-snapshot: the server's heap after the runs. */
+  readonly heap: HeapSummary | undefined
   readonly coldStartsMs: readonly number[]
   readonly peer: PeerRun | undefined
   readonly peerUnavailable: string | undefined
@@ -391,6 +394,24 @@ export function postgresTable(report: BenchReport): { head: Row; rows: Row[] } |
   return { head, rows }
 }
 
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
+
+export function heapTables(heap: HeapSummary): {
+  retainers: { head: Row; rows: Row[] }
+  types: { head: Row; rows: Row[] }
+} {
+  return {
+    retainers: {
+      head: ['largest retainer', 'held as', 'retained MB'],
+      rows: heap.retainers.map((r) => [r.name, r.heldAs, mb(r.retainedBytes)]),
+    },
+    types: {
+      head: ['constructor (own sizes)', 'objects', 'MB'],
+      rows: heap.byConstructor.map((c) => [c.name, int(c.count), mb(c.selfBytes)]),
+    },
+  }
+}
+
 function cpuCells(cpu: CpuShare | undefined): string[] {
   return [pct(cpu?.server), pct(cpu?.othersOnServerCore), pct(cpu?.loader), pct(cpu?.othersOnLoadCore)]
 }
@@ -540,6 +561,11 @@ export function renderText(report: BenchReport): string {
       `peer: better-auth ${report.peer.version}, email-OTP plugin, ${report.options.peerRequests} requests per scenario`,
     )
   if (report.peerUnavailable) parts.push(`peer unavailable: ${report.peerUnavailable}`)
+  if (report.heap) {
+    const heap = heapTables(report.heap)
+    parts.push('', `Heap snapshot after the runs: ${mb(report.heap.totalBytes)} MB of objects`)
+    parts.push(textTable(heap.retainers.head, heap.retainers.rows), '', textTable(heap.types.head, heap.types.rows))
+  }
   if (report.pinned) parts.push('', 'CPU during the timed runs (share of one core):', textTable(cpu.head, cpu.rows))
   const note = quietNote(report)
   if (note) parts.push('', note)
@@ -581,7 +607,20 @@ in its own process on the same core. "% of ideal" is req/s divided by the ideal 
 ${report.peer ? `The peer is better-auth ${report.peer.version}'s email-OTP plugin on better-sqlite3 (WAL, synchronous=NORMAL, its rate limiter off, a fixed OTP through \`generateOTP\`), served by \`toNodeHandler\` on node:http: \`start\` is \`POST /api/auth/email-otp/send-verification-otp\` (type \`sign-in\`, a new address each time), \`verify-ok\` is \`POST /api/auth/email-otp/check-verification-otp\` (checks the OTP without signing in or creating a session; the users and OTPs are created before the timed run).` : report.peerUnavailable ? `Peer unavailable: ${report.peerUnavailable}.` : 'The peer was not run (--no-peer).'}
 
 ${memoryLine(report)}.
+${
+  report.heap
+    ? `
+A heap snapshot of the server after the runs (\`--heap-snapshot\`: Node's \`--heapsnapshot-signal\`, read by
+bench/heap-summary.ts) holds ${mb(report.heap.totalBytes)} MB of objects; the rest of the RSS is code, V8's
+spaces not in use, native memory (SQLite's page cache, OpenSSL, buffers). The largest retainers (what
+each alone keeps alive, from the dominator tree) and the constructors with the most memory of their own:
 
+${markdownTable(heapTables(report.heap).retainers.head, heapTables(report.heap).retainers.rows, 2)}
+
+${markdownTable(heapTables(report.heap).types.head, heapTables(report.heap).types.rows)}
+`
+    : ''
+}
 ## Latency at an ordinary load (open loop)
 
 ${

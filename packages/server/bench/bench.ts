@@ -6,13 +6,16 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import type { CheckpointStalls } from './checkpoint-stalls.js'
 import { startCpuShare } from './cpu-share.js'
+import { type HeapSummary, summariseHeap } from './heap-summary.js'
 import { closeClient } from './http-client.js'
 import { runLoad } from './load.js'
 import type { MicroCosts } from './micro.js'
 import { type OpenLoopOutcome, runOpenLoopFloor, runOpenLoopScenarios } from './open-loop-scenarios.js'
 import { type BenchOptions, parseOptions, USAGE } from './options.js'
 import { type PeerRun, runPeer } from './peer-run.js'
+import { measurePgbench } from './pgbench.js'
 import { postgresUrl, redactUrl } from './postgres.js'
 import {
   BENCH_DIR,
@@ -21,6 +24,7 @@ import {
   pinSelfToLoadCore,
   REPO_ROOT,
   RUN_TS,
+  readLoopDelay,
   residentBytes,
   runNodeOnServerCore,
   startServer,
@@ -85,6 +89,31 @@ async function measureCeiling(options: BenchOptions, openLoop: readonly OpenLoop
   }
 }
 
+const HEAP_SNAPSHOT_SIGNAL = 'SIGTTIN'
+
+/** Signals the server to write a heap snapshot into `dir`; answers its path once written. */
+async function takeHeapSnapshot(server: TesseraServer, dir: string): Promise<string | undefined> {
+  log('heap snapshot of the server…')
+  server.child.kill(HEAP_SNAPSHOT_SIGNAL)
+  // The snapshot is written on the main thread: the probe answers once it is done.
+  for (let i = 0; i < 60; i++) {
+    await new Promise((done) => setTimeout(done, 500))
+    const written = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot'))
+    if (written && (await readLoopDelay(server, 60_000))) return join(dir, written)
+  }
+  log('  no heap snapshot was written')
+  return undefined
+}
+
+async function measureCheckpointStalls(options: BenchOptions): Promise<CheckpointStalls> {
+  log('commit stalls: SQLite autocheckpoint against the checkpoint worker, on the server core…')
+  const out = await runNodeOnServerCore(
+    [RUN_TS, resolve(BENCH_DIR, 'checkpoint-stalls.ts'), ...(options.smoke ? ['--quick'] : [])],
+    process.env,
+  )
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as CheckpointStalls
+}
+
 async function measureMicro(options: BenchOptions): Promise<MicroCosts> {
   log('unavoidable work (Ed25519, HMAC, SQLite) on the server core…')
   const out = await runNodeOnServerCore(
@@ -125,10 +154,13 @@ async function main(): Promise<number> {
     ? (options.cpuProfDir ?? mkdtempSync(join(tmpdir(), 'tessera-bench-prof-')))
     : undefined
   if (profDir) mkdirSync(profDir, { recursive: true })
+  // Node writes a heap snapshot on this signal (--heapsnapshot-signal): no code in the server for it.
+  const heapDir = options.heapSnapshot ? mkdtempSync(join(tmpdir(), 'tessera-bench-heap-')) : undefined
   let server: TesseraServer
   try {
     server = await startTessera(options, secrets, [
       ...LOOP_DELAY_PROBE_FLAGS,
+      ...(heapDir ? [`--heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL}`, `--diagnostic-dir=${heapDir}`] : []),
       ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
     ])
   } catch (error) {
@@ -141,15 +173,19 @@ async function main(): Promise<number> {
     }
     throw error
   }
-  log(`Tessera listening on ${server.url} (pid ${server.pid}, storage ${options.db})`)
+  log(
+    `Tessera listening on ${server.instances.map((s) => s.url).join(', ')} (pid ${server.instances.map((s) => s.pid).join(', ')}, storage ${options.db})`,
+  )
   let tessera: ScenarioOutcome[]
   let rssBytes: number | undefined
   let openLoop: OpenLoopOutcome[] = []
+  let heapFile: string | undefined
   try {
     const app = await createBenchApp(server.url, secrets.adminKey)
     tessera = await runTesseraScenarios(options, server, app, log)
     if (options.openLoop) openLoop = await runOpenLoopScenarios(options, server, app, tessera, log)
     rssBytes = residentBytes(server.pid)
+    if (heapDir) heapFile = await takeHeapSnapshot(server, heapDir)
   } finally {
     const code = await server.dispose()
     if (code !== 0) log(`Tessera exited with code ${code}:\n${server.output().trim().slice(-2000)}`)
@@ -162,8 +198,15 @@ async function main(): Promise<number> {
     log(profiles.length === 0 ? `no .cpuprofile was written in ${profDir}` : `profiles in ${profDir}`)
   }
 
+  let pgbench: BenchReport['pgbench']
+  if (options.db === 'postgres') {
+    log('pgbench -N (the PostgreSQL ceiling)…')
+    pgbench = await measurePgbench(options.smoke ? 2 : 10)
+    log('tps' in pgbench ? `  pgbench: ${pgbench.tps.toFixed(0)} transactions/s` : `  ${pgbench.unavailable}`)
+  }
   const ceiling = await measureCeiling(options, openLoop)
   const micro = await measureMicro(options)
+  const checkpointStalls = await measureCheckpointStalls(options)
 
   log(`cold start ×${options.coldStarts}…`)
   const coldStartsMs: number[] = []
@@ -180,6 +223,11 @@ async function main(): Promise<number> {
     }
   }
   closeClient()
+  let heap: HeapSummary | undefined
+  if (heapFile) {
+    log(`summarising the heap snapshot ${heapFile}…`)
+    heap = summariseHeap(heapFile)
+  }
 
   const report: BenchReport = {
     options,
@@ -194,7 +242,10 @@ async function main(): Promise<number> {
     openLoop,
     ceiling,
     micro,
+    checkpointStalls,
+    pgbench,
     rssBytes,
+    heap,
     coldStartsMs,
     peer,
     peerUnavailable,

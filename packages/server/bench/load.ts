@@ -30,6 +30,8 @@ export interface LoadResult {
   readonly bodiesUsed: number
   /** The timed window on the monotonic clock (process.hrtime), microseconds: V8 CPU profiles use the same clock. */
   readonly windowUs: readonly [number, number]
+  /** Every answer's latency, ms, sorted. */
+  readonly latencies: Float64Array
 }
 
 export function percentile(sorted: Float64Array | readonly number[], p: number): number {
@@ -96,5 +98,48 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     statuses,
     bodiesUsed: built,
     windowUs: [Number(started / 1000n), Number(lastAnswer / 1000n)],
+    latencies: measured,
+  }
+}
+
+/**
+ * The same run spread over several servers: one autocannon per server, each with its share of the
+ * requests and connections, at once; one result over all of them.
+ */
+export async function runLoadOn(urls: readonly string[], spec: LoadSpec): Promise<LoadResult> {
+  if (urls.length <= 1) return runLoad({ ...spec, url: urls[0] ?? spec.url })
+  const share = (total: number, i: number) => Math.floor(total / urls.length) + (i < total % urls.length ? 1 : 0)
+  const parts = await Promise.all(
+    urls.map((url, i) =>
+      runLoad({ ...spec, url, count: share(spec.count, i), connections: Math.max(1, share(spec.connections, i)) }),
+    ),
+  )
+  const started = Math.min(...parts.map((p) => p.windowUs[0]))
+  const ended = Math.max(...parts.map((p) => p.windowUs[1]))
+  const count = parts.reduce((n, p) => n + p.count, 0)
+  const seconds = (ended - started) / 1e6
+  const latencies = new Float64Array(parts.reduce((n, p) => n + p.latencies.length, 0))
+  let at = 0
+  for (const part of parts) {
+    latencies.set(part.latencies, at)
+    at += part.latencies.length
+  }
+  latencies.sort()
+  const statuses: Record<string, number> = {}
+  for (const part of parts) {
+    for (const [status, n] of Object.entries(part.statuses)) statuses[status] = (statuses[status] ?? 0) + n
+  }
+  return {
+    title: spec.title,
+    count,
+    seconds,
+    rps: count / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    statuses,
+    bodiesUsed: parts.reduce((n, p) => n + p.bodiesUsed, 0),
+    windowUs: [started, ended],
+    latencies,
   }
 }

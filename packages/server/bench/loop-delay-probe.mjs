@@ -2,7 +2,8 @@
 // that the server carries no bench-only code: it watches the event loop with
 // perf_hooks.monitorEventLoopDelay and, on SIGUSR2, prints what it saw since
 // the last SIGUSR2 as one line (`tessera-bench-loop-delay {json}`, milliseconds)
-// on standard error, then starts over.
+// on standard error, then starts over. It can also count the server's PostgreSQL queries (below).
+import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 // 1 ms: the finest the timer allows. Each sample is the time between two ticks of a 1 ms timer, so an idle
@@ -11,6 +12,32 @@ const RESOLUTION_MS = 1
 const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
 histogram.enable()
 let since = process.hrtime.bigint()
+
+// With TESSERA_BENCH_COUNT_QUERIES=1 (the bench's --db postgres), every query the server sends to
+// PostgreSQL is counted, and the transactions they make (a BEGIN … COMMIT, or a query outside one):
+// node-postgres resolved from here is the module the server loads (one CommonJS cache), so wrapping
+// its Client.query counts the server's round trips without touching the server.
+let queries = 0
+let transactions = 0
+if (process.env.TESSERA_BENCH_COUNT_QUERIES === '1') {
+  const pg = createRequire(import.meta.url)('pg')
+  const query = pg.Client.prototype.query
+  const inTransaction = new WeakSet()
+  pg.Client.prototype.query = function countedQuery(...args) {
+    queries++
+    const first = args[0]
+    const text = (typeof first === 'string' ? first : (first?.text ?? '')).trimStart().slice(0, 16).toLowerCase()
+    if (text.startsWith('begin') || text.startsWith('start transaction')) {
+      transactions++
+      inTransaction.add(this)
+    } else if (text.startsWith('commit') || text.startsWith('rollback')) {
+      if (!text.startsWith('rollback to')) inTransaction.delete(this)
+    } else if (!inTransaction.has(this)) {
+      transactions++
+    }
+    return query.apply(this, args)
+  }
+}
 
 process.on('SIGUSR2', () => {
   const ms = (ns) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : null)
@@ -24,8 +51,12 @@ process.on('SIGUSR2', () => {
     p99: ms(histogram.percentile(99)),
     p999: ms(histogram.percentile(99.9)),
     max: ms(histogram.max),
+    queries,
+    transactions,
   }
   histogram.reset()
+  queries = 0
+  transactions = 0
   since = now
   process.stderr.write(`tessera-bench-loop-delay ${JSON.stringify(snapshot)}\n`)
 })

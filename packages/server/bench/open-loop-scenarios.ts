@@ -14,6 +14,7 @@ import {
   issueTokens,
   type ScenarioOutcome,
   startVerifications,
+  type TesseraServer,
   timedPrep,
 } from './tessera.js'
 
@@ -53,7 +54,7 @@ export async function timedOpenLoop(
 
 export async function runOpenLoopScenarios(
   options: BenchOptions,
-  server: RunningServer,
+  server: TesseraServer,
   app: BenchApp,
   closed: readonly ScenarioOutcome[],
   log: (line: string) => void,
@@ -65,7 +66,16 @@ export async function runOpenLoopScenarios(
     for (const fraction of OPEN_LOOP_FRACTIONS) {
       const rate = Math.max(1, Math.round(capacity * fraction))
       const count = countAt(options, rate)
-      const ctx: Context = { options, server, app, tag: randomBytes(4).toString('hex'), log }
+      const urls = server.instances.map((instance) => instance.url)
+      const ctx: Context = {
+        options,
+        server,
+        urls,
+        instances: server.instances,
+        app,
+        tag: randomBytes(4).toString('hex'),
+        log,
+      }
       let path: string
       let expectStatus = 200
       let body: (i: number) => string
@@ -87,9 +97,11 @@ export async function runOpenLoopScenarios(
       }
       const title = `${scenario} open loop at ${rate} req/s (${fraction * 100}% of ${Math.round(capacity)})`
       log(`Tessera ${title}…`)
+      // With several instances, the loop delay is the first one's (each gets its share of the rate).
       const run = await timedOpenLoop(server, {
         title,
         url: server.url,
+        urls,
         path,
         headers: app.headers,
         body,

@@ -11,6 +11,8 @@ import { percentile } from './load.js'
 export interface OpenLoopSpec {
   readonly title: string
   readonly url: string
+  /** Several servers: request i goes to urls[i % urls.length] (else every request goes to `url`). */
+  readonly urls?: readonly string[]
   readonly path: string
   readonly headers?: Readonly<Record<string, string>>
   /** The body of the i-th request (0 ≤ i < count). */
@@ -53,7 +55,7 @@ export interface OpenLoopResult {
 export function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
   const sockets = spec.sockets ?? 512
   const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets })
-  const target = new URL(spec.path, spec.url)
+  const targets = (spec.urls && spec.urls.length > 0 ? spec.urls : [spec.url]).map((url) => new URL(spec.path, url))
   const latencies = new Float64Array(spec.count)
   const statuses: Record<string, number> = {}
   let unexpected = 0
@@ -97,7 +99,7 @@ export function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
       const payload = spec.body(i)
       const departedNs = process.hrtime.bigint()
       const req = request(
-        target,
+        targets[i % targets.length] as URL,
         {
           method: 'POST',
           agent,

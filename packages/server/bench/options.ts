@@ -9,6 +9,8 @@ export interface BenchOptions {
   readonly connections: number
   readonly peerRequests: number
   readonly db: 'sqlite' | 'postgres'
+  /** Tessera servers on the one database (--db postgres), the load spread across them. */
+  readonly instances: number
   readonly peer: boolean
   readonly smoke: boolean
   readonly out: string | undefined
@@ -18,6 +20,8 @@ export interface BenchOptions {
   readonly coldStarts: number
   /** Whether to run the open-loop latency scenarios (bench/open-loop-scenarios.ts). */
   readonly openLoop: boolean
+  /** Whether to take a heap snapshot of the server after the runs and name its largest retainers. */
+  readonly heapSnapshot: boolean
   /** Seconds each open-loop run offers its rate for. */
   readonly openSeconds: number
   /** The command line as typed (for the report). */
@@ -30,7 +34,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup N          warm-up requests per scenario (default 2000; smoke 64)
   --connections N     concurrent connections (default 64)
   --peer-requests N   requests per peer scenario (default min(requests, 5000); smoke 200)
-  --db sqlite|postgres  storage of the Tessera server (postgres: DATABASE_URL from TEST_POSTGRES_URL)
+  --db sqlite|postgres  storage of the Tessera server (postgres: DATABASE_URL from TEST_POSTGRES_URL,
+                      REDIS_URL from TEST_REDIS_URL when set; pgbench's rate measured as the ceiling)
+  --instances N       Tessera servers on one PostgreSQL database, the load spread across them (default 1)
   --no-peer           skip better-auth
   --smoke             small counts, no doc written unless --out (CI)
   --out PATH          where the markdown goes (default docs/benchmarks.md)
@@ -39,6 +45,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --cpu-prof-dir DIR  where the profile goes (default a new temp folder)
   --cold-starts N     cold starts timed, median reported (default 3; smoke 1)
   --open-seconds S    seconds of each open-loop latency run (default 10; smoke 0.5)
+  --heap-snapshot     after the runs, a heap snapshot of the server, its largest retainers reported
   --no-open-loop      skip the open-loop latency runs (start, verify-ok, token-verify at 25% and 50% of capacity)
   --help
 `
@@ -66,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       connections: { type: 'string' },
       'peer-requests': { type: 'string' },
       db: { type: 'string' },
+      instances: { type: 'string' },
       'no-peer': { type: 'boolean' },
       smoke: { type: 'boolean' },
       out: { type: 'string' },
@@ -75,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'cold-starts': { type: 'string' },
       'open-seconds': { type: 'string' },
       'no-open-loop': { type: 'boolean' },
+      'heap-snapshot': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -91,6 +100,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   )
   const db = values.db ?? 'sqlite'
   if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres, got "${db}"`)
+  const instances = positiveInt('instances', values.instances, 1)
+  if (instances > 1 && db !== 'postgres')
+    throw new Error('--instances above 1 needs --db postgres (SQLite is one process)')
   const scenarios = values.scenarios
     ? values.scenarios.split(',').map((name) => {
         const trimmed = name.trim()
@@ -105,6 +117,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     connections,
     peerRequests,
     db,
+    instances,
     peer: !(values['no-peer'] ?? false),
     smoke,
     out: values.out ?? (smoke ? undefined : 'docs/benchmarks.md'),
@@ -113,6 +126,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     scenarios,
     coldStarts: positiveInt('cold-starts', values['cold-starts'], smoke ? 1 : 3),
     openLoop: !(values['no-open-loop'] ?? false),
+    heapSnapshot: values['heap-snapshot'] ?? false,
     openSeconds: positiveNumber('open-seconds', values['open-seconds'], smoke ? 0.5 : 10),
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   }

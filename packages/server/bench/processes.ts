@@ -157,6 +157,10 @@ export interface LoopDelay {
   readonly p99: number
   readonly p999: number
   readonly max: number
+  /** PostgreSQL queries the server sent in the window (with TESSERA_BENCH_COUNT_QUERIES=1). */
+  readonly queries: number
+  /** Transactions those queries made: each BEGIN, and each query outside one. */
+  readonly transactions: number
 }
 
 const LOOP_DELAY_LINE = /^tessera-bench-loop-delay (\{.*\})$/m

@@ -1,10 +1,13 @@
 // The figures of one run, as a terminal table and as docs/benchmarks.md.
 
+import type { CheckpointStalls, CommitTimes } from './checkpoint-stalls.js'
 import type { CpuShare } from './cpu-share.js'
+import type { HeapSummary } from './heap-summary.js'
 import type { MicroCosts } from './micro.js'
 import type { OpenLoopOutcome, OpenLoopRun } from './open-loop-scenarios.js'
 import type { BenchOptions } from './options.js'
 import type { PeerRun } from './peer-run.js'
+import type { PgbenchRun } from './pgbench.js'
 import type { ScenarioOutcome } from './tessera.js'
 
 export interface BenchReport {
@@ -21,7 +24,12 @@ export interface BenchReport {
   readonly openLoop: readonly OpenLoopOutcome[]
   readonly ceiling: ScenarioOutcome
   readonly micro: MicroCosts
+  readonly checkpointStalls: CheckpointStalls
+  /** With --db postgres: pgbench's rate on the same server, or why it was not measured. */
+  readonly pgbench: PgbenchRun | { readonly unavailable: string } | undefined
   readonly rssBytes: number | undefined
+  /** With --heap-snapshot: the server's heap after the runs. */
+  readonly heap: HeapSummary | undefined
   readonly coldStartsMs: readonly number[]
   readonly peer: PeerRun | undefined
   readonly peerUnavailable: string | undefined
@@ -214,6 +222,19 @@ interface Target {
 
 export function targets(report: BenchReport): Target[] {
   const out: Target[] = [...latencyTargets(report)]
+  const pgbench = report.pgbench && 'tps' in report.pgbench ? report.pgbench : undefined
+  if (pgbench && report.options.instances >= 3) {
+    for (const name of ['start', 'verify-ok']) {
+      const r = report.tessera.find((o) => o.name === name)?.result
+      if (!r) continue
+      out.push({
+        what: `${name}, ${report.options.instances} instances, of pgbench's rate`,
+        goal: '≥ 50%',
+        measured: pct(r.rps / pgbench.tps),
+        met: r.rps / pgbench.tps >= 0.5,
+      })
+    }
+  }
   const find = (name: string) => report.tessera.find((o) => o.name === name)?.result
   for (const name of ['start', 'verify-ok']) {
     const r = find(name)
@@ -322,6 +343,75 @@ export function latencyTargets(report: BenchReport): Target[] {
   return out
 }
 
+export function checkpointTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const head = ['checkpoints', 'turns', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'turns over 5 ms']
+  const row = (name: string, t: CommitTimes): Row => [
+    name,
+    int(t.commits),
+    ms(t.p50),
+    ms(t.p99),
+    ms(t.p999),
+    ms(t.max),
+    int(t.over5ms),
+  ]
+  const c = report.checkpointStalls
+  return {
+    head,
+    rows: [
+      row("SQLite's autocheckpoint (in the COMMIT past 1000 pages)", c.autocheckpoint),
+      row('checkpoint worker (wal-checkpointer.ts)', c.worker),
+    ],
+  }
+}
+
+/** With --db postgres: each scenario against pgbench's rate, and its queries and transactions per request. */
+export function postgresTable(report: BenchReport): { head: Row; rows: Row[] } | undefined {
+  if (report.options.db !== 'postgres') return undefined
+  const pgbench = report.pgbench && 'tps' in report.pgbench ? report.pgbench : undefined
+  const head = [
+    'scenario',
+    `req/s (${report.options.instances} instance${report.options.instances > 1 ? 's' : ''})`,
+    '% of pgbench',
+    'queries / request',
+    'transactions / request',
+    'first instance CPU',
+  ]
+  const rows = report.tessera.flatMap((o): Row[] => {
+    const r = o.result
+    if (!r) return []
+    return [
+      [
+        o.name,
+        int(r.rps),
+        pgbench ? pct(r.rps / pgbench.tps) : '–',
+        o.perRequest ? o.perRequest.queries.toFixed(2) : '–',
+        o.perRequest ? o.perRequest.transactions.toFixed(2) : '–',
+        pct(o.cpu?.server),
+      ],
+    ]
+  })
+  if (pgbench) rows.push([`pgbench -N, ${pgbench.clients} clients`, int(pgbench.tps), '100%', '4', '1', ''])
+  return { head, rows }
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
+
+export function heapTables(heap: HeapSummary): {
+  retainers: { head: Row; rows: Row[] }
+  types: { head: Row; rows: Row[] }
+} {
+  return {
+    retainers: {
+      head: ['largest retainer', 'held as', 'retained MB'],
+      rows: heap.retainers.map((r) => [r.name, r.heldAs, mb(r.retainedBytes)]),
+    },
+    types: {
+      head: ['constructor (own sizes)', 'objects', 'MB'],
+      rows: heap.byConstructor.map((c) => [c.name, int(c.count), mb(c.selfBytes)]),
+    },
+  }
+}
+
 function cpuCells(cpu: CpuShare | undefined): string[] {
   return [pct(cpu?.server), pct(cpu?.othersOnServerCore), pct(cpu?.loader), pct(cpu?.othersOnLoadCore)]
 }
@@ -428,6 +518,8 @@ function quietNote(report: BenchReport): string | undefined {
 }
 
 export function renderText(report: BenchReport): string {
+  const checkpoint = checkpointTable(report)
+  const pg = postgresTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -448,7 +540,17 @@ export function renderText(report: BenchReport): string {
           '',
         ]
       : []),
+    ...(pg
+      ? [
+          `PostgreSQL: ${'tps' in (report.pgbench ?? {}) ? '' : `pgbench not measured (${(report.pgbench as { unavailable?: string } | undefined)?.unavailable ?? 'not run'}); `}queries and transactions counted in the servers:`,
+          textTable(pg.head, pg.rows),
+          '',
+        ]
+      : []),
     textTable(ideal.head, ideal.rows),
+    '',
+    'How long a turn of the event loop with one commit (4 starts) held the thread, less its waits for the core:',
+    textTable(checkpoint.head, checkpoint.rows),
     '',
     textTable(['unavoidable work, measured on the server core', 'µs'], microRows(report)),
     '',
@@ -459,6 +561,11 @@ export function renderText(report: BenchReport): string {
       `peer: better-auth ${report.peer.version}, email-OTP plugin, ${report.options.peerRequests} requests per scenario`,
     )
   if (report.peerUnavailable) parts.push(`peer unavailable: ${report.peerUnavailable}`)
+  if (report.heap) {
+    const heap = heapTables(report.heap)
+    parts.push('', `Heap snapshot after the runs: ${mb(report.heap.totalBytes)} MB of objects`)
+    parts.push(textTable(heap.retainers.head, heap.retainers.rows), '', textTable(heap.types.head, heap.types.rows))
+  }
   if (report.pinned) parts.push('', 'CPU during the timed runs (share of one core):', textTable(cpu.head, cpu.rows))
   const note = quietNote(report)
   if (note) parts.push('', note)
@@ -466,6 +573,8 @@ export function renderText(report: BenchReport): string {
 }
 
 export function renderMarkdown(report: BenchReport): string {
+  const checkpoint = checkpointTable(report)
+  const pg = postgresTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -498,7 +607,20 @@ in its own process on the same core. "% of ideal" is req/s divided by the ideal 
 ${report.peer ? `The peer is better-auth ${report.peer.version}'s email-OTP plugin on better-sqlite3 (WAL, synchronous=NORMAL, its rate limiter off, a fixed OTP through \`generateOTP\`), served by \`toNodeHandler\` on node:http: \`start\` is \`POST /api/auth/email-otp/send-verification-otp\` (type \`sign-in\`, a new address each time), \`verify-ok\` is \`POST /api/auth/email-otp/check-verification-otp\` (checks the OTP without signing in or creating a session; the users and OTPs are created before the timed run).` : report.peerUnavailable ? `Peer unavailable: ${report.peerUnavailable}.` : 'The peer was not run (--no-peer).'}
 
 ${memoryLine(report)}.
+${
+  report.heap
+    ? `
+A heap snapshot of the server after the runs (\`--heap-snapshot\`: Node's \`--heapsnapshot-signal\`, read by
+bench/heap-summary.ts) holds ${mb(report.heap.totalBytes)} MB of objects; the rest of the RSS is code, V8's
+spaces not in use, native memory (SQLite's page cache, OpenSSL, buffers). The largest retainers (what
+each alone keeps alive, from the dominator tree) and the constructors with the most memory of their own:
 
+${markdownTable(heapTables(report.heap).retainers.head, heapTables(report.heap).retainers.rows, 2)}
+
+${markdownTable(heapTables(report.heap).types.head, heapTables(report.heap).types.rows)}
+`
+    : ''
+}
 ## Latency at an ordinary load (open loop)
 
 ${
@@ -515,7 +637,33 @@ ${markdownTable(openLoop.head, openLoop.rows)}`
     : 'Not run (`--no-open-loop`, or none of start, verify-ok, token-verify was measured).'
 }
 
-## Ideal rates
+### WAL checkpoints and the event loop
+
+bench/checkpoint-stalls.ts, in one process pinned to the server core: one transaction of 4 starts'
+rows (a verification and a delivery attempt each) per turn of the event loop, with SQLite's default
+autocheckpoint and with the checkpoint worker, alternately (each half of the turns). Each turn's time is
+its wall time less the time the thread waited for the core (/proc schedstat), so other processes on a
+shared machine do not count; what remains is the thread's own work and I/O waits, such as a checkpoint's fsync.
+
+${markdownTable(checkpoint.head, checkpoint.rows)}
+
+${
+  pg
+    ? `## PostgreSQL
+
+${o.instances} Tessera instance${o.instances > 1 ? 's' : ''} on one PostgreSQL database (same machine${process.env.TEST_REDIS_URL ? ', limits in Redis' : ''}), the load
+spread across them (one autocannon per instance, each with its share of the connections). The ceiling
+is \`${report.pgbench && 'tps' in report.pgbench ? report.pgbench.command : 'pgbench -N'}\` on the same server, measured in the same run${report.pgbench && 'unavailable' in report.pgbench ? ` (not measured: ${report.pgbench.unavailable})` : ''}.
+Queries and transactions are counted inside each server by the bench's preloaded probe (it wraps
+node-postgres' \`Client.query\`; a transaction is a BEGIN or a query outside one), over the timed run,
+divided by the requests answered. "first instance CPU" is the first server's share of its core:
+well under 100% means it waited.
+
+${markdownTable(pg.head, pg.rows)}
+
+`
+    : ''
+}## Ideal rates
 
 The ideal rate of a scenario is 1 / (bare Fastify's cost per request + the cost of the work the scenario
 cannot avoid), each measured in the same run on the server's core, in a child process pinned like the

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CpuShare, startCpuShare } from './cpu-share.js'
 import { describe, field, getJson, type JsonResponse, mapConcurrent, patchJson, postJson } from './http-client.js'
-import { bodySlack, type LoadResult, runLoad } from './load.js'
+import { bodySlack, type LoadResult, runLoadOn } from './load.js'
 import type { BenchOptions, ScenarioName } from './options.js'
 import { createBenchDatabase, dropBenchDatabase } from './postgres.js'
-import { type RunningServer, startServer, TESSERA_BIN } from './processes.js'
+import { type LoopDelay, type RunningServer, readLoopDelay, startServer, TESSERA_BIN } from './processes.js'
 import { stepAt, type TotpParams, totpAt, totpParams } from './totp.js'
 
 export const CUSTOM_CODE = '123456'
@@ -22,6 +22,8 @@ export interface ScenarioOutcome {
   readonly name: string
   readonly result?: LoadResult
   readonly cpu?: CpuShare
+  /** On PostgreSQL: the server's queries (round trips) and transactions per request, every instance together. */
+  readonly perRequest?: { readonly queries: number; readonly transactions: number }
   /** Why the scenario did not run. */
   readonly skipped?: string
 }
@@ -36,7 +38,12 @@ export function newSecrets(): TesseraSecrets {
 }
 
 /** The server's environment: the parent's, less anything that configures Tessera, plus the bench settings. */
-export function tesseraEnv(dataDir: string, secrets: TesseraSecrets, databaseUrl?: string): NodeJS.ProcessEnv {
+export function tesseraEnv(
+  dataDir: string,
+  secrets: TesseraSecrets,
+  databaseUrl?: string,
+  redisUrl?: string,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('TESSERA_') || ['DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST', 'NODE_ENV'].includes(key)) continue
@@ -52,7 +59,8 @@ export function tesseraEnv(dataDir: string, secrets: TesseraSecrets, databaseUrl
     LOG_LEVEL: 'warn',
     PORT: '0',
     HOST: '127.0.0.1',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, TESSERA_BENCH_COUNT_QUERIES: '1' } : {}),
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   }
 }
 
@@ -61,40 +69,60 @@ export function newDataDir(): string {
 }
 
 export interface TesseraServer extends RunningServer {
-  /** Stops the server, then removes its data folder and drops its PostgreSQL database (if any). */
+  /** Every server started (the first is this one): `--instances N` on one PostgreSQL database. */
+  readonly instances: readonly RunningServer[]
+  /** The PostgreSQL database they share, if any. */
+  readonly database: string | undefined
+  /** Stops the servers, then removes their data folders and drops their PostgreSQL database (if any). */
   dispose(): Promise<number | null>
 }
 
-/** Starts Tessera on a fresh data folder (and, with --db postgres, a fresh database). */
+/**
+ * Starts Tessera on a fresh data folder (and, with --db postgres, a fresh database), `options.instances`
+ * times on the same database (each with its own data folder and the same secret).
+ */
 export async function startTessera(
   options: BenchOptions,
   secrets: TesseraSecrets,
   nodeFlags: readonly string[] = [],
 ): Promise<TesseraServer> {
   const postgres = options.db === 'postgres' ? await createBenchDatabase() : undefined
-  const drop = async () => {
+  const redisUrl = options.db === 'postgres' ? process.env.TEST_REDIS_URL : undefined
+  const dataDirs: string[] = []
+  const servers: RunningServer[] = []
+  const cleanUp = async () => {
+    for (const server of servers) await server.stop()
     if (postgres) await dropBenchDatabase(postgres.database)
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
   }
-  const dataDir = newDataDir()
-  let server: RunningServer
   try {
-    server = await startServer('Tessera', [...nodeFlags, TESSERA_BIN, 'serve'], {
-      ...tesseraEnv(dataDir, secrets, postgres?.url),
-      // A profile of the one-file build names bundle lines; through tsx it names the source files.
-      ...(nodeFlags.includes('--cpu-prof') ? { TESSERA_RUN_SOURCES: '1' } : {}),
-    })
+    // One after the other: the first runs the migrations, the others find them done.
+    for (let i = 0; i < options.instances; i++) {
+      const dataDir = newDataDir()
+      dataDirs.push(dataDir)
+      servers.push(
+        await startServer(`Tessera${options.instances > 1 ? ` #${i + 1}` : ''}`, [...nodeFlags, TESSERA_BIN, 'serve'], {
+          ...tesseraEnv(dataDir, secrets, postgres?.url, redisUrl),
+          // A profile of the one-file build names bundle lines; through tsx it names the source files.
+          ...(nodeFlags.includes('--cpu-prof') ? { TESSERA_RUN_SOURCES: '1' } : {}),
+        }),
+      )
+    }
   } catch (error) {
-    await drop()
-    rmSync(dataDir, { recursive: true, force: true })
+    await cleanUp()
     throw error
   }
+  const first = servers[0] as RunningServer
   return {
-    ...server,
+    ...first,
+    instances: servers,
+    database: postgres?.database,
     async dispose() {
-      const code = await server.stop()
-      await drop()
-      rmSync(dataDir, { recursive: true, force: true })
-      return code
+      const codes: (number | null)[] = []
+      for (const server of servers) codes.push(await server.stop())
+      servers.length = 0
+      await cleanUp()
+      return codes.find((code) => code !== 0) ?? 0
     },
   }
 }
@@ -157,9 +185,13 @@ class BodySource {
 export interface Context {
   readonly options: BenchOptions
   readonly server: RunningServer
+  /** Every instance's URL: timed runs spread their load over them (preparation uses `server`). */
+  readonly urls: readonly string[]
   readonly app: BenchApp
   readonly tag: string
   readonly log: (line: string) => void
+  /** Every instance (their probes are read for the PostgreSQL counts). */
+  readonly instances: readonly RunningServer[]
 }
 
 /** Warm-up then the timed run, both drawing from one source of bodies. */
@@ -179,18 +211,38 @@ async function warmAndRun(
     connections: options.connections,
     expectStatus,
   }
-  const warm = await runLoad({ ...base, title: `${name} (warm-up)`, count: options.warmup })
+  const warm = await runLoadOn(ctx.urls, { ...base, title: `${name} (warm-up)`, count: options.warmup })
   if (warm.errors > 0 || source.overrun > 0) {
     ctx.log(`  ${name} warm-up: ${warm.errors} errors, statuses ${JSON.stringify(warm.statuses)}`)
   }
   const measure = startCpuShare(ctx.server.pid)
-  const result = await runLoad({ ...base, title: name, count: options.requests })
+  await startCounting(ctx)
+  const result = await runLoadOn(ctx.urls, { ...base, title: name, count: options.requests })
   const cpu = measure()
+  const perRequest = await perRequestCounts(ctx, result.count)
   if (process.env.BENCH_DEBUG)
     ctx.log(
       `  bodies built: warm-up ${warm.bodiesUsed}/${options.warmup}, timed ${result.bodiesUsed}/${options.requests}`,
     )
-  return { name, result: { ...result, errors: result.errors + source.overrun }, cpu }
+  return { name, result: { ...result, errors: result.errors + source.overrun }, cpu, perRequest }
+}
+
+/** Starts every instance's probe window (the probe counts PostgreSQL queries and transactions). */
+async function startCounting(ctx: Context): Promise<void> {
+  if (ctx.options.db !== 'postgres') return
+  await Promise.all(ctx.instances.map((server) => readLoopDelay(server)))
+}
+
+/** Queries and transactions per answered request over the window startCounting started, all instances. */
+async function perRequestCounts(
+  ctx: Context,
+  answered: number,
+): Promise<{ queries: number; transactions: number } | undefined> {
+  if (ctx.options.db !== 'postgres' || answered === 0) return undefined
+  const windows = await Promise.all(ctx.instances.map((server) => readLoopDelay(server)))
+  if (windows.some((w) => w === undefined)) return undefined
+  const sum = (pick: (w: LoopDelay) => number) => windows.reduce((n, w) => n + (w ? pick(w) : 0), 0)
+  return { queries: sum((w) => w.queries) / answered, transactions: sum((w) => w.transactions) / answered }
 }
 
 function needed(options: BenchOptions): number {
@@ -354,11 +406,19 @@ async function scenarioTotp(ctx: Context): Promise<ScenarioOutcome> {
 
 export async function runTesseraScenarios(
   options: BenchOptions,
-  server: RunningServer,
+  server: TesseraServer,
   app: BenchApp,
   log: (line: string) => void,
 ): Promise<ScenarioOutcome[]> {
-  const ctx: Context = { options, server, app, tag: randomBytes(4).toString('hex'), log }
+  const ctx: Context = {
+    options,
+    server,
+    urls: server.instances.map((instance) => instance.url),
+    instances: server.instances,
+    app,
+    tag: randomBytes(4).toString('hex'),
+    log,
+  }
   const outcomes: ScenarioOutcome[] = []
   const runners: Record<ScenarioName, () => Promise<ScenarioOutcome>> = {
     start: () => scenarioStart(ctx),
@@ -392,7 +452,7 @@ export async function runTesseraScenarios(
 /** Spawn → /healthz 200, milliseconds, on a fresh data folder each time. */
 export async function coldStart(options: BenchOptions, secrets: TesseraSecrets): Promise<number> {
   const started = process.hrtime.bigint()
-  const server = await startTessera(options, secrets)
+  const server = await startTessera({ ...options, instances: 1 }, secrets)
   try {
     for (;;) {
       const answer = await getJson(server.url, '/healthz')

@@ -32,7 +32,7 @@ export function createSqliteDatabase(filename: string, options: SqliteOptions = 
   // WAL and SHM files made by an older version (or another program) while the database was looser.
   if (onDisk) for (const suffix of ['-wal', '-shm']) note(restrictMode(`${filename}${suffix}`, PRIVATE_FILE_MODE))
   // Checkpoints in a worker thread, not in the COMMIT of whichever request crosses the threshold.
-  const checkpointer = onDisk ? startWalCheckpointer(sqlite, filename, options.onNotice) : undefined
+  const checkpointer = onDisk ? startWalCheckpointer(sqlite, filename, { onNotice: options.onNotice }) : undefined
   return new Kysely<Database>({
     dialect: new CachingSqliteDialect(sqlite, checkpointer),
     plugins: [new CamelCasePlugin()],

@@ -70,6 +70,43 @@ describe('WAL checkpoints off the event loop', () => {
     expect(largest).toBeLessThan(4_000_000)
   })
 
+  it('starts the WAL over under writes that never pause: the writer finishes a checkpoint between batches', async () => {
+    const path = join(root, 'tessera.db')
+    const connection = new BetterSqlite3(path)
+    connection.pragma('journal_mode = WAL')
+    connection.exec('create table t (id integer primary key, x text)')
+    const notices: string[] = []
+    // 512 pages (2 MB) instead of 64 MB, so that the test writes tens of MB instead of hundreds.
+    const checkpointer = startWalCheckpointer(connection, path, {
+      onNotice: (line) => notices.push(line),
+      resetPages: 512,
+    })
+    const insert = connection.prepare('insert into t (x) values (?)')
+    let restarts = 0
+    let previous = 0
+    try {
+      // One transaction a turn of the event loop, back to back, as under steady load: 24 MB of rows.
+      for (let turn = 0; turn < 6000; turn++) {
+        connection.transaction(() => {
+          for (let i = 0; i < 4; i++) insert.run('x'.repeat(1000))
+        })()
+        // The WAL is cut back (to 1 MB) only when it starts over.
+        const size = statSync(`${path}-wal`).size
+        if (size < previous) restarts++
+        previous = size
+        await new Promise((done) => setImmediate(done))
+      }
+    } finally {
+      await checkpointer.stop()
+    }
+    expect(notices).toEqual([])
+    expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
+    connection.close()
+    // Every 2 MB or so (later when the worker is mid-pass: this loop writes far faster than a server does).
+    expect(restarts).toBeGreaterThanOrEqual(3)
+    expect(statSync(path).size).toBeGreaterThan(24_000_000)
+  })
+
   it('stops the worker on destroy, so the last connection closes cleanly and removes the WAL', async () => {
     const path = join(root, 'tessera.db')
     db = createSqliteDatabase(path)
@@ -87,7 +124,9 @@ describe('WAL checkpoints off the event loop', () => {
     // A database the worker cannot open (it requires the file to exist): it fails at once.
     const connection = new BetterSqlite3(':memory:')
     const notices: string[] = []
-    const checkpointer = startWalCheckpointer(connection, join(root, 'missing.db'), (line) => notices.push(line))
+    const checkpointer = startWalCheckpointer(connection, join(root, 'missing.db'), {
+      onNotice: (line) => notices.push(line),
+    })
     expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(0)
     await eventually(() => notices.length > 0)
     expect(notices[0]).toMatch(/^WAL checkpoints are back on the request path: the checkpoint worker failed/)

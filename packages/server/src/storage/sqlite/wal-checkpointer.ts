@@ -1,18 +1,29 @@
+import { statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type BetterSqlite3 from 'better-sqlite3'
 
-/** How often the worker runs a PASSIVE checkpoint: often enough that the WAL stays a few MB at most. */
+/** How often the worker runs a PASSIVE checkpoint. */
 export const CHECKPOINT_INTERVAL_MS = 200
 
+/** How often the writer looks at the WAL's size (one stat call). */
+const WATCH_INTERVAL_MS = 50
+
 /**
- * The WAL size past which the worker is considered behind and the request path checkpoints again
- * (SQLite's own autocheckpoint, back on), so that the WAL stays bounded whatever the worker does.
+ * WAL pages (4 kB each) past which the connection that writes finishes a checkpoint itself, between two
+ * batches, so that the WAL starts over (see startWalCheckpointer): 64 MB.
  */
-export const WAL_BOUND_PAGES = 16_384
+export const WAL_RESET_PAGES = 16_384
 
 /** SQLite's default autocheckpoint threshold, pages: what the connection goes back to without the worker. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000
+
+export interface CheckpointerOptions {
+  /** Told when checkpoints go back on the request path (the worker failed, or the WAL grew past its bound). */
+  readonly onNotice?: (message: string) => void
+  /** WAL_RESET_PAGES, smaller in tests. */
+  readonly resetPages?: number
+}
 
 export interface WalCheckpointer {
   /** Stops the worker and closes its connection; the main connection goes back to SQLite's autocheckpoint. */
@@ -53,29 +64,41 @@ interface CheckpointResult {
 }
 
 /**
- * Takes WAL checkpoints off the event loop. By default SQLite checkpoints
- * inside the COMMIT that takes the WAL past 1000 pages: that COMMIT copies
- * the WAL into the database and fsyncs it, on the event loop, and every
- * request waiting behind it waits tens of milliseconds (docs/benchmarks.md
- * measures it). Here the main connection never checkpoints
- * (`wal_autocheckpoint = 0`) and a worker thread with its own connection runs
- * a PASSIVE checkpoint every CHECKPOINT_INTERVAL_MS: PASSIVE takes no lock a
- * writer waits for, so the event loop never waits for it, and once it has
- * copied everything the next write starts the WAL over from its beginning.
+ * Takes the bulk of WAL checkpoints off the event loop. By default SQLite
+ * checkpoints inside the COMMIT that takes the WAL past 1000 pages: that
+ * COMMIT copies 4 MB of WAL into the database and fsyncs both files, on the
+ * event loop, and every request behind it waits tens of milliseconds
+ * (docs/benchmarks.md measures it). Here the connection that answers requests
+ * never checkpoints in a COMMIT (`wal_autocheckpoint = 0`); a worker thread
+ * with its own connection runs a PASSIVE checkpoint every
+ * CHECKPOINT_INTERVAL_MS, which takes no lock a writer waits for.
+ *
+ * A WAL starts over from its beginning only when a write begins with every
+ * frame of it checkpointed, and under steady load a commit almost always
+ * lands while the worker copies, so the WAL would only grow. So once the WAL
+ * file passes WAL_RESET_PAGES (looked at every 50 ms, and after each
+ * worker pass), the writing connection runs one PASSIVE checkpoint
+ * itself between two batches: it copies only what the worker has not copied
+ * yet (plus the two fsyncs a checkpoint makes), and the next write starts the
+ * WAL over. That is a few milliseconds every 64 MB written instead of tens
+ * every 4 MB, and the WAL stays bounded whatever the worker does.
  *
  * Durability is unchanged: a commit is durable when it is in the WAL (what
  * answers wait for), and a checkpoint only copies committed pages into the
- * database file. If the worker fails, or the WAL grows past WAL_BOUND_PAGES
- * all the same, the main connection goes back to SQLite's autocheckpoint.
+ * database file. If the worker fails, the connection goes back to SQLite's
+ * autocheckpoint.
  */
 export function startWalCheckpointer(
   database: BetterSqlite3.Database,
   filename: string,
-  onNotice?: (message: string) => void,
+  options: CheckpointerOptions = {},
 ): WalCheckpointer {
+  const { onNotice, resetPages = WAL_RESET_PAGES } = options
+  const walFile = `${filename}-wal`
   database.pragma('wal_autocheckpoint = 0')
-  // A WAL that did grow is cut back to this size when it starts over, instead of keeping its largest size.
-  database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`)
+  // A WAL that grew is cut back to this size when it starts over, instead of keeping its largest size; below
+  // the size that asks for a reset, so that the file's size alone tells when the next one is due.
+  database.pragma(`journal_size_limit = ${(resetPages / 2) * 4096}`)
   let fallenBack = false
   let stopping = false
   const fallBack = (why: string) => {
@@ -83,6 +106,23 @@ export function startWalCheckpointer(
     fallenBack = true
     database.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`)
     if (!stopping) onNotice?.(`WAL checkpoints are back on the request path: ${why}`)
+  }
+  /** The writer's own PASSIVE checkpoint, between batches (never inside one: the batch is a transaction). */
+  let finishing = false
+  const finishBetweenBatches = (tries = 0) => {
+    if (stopping || fallenBack || !database.open) return
+    if (database.inTransaction) {
+      // The batch open now commits in this turn's check phase: try again after it.
+      if (tries < 1000) setImmediate(() => finishBetweenBatches(tries + 1))
+      else finishing = false
+      return
+    }
+    finishing = false
+    try {
+      database.pragma('wal_checkpoint(PASSIVE)')
+    } catch (error) {
+      fallBack(`the checkpoint failed (${(error as Error).message})`)
+    }
   }
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -94,10 +134,27 @@ export function startWalCheckpointer(
   })
   // It must not keep the process alive on its own: stop() ends it, and an exit without stop() loses nothing.
   worker.unref()
+  const resetIfLarge = (pages: number) => {
+    if (pages < resetPages || finishing) return
+    finishing = true
+    setImmediate(() => finishBetweenBatches())
+  }
   worker.on('message', (result: CheckpointResult) => {
     if (result.error !== undefined) fallBack(`the checkpoint failed (${result.error})`)
-    else if ((result.log ?? 0) > WAL_BOUND_PAGES) fallBack(`the WAL passed ${WAL_BOUND_PAGES} pages`)
+    else resetIfLarge(result.log ?? 0)
   })
+  // The worker answers only after a pass, and a pass over a large WAL takes long: the writer looks itself.
+  // (SQLite cuts the file back to journal_size_limit when the WAL starts over, so its size tells.)
+  const watch = setInterval(() => {
+    let bytes = 0
+    try {
+      bytes = statSync(walFile).size
+    } catch {
+      return
+    }
+    resetIfLarge(Math.floor(bytes / 4096))
+  }, WATCH_INTERVAL_MS)
+  watch.unref()
   worker.on('error', (error) => fallBack(`the checkpoint worker failed (${error.message})`))
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   void exited.then(() => {
@@ -107,8 +164,8 @@ export function startWalCheckpointer(
     async stop() {
       if (stopping) return exited
       stopping = true
-      // Referenced again while it winds down: an unreferenced worker is no reason to keep the event loop, so a
-      // process with nothing else left would end with this await unsettled (exit code 13) before it closes.
+      clearInterval(watch)
+      // Held until it has closed its connection: else a process with nothing else to do exits first.
       worker.ref()
       worker.postMessage('stop')
       await exited

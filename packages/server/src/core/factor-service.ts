@@ -251,19 +251,19 @@ export function createFactorService(deps: {
       const factor = await load(app, userId, factorId)
       if (proof.kind === 'step-up-token')
         await consumeStepUp(deps.tokens, app.id, userId, proof.token, 'Removing a factor')
-      const removed = await store.factors.delete(app.id, userId, factor.id)
-      assertThat(removed, 'factor_not_found')
-      await events.record({
-        appId: app.id,
-        kind: 'factor.removed',
-        identifierMasked: view(factor).toMasked ?? undefined,
-        details: {
-          factor_id: factor.id,
-          user_id: userId,
-          type: factor.type,
-          by: proof.kind === 'admin' ? 'admin' : 'user',
-        },
+      // The removal and its event commit together (the outbox).
+      const removed = await store.transaction(async (tx) => {
+        if (!(await tx.factors.delete(app.id, userId, factor.id))) return false
+        await events.recordIn(tx, {
+          appId: app.id,
+          kind: 'factor.removed',
+          identifierMasked: view(factor).toMasked ?? undefined,
+          userId,
+          details: { factor_id: factor.id, type: factor.type, by: proof.kind === 'admin' ? 'admin' : 'user' },
+        })
+        return true
       })
+      assertThat(removed, 'factor_not_found')
     },
 
     challenge: (app, userId, input) => challengeUserFactor(deps, app, userId, input),

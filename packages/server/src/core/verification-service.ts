@@ -8,6 +8,7 @@ import { startDecoy } from './verifications/decoys.js'
 import { resendVerification } from './verifications/resend.js'
 import { startForFactor, startVerification } from './verifications/start.js'
 import { createVerificationContext, type VerificationDeps } from './verifications/verification-context.js'
+import { finishWithEvent } from './verifications/verification-events.js'
 import type {
   CheckResult,
   DecoyInput,
@@ -57,7 +58,7 @@ export interface VerificationService {
  */
 export function createVerificationService(deps: VerificationDeps): VerificationService {
   const ctx = createVerificationContext(deps)
-  const { store, clock, verifiers, events } = deps
+  const { store, clock, verifiers } = deps
   return {
     start: (app, input) => startVerification(ctx, app, input),
     startForFactor: (app, factor: FactorRow, input) => startForFactor(ctx, app, factor, input),
@@ -87,18 +88,9 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
     async cancel(app, verificationId) {
       const row = await ctx.load(app, verificationId)
       const now = clock.nowMs()
-      if (
-        effectiveStatus(row, now) !== 'pending' ||
-        !(await store.verifications.finish(app.id, row.id, 'canceled', now))
-      ) {
+      if (effectiveStatus(row, now) !== 'pending' || !(await finishWithEvent(ctx, app, row, 'canceled', now))) {
         throw ctx.notPendingError(await ctx.load(app, verificationId), now)
       }
-      await events.record({
-        appId: app.id,
-        kind: 'verification.canceled',
-        verificationId: row.id,
-        identifierMasked: ctx.maskOf(row),
-      })
       return toVerificationView({ ...row, status: 'canceled', updatedAt: now }, verifiers.get(row.channel), now)
     },
   }

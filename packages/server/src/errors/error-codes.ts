@@ -78,6 +78,18 @@ export const ERROR_CODES = {
     status: 405,
     message: 'This method is not allowed on this resource.',
   },
+  webhook_not_found: { number: 4120, status: 404, message: 'No such webhook endpoint.' },
+  webhook_limit_reached: {
+    number: 4121,
+    status: 409,
+    message: 'This app has the most webhook endpoints allowed (10); delete one first.',
+  },
+  invalid_webhook_url: {
+    number: 4122,
+    status: 400,
+    message: 'A webhook URL must be https, or http on a loopback address.',
+  },
+  event_not_found: { number: 4123, status: 404, message: 'No such event.' },
   internal_error: { number: 5000, status: 500, message: 'An internal error occurred.' },
   delivery_failed: { number: 5002, status: 502, message: 'The message could not be delivered.' },
   service_unavailable: {

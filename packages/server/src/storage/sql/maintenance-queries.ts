@@ -15,11 +15,15 @@ export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite'
       // Hosted sessions past expiry lead nowhere (their verification expired with them).
       await db.deleteFrom('hostedSessions').where('expiresAt', '<', cutoff).execute()
       const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
+      // The outbox is bounded by retention: messages (delivered, given up or still retrying) go with their events.
+      const webhookMessages = await db.deleteFrom('webhookMessages').where('createdAt', '<', cutoff).executeTakeFirst()
+      await db.deleteFrom('webhookAttempts').where('attemptedAt', '<', cutoff).execute()
       return {
         deliveries: Number(deliveries.numDeletedRows),
         verifications: Number(verifications.numDeletedRows),
         tokens: Number(tokens.numDeletedRows),
         events: Number(events.numDeletedRows),
+        webhookMessages: Number(webhookMessages.numDeletedRows),
       }
     },
     async runExclusive(task) {

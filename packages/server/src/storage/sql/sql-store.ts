@@ -14,6 +14,7 @@ import type {
   Store,
   TokenRepository,
   VerificationRepository,
+  WebhookRepository,
 } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
@@ -26,6 +27,7 @@ import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
+import { createWebhookQueries } from './webhook-queries.js'
 
 /** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
 const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
@@ -44,6 +46,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let deliveries: DeliveryRepository | undefined
   let hostedSessions: HostedSessionRepository | undefined
   let consoleSessions: ConsoleSessionRepository | undefined
+  let webhooks: WebhookRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -88,6 +91,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get consoleSessions() {
       consoleSessions ??= createConsoleSessionQueries(db)
       return consoleSessions
+    },
+    get webhooks() {
+      webhooks ??= createWebhookQueries(db, dialect)
+      return webhooks
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

@@ -14,8 +14,8 @@ import { subscribes } from './webhook-subscriptions.js'
 export const ATTEMPT_TIMEOUT_MS = 10_000
 /** An endpoint failing this long without a success is disabled. */
 export const DISABLE_AFTER_FAILING_MS = 5 * 86_400_000
-/** A claimed message is this instance's for this long: well past the try's timeout, so no one else posts it meanwhile. */
-const LEASE_MS = 60_000
+/** A claimed message is this instance's for this long: past the try's 10 s timeout, so no one else posts it meanwhile. */
+const LEASE_MS = 15_000
 const FAN_OUT_BATCH = 100
 const CLAIM_BATCH = 20
 

@@ -4,10 +4,10 @@ import {
   type ReceivedRequest,
   startWebhookReceiver,
   type WebhookReceiver,
-} from '../../../test/e2e/helpers/webhook-receiver.js'
-import type { TestApp } from '../../../test/helpers/create-test-app.js'
-import { TEST_ADMIN_KEY } from '../../../test/helpers/create-test-app.js'
-import { describe, expect, it } from '../../../test/helpers/fixtures.js'
+} from '../../../../test/e2e/helpers/webhook-receiver.js'
+import type { TestApp } from '../../../../test/helpers/create-test-app.js'
+import { TEST_ADMIN_KEY } from '../../../../test/helpers/create-test-app.js'
+import { describe, expect, it } from '../../../../test/helpers/fixtures.js'
 
 const admin = { key: TEST_ADMIN_KEY }
 

@@ -254,6 +254,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     logger,
     send: options.webhookSender ?? createFetchWebhookSender('Tessera-Webhooks/1'),
     pollIntervalMs: WEBHOOK_POLL_MS,
+    // Expiry is a change nobody requests: each pass marks what ran out, so verification.expired goes out.
+    beforePass: () => verifications.expireOverdue(200),
     ...(options.random ? { random: options.random } : {}),
   })
   const server = await createServer({

@@ -26,6 +26,11 @@ export { DEFAULT_SCENE } from './verifications/verification-types.js'
 
 export interface VerificationService {
   start(app: App, input: StartVerificationInput): Promise<VerificationView>
+  /**
+   * Marks up to `limit` pending verifications past their expiry as expired, each with its
+   * verification.expired event in the same transaction; answers how many this call changed.
+   */
+  expireOverdue(limit: number): Promise<number>
   /** A verification proving a bound factor: a challenge, or the activation of a new factor. */
   startForFactor(app: App, factor: FactorRow, input: FactorVerificationInput): Promise<VerificationView>
   /**
@@ -61,6 +66,15 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
   const { store, clock, verifiers } = deps
   return {
     start: (app, input) => startVerification(ctx, app, input),
+    async expireOverdue(limit) {
+      const now = clock.nowMs()
+      let expired = 0
+      // Conditional per row: of instances sweeping at once, one marks each and writes its event.
+      for (const row of await store.verifications.listOverdue(now, limit)) {
+        if (await finishWithEvent(ctx, { id: row.appId }, row, 'expired', now)) expired++
+      }
+      return expired
+    },
     startForFactor: (app, factor: FactorRow, input) => startForFactor(ctx, app, factor, input),
     startDecoy: (app, input) => startDecoy(ctx, app, input),
     resend: (app, verificationId, input) => resendVerification(ctx, app, verificationId, input),

@@ -215,6 +215,7 @@ function consoleDeps(deps: ServerDeps): ConsoleDeps {
     apps: deps.apps,
     verifications: deps.verifications,
     events: deps.events,
+    webhooks: deps.webhooks,
     keyRing: deps.keyRing,
     sessions: createConsoleSessionService({
       store: deps.store,

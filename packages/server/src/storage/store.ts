@@ -118,6 +118,8 @@ export interface VerificationRepository {
   ): Promise<void>
   /** Operator search (the console): filters as in VerificationFilter. */
   search(appId: string, filter: VerificationFilter): Promise<VerificationRow[]>
+  /** Pending verifications past their expiry, oldest first (the sweep that writes verification.expired). */
+  listOverdue(now: number, limit: number): Promise<VerificationRow[]>
   /** pending → status; true when this call changed it. */
   finish(appId: string, id: string, status: 'canceled' | 'expired', now: number): Promise<boolean>
 }

@@ -3,7 +3,7 @@ import type { App } from '../app-service.js'
 import type { VerificationContext } from './verification-context.js'
 
 /** What every event about a verification says: ids, masked identifier, user, scene, channel. */
-export function eventAbout(ctx: VerificationContext, app: App, row: VerificationRow) {
+export function eventAbout(ctx: VerificationContext, app: Pick<App, 'id'>, row: VerificationRow) {
   return {
     appId: app.id,
     verificationId: row.id,
@@ -18,7 +18,7 @@ export function eventAbout(ctx: VerificationContext, app: App, row: Verification
 /** pending → expired or canceled, with its event in the same transaction; true when this call changed it. */
 export async function finishWithEvent(
   ctx: VerificationContext,
-  app: App,
+  app: Pick<App, 'id'>,
   row: VerificationRow,
   status: 'expired' | 'canceled',
   now: number,

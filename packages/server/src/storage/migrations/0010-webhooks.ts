@@ -18,6 +18,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['dispatch_pending', 'created_at'])
     .execute()
 
+  // The expiry sweep (verification.expired) looks for pending rows past their expiry.
+  await db.schema
+    .createIndex('verifications_status_expires_at')
+    .on('verifications')
+    .columns(['status', 'expires_at'])
+    .execute()
+
   await db.schema
     .createTable('webhook_endpoints')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -77,6 +84,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const table of ['webhook_attempts', 'webhook_messages', 'webhook_endpoints']) {
     await db.schema.dropTable(table).execute()
   }
+  await db.schema.dropIndex('verifications_status_expires_at').execute()
   await db.schema.dropIndex('events_dispatch_pending').execute()
   await db.schema.alterTable('events').dropColumn('dispatch_pending').execute()
   await db.schema.alterTable('events').dropColumn('payload').execute()

@@ -9,6 +9,7 @@ import { effectiveStatus } from '../verification.js'
 import { approveAndIssue } from './approve.js'
 import { presentContext } from './presented-challenge.js'
 import type { VerificationContext } from './verification-context.js'
+import { eventAbout, finishWithEvent } from './verification-events.js'
 import type { CheckInput, CheckResult } from './verification-types.js'
 
 export async function checkVerification(ctx: VerificationContext, app: App, input: CheckInput): Promise<CheckResult> {
@@ -19,9 +20,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
     const loaded = await ctx.load(app, input.verificationId)
     const now = ctx.clock.nowMs()
     if (effectiveStatus(loaded, now) !== 'pending') {
-      if (loaded.status === 'pending' && (await ctx.store.verifications.finish(app.id, loaded.id, 'expired', now))) {
-        ctx.countFinished(loaded, 'expired')
-      }
+      if (loaded.status === 'pending') await finishWithEvent(ctx, app, loaded, 'expired', now)
       throw ctx.notPendingError(loaded, now)
     }
     const verifier = ctx.verifiers.get(loaded.channel)
@@ -41,7 +40,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       factor = await ctx.store.factors.findById(app.id, row.factorId)
       if (!factor && row.purpose !== 'decoy') {
         // The factor was removed while its challenge was open: nothing is left to prove.
-        if (await ctx.store.verifications.finish(app.id, row.id, 'canceled', now)) ctx.countFinished(row, 'canceled')
+        await finishWithEvent(ctx, app, row, 'canceled', now, { reason: 'factor_removed' })
         throw new AppError('factor_not_found', { message: 'The factor of this verification was removed.' })
       }
     }
@@ -133,30 +132,33 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       return { ...approval, ...(outcome.details ? { details: outcome.details } : {}) }
     }
     if (outcome.flag !== undefined && factor && factor.status !== 'decoy') {
-      await ctx.store.factors.flag(factor.id, outcome.flag, now)
-      await ctx.events.record({
-        appId: app.id,
-        kind: 'factor.flagged',
-        verificationId: row.id,
-        clientIp: row.clientIp ?? undefined,
-        details: { factor_id: factor.id, user_id: factor.userId, type: factor.type, reason: outcome.flag },
+      const flagged = factor
+      const reason = outcome.flag
+      // The flag and its event commit together (the outbox).
+      await ctx.store.transaction(async (tx) => {
+        await tx.factors.flag(flagged.id, reason, now)
+        await ctx.events.recordIn(tx, {
+          ...eventAbout(ctx, app, row),
+          kind: 'factor.flagged',
+          details: { factor_id: flagged.id, user_id: flagged.userId, type: flagged.type, reason },
+        })
       })
     }
     const lockedUntil = await claim.failed()
     const lastAttempt = claim.attempts >= row.maxAttempts
+    const eventBase = eventAbout(ctx, app, row)
     if (lastAttempt) {
-      await ctx.store.verifications.exhaustAttempts(row.id, row.codeHash, now)
+      // The status and its event commit together (the outbox).
+      await ctx.store.transaction(async (tx) => {
+        await tx.verifications.exhaustAttempts(row.id, row.codeHash, now)
+        await ctx.events.recordIn(tx, {
+          ...eventBase,
+          kind: 'verification.max_attempts_reached',
+          details: { attempts: claim.attempts },
+        })
+      })
       // The claim that took the last attempt is this one only: the lock is counted once.
       ctx.countFinished(row, 'locked')
-    }
-    const eventBase = {
-      appId: app.id,
-      verificationId: row.id,
-      identifierMasked: ctx.maskOf(row),
-      clientIp: row.clientIp ?? undefined,
-    }
-    if (lastAttempt) {
-      await ctx.events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: claim.attempts } })
       // When this failure also locked the factor, say so: a new verification would be refused until retry_after.
       if (lockedUntil === undefined) {
         throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })

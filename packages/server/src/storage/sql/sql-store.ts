@@ -17,6 +17,7 @@ import type {
   TokenRepository,
   VerificationRepository,
   VerifyServiceRepository,
+  WebhookRepository,
 } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
@@ -31,6 +32,7 @@ import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
 import { createHeldTokenQueries, createVerifyServiceQueries } from './verify-service-queries.js'
+import { createWebhookQueries } from './webhook-queries.js'
 
 /** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
 const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
@@ -52,6 +54,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let verifyServices: VerifyServiceRepository | undefined
   let heldTokens: HeldTokenRepository | undefined
   let idempotencyKeys: IdempotencyKeyRepository | undefined
+  let webhooks: WebhookRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -108,6 +111,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get idempotencyKeys() {
       idempotencyKeys ??= createIdempotencyKeyQueries(db)
       return idempotencyKeys
+    },
+    get webhooks() {
+      webhooks ??= createWebhookQueries(db, dialect)
+      return webhooks
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

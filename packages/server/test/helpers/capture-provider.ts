@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { CHANNEL_NAMES } from '../../src/channels/built-in-channels.js'
 import {
   DeliveryError,
   type DeliveryProvider,
@@ -23,7 +24,7 @@ export function createCaptureProvider(): CaptureProvider {
   let failures = 0
   const provider = defineDeliveryProvider({
     name: 'capture',
-    channels: ['sms', 'email'],
+    channels: CHANNEL_NAMES,
     optionsSchema: Type.Object({}),
     internal: true,
     create() {

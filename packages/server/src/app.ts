@@ -69,8 +69,8 @@ export interface TesseraOptions {
   readonly adminKey: string
   readonly logger: Logger
   readonly clock?: Clock
-  /** Replaces the default provider chains derived from configuration (tests use a capture provider). */
-  readonly deliveryRoutes?: Readonly<Record<ChannelName, readonly ProviderEntry[]>>
+  /** Replaces the default provider chains derived from configuration, channel by channel (tests use a capture provider). */
+  readonly deliveryRoutes?: Readonly<Partial<Record<ChannelName, readonly ProviderEntry[]>>>
   /** Extra providers beside the built-in ones (tests). */
   readonly extraProviders?: readonly DeliveryProvider<never>[]
   /** Extra verification types beside the built-in ones (tests prove the interface suffices). */
@@ -197,7 +197,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
 
   const delivery = createDeliveryRegistry(
     [...BUILT_IN_PROVIDERS, ...(options.extraProviders ?? [])],
-    options.deliveryRoutes ?? deliveryRoutesFromConfig(config),
+    { ...deliveryRoutesFromConfig(config), ...options.deliveryRoutes },
     {
       nodeEnv: config.nodeEnv,
       nowMs: () => clock.nowMs(),

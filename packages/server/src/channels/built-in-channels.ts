@@ -1,6 +1,8 @@
+import { callChannel } from './call/call-channel.js'
 import type { Channel } from './channel.js'
 import { emailChannel } from './email/email-channel.js'
 import { smsChannel } from './sms/sms-channel.js'
+import { whatsappChannel } from './whatsapp/whatsapp-channel.js'
 
 /**
  * The delivered-code channels Tessera ships, one line each: a new channel is its folder plus a line here.
@@ -9,6 +11,8 @@ import { smsChannel } from './sms/sms-channel.js'
 export const BUILT_IN_CHANNELS = [
   smsChannel, //
   emailChannel,
+  whatsappChannel,
+  callChannel,
 ] as const satisfies readonly Channel[]
 
 /**

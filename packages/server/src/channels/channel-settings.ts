@@ -61,6 +61,28 @@ export const ChannelSettingsSchema = Type.Object(
       description:
         'Ordered provider chain: the first carries each message, the next ones take over when it errors or times out. Empty: the server’s default (environment). See docs/delivery.md.',
     }),
+    fallback: Type.Optional(
+      Type.Object(
+        {
+          channel: Type.String({
+            pattern: '^[a-z0-9-]{1,32}$',
+            description: 'The channel that takes over: another enabled channel reaching the same kind of identifier.',
+          }),
+          after_seconds: Type.Integer({
+            minimum: 5,
+            maximum: 3600,
+            default: 20,
+            description:
+              'How long to wait for a delivered (or read) receipt before the fallback channel sends a new code, seconds.',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'When this channel’s message fails or is undelivered (by receipt), or no delivered receipt arrives in time, the same verification sends a new code by this channel. `null` removes it.',
+        },
+      ),
+    ),
     circuit_breaker: Type.Object(
       {
         failure_threshold: Type.Integer({

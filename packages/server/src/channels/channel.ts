@@ -36,6 +36,22 @@ export interface Channel {
   readonly texts: ChannelTexts<string>
   /** Whether its messages may carry a hosted page's magic link (`email_magic_link`). */
   readonly carriesLinks: boolean
+  /**
+   * Whether it sends SMS-style text messages: billed by the segment (the console counts them and flags templates
+   * over one) and ending with the origin-bound code line that browsers' WebOTP and phones read.
+   */
+  readonly textMessage?: boolean
+  /**
+   * Whether its message is read out by a voice (a phone call): messages then carry a speech script (`speech`:
+   * the text with the code said character by character with pauses, twice) in the language its texts name
+   * (`voice_language`, one per locale file). Its texts hold `voice_language`.
+   */
+  readonly spoken?: boolean
+  /**
+   * The hosted code page's offer to switch to this channel for the same person ("Call me instead"): its texts
+   * hold `offer`, shown on the code page of another enabled channel with the same identifier kind.
+   */
+  readonly offeredInstead?: boolean
   /** The built-in scenes this channel proves by default (scenes.ts composes the table from these). */
   readonly sceneDefaults: readonly string[]
   /** Environment variable with the server's default provider chain for this channel (JSON). */

@@ -1,6 +1,6 @@
 import type { TObject } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { CHANNEL_NAMES } from '../channels/built-in-channels.js'
+import { CHANNEL_NAMES, type ChannelName } from '../channels/built-in-channels.js'
 import {
   constantTimeEqual,
   decryptSecret,
@@ -128,7 +128,8 @@ export function createAppService(deps: {
   delivery: Pick<DeliveryRegistry, 'checkEntry' | 'secretFields'>
 }): AppService {
   const { store, clock, events } = deps
-  const secretFields = (type: string) => deps.delivery.secretFields(type)
+  /** A channel's providers' secret fields: one provider name may mean different fields on different channels. */
+  const secretFields = (channel: ChannelName) => (type: string) => deps.delivery.secretFields(type, channel)
 
   /**
    * Validates settings (merged over `current` for an update) with provider
@@ -146,7 +147,7 @@ export function createAppService(deps: {
         const sealed = sealEntries(
           providers as Record<string, unknown>[],
           (current?.channels[channel].providers ?? []) as Record<string, unknown>[],
-          secretFields,
+          secretFields(channel),
           (plaintext) => encryptSecret(deps.keys, plaintext),
         )
         for (const problem of sealed.problems) {
@@ -286,7 +287,7 @@ export function createAppService(deps: {
       for (const channel of CHANNEL_NAMES) {
         masked.channels[channel].providers = maskEntries(
           settings.channels[channel].providers as Record<string, unknown>[],
-          secretFields,
+          secretFields(channel),
         ) as typeof masked.channels.sms.providers
       }
       return masked

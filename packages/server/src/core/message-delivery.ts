@@ -1,7 +1,12 @@
 import type { Logger } from 'pino'
-import { channelNamed } from '../channels/built-in-channels.js'
+import { CHANNEL_NAMES, channelNamed } from '../channels/built-in-channels.js'
 import { generateId } from '../crypto/secrets.js'
-import type { CallbackRequest, DeliveryStatus } from '../delivery/delivery-provider.js'
+import type {
+  CallbackRequest,
+  DeliveryStatus,
+  StatusCallbackHandler,
+  StatusReport,
+} from '../delivery/delivery-provider.js'
 import type { ChainLink } from '../delivery/provider-chain.js'
 import { sendThroughChain } from '../delivery/provider-chain.js'
 import type { DeliveryRegistry, ProviderEntry } from '../delivery/provider-registry.js'
@@ -49,6 +54,11 @@ export interface MessageDelivery {
    * nothing. Statuses only move forward.
    */
   receiveStatus(providerName: string, request: CallbackRequest): Promise<void>
+  /**
+   * A provider's subscription handshake at its status URL (Meta's `hub.challenge`): the body to answer, or
+   * undefined when the request is no handshake; `forbidden` when no configured provider's token matches.
+   */
+  handshake(providerName: string, request: CallbackRequest): Promise<string | undefined>
 }
 
 /** Final statuses never change; `queued` may become anything, `sent` only a final one. */
@@ -70,6 +80,8 @@ export function createMessageDelivery(deps: {
   /** TESSERA_PUBLIC_URL: the base of status callback URLs. */
   publicUrl: () => string
   maskIdentifier: (channel: ChannelName, identifier: string) => string | undefined
+  /** After a genuine receipt changed a delivery's status (the cross-channel fallback listens). */
+  onStatus?: (delivery: DeliveryRow, status: DeliveryStatus) => Promise<void>
 }): MessageDelivery {
   const { store, clock, registry, events } = deps
   const statusCallbackUrlFor = (provider: string) =>
@@ -107,6 +119,90 @@ export function createMessageDelivery(deps: {
     return resolution.chain
   }
 
+  /** Whether a callback is signed by a provider of this name that could have sent the app's message: the app's own, then the server's. */
+  async function isGenuine(
+    providerName: string,
+    channel: ChannelName,
+    appId: string,
+    handler: StatusCallbackHandler<never>,
+    request: CallbackRequest,
+    now: number,
+  ): Promise<boolean> {
+    const app = await store.apps.findById(appId)
+    if (!app) return false
+    const settings = JSON.parse(app.settings) as AppSettings
+    const candidates = [...entriesOf(settings, channel), ...registry.defaultEntries(channel)].filter(
+      (entry) => entry.type === providerName,
+    )
+    return candidates.some((entry) => {
+      try {
+        return handler.verify(request, registry.optionsOf(entry, channel) as never, now)
+      } catch {
+        return false
+      }
+    })
+  }
+
+  /** Every configured entry of a provider name, on every channel: the server's, then each app's. */
+  async function* entriesNamed(providerName: string): AsyncGenerator<{ channel: ChannelName; entry: ProviderEntry }> {
+    for (const channel of CHANNEL_NAMES) {
+      for (const entry of registry.defaultEntries(channel)) if (entry.type === providerName) yield { channel, entry }
+    }
+    let after: string | undefined
+    for (;;) {
+      const page = await store.apps.list({ limit: 200, after })
+      for (const app of page) {
+        const settings = JSON.parse(app.settings) as AppSettings
+        for (const channel of CHANNEL_NAMES) {
+          const entries = (settings.channels as Record<string, { providers?: ProviderEntry[] } | undefined>)[channel]
+          for (const entry of entries?.providers ?? []) if (entry.type === providerName) yield { channel, entry }
+        }
+      }
+      if (page.length < 200) return
+      after = page[page.length - 1]?.id
+    }
+  }
+
+  /** A genuine report: statuses only move forward; each change is an event and may start a fallback. */
+  async function applyReport(providerName: string, delivery: DeliveryRow, report: StatusReport, now: number) {
+    // A status and its event commit together. `queued` and `sent` add nothing to the send's own delivery.sent.
+    const kind =
+      report.status === 'delivered'
+        ? ('delivery.delivered' as const)
+        : report.status === 'failed' || report.status === 'undelivered'
+          ? ('delivery.failed' as const)
+          : undefined
+    const changed = await store.transaction(async (tx) => {
+      const updated = await tx.deliveries.updateStatus(delivery.id, {
+        status: report.status,
+        errorCode: report.errorCode ?? null,
+        from: EARLIER[report.status],
+        now,
+      })
+      if (!updated || kind === undefined) return updated
+      await events.recordIn(tx, {
+        appId: delivery.appId,
+        kind,
+        verificationId: delivery.verificationId,
+        channel: delivery.channel,
+        details: {
+          provider: providerName,
+          status: report.status,
+          source: 'status_callback',
+          ...(report.errorCode ? { error_code: report.errorCode } : {}),
+        },
+      })
+      return updated
+    })
+    if (!changed) return
+    // Send to receipt: the attempt's row was written when the provider took the message.
+    if (report.status === 'delivered') {
+      const seconds = Math.max(0, now - Number(delivery.createdAt)) / 1000
+      deps.metrics.deliveryLatency.observe({ channel: delivery.channel, provider: providerName }, seconds)
+    }
+    await deps.onStatus?.(delivery, report.status)
+  }
+
   return {
     assertAvailable(app, channel) {
       chainOf(app, channel)
@@ -137,6 +233,8 @@ export function createMessageDelivery(deps: {
           locale: rendered.locale,
           requestedLocale: row.locale ?? undefined,
           values: rendered.values,
+          speech: rendered.speech,
+          template: rendered.template,
         },
         statusCallbackUrlFor,
         () => clock.nowMs(),
@@ -229,77 +327,66 @@ export function createMessageDelivery(deps: {
     async receiveStatus(providerName, request) {
       const refuse = () =>
         new AppError('unauthorized', { message: 'The status callback is not signed by a known sender.' })
-      const provider = registry.provider(providerName)
-      const handler = provider?.statusCallback
-      if (!provider || !handler)
+      // One name may stand for a provider per channel (Twilio's SMS and its calls): any of them may read the callback.
+      const handlers = registry
+        .providersNamed(providerName)
+        .flatMap((provider) => (provider.statusCallback ? [provider.statusCallback] : []))
+      if (handlers.length === 0)
         throw new AppError('not_found', { message: `No status callbacks for "${providerName}".` })
-      const messageId = handler.messageIdOf(request)
-      if (!messageId) throw refuse()
-      const delivery = await store.deliveries.findByProviderMessage(providerName, messageId)
-      if (!delivery) throw refuse()
-      const app = await store.apps.findById(delivery.appId)
-      if (!app) throw refuse()
-      const settings = JSON.parse(app.settings) as AppSettings
-      const channel = delivery.channel as ChannelName
-      // The credentials of every provider of this type that could have sent it: the app's, then the server's.
-      const candidates = [...entriesOf(settings, channel), ...registry.defaultEntries(channel)].filter(
-        (entry) => entry.type === providerName,
-      )
+      const reportsOf = (handler: StatusCallbackHandler<never>): readonly (StatusReport | undefined)[] =>
+        handler.parseAll ? handler.parseAll(request) : [handler.parse(request)]
+      const messageIds = new Set<string>()
+      for (const handler of handlers) {
+        const ids = handler.parseAll ? reportsOf(handler).map((report) => report?.providerMessageId) : []
+        for (const id of [...ids, handler.messageIdOf(request)]) if (id) messageIds.add(id)
+      }
       const now = clock.nowMs()
-      const genuine = candidates.some((entry) => {
+      let known = 0
+      for (const messageId of messageIds) {
+        const delivery = await store.deliveries.findByProviderMessage(providerName, messageId)
+        if (!delivery) continue
+        const channel = delivery.channel as ChannelName
+        const handler = registry.provider(providerName, channel)?.statusCallback
+        if (!handler) continue
+        known++
+        if (!(await isGenuine(providerName, channel, delivery.appId, handler, request, now))) {
+          // The route takes no key, so anyone may knock: at most one event per message per minute.
+          if (!refusalRecorded(delivery.id, now)) throw refuse()
+          await events.record({
+            appId: delivery.appId,
+            kind: 'delivery.callback_refused',
+            verificationId: delivery.verificationId,
+            details: { provider: providerName },
+          })
+          throw refuse()
+        }
+        const reports = reportsOf(handler).filter((report) => report?.providerMessageId === messageId)
+        if (reports.length === 0)
+          throw new AppError('invalid_request', { message: 'The status callback carries no known status.' })
+        for (const report of reports) if (report) await applyReport(providerName, delivery, report, now)
+      }
+      if (known === 0) throw refuse()
+    },
+
+    async handshake(providerName, request) {
+      const attempt = (handler: StatusCallbackHandler<never>, options: unknown): string | false | undefined => {
         try {
-          return handler.verify(request, registry.optionsOf(entry) as never, now)
+          return handler.handshake?.(request, options as never)
         } catch {
           return false
         }
-      })
-      if (!genuine) {
-        // The route takes no key, so anyone may knock: at most one event per message per minute.
-        if (!refusalRecorded(delivery.id, now)) throw refuse()
-        await events.record({
-          appId: delivery.appId,
-          kind: 'delivery.callback_refused',
-          verificationId: delivery.verificationId,
-          details: { provider: providerName },
-        })
-        throw refuse()
       }
-      const report = handler.parse(request)
-      if (!report) throw new AppError('invalid_request', { message: 'The status callback carries no known status.' })
-      // A status and its event commit together. `queued` and `sent` add nothing to the send's own delivery.sent.
-      const kind =
-        report.status === 'delivered'
-          ? ('delivery.delivered' as const)
-          : report.status === 'failed' || report.status === 'undelivered'
-            ? ('delivery.failed' as const)
-            : undefined
-      await store.transaction(async (tx) => {
-        const changed = await tx.deliveries.updateStatus(delivery.id, {
-          status: report.status,
-          errorCode: report.errorCode ?? null,
-          from: EARLIER[report.status],
-          now,
-        })
-        if (!changed) return
-        // Send to receipt: the attempt's row was written when the provider took the message.
-        if (report.status === 'delivered') {
-          const seconds = Math.max(0, now - Number(delivery.createdAt)) / 1000
-          deps.metrics.deliveryLatency.observe({ channel, provider: providerName }, seconds)
-        }
-        if (kind === undefined) return
-        await events.recordIn(tx, {
-          appId: delivery.appId,
-          kind,
-          verificationId: delivery.verificationId,
-          channel: delivery.channel,
-          details: {
-            provider: providerName,
-            status: report.status,
-            source: 'status_callback',
-            ...(report.errorCode ? { error_code: report.errorCode } : {}),
-          },
-        })
-      })
+      // Whether this is a handshake at all is the provider's to say, before any credentials are looked at.
+      const isHandshake = registry
+        .providersNamed(providerName)
+        .some((provider) => provider.statusCallback && attempt(provider.statusCallback, {}) !== undefined)
+      if (!isHandshake) return undefined
+      for await (const { channel, entry } of entriesNamed(providerName)) {
+        const handler = registry.provider(providerName, channel)?.statusCallback
+        const answer = handler ? attempt(handler, registry.optionsOf(entry, channel)) : undefined
+        if (typeof answer === 'string') return answer
+      }
+      throw new AppError('forbidden', { message: 'The handshake does not match a configured provider.' })
     },
   }
 }

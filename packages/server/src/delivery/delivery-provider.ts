@@ -25,7 +25,22 @@ export interface OutboundMessage {
   readonly requestedLocale?: string | undefined
   /** The placeholders' values, for providers that render a template of their own (aliyun, tencent). */
   readonly values: MessageValues
+  /** For a spoken channel (a call): what the voice says, in order; `text` is the same message as plain text. */
+  readonly speech?: SpokenMessage | undefined
+  /** The app's own template fields for this message beyond its text (a WhatsApp template's name), if any. */
+  readonly template?: Readonly<Record<string, string>> | undefined
 }
+
+/** A message read out by a text-to-speech voice: the code character by character with pauses, said twice. */
+export interface SpokenMessage {
+  /** The voice's language (BCP 47, from the locale file: `en-US`, `pt-BR`, `ar-XA`). */
+  readonly language: string
+  readonly steps: readonly SpeechStep[]
+  /** The same steps as one plain text ("… is 4, 8, 2, 9, 1, 3. …"), for providers that take text only. */
+  readonly text: string
+}
+
+export type SpeechStep = { readonly say: string } | { readonly pauseSeconds: number }
 
 export interface DeliveryReceipt {
   readonly provider: string
@@ -83,6 +98,17 @@ export interface StatusCallbackHandler<Options> {
   /** True only for a callback signed with these options' credentials (constant-time compares). */
   verify(request: CallbackRequest, options: Options, nowMs: number): boolean
   parse(request: CallbackRequest): StatusReport | undefined
+  /**
+   * For providers that batch receipts in one signed body (Meta's webhook carries `statuses[]`, possibly of several
+   * messages): every report in it, in the order given. Without it, a callback is about one message (`parse`).
+   */
+  parseAll?(request: CallbackRequest): readonly StatusReport[]
+  /**
+   * A subscription handshake at the same URL (Meta's GET with `hub.mode`, `hub.verify_token`, `hub.challenge`):
+   * undefined when the request is no handshake; otherwise the body to answer when these options' token matches,
+   * or false when it does not. Nothing is changed by a handshake.
+   */
+  handshake?(request: CallbackRequest, options: Options): string | false | undefined
 }
 
 /**

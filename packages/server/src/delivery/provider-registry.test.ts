@@ -89,7 +89,7 @@ describe('createDeliveryRegistry', () => {
 
   it('hands senders their options with defaults filled and secrets unsealed', () => {
     const r = registry()
-    expect(r.optionsOf({ ...twilio, auth_token: 'sealed:box:the-token', timeout_ms: 100 })).toEqual({
+    expect(r.optionsOf({ ...twilio, auth_token: 'sealed:box:the-token', timeout_ms: 100 }, 'sms')).toEqual({
       account_sid: twilio.account_sid,
       auth_token: 'the-token',
       from: '+15005550006',

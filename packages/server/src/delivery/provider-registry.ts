@@ -35,11 +35,14 @@ export interface DeliveryRegistry {
   defaultEntries(channel: ChannelName): readonly ProviderEntry[]
   /** Whether an entry names a provider that can carry the channel with valid options; what is wrong otherwise. */
   checkEntry(channel: ChannelName, entry: Readonly<Record<string, unknown>>): string | undefined
-  provider(name: string): DeliveryProvider<never> | undefined
-  /** Secret fields of a provider type (encrypted at rest, masked on read). */
-  secretFields(type: string): readonly string[]
-  /** Options of an entry as its sender sees them: defaults filled, secrets decrypted. */
-  optionsOf(entry: ProviderEntry): Record<string, unknown>
+  /** The provider of this name that carries this channel (one name may stand for one provider per channel). */
+  provider(name: string, channel: ChannelName): DeliveryProvider<never> | undefined
+  /** Every registered provider of this name, one per channel it carries (status callbacks are by name). */
+  providersNamed(name: string): readonly DeliveryProvider<never>[]
+  /** Secret fields of a provider type on a channel (encrypted at rest, masked on read). */
+  secretFields(type: string, channel: ChannelName): readonly string[]
+  /** Options of an entry of a channel's chain as its sender sees them: defaults filled, secrets decrypted. */
+  optionsOf(entry: ProviderEntry, channel: ChannelName): Record<string, unknown>
   /**
    * Per provider in use, how many of its breakers (one per scope's chain) are open now: messages skip it.
    * Every provider of a live chain is listed, with 0 when none is open.
@@ -67,25 +70,34 @@ function providerFields(entry: Readonly<Record<string, unknown>>): Record<string
  */
 export function createDeliveryRegistry(
   providers: readonly DeliveryProvider<never>[],
-  defaults: Readonly<Record<ChannelName, readonly ProviderEntry[]>>,
+  defaults: Readonly<Partial<Record<ChannelName, readonly ProviderEntry[]>>>,
   deps: ProviderDeps & { readonly unseal: (sealed: string) => string; readonly allowInternal: boolean },
 ): DeliveryRegistry {
-  const byName = new Map<string, DeliveryProvider<never>>()
+  // A name stands for one provider per channel: Twilio's Messages API for SMS and its Calls API for calls are
+  // two providers named `twilio`, each with the fields its API needs.
+  const byName = new Map<string, DeliveryProvider<never>[]>()
+  const byChannel = new Map<string, DeliveryProvider<never>>()
   for (const provider of providers) {
-    if (byName.has(provider.name)) throw new Error(`Delivery provider registered twice: ${provider.name}`)
-    byName.set(provider.name, provider)
+    for (const channel of provider.channels) {
+      const key = `${provider.name}\u0000${channel}`
+      if (byChannel.has(key)) throw new Error(`Delivery provider registered twice: ${provider.name} (${channel})`)
+      byChannel.set(key, provider)
+    }
+    byName.set(provider.name, [...(byName.get(provider.name) ?? []), provider])
   }
-  const secretFieldsByType = new Map(
-    [...byName].map(([name, provider]) => [name, secretFieldsOf(provider.optionsSchema)]),
+  const providerFor = (name: string, channel: string) => byChannel.get(`${name}\u0000${channel}`)
+  const secretFieldsByProvider = new Map(
+    providers.map((provider) => [provider, secretFieldsOf(provider.optionsSchema)]),
   )
 
   function checkEntry(channel: ChannelName, entry: Readonly<Record<string, unknown>>): string | undefined {
     const name = String(entry.type)
-    const provider = byName.get(name)
-    if (!provider)
-      return `unknown provider "${name}" (known: ${[...byName.keys()].filter((known) => !byName.get(known)?.internal).join(', ')})`
+    const named = byName.get(name)
+    if (!named)
+      return `unknown provider "${name}" (known: ${[...byName.keys()].filter((known) => !byName.get(known)?.every((p) => p.internal)).join(', ')})`
+    const provider = providerFor(name, channel)
+    if (!provider) return `provider "${name}" cannot carry ${channel}`
     if (provider.internal && !deps.allowInternal) return `provider "${name}" is for tests and the benchmark only`
-    if (!provider.channels.includes(channel)) return `provider "${name}" cannot carry ${channel}`
     const timeout = entry.timeout_ms
     if (
       timeout !== undefined &&
@@ -99,14 +111,14 @@ export function createDeliveryRegistry(
     return provider.validate?.(options as never)
   }
 
-  function optionsOf(entry: ProviderEntry): Record<string, unknown> {
-    const provider = byName.get(entry.type)
+  function optionsOf(entry: ProviderEntry, channel: ChannelName): Record<string, unknown> {
+    const provider = providerFor(entry.type, channel)
     const plain = unsealEntry(providerFields(entry), deps.unseal)
     return provider ? (Value.Default(provider.optionsSchema, plain) as Record<string, unknown>) : plain
   }
 
   for (const channel of BUILT_IN_CHANNELS) {
-    defaults[channel.name].forEach((entry, index) => {
+    ;(defaults[channel.name] ?? []).forEach((entry, index) => {
       const problem = checkEntry(channel.name, entry)
       if (problem) throw new Error(`${channel.providersVariable}: entry ${index} (${entry.type}): ${problem}`)
     })
@@ -139,15 +151,15 @@ export function createDeliveryRegistry(
     return key
   }
 
-  function buildSenders(entries: readonly ProviderEntry[]): SharedSenders['links'] {
+  function buildSenders(channel: ChannelName, entries: readonly ProviderEntry[]): SharedSenders['links'] {
     const links: Omit<ChainLink, 'breaker'>[] = []
     for (const entry of entries) {
-      const provider = byName.get(entry.type)
+      const provider = providerFor(entry.type, channel)
       if (!provider) return { unavailable: `unknown provider ${entry.type}` }
       try {
         links.push({
           provider: provider.name,
-          sender: provider.create(optionsOf(entry) as never, deps),
+          sender: provider.create(optionsOf(entry, channel) as never, deps),
           timeoutMs: typeof entry.timeout_ms === 'number' ? entry.timeout_ms : DEFAULT_TIMEOUT_MS,
         })
       } catch (error) {
@@ -169,7 +181,7 @@ export function createDeliveryRegistry(
 
   return {
     chainFor(scope, channel, entries, policy) {
-      const effective = entries.length > 0 ? entries : defaults[channel]
+      const effective = entries.length > 0 ? entries : (defaults[channel] ?? [])
       const slot = `${scope}:${channel}`
       const entriesKey = entriesKeyOf(channel, effective)
       const policyKey = `${policy.failureThreshold}:${policy.cooldownMs}`
@@ -177,7 +189,7 @@ export function createDeliveryRegistry(
       if (cached?.entriesKey === entriesKey && cached.policyKey === policyKey) return cached.resolution
       let shared = sendersByEntries.get(entriesKey)
       if (!shared) {
-        shared = { links: buildSenders(effective), users: new Set() }
+        shared = { links: buildSenders(channel, effective), users: new Set() }
         sendersByEntries.set(entriesKey, shared)
       }
       shared.users.add(slot)
@@ -192,11 +204,15 @@ export function createDeliveryRegistry(
       chains.set(slot, { entriesKey, policyKey, resolution })
       return resolution
     },
-    defaultProviders: (channel) => defaults[channel].map((entry) => entry.type),
-    defaultEntries: (channel) => defaults[channel],
+    defaultProviders: (channel) => (defaults[channel] ?? []).map((entry) => entry.type),
+    defaultEntries: (channel) => defaults[channel] ?? [],
     checkEntry,
-    provider: (name) => byName.get(name),
-    secretFields: (type) => secretFieldsByType.get(type) ?? [],
+    provider: providerFor,
+    providersNamed: (name) => byName.get(name) ?? [],
+    secretFields: (type, channel) => {
+      const provider = providerFor(type, channel)
+      return provider ? (secretFieldsByProvider.get(provider) ?? []) : []
+    },
     optionsOf,
     openBreakers() {
       const open = new Map<string, number>()

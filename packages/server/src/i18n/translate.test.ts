@@ -133,7 +133,7 @@ describe('a channel’s own texts', () => {
     error_invalid: 'Enter a valid WhatsApp number.',
     message: '{code} is your {app_name} code. {minutes, plural, one {{minutes} minute} other {{minutes} minutes}}.',
   }
-  const texts = channelTexts('whatsapp', {
+  const texts = channelTexts('viber', {
     en: whatsapp,
     fr: {
       ...whatsapp,

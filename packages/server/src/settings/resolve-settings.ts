@@ -1,6 +1,6 @@
 import type { TObject } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { CHANNEL_NAMES } from '../channels/built-in-channels.js'
+import { CHANNEL_NAMES, channelNamed, findChannel } from '../channels/built-in-channels.js'
 import { AppError, type FieldProblem } from '../errors/app-error.js'
 import { canonicalTag } from '../i18n/locale.js'
 import { PLACEHOLDERS, unknownPlaceholders } from '../i18n/placeholders.js'
@@ -59,7 +59,7 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
   if (schemaProblems.length > 0) throw invalidSettings(schemaProblems)
   const settings = candidate as AppSettings
   canonicalizeTemplateLocales(settings)
-  const problems = [...templateProblems(settings), ...originProblems(settings)]
+  const problems = [...templateProblems(settings), ...originProblems(settings), ...fallbackProblems(settings)]
   if (options.checkProvider) {
     for (const channel of CHANNEL_NAMES) {
       settings.channels[channel].providers.forEach((entry, index) => {
@@ -143,4 +143,37 @@ export function defaultAppSettings(schema: TObject = AppSettingsSchema): AppSett
     channels: { email: {}, sms: {} },
     templates: { sms: {}, email: {} },
   }) as AppSettings
+}
+
+/**
+ * A channel's fallback must name another registered channel that reaches the same kind of identifier (a phone
+ * number for WhatsApp, SMS and calls), and fallbacks may not lead back to where they started.
+ */
+function fallbackProblems(settings: AppSettings): SettingsProblem[] {
+  const problems: SettingsProblem[] = []
+  const fallbackOf = (channel: string) =>
+    (settings.channels as Record<string, { fallback?: { channel: string } | undefined }>)[channel]?.fallback?.channel
+  for (const channel of CHANNEL_NAMES) {
+    const target = fallbackOf(channel)
+    if (target === undefined) continue
+    const path = `channels.${channel}.fallback.channel`
+    const other = findChannel(target)
+    if (!other) {
+      problems.push({ path, message: `unknown channel ${target} (known: ${CHANNEL_NAMES.join(', ')})` })
+      continue
+    }
+    if (other.identifier.kind !== channelNamed(channel).identifier.kind) {
+      problems.push({ path, message: `${target} cannot reach the identifiers ${channel} does` })
+      continue
+    }
+    const seen = new Set<string>([channel])
+    for (let next: string | undefined = target; next !== undefined; next = fallbackOf(next)) {
+      if (seen.has(next)) {
+        problems.push({ path, message: `fallbacks lead back to ${next}` })
+        break
+      }
+      seen.add(next)
+    }
+  }
+  return problems
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { CHANNEL_NAMES } from '../../src/channels/built-in-channels.js'
 import {
   DeliveryError,
   type DeliveryErrorKind,
@@ -28,7 +29,7 @@ export function createCaptureProvider(): CaptureProvider {
   let held: Promise<void> | undefined
   const provider = defineDeliveryProvider({
     name: 'capture',
-    channels: ['sms', 'email'],
+    channels: CHANNEL_NAMES,
     optionsSchema: Type.Object({}),
     internal: true,
     create() {

@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
 import pino, { type Logger } from 'pino'
 import { createTessera, type Tessera } from '../../src/app.js'
+import { CHANNEL_NAMES } from '../../src/channels/built-in-channels.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import type { Verifier } from '../../src/verifiers/verifier.js'
 import { type CaptureProvider, createCaptureProvider } from './capture-provider.js'
@@ -92,7 +93,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     ...(database.schema ? { postgresSchema: database.schema } : {}),
     extraProviders: [capture.provider],
-    deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
+    deliveryRoutes: Object.fromEntries(CHANNEL_NAMES.map((channel) => [channel, [{ type: 'capture' }]])),
     ...(options.extraVerifiers === undefined ? {} : { extraVerifiers: options.extraVerifiers }),
   })
   const request: TestApp['request'] = (method, url, requestOptions = {}) =>

@@ -33,6 +33,7 @@ export const smsChannel = {
   limitsSchema: SmsLimitsSchema,
   templateSchema: SmsTemplateSchema,
   format: 'text',
+  textMessage: true,
   // A link in a text message is a phishing pattern people are taught to distrust.
   carriesLinks: false,
   sceneDefaults: ['verify-identifier', 'signup', 'login', '2fa', 'step-up', 'password-reset', 'identifier-change'],

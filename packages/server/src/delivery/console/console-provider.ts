@@ -8,7 +8,7 @@ import { defineDeliveryProvider } from '../delivery-provider.js'
  */
 export const consoleProvider = defineDeliveryProvider({
   name: 'console',
-  channels: ['sms', 'email'],
+  channels: ['sms', 'email', 'whatsapp', 'call'],
   optionsSchema: Type.Object({}),
   create(_options, deps) {
     if (deps.nodeEnv === 'production') {

@@ -7,7 +7,7 @@ import { defineDeliveryProvider } from '../delivery-provider.js'
  */
 export const nullProvider = defineDeliveryProvider({
   name: 'null',
-  channels: ['sms', 'email'],
+  channels: ['sms', 'email', 'whatsapp', 'call'],
   optionsSchema: Type.Object({}),
   internal: true,
   create() {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { channelNamed } from '../../channels/built-in-channels.js'
-import { chooseLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
+import { chooseLocale, isSupportedLocale, SUPPORTED_LOCALES } from '../../i18n/locale.js'
 import { renderPlaceholders } from '../../i18n/placeholders.js'
 import type { ChannelTexts, TextValues } from '../../i18n/translate.js'
 import type { AppSettings, ChannelName } from '../../settings/app-settings.js'
-import type { MessageValues } from '../delivery-provider.js'
+import type { MessageValues, SpeechStep, SpokenMessage } from '../delivery-provider.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
 
 export interface MessageInput {
@@ -30,6 +30,10 @@ export interface RenderedMessage {
   /** Email only; empty for SMS. */
   readonly html: string
   readonly values: MessageValues
+  /** Spoken channels only: the script a voice reads. */
+  readonly speech?: SpokenMessage | undefined
+  /** The app template's fields beyond the text (a WhatsApp template's name), when an app template was used. */
+  readonly template?: Readonly<Record<string, string>> | undefined
 }
 
 /** Which scene key of the app's templates applies: the scene's own, else the app-wide `*`. */
@@ -125,6 +129,8 @@ interface MessageShape {
   readonly subject: readonly string[]
   readonly text: readonly string[]
   readonly html: readonly string[]
+  readonly speechLanguage?: string | undefined
+  readonly template?: Readonly<Record<string, string>> | undefined
 }
 const shapes = new WeakMap<object, Map<string, MessageShape>>()
 const MAX_SHAPES_PER_APP = 1000
@@ -154,6 +160,8 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
       subject: model.subject.split(CODE_STAND_IN),
       text: model.text.split(CODE_STAND_IN),
       html: model.html.split(CODE_STAND_IN),
+      speechLanguage: model.speech?.language,
+      template: model.template,
     }
     if (forApp.size < MAX_SHAPES_PER_APP) forApp.set(key, shape)
   }
@@ -163,7 +171,44 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
     text: shape.text.join(input.code),
     html: shape.html.join(escapeHtml(input.code)),
     values: { ...shape.values, code: input.code },
+    ...(shape.speechLanguage === undefined
+      ? {}
+      : { speech: spokenMessage(shape.speechLanguage, shape.text, input.code) }),
+    ...(shape.template === undefined ? {} : { template: shape.template }),
   }
+}
+
+/** How many times the message is said: a person reaching for a pen misses the first. */
+const SPOKEN_TIMES = 2
+
+/**
+ * The script of a spoken message: the text around the code as sentences, the code character by character with
+ * a pause after each (a voice reading "482913" says "four hundred eighty-two thousand…"), all of it twice.
+ */
+function spokenMessage(language: string, pieces: readonly string[], code: string): SpokenMessage {
+  const steps: SpeechStep[] = []
+  const plain: string[] = []
+  for (let time = 0; time < SPOKEN_TIMES; time++) {
+    if (time > 0) steps.push({ pauseSeconds: 2 })
+    pieces.forEach((piece, index) => {
+      const sentence = piece.trim()
+      // A piece with nothing to say (the full stop after the code) is left out: the code's own ends the sentence.
+      if (/[\p{L}\p{N}]/u.test(sentence)) {
+        steps.push({ say: sentence })
+        plain.push(sentence)
+      }
+      if (index === pieces.length - 1) return
+      steps.push({ pauseSeconds: 1 })
+      for (const character of code) steps.push({ say: character }, { pauseSeconds: 1 })
+      plain.push(`${[...code].join(', ')}.`)
+    })
+  }
+  return { language, steps, text: plain.join(' ') }
+}
+
+/** A spoken channel's voice language in a locale: the locale file's; a locale Tessera does not ship is its own tag. */
+function voiceLanguage(texts: ChannelTexts<string>, locale: string): string {
+  return isSupportedLocale(locale) ? texts.text(locale, 'voice_language') : locale
 }
 
 /** Where the app's name goes in the intro, so the HTML can set it in bold around the escaped text. */
@@ -184,9 +229,19 @@ function renderWithoutLink(input: MessageInput): RenderedMessage {
   const { format, texts } = channelNamed(input.channel)
 
   if (format === 'text') {
+    const channel = channelNamed(input.channel)
     const body = template ? renderPlaceholders(template.text, values) : texts.text(locale, 'message', textValues)
-    const text = body + originBoundLine(input.settings.web_origin, input.code)
-    return { locale, subject: '', text, html: '', values }
+    const text = channel.textMessage ? body + originBoundLine(input.settings.web_origin, input.code) : body
+    const { text: _text, ...templateFields } = (template ?? {}) as Record<string, string>
+    return {
+      locale,
+      subject: '',
+      text,
+      html: '',
+      values,
+      ...(channel.spoken ? { speech: spokenMessage(voiceLanguage(texts, locale), [text], input.code) } : {}),
+      ...(Object.keys(templateFields).length > 0 ? { template: templateFields } : {}),
+    }
   }
 
   const emailTemplate = template as { subject: string; text: string; html?: string | undefined } | undefined

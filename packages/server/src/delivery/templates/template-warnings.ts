@@ -31,7 +31,7 @@ export function previewMessage(
     ttlSeconds: settings.channels[input.channel].ttl_seconds,
   })
   // A short text is billed by the segment: the preview counts them.
-  return channelNamed(input.channel).format === 'text' ? { ...rendered, sms: smsSegments(rendered.text) } : rendered
+  return channelNamed(input.channel).textMessage === true ? { ...rendered, sms: smsSegments(rendered.text) } : rendered
 }
 
 /**
@@ -42,7 +42,7 @@ export function previewMessage(
 export function templateWarnings(settings: AppSettings, appName: string): SettingsWarning[] {
   const warnings: SettingsWarning[] = []
   for (const channel of BUILT_IN_CHANNELS) {
-    if (channel.format !== 'text') continue
+    if (!('textMessage' in channel && channel.textMessage)) continue
     const templates = (settings.templates as Record<string, Record<string, Record<string, unknown>>>)[channel.name]
     for (const [scene, byLocale] of Object.entries(templates ?? {})) {
       for (const locale of Object.keys(byLocale)) {

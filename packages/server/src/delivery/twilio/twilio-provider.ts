@@ -4,6 +4,7 @@ import {
   type DeliveryErrorKind,
   type DeliveryStatus,
   defineDeliveryProvider,
+  type StatusCallbackHandler,
 } from '../delivery-provider.js'
 import { field, providerRequest } from '../provider-http.js'
 import { isValidTwilioSignature } from './twilio-signature.js'
@@ -36,13 +37,13 @@ type TwilioOptions = Static<typeof TwilioOptionsSchema>
  */
 const INVALID_RECIPIENT = new Set(['21211', '21614', '21610', '21612', '21217', '21401'])
 
-function errorKind(status: number, code: string | undefined): DeliveryErrorKind {
+export function twilioErrorKind(status: number, code: string | undefined): DeliveryErrorKind {
   if (code && INVALID_RECIPIENT.has(code)) return 'invalid_recipient'
   if (status === 429 || code === '20429' || status >= 500) return 'unavailable'
   return 'rejected'
 }
 
-/** Twilio's MessageStatus values onto Tessera's. */
+/** Twilio's MessageStatus values onto Tessera's (`read`: WhatsApp's blue ticks, past delivered). */
 function statusOf(twilioStatus: string | undefined): DeliveryStatus | undefined {
   switch (twilioStatus) {
     case 'accepted':
@@ -106,13 +107,23 @@ export const twilioProvider = defineDeliveryProvider<TwilioOptions>({
         }
         const code = field(response.json, 'code') ?? `http_${response.status}`
         throw new DeliveryError(`Twilio refused the message (HTTP ${response.status}, code ${code})`, {
-          kind: errorKind(response.status, code),
+          kind: twilioErrorKind(response.status, code),
           code,
         })
       },
     }
   },
-  statusCallback: {
+  statusCallback: messageStatusCallback(),
+})
+
+/**
+ * Receipts of the Messages API (SMS and WhatsApp alike): `MessageSid` and `MessageStatus`, signed with the auth
+ * token of the account that sent the message.
+ */
+export function messageStatusCallback<
+  Options extends { account_sid: string; auth_token: string },
+>(): StatusCallbackHandler<Options> {
+  return {
     messageIdOf: (request) => request.params.MessageSid ?? request.params.SmsSid,
     verify(request, options) {
       if (request.params.AccountSid !== undefined && request.params.AccountSid !== options.account_sid) return false
@@ -130,5 +141,5 @@ export const twilioProvider = defineDeliveryProvider<TwilioOptions>({
       const errorCode = request.params.ErrorCode
       return { providerMessageId, status, errorCode: errorCode ? errorCode : undefined }
     },
-  },
-})
+  }
+}

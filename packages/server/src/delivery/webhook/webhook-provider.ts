@@ -32,7 +32,7 @@ export function signWebhook(secret: Buffer, id: string, timestampSeconds: number
  */
 export const webhookProvider = defineDeliveryProvider<Static<typeof WebhookOptionsSchema> & { nowMs?: () => number }>({
   name: 'webhook',
-  channels: ['sms', 'email'],
+  channels: ['sms', 'email', 'whatsapp', 'call'],
   optionsSchema: WebhookOptionsSchema,
   create(options) {
     const secret = webhookSecretBytes(options.secret)
@@ -45,6 +45,8 @@ export const webhookProvider = defineDeliveryProvider<Static<typeof WebhookOptio
           verification_id: message.verificationId,
           channel: message.channel,
           ...(message.channel === 'email' ? { subject: message.subject, html: message.html } : {}),
+          // A call: the text to speak (the code character by character, twice) and the voice's language.
+          ...(message.speech ? { body: message.speech.text, language: message.speech.language } : {}),
         })
         const id = `msg_${randomUUID()}`
         const timestamp = Math.floor(now() / 1000)

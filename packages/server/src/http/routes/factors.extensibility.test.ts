@@ -172,7 +172,7 @@ describe('a verification type registered from outside (extraVerifiers): the card
       expect.arrayContaining(['type', 'to', 'password', 'account_name', 'secret', 'algorithm', 'digits', 'period']),
     )
     expect(body.pin.description).toBe('card-pin: the PIN a card already carries.')
-    expect(body.to.description).toBe('sms/email: the phone or address.')
+    expect(body.to.description).toBe('sms/email/whatsapp/call: the phone or address.')
     const answer = bindRoute.responses['201'].content['application/json'].schema.properties
     expect(Object.keys(answer)).toEqual(
       expect.arrayContaining(['verification_id', 'secret', 'otpauth_uri', 'qr_svg', 'codes', 'pin']),

@@ -71,5 +71,34 @@ export const ar = {
       link_intro: 'للمتابعة في {app_name}، أكّد أنك أنت عبر هذا الرابط. يعمل الرابط مرة واحدة فقط.',
       link_button: 'نعم، هذا أنا',
     },
+    whatsapp: {
+      title: 'تحقّق من رقم واتساب',
+      lead: 'سيرسل {app} رمز تحقق إلى هذا الرقم عبر واتساب.',
+      tab: 'واتساب',
+      label: 'رقم واتساب',
+      change: 'استخدام رقم آخر',
+      error_invalid: 'أدخل رقم هاتف صحيحًا.',
+      label_country: 'البلد أو المنطقة',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message:
+        'رمز التحقق لدى {app_name}: {code}. صالح لمدة {minutes, plural, one {دقيقة واحدة} two {دقيقتين} few {{minutes} دقائق} many {{minutes} دقيقة} other {{minutes} دقيقة}}. لا تشاركه مع أحد.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'أرسل الرمز عبر واتساب بدلًا من ذلك',
+    },
+    call: {
+      title: 'احصل على الرمز عبر مكالمة',
+      lead: 'سيتصل {app} بهذا الرقم ويقرأ عليك رمز التحقق.',
+      tab: 'مكالمة هاتفية',
+      label: 'رقم الهاتف',
+      change: 'استخدام رقم آخر',
+      error_invalid: 'أدخل رقم هاتف صحيحًا.',
+      label_country: 'البلد أو المنطقة',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'رمز التحقق الخاص بـ {app_name} هو {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'ar-XA',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'اتصل بي بدلًا من ذلك',
+    },
   },
 } satisfies LocaleTexts

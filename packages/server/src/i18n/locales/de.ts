@@ -73,5 +73,34 @@ export const de = {
         'Um mit {app_name} fortzufahren, bestätigen Sie über diesen Link, dass Sie es sind. Der Link ist nur einmal gültig.',
       link_button: 'Ja, das bin ich',
     },
+    whatsapp: {
+      title: 'Bestätigen Sie Ihre WhatsApp-Nummer',
+      lead: '{app} sendet einen Bestätigungscode per WhatsApp an diese Nummer.',
+      tab: 'WhatsApp',
+      label: 'WhatsApp-Nummer',
+      change: 'Andere Nummer verwenden',
+      error_invalid: 'Geben Sie eine gültige Telefonnummer ein.',
+      label_country: 'Land oder Region',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message:
+        'Ihr Bestätigungscode für {app_name} lautet {code}. Er ist {minutes, plural, one {{minutes} Minute} other {{minutes} Minuten}} gültig. Geben Sie ihn nicht weiter.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'Code stattdessen per WhatsApp senden',
+    },
+    call: {
+      title: 'Code per Anruf erhalten',
+      lead: '{app} ruft diese Nummer an und liest einen Bestätigungscode vor.',
+      tab: 'Anruf',
+      label: 'Telefonnummer',
+      change: 'Andere Nummer verwenden',
+      error_invalid: 'Geben Sie eine gültige Telefonnummer ein.',
+      label_country: 'Land oder Region',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'Ihr Bestätigungscode für {app_name} lautet {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'de-DE',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'Stattdessen anrufen',
+    },
   },
 } satisfies LocaleTexts

@@ -84,5 +84,34 @@ export const en = {
       link_intro: 'To continue with {app_name}, confirm it’s you with this link. It works once.',
       link_button: 'Confirm it’s me',
     },
+    whatsapp: {
+      title: 'Verify your WhatsApp number',
+      lead: '{app} will send a verification code to this number on WhatsApp.',
+      tab: 'WhatsApp',
+      label: 'WhatsApp number',
+      change: 'Use a different number',
+      error_invalid: 'Enter a valid phone number.',
+      label_country: 'Country or region',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message:
+        "Your {app_name} verification code is {code}. It expires in {minutes, plural, one {{minutes} minute} other {{minutes} minutes}}. Don't share it with anyone.",
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'Send the code on WhatsApp instead',
+    },
+    call: {
+      title: 'Get your code by phone call',
+      lead: '{app} will call this number and read out a verification code.',
+      tab: 'Phone call',
+      label: 'Phone number',
+      change: 'Use a different number',
+      error_invalid: 'Enter a valid phone number.',
+      label_country: 'Country or region',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'Your {app_name} verification code is {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'en-US',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'Call me instead',
+    },
   },
 }

@@ -68,5 +68,33 @@ export const es = {
       link_intro: 'Para continuar en {app_name}, confirma que eres tú con este enlace. Funciona una sola vez.',
       link_button: 'Confirmar que soy yo',
     },
+    whatsapp: {
+      title: 'Verifica tu número de WhatsApp',
+      lead: '{app} enviará un código de verificación a este número por WhatsApp.',
+      tab: 'WhatsApp',
+      label: 'Número de WhatsApp',
+      change: 'Usar otro número',
+      error_invalid: 'Introduce un número de teléfono válido.',
+      label_country: 'País o región',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: 'Tu código de {app_name} es {code}. Vence en {minutes} min. No lo compartas.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'Enviar el código por WhatsApp',
+    },
+    call: {
+      title: 'Recibe tu código por llamada',
+      lead: '{app} llamará a este número y te dirá un código de verificación.',
+      tab: 'Llamada',
+      label: 'Número de teléfono',
+      change: 'Usar otro número',
+      error_invalid: 'Introduce un número de teléfono válido.',
+      label_country: 'País o región',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'Tu código de verificación de {app_name} es {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'es-ES',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'Prefiero una llamada',
+    },
   },
 } satisfies LocaleTexts

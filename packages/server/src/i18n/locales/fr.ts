@@ -71,5 +71,34 @@ export const fr = {
         'Pour continuer sur {app_name}, confirmez qu’il s’agit bien de vous avec ce lien. Il n’est utilisable qu’une fois.',
       link_button: 'C’est bien moi',
     },
+    whatsapp: {
+      title: 'Vérifiez votre numéro WhatsApp',
+      lead: '{app} va envoyer un code de vérification sur WhatsApp à ce numéro.',
+      tab: 'WhatsApp',
+      label: 'Numéro WhatsApp',
+      change: 'Utiliser un autre numéro',
+      error_invalid: 'Saisissez un numéro de téléphone valide.',
+      label_country: 'Pays ou région',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message:
+        'Votre code de vérification {app_name} est {code}. Il expire dans {minutes, plural, one {{minutes} minute} other {{minutes} minutes}}. Ne le communiquez à personne.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'Recevoir le code sur WhatsApp',
+    },
+    call: {
+      title: 'Recevez votre code par appel',
+      lead: '{app} va appeler ce numéro et vous dicter un code de vérification.',
+      tab: 'Appel vocal',
+      label: 'Numéro de téléphone',
+      change: 'Utiliser un autre numéro',
+      error_invalid: 'Saisissez un numéro de téléphone valide.',
+      label_country: 'Pays ou région',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'Votre code de vérification {app_name} est {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'fr-FR',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'M’appeler plutôt',
+    },
   },
 } satisfies LocaleTexts

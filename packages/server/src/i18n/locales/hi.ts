@@ -67,5 +67,33 @@ export const hi = {
       link_intro: '{app_name} पर आगे बढ़ने के लिए, इस लिंक से पुष्टि करें कि यह आप ही हैं। लिंक केवल एक बार काम करता है।',
       link_button: 'हाँ, यह मैं हूँ',
     },
+    whatsapp: {
+      title: 'अपना WhatsApp नंबर सत्यापित करें',
+      lead: '{app} इस नंबर पर WhatsApp से सत्यापन कोड भेजेगा।',
+      tab: 'WhatsApp',
+      label: 'WhatsApp नंबर',
+      change: 'दूसरा नंबर इस्तेमाल करें',
+      error_invalid: 'कृपया सही फ़ोन नंबर दर्ज करें।',
+      label_country: 'देश या क्षेत्र',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: 'आपका {app_name} कोड {code} है। यह {minutes} मिनट तक मान्य है। किसी को न बताएँ।',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'इसके बजाय WhatsApp पर कोड भेजें',
+    },
+    call: {
+      title: 'कॉल से कोड पाएं',
+      lead: '{app} इस नंबर पर कॉल करके सत्यापन कोड बताएगा।',
+      tab: 'फ़ोन कॉल',
+      label: 'फ़ोन नंबर',
+      change: 'दूसरा नंबर इस्तेमाल करें',
+      error_invalid: 'कृपया सही फ़ोन नंबर दर्ज करें।',
+      label_country: 'देश या क्षेत्र',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'आपका {app_name} सत्यापन कोड {code} है।',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'hi-IN',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'इसके बजाय मुझे कॉल करें',
+    },
   },
 } satisfies LocaleTexts

@@ -68,5 +68,33 @@ export const ja = {
       link_intro: '{app_name}を続けるには、次のリンクからご本人であることを確認してください。リンクは1回のみ有効です。',
       link_button: '本人であることを確認する',
     },
+    whatsapp: {
+      title: 'WhatsAppの電話番号を確認',
+      lead: '{app}からこの番号のWhatsAppに確認コードを送信します。',
+      tab: 'WhatsApp',
+      label: 'WhatsAppの電話番号',
+      change: '別の電話番号を使う',
+      error_invalid: '有効な電話番号を入力してください。',
+      label_country: '国または地域',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: '{app_name}の認証コードは{code}です。有効期限は{minutes}分です。誰にも教えないでください。',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'WhatsAppでコードを受け取る',
+    },
+    call: {
+      title: '電話でコードを受け取る',
+      lead: '{app}からこの番号に電話をかけ、確認コードを読み上げます。',
+      tab: '音声通話',
+      label: '電話番号',
+      change: '別の電話番号を使う',
+      error_invalid: '有効な電話番号を入力してください。',
+      label_country: '国または地域',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: '{app_name}の確認コードは{code}です。',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'ja-JP',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: '代わりに電話で受け取る',
+    },
   },
 } satisfies LocaleTexts

@@ -68,5 +68,33 @@ export const ko = {
         '{app_name}을(를) 계속 이용하려면 아래 링크로 본인임을 확인해 주세요. 링크는 한 번만 사용할 수 있습니다.',
       link_button: '본인 확인하기',
     },
+    whatsapp: {
+      title: 'WhatsApp 번호 인증',
+      lead: '{app}에서 이 번호의 WhatsApp으로 인증 코드를 보냅니다.',
+      tab: 'WhatsApp',
+      label: 'WhatsApp 번호',
+      change: '다른 번호 사용',
+      error_invalid: '올바른 휴대폰 번호를 입력하세요.',
+      label_country: '국가 또는 지역',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: '{app_name} 인증번호는 {code}입니다. {minutes}분 안에 입력해 주세요. 타인에게 알려 주지 마세요.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'WhatsApp으로 코드 받기',
+    },
+    call: {
+      title: '전화로 코드 받기',
+      lead: '{app}에서 이 번호로 전화를 걸어 인증 코드를 읽어 드립니다.',
+      tab: '음성 통화',
+      label: '휴대폰 번호',
+      change: '다른 번호 사용',
+      error_invalid: '올바른 휴대폰 번호를 입력하세요.',
+      label_country: '국가 또는 지역',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: '{app_name} 인증 코드는 {code}입니다.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'ko-KR',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: '대신 전화로 받기',
+    },
   },
 } satisfies LocaleTexts

@@ -68,5 +68,33 @@ export const ptBR = {
       link_intro: 'Para continuar no {app_name}, confirme que é você por este link. Ele funciona uma única vez.',
       link_button: 'Confirmar que sou eu',
     },
+    whatsapp: {
+      title: 'Verifique seu número do WhatsApp',
+      lead: '{app} vai enviar um código de verificação para este número pelo WhatsApp.',
+      tab: 'WhatsApp',
+      label: 'Número do WhatsApp',
+      change: 'Usar outro número',
+      error_invalid: 'Digite um número de celular válido.',
+      label_country: 'País ou região',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: 'Seu código {app_name}: {code}. Expira em {minutes} min. Não compartilhe.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'Receber o código pelo WhatsApp',
+    },
+    call: {
+      title: 'Receba seu código por ligação',
+      lead: '{app} vai ligar para este número e ditar um código de verificação.',
+      tab: 'Ligação',
+      label: 'Número de celular',
+      change: 'Usar outro número',
+      error_invalid: 'Digite um número de celular válido.',
+      label_country: 'País ou região',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'Seu código de verificação do {app_name} é {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'pt-BR',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'Prefiro receber uma ligação',
+    },
   },
 } satisfies LocaleTexts

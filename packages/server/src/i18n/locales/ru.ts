@@ -69,5 +69,33 @@ export const ru = {
       link_intro: 'Чтобы продолжить в {app_name}, подтвердите по этой ссылке, что это вы. Ссылка действует один раз.',
       link_button: 'Да, это я',
     },
+    whatsapp: {
+      title: 'Подтвердите номер WhatsApp',
+      lead: '{app} отправит код подтверждения на этот номер в WhatsApp.',
+      tab: 'WhatsApp',
+      label: 'Номер WhatsApp',
+      change: 'Указать другой номер',
+      error_invalid: 'Введите правильный номер телефона.',
+      label_country: 'Страна или регион',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: 'Код {app_name}: {code}. Действует {minutes} мин. Никому не сообщайте этот код.',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: 'Отправить код в WhatsApp',
+    },
+    call: {
+      title: 'Получите код по звонку',
+      lead: '{app} позвонит на этот номер и продиктует код подтверждения.',
+      tab: 'Звонок',
+      label: 'Номер телефона',
+      change: 'Указать другой номер',
+      error_invalid: 'Введите правильный номер телефона.',
+      label_country: 'Страна или регион',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: 'Ваш код подтверждения {app_name}: {code}.',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'ru-RU',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: 'Лучше позвоните мне',
+    },
   },
 } satisfies LocaleTexts

@@ -67,5 +67,33 @@ export const zhCN = {
       link_intro: '请点击以下链接，确认是您本人在使用{app_name}。该链接仅可使用一次。',
       link_button: '确认是我本人',
     },
+    whatsapp: {
+      title: '验证您的 WhatsApp 号码',
+      lead: '{app} 将通过 WhatsApp 向此号码发送验证码。',
+      tab: 'WhatsApp',
+      label: 'WhatsApp 号码',
+      change: '使用其他手机号',
+      error_invalid: '请输入有效的手机号。',
+      label_country: '国家或地区',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: '您的{app_name}验证码是{code}，{minutes}分钟内有效。请勿将验证码告诉他人。',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: '改用 WhatsApp 接收验证码',
+    },
+    call: {
+      title: '通过语音电话获取验证码',
+      lead: '{app} 将拨打此号码并播报验证码。',
+      tab: '语音电话',
+      label: '手机号',
+      change: '使用其他手机号',
+      error_invalid: '请输入有效的手机号。',
+      label_country: '国家或地区',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: '您的 {app_name} 验证码是 {code}。',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'zh-CN',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: '改为电话告诉我',
+    },
   },
 } satisfies LocaleTexts

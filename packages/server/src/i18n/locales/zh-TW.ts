@@ -67,5 +67,33 @@ export const zhTW = {
       link_intro: '請點擊以下連結，確認是您本人使用{app_name}。此連結僅可使用一次。',
       link_button: '確認是我本人',
     },
+    whatsapp: {
+      title: '驗證您的 WhatsApp 號碼',
+      lead: '{app} 將透過 WhatsApp 傳送驗證碼到此號碼。',
+      tab: 'WhatsApp',
+      label: 'WhatsApp 號碼',
+      change: '使用其他號碼',
+      error_invalid: '請輸入有效的手機號碼。',
+      label_country: '國家或地區',
+      /** The text a WhatsApp message carries where no approved template is used (the webhook provider): as the SMS. */
+      message: '您的{app_name}驗證碼為{code}，{minutes}分鐘內有效。請勿將驗證碼告訴他人。',
+      /** The hosted code page's link to have the code sent on WhatsApp instead. */
+      offer: '改用 WhatsApp 接收驗證碼',
+    },
+    call: {
+      title: '透過語音電話取得驗證碼',
+      lead: '{app} 將撥打此號碼並唸出驗證碼。',
+      tab: '語音電話',
+      label: '手機號碼',
+      change: '使用其他號碼',
+      error_invalid: '請輸入有效的手機號碼。',
+      label_country: '國家或地區',
+      /** Spoken, twice: `{code}` is read out character by character, with pauses. */
+      message: '您的 {app_name} 驗證碼是 {code}。',
+      /** The text-to-speech language (BCP 47) the call is spoken in. */
+      voice_language: 'zh-TW',
+      /** The hosted code page's link to have the code read out by a phone call instead. */
+      offer: '改用電話告訴我',
+    },
   },
 } satisfies LocaleTexts

@@ -70,7 +70,8 @@ export function settingsFields(schema: Schema = BUILT_IN_SETTINGS_SCHEMA as Sche
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${name}` : name
     const optional = !(schema.required ?? []).includes(name)
-    if (child.type === 'object' && child.properties && !child.patternProperties) {
+    // An optional group (a channel's `fallback`) is set or removed as a whole: one JSON field, empty to remove it.
+    if (child.type === 'object' && child.properties && !child.patternProperties && !optional) {
       out.push(...settingsFields(child, path))
     } else {
       out.push({ path, schema: child, optional, ...kindOf(child) })
@@ -156,7 +157,7 @@ export function settingsFromForm(form: SettingsForm): {
       case 'json': {
         const text = (last(raw) ?? '').trim()
         try {
-          setAt(settings, field.path, text === '' ? {} : JSON.parse(text))
+          setAt(settings, field.path, text === '' ? (field.optional ? null : {}) : JSON.parse(text))
         } catch {
           jsonErrors.set(field.path, 'Not valid JSON.')
         }
@@ -222,7 +223,7 @@ function control(field: Field, value: unknown, error: string | undefined, warnin
     case 'string-list':
       return html`<textarea id="${id}" name="${name}" rows="${Math.min(6, Math.max(2, (Array.isArray(value) ? value.length : 0) + 1))}" spellcheck="false"${aria}>${Array.isArray(value) ? value.join('\n') : String(value ?? '')}</textarea>`
     case 'json':
-      return html`<textarea id="${id}" name="${name}" rows="6" class="mono" spellcheck="false"${aria}>${typeof value === 'string' ? value : JSON.stringify(value ?? {}, null, 2)}</textarea>`
+      return html`<textarea id="${id}" name="${name}" rows="6" class="mono" spellcheck="false"${aria}>${typeof value === 'string' ? value : value === undefined && field.optional ? '' : JSON.stringify(value ?? {}, null, 2)}</textarea>`
   }
 }
 

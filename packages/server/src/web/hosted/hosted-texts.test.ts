@@ -43,7 +43,7 @@ describe('hosted page texts', () => {
       change: 'Use a different number',
       error_invalid: 'Enter a WhatsApp number.',
     }
-    const whatsapp = channelTexts('whatsapp', { en: page, es: { ...page, tab: 'WhatsApp (es)' } })
+    const whatsapp = channelTexts('viber', { en: page, es: { ...page, tab: 'WhatsApp (es)' } })
     expect(hostedTexts('es').channel(whatsapp, 'tab')).toBe('WhatsApp (es)')
     expect(hostedTexts('ja').channel(whatsapp, 'lead', { app: 'Acme' })).toBe('Acme will message this number.')
   })

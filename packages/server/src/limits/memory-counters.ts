@@ -4,21 +4,40 @@ export interface CounterState {
   readonly msBeforeNext: number
 }
 
-/** How often, at most, expired windows are swept out (on the next write). */
-const SWEEP_INTERVAL_MS = 60_000
+/**
+ * Expired windows dropped, at most, by one write. A write adds at most one window, so this keeps up
+ * with any rate while bounding the work of one request.
+ */
+const SWEEP_PER_WRITE = 8
+
+interface Window {
+  points: number
+  readonly expiresAt: number
+}
 
 /**
  * Fixed-window counters in process memory, counting as rate-limiter-flexible's
  * RateLimiterMemory does (a window opens at a key's first point and lasts
  * `durationSeconds`), without its one timer per key: that timer and its
  * record held about 470 bytes of heap per key (100k+ identifiers after a
- * bench: most of the RSS). Expired windows are dropped by a sweep on write,
- * at most once a minute, so memory follows the keys of live windows.
+ * bench: most of the RSS). Expired windows are dropped as writes come, so
+ * memory follows the keys of live windows.
+ *
+ * Every window lasts the same duration, so the Map's insertion order is the
+ * order in which windows expire (a key whose window is renewed is deleted
+ * and set again, to the end). Each write drops at most SWEEP_PER_WRITE
+ * expired windows from the front, through one iterator kept across writes,
+ * and stops at the first live one. (A sweep of the whole Map once a minute
+ * held the event loop for 150 ms with 150,000 keys: a stall every minute
+ * under load, issue 21.)
  */
 export class MemoryCounters {
-  readonly #windows = new Map<string, { points: number; expiresAt: number }>()
+  readonly #windows = new Map<string, Window>()
   readonly #durationMs: number
-  #nextSweep = 0
+  /** Walks the Map from its oldest window; it sees windows set after it was made. */
+  #cursor: Iterator<[string, Window]> | undefined
+  /** The oldest window the cursor has reached and not dropped (live when last looked at). */
+  #oldest: [string, Window] | undefined
 
   constructor(durationSeconds: number) {
     this.#durationMs = durationSeconds * 1000
@@ -32,6 +51,8 @@ export class MemoryCounters {
       return { consumedPoints: window.points, msBeforeNext: window.expiresAt - now }
     }
     this.#sweep(now)
+    // To the end of the Map, where the windows that expire last are.
+    if (window) this.#windows.delete(key)
     this.#windows.set(key, { points, expiresAt: now + this.#durationMs })
     return { consumedPoints: points, msBeforeNext: this.#durationMs }
   }
@@ -49,8 +70,27 @@ export class MemoryCounters {
   }
 
   #sweep(now: number): void {
-    if (now < this.#nextSweep) return
-    this.#nextSweep = now + SWEEP_INTERVAL_MS
-    for (const [key, window] of this.#windows) if (window.expiresAt <= now) this.#windows.delete(key)
+    for (let dropped = 0; dropped < SWEEP_PER_WRITE; ) {
+      if (!this.#oldest) {
+        this.#cursor ??= this.#windows.entries()
+        const next = this.#cursor.next()
+        if (next.done) {
+          // Everything it passed is gone; a done iterator sees nothing new, so the next sweep starts afresh.
+          this.#cursor = undefined
+          return
+        }
+        this.#oldest = next.value
+      }
+      const [key, window] = this.#oldest
+      // Renewed since the cursor passed it: that window now sits further on, under the same key.
+      if (this.#windows.get(key) !== window) {
+        this.#oldest = undefined
+        continue
+      }
+      if (window.expiresAt > now) return
+      this.#windows.delete(key)
+      this.#oldest = undefined
+      dropped++
+    }
   }
 }

@@ -193,7 +193,7 @@ export function createVerifyServices(deps: {
       const channel = findChannel(input.channel)
       if (!channel) {
         throw new AppError('invalid_request', {
-          message: `Invalid parameter \`Channel\`: ${CHANNEL_NAMES.join(', ')}.`,
+          message: `Invalid parameter \`Channel\`: one of ${CHANNEL_NAMES.join(', ')}.`,
           problems: [{ path: 'Channel', message: 'not a channel of this server' }],
         })
       }

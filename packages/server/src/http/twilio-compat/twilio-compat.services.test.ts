@@ -68,7 +68,8 @@ describe('Twilio face: services', () => {
       const res = await api.post('/Services', form)
       expect(res.statusCode, JSON.stringify(form)).toBe(400)
       expect(res.json()).toMatchObject({ code: 60200, status: 400 })
-      expect(res.json().message).toMatch(/Invalid parameter/)
+      expect(res.json().message).toMatch(/^Invalid parameter `\w+`: /)
+      expect(res.json().message).not.toMatch(/Invalid parameter.*Invalid parameter/)
     }
     expect((await api.get('/Services')).json().services).toEqual([])
   })

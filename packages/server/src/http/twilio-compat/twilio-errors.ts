@@ -107,7 +107,9 @@ export function toTwilioError(error: AppError): TwilioError {
       ? error.message.replace(/\.$/, '')
       : twilio === AUTH || twilio === INTERNAL
         ? twilio.message
-        : `${twilio.message}: ${error.message}`
+        : error.message.startsWith(twilio.message)
+          ? error.message
+          : `${twilio.message}: ${error.message}`
   return {
     code: twilio.code,
     message,

@@ -37,6 +37,15 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
   const { sessions, pageKey } = deps
   // The package's own browser build (UMD, global `libphonenumber`); its exports map does not list it, so by path.
   const phoneLibDir = join(dirname(createRequire(import.meta.url).resolve('libphonenumber-js/package.json')), 'bundle')
+  // @simplewebauthn/browser's own browser build (UMD, global `SimpleWebAuthnBrowser`): passkey ceremonies run on
+  // Tessera's pages with no third-party script.
+  // Its exports map lists only the entry (script/index.js), so the bundle is found beside it.
+  const webAuthnLibDir = join(
+    dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+    '..',
+    'dist',
+    'bundle',
+  )
 
   return async (scope) => {
     // Scoped to the hosted pages (registered inside them): the API reads neither cookies nor forms.
@@ -51,6 +60,9 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
     })
     scope.get('/assets/libphonenumber.js', { schema: { hide: true } }, (_request, reply) =>
       reply.sendFile('libphonenumber-min.js', phoneLibDir, { maxAge: 3_600_000 }),
+    )
+    scope.get('/assets/webauthn.js', { schema: { hide: true } }, (_request, reply) =>
+      reply.sendFile('index.umd.min.js', webAuthnLibDir, { maxAge: 3_600_000 }),
     )
 
     await scope.register(

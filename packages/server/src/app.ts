@@ -233,6 +233,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     verifications,
     serverKeys,
     publicUrl: () => publicUrl,
+    verifiers,
+    factors,
   })
   const server = await createServer({
     factors,

@@ -271,6 +271,8 @@ export interface HostedSessionRepository {
    * exactly one gets the row with its sealed token; every other caller gets undefined.
    */
   exchangeCode(id: string, appId: string, codeHash: string, now: number): Promise<HostedSessionRow | undefined>
+  /** Enrolment: keeps (or, with null, forgets) the sealed step-up token; only while not completed. */
+  setStepUp(id: string, sealedStepUp: string | null, now: number): Promise<boolean>
 }
 
 export interface DeliveryRepository {

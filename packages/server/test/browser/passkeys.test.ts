@@ -2,7 +2,9 @@ import type { BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CreatedApp, call, createAppWithKey } from '../e2e/helpers/api.js'
 import { cleanupTempDirs, killAll, secretsForTest, startServer, type TestServer } from '../e2e/helpers/start-server.js'
+import { expectAccessible } from './helpers/axe.js'
 import { browserTestsEnabled, type LaunchedBrowser, launchChromium } from './helpers/chromium.js'
+import { startLandingServer } from './helpers/landing-server.js'
 
 // Passkeys in a real browser: Chromium's virtual authenticator (DevTools' WebAuthn domain: ctap2, internal
 // transport, resident keys and user verification) registers and signs in through a test page on Tessera's own
@@ -15,9 +17,12 @@ const secrets = secretsForTest()
 let server: TestServer
 let chromium: LaunchedBrowser
 let context: BrowserContext
+/** For axe-core, which is injected as a script the pages' CSP rightly refuses (the other context keeps CSP). */
+let axeContext: BrowserContext
 let app: CreatedApp
 /** Tessera as the browser reaches it: localhost (an RP ID may not be an IP address). */
 let origin: string
+let landing: Awaited<ReturnType<typeof startLandingServer>>
 
 /** The test page: served at Tessera's origin, it loads the library from Tessera and calls the API. */
 const TEST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Passkey test page</title>
@@ -54,8 +59,11 @@ const TEST_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Passk
 </script></head><body><h1>Passkey test page</h1></body></html>`
 
 /** A page at `pageOrigin` showing the test page, with a virtual authenticator of its own. */
-async function openTestPage(pageOrigin: string): Promise<{ page: Page; cdp: CDPSession; authenticatorId: string }> {
-  const page = await context.newPage()
+async function openTestPage(
+  pageOrigin: string,
+  inContext: BrowserContext = context,
+): Promise<{ page: Page; cdp: CDPSession; authenticatorId: string }> {
+  const page = await inContext.newPage()
   await page.route(`${pageOrigin}/passkey-test-page`, (route) =>
     route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: TEST_PAGE }),
   )
@@ -65,7 +73,7 @@ async function openTestPage(pageOrigin: string): Promise<{ page: Page; cdp: CDPS
       route.fulfill({ response: await route.fetch({ url: `${origin}/hosted/assets/webauthn.js` }) }),
     )
   }
-  const cdp = await context.newCDPSession(page)
+  const cdp = await inContext.newCDPSession(page)
   await cdp.send('WebAuthn.enable')
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
@@ -99,20 +107,34 @@ beforeAll(async () => {
   if (!enabled) return
   server = await startServer({ env: { ...secrets } })
   origin = server.url.replace('127.0.0.1', 'localhost')
+  landing = await startLandingServer()
   // Only Tessera's own origin may run ceremonies: another localhost port is a foreign origin.
   app = await createAppWithKey(server.url, secrets.TESSERA_ADMIN_KEY, 'Northwind', {
     webauthn: { rp_id: 'localhost', origins: [origin] },
+    redirect_urls: [landing.callbackUrl],
   })
   chromium = await launchChromium()
   context = await chromium.browser.newContext({ locale: 'en-US' })
+  axeContext = await chromium.browser.newContext({ locale: 'en-US', bypassCSP: true })
 })
 
 afterAll(async () => {
   await chromium?.close()
   await server?.stop()
   await killAll()
+  await landing?.close()
   cleanupTempDirs()
 })
+
+/** A hosted session, opened on Tessera's localhost origin (the RP ID's). */
+async function hostedSession(body: Record<string, unknown>): Promise<{ session_id: string; url: string }> {
+  const created = await call(server.url, 'POST', '/v1/sessions', {
+    key: app.key,
+    body: { redirect_url: landing.callbackUrl, ...body },
+  })
+  expect(created.status).toBe(201)
+  return { ...created.body, url: created.body.url.replace(server.url, origin) }
+}
 
 describe.runIf(enabled)('passkeys with Chromium’s virtual authenticator', () => {
   it('registers through a test page that calls the API, then signs in with and without a user', async () => {
@@ -224,4 +246,70 @@ describe.runIf(enabled)('passkeys with Chromium’s virtual authenticator', () =
     expect(factors.body.factors[0]).toMatchObject({ flag_reason: 'counter_regression' })
     await page.close()
   })
+
+  it('hosted pages: “Sign in with a passkey” runs the ceremony and redirects with a token naming the user', async () => {
+    const { page } = await openTestPage(origin)
+    const registered = (await page.evaluate(
+      (key) =>
+        (globalThis as unknown as { register: (k: string, u: string) => Promise<unknown> }).register(key, 'u_cy'),
+      app.key,
+    )) as Json
+    expect(registered.activated.status).toBe(200)
+    const session = await hostedSession({ channel: ['passkey', 'email'], scene: 'login', state: 'pk' })
+    await page.goto(session.url)
+    // The page keeps its CSP: scripts load by nonce, from Tessera only.
+    const csp = (await page.request.get(session.url)).headers()['content-security-policy'] ?? ''
+    expect(csp).toContain("script-src 'nonce-")
+    expect(await page.locator('script[src="/hosted/assets/webauthn.js"]').count()).toBe(1)
+    // The email form is the fallback, below the passkey button.
+    expect(await page.locator('#email').count()).toBe(1)
+    await Promise.all([page.waitForURL(`${landing.callbackUrl}**`), page.click('[data-ceremony-button]')])
+    const landed = new URL(page.url())
+    expect(landed.searchParams.get('state')).toBe('pk')
+    const token = await call(server.url, 'POST', '/v1/tokens/verify', {
+      key: app.key,
+      body: { verification_token: landed.searchParams.get('verification_token') },
+    })
+    expect(token.body).toMatchObject({ active: true, channel: 'passkey', user_id: 'u_cy', scene: 'login' })
+    await page.close()
+  })
+
+  it('hosted pages: without a passkey the page says so and the email form stays as the fallback', async () => {
+    const { page } = await openTestPage(origin, axeContext)
+    const session = await hostedSession({ channel: ['passkey', 'email'], scene: 'login' })
+    await page.goto(session.url)
+    await expectAccessible(page)
+    await page.click('[data-ceremony-button]')
+    await page.waitForSelector('#alert:not(:empty)', { timeout: 20_000 })
+    expect(await page.textContent('#alert')).toContain('No passkey was used')
+    await page.fill('#email', 'cy@example.org')
+    await page.click('form[action$="/start"] button[type=submit]')
+    await page.waitForSelector('#code')
+    await page.close()
+  }, 60_000)
+
+  it('hosted enrolment: adds a first passkey at once, and another only after a step-up with the first', async () => {
+    const { page, cdp, authenticatorId } = await openTestPage(origin, axeContext)
+    const first = await hostedSession({ purpose: 'enroll', type: 'passkey', user_id: 'u_dee', state: 'e1' })
+    await page.goto(first.url)
+    expect(await page.textContent('h1')).toBe('Add a passkey')
+    await expectAccessible(page)
+    await Promise.all([page.waitForURL(`${landing.callbackUrl}**`), page.click('[data-ceremony-button]')])
+    const factorId = new URL(page.url()).searchParams.get('factor_id')
+    const listed = await call(server.url, 'GET', '/v1/users/u_dee/factors', { key: app.key })
+    expect(listed.body.factors).toMatchObject([{ factor_id: factorId, type: 'passkey', status: 'active' }])
+
+    // The user now has a factor: a second passkey needs the first one's step-up.
+    const second = await hostedSession({ purpose: 'enroll', type: 'passkey', user_id: 'u_dee' })
+    await page.goto(second.url)
+    expect(await page.textContent('h1')).toBe('Confirm it’s you')
+    await Promise.all([page.waitForURL(second.url), page.click('[data-ceremony-button]')])
+    await page.waitForSelector('h1:has-text("Add a passkey")')
+    // A new authenticator for the new passkey (this one already holds a passkey for this user).
+    await cdp.send('WebAuthn.clearCredentials', { authenticatorId })
+    await Promise.all([page.waitForURL(`${landing.callbackUrl}**`), page.click('[data-ceremony-button]')])
+    const after = await call(server.url, 'GET', '/v1/users/u_dee/factors', { key: app.key })
+    expect(after.body.factors.filter((factor: Json) => factor.status === 'active')).toHaveLength(2)
+    await page.close()
+  }, 60_000)
 })

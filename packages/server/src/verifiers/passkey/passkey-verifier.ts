@@ -21,6 +21,7 @@ import type { CheckAttempt, CheckContext, CheckOutcome } from '../verifier.js'
 import { defineVerifier } from '../verifier.js'
 import { authenticatorName } from './known-authenticators.js'
 import { CredentialSchema } from './passkey-credential.js'
+import { PASSKEY_TEXTS } from './passkey-texts.js'
 import {
   isAllowedOrigin,
   WEBAUTHN_SETTINGS_KEY,
@@ -239,6 +240,7 @@ export const passkeyVerifier = defineVerifier({
   // A passkey signs the user in by itself: adding one to an account that has any factor needs a step-up.
   bindNeedsStepUpOverAnyFactor: true,
   discoverable: true,
+  texts: PASSKEY_TEXTS,
   bindFields: {
     name: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'a name for the passkey in the user’s list.' }),

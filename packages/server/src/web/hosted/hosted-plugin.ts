@@ -7,6 +7,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Clock } from '../../core/clock.js'
 import type { HostedSessionService } from '../../core/hosted-session-service.js'
 import { SOURCE_ROOT } from '../../source-root.js'
+import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
+import { ceremonyRoutes } from './ceremony-routes.js'
 import { hostedRoutes } from './hosted-routes.js'
 import { hostedErrors, loadsSession } from './hosted-session.js'
 import { createHostedViews } from './hosted-views.js'
@@ -16,8 +18,21 @@ import { magicLinkRoutes } from './magic-link-routes.js'
 export interface HostedDeps {
   readonly sessions: Pick<
     HostedSessionService,
-    'get' | 'verificationOf' | 'start' | 'resend' | 'restart' | 'check' | 'confirmLink' | 'isCurrentLink'
+    | 'get'
+    | 'verificationOf'
+    | 'start'
+    | 'resend'
+    | 'restart'
+    | 'check'
+    | 'confirmLink'
+    | 'isCurrentLink'
+    | 'startCeremony'
+    | 'checkCeremony'
+    | 'startStepUpCode'
+    | 'stepUpChoices'
   >
+  /** The verification types: ceremony types bring their page texts. */
+  readonly verifiers: VerifierRegistry
   /** HMAC key of the pages' CSRF tokens. */
   readonly pageKey: Buffer
   readonly clock: Clock
@@ -82,6 +97,7 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
         )
         await session.register(hostedRoutes({ sessions, pageKey, views }))
         await session.register(magicLinkRoutes({ sessions, pageKey, views }))
+        await session.register(ceremonyRoutes({ sessions, pageKey, views }))
       },
       { prefix: '/:session_id' },
     )

@@ -6,6 +6,7 @@ import { usersPage } from '../pages/users-page.js'
 import { appOf, page, pageOf, renderAppErrors } from '../signed-in.js'
 
 /** Host apps' user ids as the API takes them: printable, no slashes or whitespace, up to 128 characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the API's user-id rule refuses control characters by naming them.
 const USER_ID = /^[^\s/\u0000-\u001f\u007f]{1,128}$/
 
 /** The support desk: a user's factors (passkeys with their authenticator, last use, backup state), and removal. */

@@ -13,7 +13,7 @@
     alert.textContent = text
   }
   const fallback = () => document.querySelector('form[action$="/start"] input:not([type=hidden]), form button')
-  if (!lib || !lib.browserSupportsWebAuthn()) {
+  if (!lib?.browserSupportsWebAuthn()) {
     button.disabled = true
     say(box.dataset.unsupported)
     return

@@ -321,4 +321,34 @@ describe('passkeys over the API', () => {
     })
     expect(bad.statusCode).toBe(400)
   })
+
+  it('under uniform_responses, a user without a passkey gets a challenge that looks like one, refused alike', async ({
+    t,
+    appWith,
+  }) => {
+    const { key } = await appWith({ uniform_responses: true })
+    const api = client(t, key)
+    const authenticator = createSoftAuthenticator({ origin: ORIGIN })
+    await register(api, authenticator, 'u_real')
+    const real = (await api.challenge('login', 'u_real')).json()
+    const decoy = (await api.challenge('login', 'u_ghost')).json()
+    expect(Object.keys(decoy).sort()).toEqual(Object.keys(real).sort())
+    expect(decoy.options.allowCredentials).toHaveLength(1)
+    // The same made-up credential every time, as a real user's passkey would be.
+    const again = (await api.challenge('login', 'u_ghost')).json()
+    expect(again.options.allowCredentials).toEqual(decoy.options.allowCredentials)
+
+    const stranger = createSoftAuthenticator({ origin: ORIGIN })
+    stranger.create({ challenge: 'x', rp: { id: 'localhost' }, user: { id: 'eA' } })
+    const realAnswer = await api.verify(real.verification_id, stranger.get({ ...real.options, allowCredentials: [] }))
+    const decoyAnswer = await api.verify(
+      decoy.verification_id,
+      stranger.get({ ...decoy.options, allowCredentials: [] }),
+    )
+    expect(decoyAnswer.statusCode).toBe(realAnswer.statusCode)
+    const { error_description: _a, ...realBody } = realAnswer.json()
+    const { error_description: _b, ...decoyBody } = decoyAnswer.json()
+    expect(decoyBody).toEqual(realBody)
+    expect(decoyAnswer.json().error_description).toBe(realAnswer.json().error_description)
+  })
 })

@@ -175,7 +175,8 @@ async function checkAssertion(
   const material = parseMaterial(factor?.material ?? null)
   // The core proves the factor the credential id names; no factor (or another's) means nobody here holds it.
   if (!factor || material.publicKey === undefined || factor.identifier !== credential.id) {
-    return refused('unknown_credential', 'No passkey here has this credential id.')
+    // Worded as the core words a decoy's refusal (uniform_responses): the two must not be told apart.
+    return refused('unknown_credential', 'No credential here has this id.')
   }
   const userHandle = credential.response.userHandle
   if (typeof userHandle === 'string' && factor.userId !== undefined && userHandle !== ctx.pseudonymOf(factor.userId)) {

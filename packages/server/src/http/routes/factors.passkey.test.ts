@@ -91,6 +91,16 @@ describe('passkeys over the API', () => {
     })
     expect(token.json()).toMatchObject({ active: true, channel: 'passkey', user_id: USER })
     expect((await api.factors())[0].last_used_at).not.toBeNull()
+
+    // The user renames it; another user's id (or a blank name) changes nothing.
+    const factorUrl = `/v1/users/${USER}/factors/${bound.json().factor_id}`
+    const renamed = await t.request('PATCH', factorUrl, { key: app.key, body: { name: 'Home laptop' } })
+    expect(renamed.statusCode).toBe(200)
+    expect(renamed.json()).toMatchObject({ label: 'Home laptop', authenticator: 'Chromium virtual authenticator' })
+    const elsewhere = `/v1/users/u_other/factors/${bound.json().factor_id}`
+    expect((await t.request('PATCH', elsewhere, { key: app.key, body: { name: 'x' } })).statusCode).toBe(404)
+    expect((await t.request('PATCH', factorUrl, { key: app.key, body: { name: '  ' } })).statusCode).toBe(400)
+    expect((await api.factors())[0].label).toBe('Home laptop')
   })
 
   it('signs in without a user: discoverable options, and the answer names the credential’s user', async ({

@@ -361,4 +361,30 @@ describe('passkeys over the API', () => {
     expect(decoyBody).toEqual(realBody)
     expect(decoyAnswer.json().error_description).toBe(realAnswer.json().error_description)
   })
+
+  it('hosted sessions take passkey beside channels, and enrolment only with a user and a ceremony type', async ({
+    t,
+    appWith,
+  }) => {
+    const redirect = 'https://app.example/back'
+    const { key } = await appWith({ redirect_urls: [redirect] })
+    const create = (body: Record<string, unknown>) =>
+      t.request('POST', '/v1/sessions', { key, body: { redirect_url: redirect, ...body } })
+    expect((await create({ channel: ['passkey', 'email'], scene: 'login' })).statusCode).toBe(201)
+    expect((await create({ channel: 'passkey', scene: 'login' })).statusCode).toBe(201)
+    expect((await create({ purpose: 'enroll', type: 'passkey', user_id: 'u_ada' })).statusCode).toBe(201)
+    for (const body of [
+      { purpose: 'enroll', type: 'passkey' },
+      { purpose: 'enroll', type: 'totp', user_id: 'u_ada' },
+      { purpose: 'enroll', type: 'sms', user_id: 'u_ada' },
+      { purpose: 'enroll', user_id: 'u_ada' },
+      { type: 'passkey', user_id: 'u_ada' },
+      { scene: 'login' },
+      { channel: 'passkey', scene: 'login', to: 'a@example.com' },
+    ]) {
+      const refused = await create(body)
+      expect(refused.statusCode, JSON.stringify(body)).toBe(400)
+      expect(refused.json().error).toBe('invalid_request')
+    }
+  })
 })

@@ -254,6 +254,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     verifications,
     serverKeys,
     publicUrl: () => publicUrl,
+    verifiers,
+    factors,
   })
   const webhooks = createWebhookService({ store, clock, serverKeys })
   const webhookDispatcher = createWebhookDispatcher({

@@ -63,6 +63,8 @@ export interface FactorService {
     answer: ActivationAnswer,
   ): Promise<{ factor: FactorView; check: CheckResult }>
   list(app: App, userId: string): Promise<FactorView[]>
+  /** Renames a factor (a passkey's "Work laptop"): the name the user sees in their list. */
+  rename(app: App, userId: string, factorId: string, name: string): Promise<FactorView>
   remove(app: App, userId: string, factorId: string, proof: RemovalProof): Promise<void>
   /**
    * A challenge without a user, for types that take one (`discoverable`: passkeys): the device offers whichever
@@ -282,6 +284,12 @@ export function createFactorService(deps: {
     async list(app, userId) {
       const rows = await store.factors.listByUser(app.id, userId)
       return Promise.all(rows.map(described))
+    },
+
+    async rename(app, userId, factorId, name) {
+      const factor = await load(app, userId, factorId)
+      assertThat(await store.factors.rename(app.id, userId, factor.id, name, clock.nowMs()), 'factor_not_found')
+      return described({ ...factor, label: name })
     },
 
     async remove(app, userId, factorId, proof) {

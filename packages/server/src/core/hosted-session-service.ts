@@ -1,11 +1,21 @@
-import { channelNamed } from '../channels/built-in-channels.js'
-import { constantTimeEqual, generateId, generateSecret, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
+import { CHANNEL_NAMES, channelNamed } from '../channels/built-in-channels.js'
+import {
+  constantTimeEqual,
+  decryptSecret,
+  encryptSecret,
+  generateId,
+  generateSecret,
+  hmacBase64Url,
+  type ServerKeys,
+} from '../crypto/secrets.js'
 import { AppError, assertThat } from '../errors/app-error.js'
 import type { ChannelName } from '../settings/app-settings.js'
 import type { HostedSessionRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
+import type { VerifierRegistry } from '../verifiers/verifier-registry.js'
 import type { App, AppService } from './app-service.js'
 import type { Clock } from './clock.js'
+import type { FactorService } from './factor-service.js'
 import { isTypeAllowed } from './scenes.js'
 import { type ExchangedToken, exchangeCode, newExchange } from './session-exchange.js'
 import type { VerificationView } from './verification.js'
@@ -24,7 +34,15 @@ export interface HostedSession {
   readonly id: string
   readonly app: App
   readonly scene: string
+  /** The delivered-code channels offered. */
   readonly channels: readonly ChannelName[]
+  /** The ceremony types offered (`passkey`): a button that runs the ceremony, the channels as the fallback. */
+  readonly ceremonies: readonly string[]
+  /** `verify`, or `enroll`: add a factor of `ceremonies[0]` to `userId`, after a step-up. */
+  readonly purpose: 'verify' | 'enroll'
+  readonly userId: string | null
+  /** Enrolment: the person proved one of the user's factors on the page (or the user had none). */
+  readonly steppedUp: boolean
   readonly presetTo: string | null
   readonly redirectUrl: string
   readonly responseMode: ResponseMode
@@ -40,7 +58,10 @@ export interface HostedSession {
 
 export interface CreateSessionInput {
   readonly scene?: string | undefined
-  readonly channels: readonly ChannelName[]
+  /** Channels (`sms`, `email`) and ceremony types (`passkey`); for `enroll`, the one type to add. */
+  readonly channels: readonly string[]
+  readonly purpose?: 'verify' | 'enroll' | undefined
+  readonly userId?: string | undefined
   readonly to?: string | undefined
   readonly redirectUrl: string
   /** Default `token`. */
@@ -81,6 +102,27 @@ export interface HostedSessionService {
    * session's own app; anything else answers `invalid_grant`.
    */
   exchange(app: App, sessionId: string, code: string): Promise<ExchangedToken>
+  /**
+   * Starts the session's ceremony (a passkey's): sign-in (the session's user's passkeys, or usernameless), the
+   * enrolment step-up with a passkey, or the enrolment itself. Answers what the browser needs.
+   */
+  startCeremony(
+    session: HostedSession,
+    input: { clientIp?: string | undefined },
+  ): Promise<{ verificationId: string; kind: 'create' | 'get'; options: unknown }>
+  /** Checks the ceremony's answer (`credential`); answers where to go next. */
+  checkCeremony(session: HostedSession, fields: Readonly<Record<string, unknown>>): Promise<Completion>
+  /** Enrolment before its step-up: the ways the user can prove it's them (their passkeys, their phones and inboxes). */
+  stepUpChoices(session: HostedSession): Promise<StepUpChoices>
+  /** Enrolment: sends a step-up code to one of the user's phone or email factors. */
+  startStepUpCode(session: HostedSession, factorId: string, clientIp?: string | undefined): Promise<VerificationView>
+}
+
+export interface StepUpChoices {
+  /** The user holds an active factor: adding one needs a step-up. */
+  readonly required: boolean
+  readonly ceremony: boolean
+  readonly codes: readonly { readonly factorId: string; readonly channel: ChannelName; readonly toMasked: string }[]
 }
 
 /**
@@ -96,6 +138,8 @@ export function createHostedSessionService(deps: {
   serverKeys: ServerKeys
   /** The public base URL, for the magic link. */
   publicUrl: () => string
+  verifiers: VerifierRegistry
+  factors: FactorService
 }): HostedSessionService {
   const { store, clock, verifications } = deps
   const linkHash = (sessionId: string, secret: string) =>
@@ -103,11 +147,17 @@ export function createHostedSessionService(deps: {
 
   function toSession(row: HostedSessionRow, app: App): HostedSession {
     const expiresAt = Number(row.expiresAt)
+    const offered = row.channels.split(',')
+    const isChannel = (name: string) => (CHANNEL_NAMES as readonly string[]).includes(name)
     return {
       id: row.id,
       app,
       scene: row.scene,
-      channels: row.channels.split(',') as ChannelName[],
+      channels: offered.filter(isChannel) as ChannelName[],
+      ceremonies: offered.filter((name) => !isChannel(name)),
+      purpose: row.purpose,
+      userId: row.userId,
+      steppedUp: row.sealedStepUp !== null,
       presetTo: row.presetTo,
       redirectUrl: row.redirectUrl,
       responseMode: row.responseMode,
@@ -168,19 +218,40 @@ export function createHostedSessionService(deps: {
           message: 'redirect_url must equal one of the app’s registered redirect URLs (settings.redirect_urls).',
         })
       }
-      const channels = [...new Set(input.channels)]
+      const offered = [...new Set(input.channels)]
+      const purpose = input.purpose ?? 'verify'
+      const ceremonies = offered.filter((name) => deps.verifiers.ceremonyTypes().includes(name))
+      const channels = offered.filter((name) => !ceremonies.includes(name)) as ChannelName[]
+      for (const name of offered) {
+        if (!ceremonies.includes(name) && !(CHANNEL_NAMES as readonly string[]).includes(name)) {
+          throw new AppError('invalid_request', {
+            message: `channel must name channels or ceremony types, not ${name}.`,
+          })
+        }
+      }
+      if (purpose === 'enroll' && (ceremonies.length !== 1 || channels.length > 0 || input.userId === undefined)) {
+        throw new AppError('invalid_request', {
+          message: `An enrolment session takes user_id and one type of ${deps.verifiers.ceremonyTypes().join(', ')}.`,
+        })
+      }
+      // Without a user, a ceremony must find its user in the credential (usernameless).
+      for (const ceremony of ceremonies) {
+        if (input.userId === undefined && !deps.verifiers.discoverableTypes().includes(ceremony)) {
+          throw new AppError('invalid_request', { message: `${ceremony} needs a user_id.` })
+        }
+      }
       for (const channel of channels) {
         if (!app.settings.channels[channel].enabled) {
           throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
         }
       }
-      const scene = input.scene ?? DEFAULT_SCENE
-      for (const channel of channels) {
+      const scene = input.scene ?? (purpose === 'enroll' ? 'step-up' : DEFAULT_SCENE)
+      for (const channel of purpose === 'enroll' ? [] : offered) {
         if (!isTypeAllowed(app.settings, scene, channel)) {
           throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${channel}.` })
         }
       }
-      if (input.to !== undefined && channels.length !== 1) {
+      if (input.to !== undefined && (channels.length !== 1 || ceremonies.length > 0)) {
         throw new AppError('invalid_request', { message: 'A preset `to` needs exactly one channel.' })
       }
       const now = clock.nowMs()
@@ -188,7 +259,10 @@ export function createHostedSessionService(deps: {
         id: generateId('ses', 24, clock.nowMs()),
         appId: app.id,
         scene,
-        channels: channels.join(','),
+        channels: offered.join(','),
+        purpose,
+        userId: input.userId ?? null,
+        sealedStepUp: null,
         presetTo: input.to ?? null,
         redirectUrl: input.redirectUrl,
         responseMode: input.responseMode ?? 'token',
@@ -274,6 +348,7 @@ export function createHostedSessionService(deps: {
       const result = await verifications.check(session.app, { verificationId, code })
       // A `verify` verification always yields a token; anything else is a programming error.
       if (!result.token) throw new Error('hosted verification approved without a token')
+      if (session.purpose === 'enroll') return keepStepUp(session, result.token.token)
       return complete(session, result.token)
     },
 
@@ -297,5 +372,136 @@ export function createHostedSessionService(deps: {
     },
 
     exchange: (app, sessionId, code) => exchangeCode(deps, app.id, sessionId, code, clock.nowMs()),
+
+    async startCeremony(session, input) {
+      assertOpen(session)
+      const type = session.ceremonies[0]
+      if (type === undefined) throw new AppError('channel_not_enabled', { message: 'This session offers no ceremony.' })
+      let view: VerificationView
+      let kind: 'create' | 'get' = 'get'
+      if (session.purpose === 'enroll' && session.userId !== null) {
+        if (await needsStepUp(session)) {
+          view = await deps.factors.challenge(session.app, session.userId, {
+            scene: 'step-up',
+            type,
+            clientIp: input.clientIp,
+          })
+        } else {
+          const sealed = (await store.hostedSessions.findById(session.id))?.sealedStepUp ?? null
+          const stepUpToken = sealed === null ? undefined : decryptSecret(deps.serverKeys, sealed)
+          // The bind spends the step-up token: a ceremony abandoned after this needs a new step-up.
+          if (sealed !== null) await store.hostedSessions.setStepUp(session.id, null, clock.nowMs())
+          const bound = await deps.factors.bind(session.app, session.userId, {
+            type,
+            fields: {},
+            stepUpToken,
+            clientIp: input.clientIp,
+          })
+          if (!bound.verification) throw new Error('a ceremony bind without its activation')
+          view = { ...bound.verification, reveal: bound.reveal }
+          kind = 'create'
+        }
+      } else if (session.userId !== null) {
+        view = await deps.factors.challenge(session.app, session.userId, {
+          scene: session.scene,
+          type,
+          clientIp: input.clientIp,
+        })
+      } else {
+        view = await deps.factors.challengeDiscoverable(session.app, {
+          scene: session.scene,
+          type,
+          clientIp: input.clientIp,
+        })
+      }
+      await store.hostedSessions.attachVerification(session.id, {
+        verificationId: view.id,
+        channel: type,
+        linkHash: null,
+        now: clock.nowMs(),
+      })
+      return { verificationId: view.id, kind, options: view.reveal?.options }
+    },
+
+    async checkCeremony(session, fields) {
+      assertOpen(session)
+      const verificationId = session.verificationId
+      assertThat(
+        verificationId !== null && session.channel !== null && session.ceremonies.includes(session.channel),
+        'verification_not_found',
+        {
+          message: 'No ceremony is in flight for this session.',
+        },
+      )
+      const result = await verifications.check(session.app, { verificationId, fields })
+      if (result.purpose === 'activate') {
+        // The new factor is active: the session is done; the redirect names it.
+        await store.hostedSessions.complete(session.id, clock.nowMs())
+        const target = new URL(session.redirectUrl)
+        if (result.factorId !== null) target.searchParams.set('factor_id', result.factorId)
+        if (session.state !== null) target.searchParams.set('state', session.state)
+        target.searchParams.set('session_id', session.id)
+        return { redirectTo: target.toString() }
+      }
+      if (!result.token) throw new Error('hosted verification approved without a token')
+      if (session.purpose === 'enroll') return keepStepUp(session, result.token.token)
+      return complete(session, result.token)
+    },
+
+    async stepUpChoices(session) {
+      if (session.userId === null) return { required: false, ceremony: false, codes: [] }
+      const active = (await store.factors.listByUser(session.app.id, session.userId)).filter(
+        (factor) => factor.status === 'active',
+      )
+      const codes = active.flatMap((factor) => {
+        const verifier = deps.verifiers.find(factor.type)
+        if (!verifier?.delivery || factor.identifier === null) return []
+        if (!isTypeAllowed(session.app.settings, 'step-up', factor.type)) return []
+        return [
+          {
+            factorId: factor.id,
+            channel: verifier.delivery.channel,
+            toMasked: verifier.delivery.maskIdentifier(factor.identifier),
+          },
+        ]
+      })
+      return {
+        required: active.length > 0,
+        ceremony: active.some((factor) => session.ceremonies.includes(factor.type)),
+        codes,
+      }
+    },
+
+    async startStepUpCode(session, factorId, clientIp) {
+      assertOpen(session)
+      assertThat(session.purpose === 'enroll' && session.userId !== null, 'verification_not_found')
+      const view = await deps.factors.challenge(session.app, session.userId, { scene: 'step-up', factorId, clientIp })
+      await store.hostedSessions.attachVerification(session.id, {
+        verificationId: view.id,
+        channel: view.channel,
+        linkHash: null,
+        now: clock.nowMs(),
+      })
+      return view
+    },
+  }
+
+  /** Enrolment needs a step-up while the user holds any active factor and the page has not earned one yet. */
+  async function needsStepUp(session: HostedSession): Promise<boolean> {
+    if (session.steppedUp || session.userId === null) return false
+    const factors = await store.factors.listByUser(session.app.id, session.userId)
+    return factors.some((factor) => factor.status === 'active')
+  }
+
+  /** Enrolment: the step-up token is kept sealed for the bind; the page goes on to the enrolment step. */
+  async function keepStepUp(session: HostedSession, token: string): Promise<Completion> {
+    await store.hostedSessions.setStepUp(session.id, encryptSecret(deps.serverKeys, token), clock.nowMs())
+    await store.hostedSessions.attachVerification(session.id, {
+      verificationId: null,
+      channel: null,
+      linkHash: null,
+      now: clock.nowMs(),
+    })
+    return { redirectTo: `/hosted/${session.id}` }
   }
 }

@@ -215,7 +215,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(verificationRoutes(deps.verifications, deps.verifiers))
     await scope.register(tokenRoutes(deps.tokens))
     await scope.register(factorRoutes(deps.factors, deps.verifiers))
-    await scope.register(sessionRoutes(deps.hostedSessions, deps.currentPublicUrl))
+    await scope.register(sessionRoutes(deps.hostedSessions, deps.currentPublicUrl, deps.verifiers))
   })
 
   await server.register(async (scope) => {
@@ -243,6 +243,7 @@ function consoleDeps(deps: ServerDeps): ConsoleDeps {
   return {
     apps: deps.apps,
     verifications: deps.verifications,
+    factors: deps.factors,
     events: deps.events,
     webhooks: deps.webhooks,
     keyRing: deps.keyRing,
@@ -262,7 +263,13 @@ function consoleDeps(deps: ServerDeps): ConsoleDeps {
 
 /** The hosted pages' services. */
 function hostedDeps(deps: ServerDeps): HostedDeps {
-  return { sessions: deps.hostedSessions, pageKey: deps.pageKey, clock: deps.clock, publicUrl: deps.currentPublicUrl }
+  return {
+    sessions: deps.hostedSessions,
+    pageKey: deps.pageKey,
+    clock: deps.clock,
+    publicUrl: deps.currentPublicUrl,
+    verifiers: deps.verifiers,
+  }
 }
 
 /** Whether any string (value or key) in a parsed request part contains U+0000; iterative, for deeply nested JSON. */

@@ -250,6 +250,12 @@ export interface HostedSessionTable {
   exchangeExpiresAt: number | null
   /** The verification token sealed with the server key (AES-256-GCM) until the exchange wipes it. */
   sealedToken: string | null
+  /** `verify` (prove a channel or a passkey) or `enroll` (add a factor of the one type in `channels`). */
+  purpose: 'verify' | 'enroll'
+  /** The user the session is for (enrolment; a passkey sign-in of a known user); null otherwise. */
+  userId: string | null
+  /** Enrolment: the step-up token the person earned on the page, sealed, until the new factor spends it. */
+  sealedStepUp: string | null
 }
 
 export type DeliveryStatusColumn = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'

@@ -270,6 +270,8 @@ export interface FactorRepository {
   findActiveByIdentifier(appId: string, type: string, identifier: string): Promise<FactorRow | undefined>
   /** pending → active, taking `identifier` when given (a passkey's credential id); true when this call flipped it. */
   activate(id: string, now: number, identifier?: string): Promise<boolean>
+  /** Renames the user's factor (its `label`); true when it exists. */
+  rename(appId: string, userId: string, id: string, label: string, now: number): Promise<boolean>
   /** Flags the factor for the operator with a reason (`counter_regression`); the latest flag stands. */
   flag(id: string, reason: string, now: number): Promise<void>
   /**
@@ -341,6 +343,8 @@ export interface HostedSessionRepository {
    * exactly one gets the row with its sealed token; every other caller gets undefined.
    */
   exchangeCode(id: string, appId: string, codeHash: string, now: number): Promise<HostedSessionRow | undefined>
+  /** Enrolment: keeps (or, with null, forgets) the sealed step-up token; only while not completed. */
+  setStepUp(id: string, sealedStepUp: string | null, now: number): Promise<boolean>
 }
 
 export interface DeliveryRepository {

@@ -22,6 +22,8 @@ export interface VerifierRegistry {
   readonly challengeFields: TProperties
   /** The types that take challenges without a user (`discoverable`). */
   discoverableTypes(): readonly string[]
+  /** The types whose challenges are ceremonies run by the person's device (`present`: passkeys). */
+  ceremonyTypes(): readonly string[]
   /** App settings: the base settings and each type's `options` under its name (or its `settingsKey`). */
   readonly settingsSchema: TObject
 }
@@ -52,6 +54,7 @@ export function createVerifierRegistry(verifiers: readonly Verifier[]): Verifier
     answerFields: composeFields(verifiers, (verifier) => verifier.answerFields, { nameTypes: true }),
     challengeFields: composeFields(verifiers, (verifier) => verifier.challengeFields),
     discoverableTypes: () => verifiers.filter((verifier) => verifier.discoverable).map((verifier) => verifier.type),
+    ceremonyTypes: () => verifiers.filter((verifier) => verifier.present).map((verifier) => verifier.type),
     settingsSchema: composeAppSettingsSchema(typeOptions),
   }
 }

@@ -1,5 +1,6 @@
 import type { Static, TObject, TProperties } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import type { ChannelTexts } from '../i18n/translate.js'
 import type { AppSettings, ChannelName } from '../settings/app-settings.js'
 
 /**
@@ -75,6 +76,12 @@ export interface Verifier<Fields extends TProperties = TProperties> {
    * answer names it (`factorIdentifierOf`); the token then names the factor's user.
    */
   readonly discoverable?: boolean
+  /**
+   * Ceremony types (`present`): the hosted pages' texts for them (`channelTexts(type, { en: … })`: title, lead,
+   * tab, label, change, error_invalid, and `button`, `or`, `unsupported`, `enroll_title`, `enroll_lead`,
+   * `enroll_button`, `step_up_title`, `step_up_lead`, `step_up_code`), English where a locale has none.
+   */
+  readonly texts?: ChannelTexts<string>
   /**
    * The type's options, with their defaults: app settings under the type's name (`totp.digits`). The settings
    * schema is composed from every type's; read them with `optionsOf`.

@@ -66,7 +66,12 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       // A decoy (uniform_responses) is never right; it counts and locks like the real thing.
       outcome =
         row.purpose === 'decoy'
-          ? { ok: false, reason: 'mismatch' }
+          ? {
+              ok: false,
+              reason: 'mismatch',
+              // A credential answer is refused as a real one naming no credential of the user would be.
+              ...(verifier.answerFields ? { refusal: UNKNOWN_CREDENTIAL } : {}),
+            }
           : await verifier.check(
               {
                 answer,
@@ -192,6 +197,9 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
   const row = await ctx.load(app, input.verificationId)
   throw ctx.notPendingError(row, ctx.clock.nowMs())
 }
+
+/** The refusal of a credential no factor holds: what a decoy's answer gets, as a real one would. */
+export const UNKNOWN_CREDENTIAL = { reason: 'unknown_credential', message: 'No credential here has this id.' } as const
 
 /**
  * The answer as the verifier takes it: a type with `answerFields` (a passkey) gets those it declared and needs

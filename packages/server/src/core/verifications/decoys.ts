@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { channelNamed, DECOY_CHANNEL } from '../../channels/built-in-channels.js'
 import { generateId, hashCode } from '../../crypto/secrets.js'
 import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
+import { presentChallenge } from './presented-challenge.js'
 import type { VerificationContext } from './verification-context.js'
 import type { DecoyInput } from './verification-types.js'
 
@@ -22,7 +24,12 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
           type: verifier.type,
           status: 'decoy',
           // A plausible recipient, so the masked `to` looks like a real factor's (never sent to).
-          identifier: verifier.delivery ? decoyIdentifier(verifier.delivery.channel) : null,
+          // A ceremony type (a passkey) shows a credential id in its allow list: a made-up one, kept per user.
+          identifier: verifier.delivery
+            ? decoyIdentifier(verifier.delivery.channel)
+            : verifier.present
+              ? randomBytes(32).toString('base64url')
+              : null,
           label: null,
           material: null,
           lastCounter: null,
@@ -56,6 +63,14 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
     clientIp: input.clientIp,
     now,
   })
+  // A ceremony's options, as a real challenge's would be (allowing the decoy's made-up credential).
+  const reveal = await presentChallenge(
+    ctx,
+    app,
+    verifier,
+    { code: plan.code, purpose: 'verify', userId: input.userId, factorId: null, ttlSeconds: plan.ttlSeconds, decoy },
+    now,
+  )
   await ctx.store.verifications.insert(row)
   await ctx.events.record({
     appId: app.id,
@@ -65,7 +80,8 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
     details: { type: verifier.type, user_id: input.userId, reason: input.reason },
   })
   await ctx.delayLikeDelivery(verifier.delivery?.channel)
-  return toVerificationView(row, verifier, now)
+  const view = toVerificationView(row, verifier, now)
+  return reveal ? { ...view, reveal } : view
 }
 
 /** A made-up recipient for a decoy challenge: shaped like a real one once masked (never sent to). */

@@ -35,13 +35,16 @@ export async function presentChallenge(
     readonly userId: string | null
     readonly factorId: string | null
     readonly ttlSeconds: number
+    /** A decoy's stand-in factor (uniform_responses): the allow list it shows instead of the user's. */
+    readonly decoy?: FactorRow | undefined
   },
   nowMs: number,
 ): Promise<Readonly<Record<string, unknown>> | undefined> {
   if (!verifier.present || challenge.code === undefined) return undefined
   const unseal = (row: FactorRow) => (row.material === null ? null : decryptSecret(deps.serverKeys, row.material))
-  const own =
-    challenge.userId === null
+  const own = challenge.decoy
+    ? [{ ...challenge.decoy, status: 'active' as const }]
+    : challenge.userId === null
       ? []
       : (await deps.store.factors.listByUser(app.id, challenge.userId)).filter((row) => row.type === verifier.type)
   const factor = challenge.purpose === 'activate' ? own.find((row) => row.id === challenge.factorId) : undefined

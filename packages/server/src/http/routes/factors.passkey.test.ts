@@ -91,6 +91,16 @@ describe('passkeys over the API', () => {
     })
     expect(token.json()).toMatchObject({ active: true, channel: 'passkey', user_id: USER })
     expect((await api.factors())[0].last_used_at).not.toBeNull()
+
+    // The user renames it; another user's id (or a blank name) changes nothing.
+    const factorUrl = `/v1/users/${USER}/factors/${bound.json().factor_id}`
+    const renamed = await t.request('PATCH', factorUrl, { key: app.key, body: { name: 'Home laptop' } })
+    expect(renamed.statusCode).toBe(200)
+    expect(renamed.json()).toMatchObject({ label: 'Home laptop', authenticator: 'Chromium virtual authenticator' })
+    const elsewhere = `/v1/users/u_other/factors/${bound.json().factor_id}`
+    expect((await t.request('PATCH', elsewhere, { key: app.key, body: { name: 'x' } })).statusCode).toBe(404)
+    expect((await t.request('PATCH', factorUrl, { key: app.key, body: { name: '  ' } })).statusCode).toBe(400)
+    expect((await api.factors())[0].label).toBe('Home laptop')
   })
 
   it('signs in without a user: discoverable options, and the answer names the credential’s user', async ({
@@ -320,5 +330,61 @@ describe('passkeys over the API', () => {
       body: { name: 'Bad', settings: { webauthn: { origins: ['http://example.com'] } } },
     })
     expect(bad.statusCode).toBe(400)
+  })
+
+  it('under uniform_responses, a user without a passkey gets a challenge that looks like one, refused alike', async ({
+    t,
+    appWith,
+  }) => {
+    const { key } = await appWith({ uniform_responses: true })
+    const api = client(t, key)
+    const authenticator = createSoftAuthenticator({ origin: ORIGIN })
+    await register(api, authenticator, 'u_real')
+    const real = (await api.challenge('login', 'u_real')).json()
+    const decoy = (await api.challenge('login', 'u_ghost')).json()
+    expect(Object.keys(decoy).sort()).toEqual(Object.keys(real).sort())
+    expect(decoy.options.allowCredentials).toHaveLength(1)
+    // The same made-up credential every time, as a real user's passkey would be.
+    const again = (await api.challenge('login', 'u_ghost')).json()
+    expect(again.options.allowCredentials).toEqual(decoy.options.allowCredentials)
+
+    const stranger = createSoftAuthenticator({ origin: ORIGIN })
+    stranger.create({ challenge: 'x', rp: { id: 'localhost' }, user: { id: 'eA' } })
+    const realAnswer = await api.verify(real.verification_id, stranger.get({ ...real.options, allowCredentials: [] }))
+    const decoyAnswer = await api.verify(
+      decoy.verification_id,
+      stranger.get({ ...decoy.options, allowCredentials: [] }),
+    )
+    expect(decoyAnswer.statusCode).toBe(realAnswer.statusCode)
+    const { error_description: _a, ...realBody } = realAnswer.json()
+    const { error_description: _b, ...decoyBody } = decoyAnswer.json()
+    expect(decoyBody).toEqual(realBody)
+    expect(decoyAnswer.json().error_description).toBe(realAnswer.json().error_description)
+  })
+
+  it('hosted sessions take passkey beside channels, and enrolment only with a user and a ceremony type', async ({
+    t,
+    appWith,
+  }) => {
+    const redirect = 'https://app.example/back'
+    const { key } = await appWith({ redirect_urls: [redirect] })
+    const create = (body: Record<string, unknown>) =>
+      t.request('POST', '/v1/sessions', { key, body: { redirect_url: redirect, ...body } })
+    expect((await create({ channel: ['passkey', 'email'], scene: 'login' })).statusCode).toBe(201)
+    expect((await create({ channel: 'passkey', scene: 'login' })).statusCode).toBe(201)
+    expect((await create({ purpose: 'enroll', type: 'passkey', user_id: 'u_ada' })).statusCode).toBe(201)
+    for (const body of [
+      { purpose: 'enroll', type: 'passkey' },
+      { purpose: 'enroll', type: 'totp', user_id: 'u_ada' },
+      { purpose: 'enroll', type: 'sms', user_id: 'u_ada' },
+      { purpose: 'enroll', user_id: 'u_ada' },
+      { type: 'passkey', user_id: 'u_ada' },
+      { scene: 'login' },
+      { channel: 'passkey', scene: 'login', to: 'a@example.com' },
+    ]) {
+      const refused = await create(body)
+      expect(refused.statusCode, JSON.stringify(body)).toBe(400)
+      expect(refused.json().error).toBe('invalid_request')
+    }
   })
 })

@@ -162,6 +162,26 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
       },
     )
 
+    server.patch(
+      '/v1/users/:user_id/factors/:factor_id',
+      {
+        schema: {
+          tags: ['factors'],
+          summary: 'Rename a factor (the name shown in the user’s list: a passkey’s “Work laptop”)',
+          params: Type.Object({ user_id: UserId, factor_id: FactorId }),
+          body: Type.Object(
+            { name: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }) },
+            { additionalProperties: false },
+          ),
+          response: withErrors({ 200: Type.Ref('Factor') }, 404),
+        },
+      },
+      async (request) =>
+        presentFactor(
+          await service.rename(appOf(request), request.params.user_id, request.params.factor_id, request.body.name),
+        ),
+    )
+
     server.delete(
       '/v1/users/:user_id/factors/:factor_id',
       {

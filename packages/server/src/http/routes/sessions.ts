@@ -2,46 +2,75 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { CHANNEL_NAMES } from '../../channels/built-in-channels.js'
 import type { HostedSessionService } from '../../core/hosted-session-service.js'
-import type { ChannelName } from '../../settings/app-settings.js'
+import { AppError } from '../../errors/app-error.js'
+import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
 import { ChannelNameSchema } from '../channel-schema.js'
 import { appOf } from '../plugins/auth.js'
 import { IsoTime, iso, withErrors } from '../schemas.js'
+import { UserId } from './factors.js'
 
-const Channel = ChannelNameSchema
-
-const CreateBody = Type.Object(
-  {
-    channel: Type.Union([Channel, Type.Array(Channel, { minItems: 1, maxItems: 2, uniqueItems: true })], {
-      description: `One channel (${CHANNEL_NAMES.join(', ')}) or several: the person chooses.`,
-    }),
-    redirect_url: Type.String({
-      minLength: 1,
-      maxLength: 2048,
-      description: 'Where the person goes once verified; must equal one of the app’s settings.redirect_urls.',
-    }),
-    scene: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$', description: 'Default `verify-identifier`.' })),
-    to: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 320, description: 'A preset phone number (E.164) or email address.' }),
-    ),
-    state: Type.Optional(
-      Type.String({ maxLength: 512, description: 'Your opaque value, returned on the redirect as `state`.' }),
-    ),
-    locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
-    response_mode: Type.Optional(
-      Type.Union([Type.Literal('token'), Type.Literal('code')], {
-        description:
-          '`token` (default): the redirect carries `verification_token`. `code`: it carries a one-time `code` ' +
-          '(60 s, single use) that your backend exchanges at `POST /v1/sessions/{session_id}/exchange`.',
+/** The body: channels, and the ceremony types (passkeys) the registry has, which a session may offer beside them. */
+function createBody(verifiers: VerifierRegistry) {
+  const ceremonies = verifiers.ceremonyTypes()
+  const Channel =
+    ceremonies.length === 0
+      ? ChannelNameSchema
+      : Type.Union([ChannelNameSchema, ...ceremonies.map((type) => Type.Literal(type))])
+  return Type.Object(
+    {
+      channel: Type.Optional(
+        Type.Union([Channel, Type.Array(Channel, { minItems: 1, maxItems: 3, uniqueItems: true })], {
+          description: `One channel (${[...CHANNEL_NAMES, ...ceremonies].join(', ')}) or several: the person chooses (a ceremony type, such as passkey, is offered first, the channels as its fallback). Required unless purpose is enroll.`,
+        }),
+      ),
+      purpose: Type.Optional(
+        Type.Union([Type.Literal('verify'), Type.Literal('enroll')], {
+          description:
+            '`verify` (default): prove a channel or a passkey. `enroll`: add a factor of `type` to `user_id` (a page that asks for a step-up first when the user already has a factor); the redirect carries `factor_id`.',
+        }),
+      ),
+      type: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 32,
+          description: `enroll: the type to add (${ceremonies.join(', ')}).`,
+        }),
+      ),
+      user_id: Type.Optional(UserId),
+      redirect_url: Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description: 'Where the person goes once verified; must equal one of the app’s settings.redirect_urls.',
       }),
-    ),
-  },
-  { additionalProperties: false },
-)
+      scene: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$', description: 'Default `verify-identifier`.' })),
+      to: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 320, description: 'A preset phone number (E.164) or email address.' }),
+      ),
+      state: Type.Optional(
+        Type.String({ maxLength: 512, description: 'Your opaque value, returned on the redirect as `state`.' }),
+      ),
+      locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
+      response_mode: Type.Optional(
+        Type.Union([Type.Literal('token'), Type.Literal('code')], {
+          description:
+            '`token` (default): the redirect carries `verification_token`. `code`: it carries a one-time `code` ' +
+            '(60 s, single use) that your backend exchanges at `POST /v1/sessions/{session_id}/exchange`.',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  )
+}
 
 const SessionId = Type.String({ minLength: 1, maxLength: 64 })
 
 /** POST /v1/sessions: a hosted verification page for one person; and the exchange of its code for the token. */
-export function sessionRoutes(service: HostedSessionService, publicUrl: () => string): FastifyPluginAsyncTypebox {
+export function sessionRoutes(
+  service: HostedSessionService,
+  publicUrl: () => string,
+  verifiers: VerifierRegistry,
+): FastifyPluginAsyncTypebox {
+  const CreateBody = createBody(verifiers)
   return async (server) => {
     server.post(
       '/v1/sessions',
@@ -66,9 +95,21 @@ export function sessionRoutes(service: HostedSessionService, publicUrl: () => st
       },
       async (request, reply) => {
         const body = request.body
-        const channels: ChannelName[] = Array.isArray(body.channel) ? body.channel : [body.channel]
+        const purpose = body.purpose ?? 'verify'
+        if (
+          (purpose === 'enroll') !== (body.type !== undefined) ||
+          (purpose === 'verify' && body.channel === undefined)
+        ) {
+          throw new AppError('invalid_request', {
+            message: 'Send channel to verify, or purpose "enroll" with type and user_id.',
+          })
+        }
+        const channels: string[] =
+          body.type !== undefined ? [body.type] : Array.isArray(body.channel) ? body.channel : [body.channel ?? '']
         const session = await service.create(appOf(request), {
           channels,
+          purpose,
+          userId: body.user_id,
           redirectUrl: body.redirect_url,
           scene: body.scene,
           to: body.to,

@@ -161,6 +161,17 @@ export function createFactorQueries(db: Kysely<Database>, dialect: SqlDialect): 
         .orderBy('createdAt')
         .limit(1)
         .executeTakeFirst(),
+    async rename(appId, userId, id, label, now) {
+      const result = await db
+        .updateTable('factors')
+        .set({ label, updatedAt: now })
+        .where('id', '=', id)
+        .where('appId', '=', appId)
+        .where('userId', '=', userId)
+        .where('status', '!=', 'decoy')
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
     async flag(id, reason, now) {
       await db
         .updateTable('factors')

@@ -8,6 +8,15 @@ export function createHostedSessionQueries(db: Kysely<Database>): HostedSessionR
     async insert(session) {
       await db.insertInto('hostedSessions').values(session).execute()
     },
+    async setStepUp(id, sealedStepUp, now) {
+      const result = await db
+        .updateTable('hostedSessions')
+        .set({ sealedStepUp, updatedAt: now })
+        .where('id', '=', id)
+        .where('completedAt', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
     findById: (id) => db.selectFrom('hostedSessions').selectAll().where('id', '=', id).executeTakeFirst(),
     async attachVerification(id, change) {
       const result = await db

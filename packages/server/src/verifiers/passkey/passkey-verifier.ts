@@ -21,6 +21,7 @@ import type { CheckAttempt, CheckContext, CheckOutcome } from '../verifier.js'
 import { defineVerifier } from '../verifier.js'
 import { authenticatorName } from './known-authenticators.js'
 import { CredentialSchema } from './passkey-credential.js'
+import { PASSKEY_TEXTS } from './passkey-texts.js'
 import {
   isAllowedOrigin,
   WEBAUTHN_SETTINGS_KEY,
@@ -174,7 +175,8 @@ async function checkAssertion(
   const material = parseMaterial(factor?.material ?? null)
   // The core proves the factor the credential id names; no factor (or another's) means nobody here holds it.
   if (!factor || material.publicKey === undefined || factor.identifier !== credential.id) {
-    return refused('unknown_credential', 'No passkey here has this credential id.')
+    // Worded as the core words a decoy's refusal (uniform_responses): the two must not be told apart.
+    return refused('unknown_credential', 'No credential here has this id.')
   }
   const userHandle = credential.response.userHandle
   if (typeof userHandle === 'string' && factor.userId !== undefined && userHandle !== ctx.pseudonymOf(factor.userId)) {
@@ -239,6 +241,7 @@ export const passkeyVerifier = defineVerifier({
   // A passkey signs the user in by itself: adding one to an account that has any factor needs a step-up.
   bindNeedsStepUpOverAnyFactor: true,
   discoverable: true,
+  texts: PASSKEY_TEXTS,
   bindFields: {
     name: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'a name for the passkey in the user’s list.' }),

@@ -3,6 +3,7 @@ import type { AppService } from '../../core/app-service.js'
 import type { Clock } from '../../core/clock.js'
 import type { ConsoleSessionService } from '../../core/console-session-service.js'
 import type { EventLog } from '../../core/event-log.js'
+import type { FactorService } from '../../core/factor-service.js'
 import type { RateLimiter } from '../../core/rate-limiter.js'
 import type { SigningKeyRing } from '../../core/signing-key-ring.js'
 import type { VerificationService } from '../../core/verification-service.js'
@@ -27,6 +28,8 @@ export interface ConsoleDeps {
     | 'revokeKey'
   >
   readonly verifications: Pick<VerificationService, 'search' | 'get'>
+  /** The support desk: a user's factors, and their removal. */
+  readonly factors: Pick<FactorService, 'list' | 'remove'>
   readonly events: Pick<EventLog, 'record' | 'listRecent' | 'listByVerification'>
   /** Webhook endpoints (the Webhooks tab), event attempts and resends (the Events page). */
   readonly webhooks: Pick<

@@ -19,6 +19,8 @@ export interface PageContext {
 export type Alert = { readonly kind: 'error' | 'info'; readonly text: string } | undefined
 
 const ASSETS = '/hosted/assets'
+/** A ceremony's scripts: @simplewebauthn/browser as Tessera serves it, and the page's own glue. */
+export const CEREMONY_SCRIPTS = ['webauthn.js', 'hosted-ceremony.js'] as const
 
 /** Black or white text on the brand colour, whichever reads better (WCAG relative luminance). */
 export function inkFor(hex: string): string {
@@ -31,7 +33,12 @@ export function inkFor(hex: string): string {
   return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 ? '#ffffff' : '#111827'
 }
 
-function layout(ctx: PageContext, title: string, body: Html, options: { scripts?: readonly string[] } = {}): string {
+export function layout(
+  ctx: PageContext,
+  title: string,
+  body: Html,
+  options: { scripts?: readonly string[] } = {},
+): string {
   const initial = ctx.appName.trim().charAt(0).toUpperCase() || 'T'
   return html`<!doctype html>
 <html lang="${ctx.locale}" dir="${ctx.dir}">
@@ -57,12 +64,12 @@ ${body}
 </html>`.value
 }
 
-function alertBox(alert: Alert): Html {
+export function alertBox(alert: Alert): Html {
   // Always present, so screen readers announce an error that a script puts there later too.
   return html`<div id="alert" class="alert ${alert?.kind ?? 'error'}" role="${alert?.kind === 'info' ? 'status' : 'alert'}" aria-live="polite">${alert?.text ?? ''}</div>`
 }
 
-function csrfField(ctx: PageContext): Html {
+export function csrfField(ctx: PageContext): Html {
   return html`<input type="hidden" name="csrf" value="${ctx.csrf}">`
 }
 
@@ -97,6 +104,8 @@ export interface IdentifierView {
   readonly invalid?: boolean
   /** The app fixed the identifier: only a button to send the code (masked identifier shown). */
   readonly presetMasked?: string | undefined
+  /** A ceremony (a passkey's button) offered first, this channel's form as its fallback. */
+  readonly ceremony?: Html | undefined
 }
 
 export function identifierPage(ctx: PageContext, view: IdentifierView): string {
@@ -122,6 +131,7 @@ export function identifierPage(ctx: PageContext, view: IdentifierView): string {
     title,
     html`<h1>${title}</h1>
 <p class="lead">${lead}</p>
+${view.ceremony ?? ''}
 ${tabs}
 ${alertBox(view.alert)}
 <form method="post" action="/hosted/${ctx.sessionId}/start" data-phone-form="${phoneForm ? 'on' : 'off'}" novalidate>
@@ -131,7 +141,11 @@ ${fields}
 <button class="primary" type="submit"${view.presetMasked !== undefined ? html` autofocus` : ''}>${t.text('send_code')}</button>
 </form>`,
     {
-      scripts: phoneForm && view.presetMasked === undefined ? ['libphonenumber.js', 'hosted.js'] : ['hosted.js'],
+      scripts: [
+        ...(phoneForm && view.presetMasked === undefined ? ['libphonenumber.js'] : []),
+        'hosted.js',
+        ...(view.ceremony ? CEREMONY_SCRIPTS : []),
+      ],
     },
   )
 }

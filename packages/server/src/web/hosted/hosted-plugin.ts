@@ -7,6 +7,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Clock } from '../../core/clock.js'
 import type { HostedSessionService } from '../../core/hosted-session-service.js'
 import { SOURCE_ROOT } from '../../source-root.js'
+import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
+import { ceremonyRoutes } from './ceremony-routes.js'
 import { hostedRoutes } from './hosted-routes.js'
 import { hostedErrors, loadsSession } from './hosted-session.js'
 import { createHostedViews } from './hosted-views.js'
@@ -16,8 +18,21 @@ import { magicLinkRoutes } from './magic-link-routes.js'
 export interface HostedDeps {
   readonly sessions: Pick<
     HostedSessionService,
-    'get' | 'verificationOf' | 'start' | 'resend' | 'restart' | 'check' | 'confirmLink' | 'isCurrentLink'
+    | 'get'
+    | 'verificationOf'
+    | 'start'
+    | 'resend'
+    | 'restart'
+    | 'check'
+    | 'confirmLink'
+    | 'isCurrentLink'
+    | 'startCeremony'
+    | 'checkCeremony'
+    | 'startStepUpCode'
+    | 'stepUpChoices'
   >
+  /** The verification types: ceremony types bring their page texts. */
+  readonly verifiers: VerifierRegistry
   /** HMAC key of the pages' CSRF tokens. */
   readonly pageKey: Buffer
   readonly clock: Clock
@@ -37,6 +52,15 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
   const { sessions, pageKey } = deps
   // The package's own browser build (UMD, global `libphonenumber`); its exports map does not list it, so by path.
   const phoneLibDir = join(dirname(createRequire(import.meta.url).resolve('libphonenumber-js/package.json')), 'bundle')
+  // @simplewebauthn/browser's own browser build (UMD, global `SimpleWebAuthnBrowser`): passkey ceremonies run on
+  // Tessera's pages with no third-party script.
+  // Its exports map lists only the entry (script/index.js), so the bundle is found beside it.
+  const webAuthnLibDir = join(
+    dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+    '..',
+    'dist',
+    'bundle',
+  )
 
   return async (scope) => {
     // Scoped to the hosted pages (registered inside them): the API reads neither cookies nor forms.
@@ -51,6 +75,9 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
     })
     scope.get('/assets/libphonenumber.js', { schema: { hide: true } }, (_request, reply) =>
       reply.sendFile('libphonenumber-min.js', phoneLibDir, { maxAge: 3_600_000 }),
+    )
+    scope.get('/assets/webauthn.js', { schema: { hide: true } }, (_request, reply) =>
+      reply.sendFile('index.umd.min.js', webAuthnLibDir, { maxAge: 3_600_000 }),
     )
 
     await scope.register(
@@ -70,6 +97,7 @@ export function hostedPlugin(deps: HostedDeps): FastifyPluginAsync {
         )
         await session.register(hostedRoutes({ sessions, pageKey, views }))
         await session.register(magicLinkRoutes({ sessions, pageKey, views }))
+        await session.register(ceremonyRoutes({ sessions, pageKey, views }))
       },
       { prefix: '/:session_id' },
     )

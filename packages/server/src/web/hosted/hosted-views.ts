@@ -7,8 +7,11 @@ import type { HostedSession, HostedSessionService } from '../../core/hosted-sess
 import type { VerificationView } from '../../core/verification.js'
 import type { AppError } from '../../errors/app-error.js'
 import { chooseLocale, homeCountry, isRightToLeft, SUPPORTED_LOCALES, type SupportedLocale } from '../../i18n/locale.js'
+import type { ChannelTexts } from '../../i18n/translate.js'
 import type { ChannelName } from '../../settings/app-settings.js'
+import type { VerifierRegistry } from '../../verifiers/verifier-registry.js'
 import { csrfToken, isSecureRequest, newNonce, sendPage } from '../page-security.js'
+import { ceremonyButton, ceremonyPage, enrollPage, stepUpPage } from './ceremony-pages.js'
 import {
   type Alert,
   codePage,
@@ -24,7 +27,9 @@ export const CSRF_COOKIE = 'tessera_hosted'
 export const CSRF_PURPOSE = 'hosted'
 
 export interface HostedViewDeps {
-  readonly sessions: Pick<HostedSessionService, 'verificationOf'>
+  readonly sessions: Pick<HostedSessionService, 'verificationOf' | 'stepUpChoices'>
+  /** The ceremony types' texts (`Verifier.texts`). */
+  readonly verifiers: VerifierRegistry
   readonly pageKey: Buffer
   readonly clock: Clock
   readonly publicUrl: () => string
@@ -115,12 +120,19 @@ export function createHostedViews(deps: HostedViewDeps) {
     return session.channels.includes(requested as ChannelName) ? (requested as ChannelName) : fallback
   }
 
+  /** The texts of the session's ceremony type (a passkey's), when it offers one. */
+  function ceremonyTexts(session: HostedSession): ChannelTexts<string> | undefined {
+    const type = session.ceremonies[0]
+    return type === undefined ? undefined : deps.verifiers.find(type)?.texts
+  }
+
   function identifierView(
     ctx: PageContext,
     session: HostedSession,
     channel: ChannelName,
     extra: { typed?: string; country?: string; alert?: Alert } = {},
   ) {
+    const texts = ceremonyTexts(session)
     // A channel that limits where it may send (the SMS countries) offers only those in the picker.
     const policy = channelPolicy(session.app.settings, channel)
     const allowed = Array.isArray(policy.allowed_countries) ? (policy.allowed_countries as string[]) : []
@@ -138,6 +150,9 @@ export function createHostedViews(deps: HostedViewDeps) {
       invalid: extra.alert !== undefined,
       // A preset is shown masked as every answer masks the identifier (a preset names the session's one channel).
       presetMasked: session.presetTo === null ? undefined : channelNamed(channel).identifier.mask(session.presetTo),
+      ceremony: texts
+        ? ceremonyButton(ctx, texts, { kind: 'get', label: texts.text(ctx.locale, 'button'), fallback: true })
+        : undefined,
     })
   }
 
@@ -171,12 +186,26 @@ export function createHostedViews(deps: HostedViewDeps) {
     const ctx = contextFor(request, reply, session)
     if (session.completed) return send(reply, ctx, messagePage(ctx, 'done_title', 'done_text', { success: true }))
     if (session.expired) return send(reply, ctx, messagePage(ctx, 'expired_title', 'expired_text'), 410)
-    const view = await deps.sessions.verificationOf(session).catch(() => undefined)
+    // A ceremony in flight has no page of its own: its button's page stands (a code in flight has the code page).
+    const codeInFlight = session.channel !== null && !session.ceremonies.includes(session.channel)
+    const view = codeInFlight ? await deps.sessions.verificationOf(session).catch(() => undefined) : undefined
+    const texts = ceremonyTexts(session)
+    if (session.purpose === 'enroll' && texts && !view) {
+      const choices = await deps.sessions.stepUpChoices(session)
+      const page =
+        choices.required && !session.steppedUp
+          ? stepUpPage(ctx, texts, choices, options.alert)
+          : enrollPage(ctx, texts, options.alert)
+      return send(reply, ctx, page, options.status, session)
+    }
     if (view) {
       let alert = options.alert
       if (!alert && view.status === 'expired') alert = inlineAlert(ctx.t, 'error_expired')
       if (!alert && view.status === 'max_attempts_reached') alert = inlineAlert(ctx.t, 'error_locked')
       return send(reply, ctx, codeView(ctx, session, view, alert), options.status, session)
+    }
+    if (session.channels.length === 0 && texts) {
+      return send(reply, ctx, ceremonyPage(ctx, texts, options.alert), options.status, session)
     }
     const channel = pickChannel(session, options.channel)
     return send(reply, ctx, identifierView(ctx, session, channel, { alert: options.alert }), options.status, session)

@@ -84,6 +84,11 @@ export interface TesseraOptions {
   readonly database?: Kysely<Database>
   /** Replaces the HTTP client that posts webhooks (tests). */
   readonly webhookSender?: WebhookSender
+  /**
+   * Whether this instance posts webhooks in the background (default true: every instance does). Tests that
+   * run several instances on one SQLite file in one process turn it off (SQLite serves one instance).
+   */
+  readonly dispatchWebhooks?: boolean
   /** The jitter's randomness in [0, 1) (tests pin it). */
   readonly random?: () => number
   /** Where the console provider prints; standard output by default. */
@@ -308,7 +313,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     intervalMs: PRUNE_INTERVAL_MS,
   })
 
-  webhookDispatcher.start()
+  if (options.dispatchWebhooks !== false) webhookDispatcher.start()
 
   return {
     server,

@@ -99,6 +99,7 @@ export function eventPayload(event: EventInput, id: string, createdAt: number): 
 
 export function createEventLog(deps: { events: EventRepository; clock: Clock; logger: Logger }): EventLog {
   let listener: (() => void) | undefined
+  let wakeTimer: NodeJS.Timeout | undefined
   const rowOf = (event: EventInput): NewEvent => {
     const createdAt = deps.clock.nowMs()
     const id = generateId('evt', 16, createdAt)
@@ -124,8 +125,14 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     }
   }
   const recorded = () => {
-    // After the caller's commit, usually: the dispatcher looks a moment later (and polls anyway).
-    if (listener) setTimeout(listener, 10).unref()
+    // After the caller's commit, usually: the dispatcher looks a moment later (and polls anyway), once per burst.
+    if (!listener || wakeTimer) return
+    const wake = listener
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined
+      wake()
+    }, 10)
+    wakeTimer.unref()
   }
   return {
     listRecent: (appId, options) => deps.events.listRecent(appId, options),

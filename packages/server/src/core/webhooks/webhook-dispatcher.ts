@@ -236,6 +236,7 @@ export function createWebhookDispatcher(deps: {
   }
 
   function tick() {
+    wakeDue = false
     runOnce()
       .then(
         () => {
@@ -255,10 +256,15 @@ export function createWebhookDispatcher(deps: {
       })
   }
 
+  // Woken after events are recorded: once per burst (a pass already due is not pushed back by more events).
+  let wakeDue = false
   deps.events.onRecorded(() => {
     if (stopped) return
     if (running) again = true
-    else schedule(0)
+    else if (!wakeDue) {
+      wakeDue = true
+      schedule(0)
+    }
   })
 
   return {

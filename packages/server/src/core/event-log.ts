@@ -18,6 +18,7 @@ export type EventKind =
   | 'verification.attempt_failed'
   | 'verification.locked'
   | 'verification.canceled'
+  | 'verification.test_recipient'
   | 'delivery.failed'
   | 'delivery.skipped'
   | 'delivery.callback_refused'

@@ -99,6 +99,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
         kind: 'verification.canceled',
         verificationId: row.id,
         identifierMasked: ctx.maskOf(row),
+        ...(row.test === 1 ? { details: { test: true } } : {}),
       })
       return toVerificationView({ ...row, status: 'canceled', updatedAt: now }, verifiers.get(row.channel), now)
     },

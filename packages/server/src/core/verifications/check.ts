@@ -86,12 +86,16 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
         const current = factor && (await ctx.store.factors.findById(app.id, factor.id))
         throw ctx.guesses.lockedError(Number(current?.lockedUntil ?? now + 1000), now)
       }
-      const counted = findChannel(row.channel)?.guard?.afterApproval?.({
-        appId: app.id,
-        policy: channelPolicy(app.settings, row.channel),
-        limits: app.settings.limits,
-        identifier: row.identifier,
-      })
+      // A test recipient's approval is no conversion: the pumping guard's statistics never see it.
+      const counted =
+        row.test === 1
+          ? undefined
+          : findChannel(row.channel)?.guard?.afterApproval?.({
+              appId: app.id,
+              policy: channelPolicy(app.settings, row.channel),
+              limits: app.settings.limits,
+              identifier: row.identifier,
+            })
       if (counted && counted.length > 0) {
         // A signal, not a gate: the approval is committed, so a counter outage must not fail the answer.
         await ctx.limits
@@ -113,8 +117,13 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       identifierMasked: ctx.maskOf(row),
       clientIp: row.clientIp ?? undefined,
     }
+    const marked = row.test === 1 ? { test: true } : {}
     if (lastAttempt) {
-      await ctx.events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: claim.attempts } })
+      await ctx.events.record({
+        ...eventBase,
+        kind: 'verification.locked',
+        details: { attempts: claim.attempts, ...marked },
+      })
       // When this failure also locked the factor, say so: a new verification would be refused until retry_after.
       if (lockedUntil === undefined) {
         throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })
@@ -123,7 +132,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       await ctx.events.record({
         ...eventBase,
         kind: 'verification.attempt_failed',
-        details: { attempts: claim.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}) },
+        details: { attempts: claim.attempts, ...(outcome.reason === 'replayed' ? { replayed: true } : {}), ...marked },
       })
     }
     if (lockedUntil !== undefined) throw ctx.guesses.lockedError(lockedUntil, now)

@@ -1,4 +1,5 @@
 import { generateId, hashCode } from '../../crypto/secrets.js'
+import { testRecipientCode } from '../../settings/test-recipients.js'
 import type { VerificationPurpose, VerificationRow } from '../../storage/database.js'
 import type { Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
@@ -26,8 +27,11 @@ export async function createVerification(
 ): Promise<VerificationView> {
   const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: ctx.clock.nowMs() })
   const channel = verifier.delivery?.channel
-  if (channel) ctx.messages.assertAvailable(app, channel)
-  const code = fields.customCode ?? plan.code
+  // A test recipient takes its fixed code and is sent nothing: it needs no provider, passes no send limit and
+  // stays out of the pumping guard's statistics (it is no traffic to any country).
+  const testCode = channel && testRecipientCode(app.settings, channel, fields.identifier, ctx.production)
+  if (channel && testCode === undefined) ctx.messages.assertAvailable(app, channel)
+  const code = testCode ?? fields.customCode ?? plan.code
   const now = ctx.clock.nowMs()
   const id = generateId('ver', 16, ctx.clock.nowMs())
   const row = newVerificationRow({
@@ -45,8 +49,22 @@ export async function createVerification(
     locale: fields.locale,
     clientIp: fields.clientIp,
     metadata: fields.metadata,
+    test: testCode !== undefined,
     now,
   })
+  if (testCode !== undefined) {
+    await ctx.store.verifications.insert(row)
+    await ctx.events.record({
+      appId: app.id,
+      kind: 'verification.test_recipient',
+      verificationId: id,
+      identifierMasked: ctx.maskOf(row),
+      clientIp: fields.clientIp,
+      details: { channel, test: true, sent: false },
+    })
+    ctx.metrics.verificationsStarted.inc({ channel: row.channel })
+    return toVerificationView(row, verifier, now)
+  }
   let admission: Admission | undefined
   if (channel && code !== undefined) {
     admission = await admitSend(ctx, app, channel, fields.identifier, fields.clientIp ?? null)

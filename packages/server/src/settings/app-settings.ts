@@ -2,7 +2,7 @@ import { type Static, type TObject, type TRecord, type TSchema, type TString, Ty
 import type { ChannelName } from '../channels/built-in-channels.js'
 import { BUILT_IN_CHANNELS } from '../channels/built-in-channels.js'
 import { ChannelSettingsSchema, ProviderEntrySchema } from '../channels/channel-settings.js'
-import { TestRecipientSettings } from './test-recipients.js'
+import { TestRecipientSettings } from './test-recipient-settings.js'
 
 export { ChannelSettingsSchema, ProviderEntrySchema }
 

@@ -34,7 +34,7 @@ ${
     ? html`<tr><td colspan="4" class="empty">No apps yet. Create one above.</td></tr>`
     : ctx.apps.map(
         (app) =>
-          html`<tr><td><a href="/console/apps/${app.id}">${app.name}</a> ${testRecipientsBadge(app)}</td><td class="mono">${app.id}</td><td>${CHANNEL_NAMES.filter((channel) => app.settings.channels[channel].enabled).join(', ')}</td><td class="muted">${when(app.createdAt)}</td></tr>`,
+          html`<tr><td><a href="/console/apps/${app.id}">${app.name}</a>${testRecipientsBadge(app)}</td><td class="mono">${app.id}</td><td>${CHANNEL_NAMES.filter((channel) => app.settings.channels[channel].enabled).join(', ')}</td><td class="muted">${when(app.createdAt)}</td></tr>`,
       )
 }
 </tbody></table></div>`,

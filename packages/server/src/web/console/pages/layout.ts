@@ -91,7 +91,7 @@ function appHeader(app: App, tab: AppTab): Html {
     ['settings', 'Settings', '/settings'],
     ['templates', 'Templates', '/templates'],
   ]
-  return html`<div class="page-head"><div><h1>${app.name} ${testRecipientsBadge(app)}</h1><p class="sub mono">${app.id}</p></div></div>
+  return html`<div class="page-head"><div><h1>${app.name}${testRecipientsBadge(app)}</h1><p class="sub mono">${app.id}</p></div></div>
 ${testRecipientsAlert(app)}
 <nav class="tabs" aria-label="App">${tabs.map(
     ([id, label, path]) =>
@@ -107,8 +107,8 @@ export function testRecipientsBadge(app: App): Html {
   const count = app.settings.test_recipients.length
   if (count === 0) return html``
   return app.settings.allow_test_recipients_in_production
-    ? html`<span class="badge failed" title="Fixed codes are allowed in production">test recipients in production</span>`
-    : html`<span class="badge test" title="${count} test recipient(s) with fixed codes">test recipients</span>`
+    ? html` <span class="badge failed" title="Fixed codes are allowed in production">test recipients in production</span>`
+    : html` <span class="badge test" title="${count} test recipient(s) with fixed codes">test recipients</span>`
 }
 
 function testRecipientsAlert(app: App): Html {

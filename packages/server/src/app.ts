@@ -226,6 +226,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     verifierTypes: verifiers.types(),
     settingsSchema: verifiers.settingsSchema,
     delivery,
+    production: config.nodeEnv === 'production',
   })
   let publicUrl = publicUrlOf(config)
   const messages = createMessageDelivery({
@@ -250,6 +251,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     events,
     logger,
     metrics,
+    production: config.nodeEnv === 'production',
   })
   const factors = createFactorService({ store, clock, serverKeys, verifiers, verifications, tokens, events })
   const hostedSessions = createHostedSessionService({

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, publicUrlOf } from './load-config.js'
+import { ConfigError, loadConfig, metricsAddressOf, publicUrlOf } from './load-config.js'
 
 const GOOD_SECRET = 'a-server-secret-of-enough-length-0123456789'
 
@@ -89,6 +89,20 @@ describe('loadConfig environment', () => {
   })
 })
 
+describe('TESSERA_METRICS', () => {
+  it.each([
+    [undefined, 'on', undefined],
+    ['off', 'off', undefined],
+    ['0.0.0.0:9464', '0.0.0.0:9464', { host: '0.0.0.0', port: 9464 }],
+    ['[::1]:9464', '[::1]:9464', { host: '::1', port: 9464 }],
+    ['metrics.internal:0', 'metrics.internal:0', { host: 'metrics.internal', port: 0 }],
+  ])('%s: %s, own listener %j', (value, metrics, address) => {
+    const config = loadConfig(value === undefined ? {} : { TESSERA_METRICS: value })
+    expect(config.metrics).toBe(metrics)
+    expect(metricsAddressOf(config)).toEqual(address)
+  })
+})
+
 describe('loadConfig file (TESSERA_CONFIG)', () => {
   it('layers the file over the defaults and under the environment', () => {
     const path = writeConfigFile({ port: 9000, host: '10.0.0.1', logLevel: 'warn' })
@@ -129,6 +143,11 @@ describe('loadConfig validation', () => {
     ['TESSERA_PUBLIC_URL', 'ftp://example.com'],
     ['TESSERA_SMTP_URL', 'http://mail.example.com'],
     ['TESSERA_DELIVERY', 'carrier-pigeon'],
+    ['TESSERA_METRICS', 'yes'],
+    ['TESSERA_METRICS', '9464'],
+    ['TESSERA_METRICS', '127.0.0.1:70000'],
+    ['TESSERA_METRICS', 'http://127.0.0.1:9464'],
+    ['LOG_FORMAT', 'xml'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     const error = configError({ [name]: value })
     expect(error.message).toMatch(/^CONFIG_INVALID: /)

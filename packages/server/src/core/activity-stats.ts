@@ -99,6 +99,8 @@ function aggregate(
     // Delivered channels only: the chart counts sends.
     if (!channel) continue
     if (row.purpose === 'decoy') continue
+    // Test recipients (reviewers, end-to-end tests) are no real traffic: sent nothing, approved by a fixed code.
+    if (row.test === 1) continue
     const bucket = buckets[indexOf(Number(row.createdAt))]
     if (!bucket) continue
     const approved = row.status === 'approved' ? 1 : 0

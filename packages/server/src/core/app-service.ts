@@ -16,6 +16,7 @@ import { AppError, assertThat } from '../errors/app-error.js'
 import type { AppSettings, SettingsInput } from '../settings/app-settings.js'
 import { mergeSettings } from '../settings/merge-patch.js'
 import { invalidSettings, resolveAppSettings, type SettingsProblem } from '../settings/resolve-settings.js'
+import { testRecipientsAllowed, testRecipientsRefused } from '../settings/test-recipients.js'
 import type { ApiKeyRow, AppRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
@@ -126,6 +127,8 @@ export function createAppService(deps: {
   settingsSchema: TObject
   /** Registered delivery providers: checks provider chains and knows their secret fields. */
   delivery: Pick<DeliveryRegistry, 'checkEntry' | 'secretFields'>
+  /** NODE_ENV=production: test recipients need the app's explicit `allow_test_recipients_in_production`. */
+  production: boolean
 }): AppService {
   const { store, clock, events } = deps
   /** A channel's providers' secret fields: one provider name may mean different fields on different channels. */
@@ -165,15 +168,25 @@ export function createAppService(deps: {
       }
     }
     if (problems.length > 0) throw invalidSettings(problems)
-    return resolveAppSettings(candidate, {
-      schema: deps.settingsSchema,
-      verifierTypes: deps.verifierTypes,
-      checkProvider: (channel, entry) =>
-        deps.delivery.checkEntry(
-          channel,
-          unsealEntry({ ...entry }, (sealed) => decryptSecret(deps.keys, sealed)),
-        ),
-    })
+    return refuseTestRecipientsInProduction(
+      resolveAppSettings(candidate, {
+        schema: deps.settingsSchema,
+        verifierTypes: deps.verifierTypes,
+        checkProvider: (channel, entry) =>
+          deps.delivery.checkEntry(
+            channel,
+            unsealEntry({ ...entry }, (sealed) => decryptSecret(deps.keys, sealed)),
+          ),
+      }),
+    )
+  }
+
+  /** Fixed codes in production only by the app's explicit choice (settings/test-recipients.ts). */
+  function refuseTestRecipientsInProduction(settings: AppSettings): AppSettings {
+    if (settings.test_recipients.length > 0 && !testRecipientsAllowed(settings, deps.production)) {
+      throw testRecipientsRefused()
+    }
+    return settings
   }
   const hashKey = (key: string) => hmacBase64Url(deps.keys.apiKeyHash, key)
   const adminKeyHash = hashKey(deps.adminKey)
@@ -280,7 +293,9 @@ export function createAppService(deps: {
       return key.length <= 256 && constantTimeEqual(hashKey(key), adminKeyHash)
     },
     checkSettings(settings) {
-      return resolveAppSettings(settings, { schema: deps.settingsSchema, verifierTypes: deps.verifierTypes })
+      return refuseTestRecipientsInProduction(
+        resolveAppSettings(settings, { schema: deps.settingsSchema, verifierTypes: deps.verifierTypes }),
+      )
     },
     maskSettings(settings) {
       const masked = structuredClone(settings)

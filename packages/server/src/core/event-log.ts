@@ -58,6 +58,8 @@ export interface EventInput {
   readonly userId?: string | null | undefined
   readonly scene?: string | undefined
   readonly channel?: string | undefined
+  /** About a verification to one of the app's test recipients: marked `test: true` in the log and the payload. */
+  readonly test?: boolean | undefined
   readonly details?: Readonly<Record<string, unknown>> | undefined
 }
 
@@ -90,6 +92,7 @@ export function eventPayload(event: EventInput, id: string, createdAt: number): 
   if (event.scene !== undefined) data.scene = event.scene
   if (event.channel !== undefined) data.channel = event.channel
   if (event.identifierMasked !== undefined) data.to = event.identifierMasked
+  if (event.test) data.test = true
   return JSON.stringify({
     type: event.kind,
     timestamp: new Date(createdAt).toISOString(),
@@ -109,6 +112,7 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
       ...(event.userId !== undefined && event.userId !== null ? { user_id: event.userId } : {}),
       ...(event.scene !== undefined ? { scene: event.scene } : {}),
       ...(event.channel !== undefined ? { channel: event.channel } : {}),
+      ...(event.test ? { test: true } : {}),
       ...event.details,
     }
     return {

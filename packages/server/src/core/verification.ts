@@ -25,6 +25,8 @@ export interface VerificationView {
   /** When a resend is allowed; null when no send remains or the verification is over. */
   readonly resendAvailableAt: number | null
   readonly approvedAt: number | null
+  /** To one of the app's test recipients: nothing was sent, only the fixed code approves it. */
+  readonly test: boolean
   /** What the person's device needs to answer (a passkey's `options`): only in the answer that starts it. */
   readonly reveal?: Readonly<Record<string, unknown>>
   /** Every delivery attempt, oldest first: on reads of one verification only. */
@@ -63,6 +65,7 @@ export function toVerificationView(row: VerificationRow, verifier: Verifier, now
     sendsRemaining: status === 'pending' ? sendsRemaining : 0,
     resendAvailableAt,
     approvedAt: row.approvedAt === null ? null : Number(row.approvedAt),
+    test: row.test === 1,
   }
 }
 
@@ -86,6 +89,8 @@ export function newVerificationRow(input: {
   readonly locale?: string | undefined
   readonly clientIp?: string | undefined
   readonly metadata?: Record<string, unknown> | undefined
+  /** To one of the app's test recipients (settings/test-recipients.ts). */
+  readonly test?: boolean
   readonly now: number
 }): VerificationRow {
   const { plan, now } = input
@@ -114,5 +119,6 @@ export function newVerificationRow(input: {
     metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
     factorId: input.factorId,
     purpose: input.purpose,
+    test: input.test ? 1 : 0,
   }
 }

@@ -72,6 +72,12 @@ export const ERROR_CODES = {
     message: 'This verification type is not allowed in this scene.',
   },
   not_found: { number: 4040, status: 404, message: 'No such resource.' },
+  test_recipients_not_allowed: {
+    number: 4180,
+    status: 400,
+    message:
+      'Test recipients are refused when the server runs with NODE_ENV=production, unless the app sets allow_test_recipients_in_production.',
+  },
   factor_not_found: { number: 4041, status: 404, message: 'No such factor.' },
   credential_rejected: {
     number: 4160,

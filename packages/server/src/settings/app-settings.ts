@@ -2,6 +2,7 @@ import { type Static, type TObject, type TRecord, type TSchema, type TString, Ty
 import type { ChannelName } from '../channels/built-in-channels.js'
 import { BUILT_IN_CHANNELS } from '../channels/built-in-channels.js'
 import { ChannelSettingsSchema, ProviderEntrySchema } from '../channels/channel-settings.js'
+import { TestRecipientSettings } from './test-recipient-settings.js'
 
 export { ChannelSettingsSchema, ProviderEntrySchema }
 
@@ -157,6 +158,7 @@ export const AppSettingsSchema = Type.Object(
         'Start, resend and challenge answer alike whether or not a send was refused or a factor exists (the event log keeps the truth).',
     }),
     limits: LimitsSchema,
+    ...TestRecipientSettings,
     scenes: Type.Record(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), SceneSettingsSchema, {
       default: {},
       description:

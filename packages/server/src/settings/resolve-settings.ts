@@ -6,6 +6,7 @@ import { canonicalTag } from '../i18n/locale.js'
 import { PLACEHOLDERS, unknownPlaceholders } from '../i18n/placeholders.js'
 import { type AppSettings, AppSettingsSchema, type ChannelName } from './app-settings.js'
 import { isPlainObject, mergeSettings } from './merge-patch.js'
+import { testRecipientProblems } from './test-recipients.js'
 
 /** A problem with one setting: its dotted path (`channels.sms.code_length`) and what is wrong. */
 export type SettingsProblem = FieldProblem
@@ -59,7 +60,12 @@ export function resolveAppSettings(input: unknown, options: SettingsChecks = {})
   if (schemaProblems.length > 0) throw invalidSettings(schemaProblems)
   const settings = candidate as AppSettings
   canonicalizeTemplateLocales(settings)
-  const problems = [...templateProblems(settings), ...originProblems(settings), ...fallbackProblems(settings)]
+  const problems = [
+    ...templateProblems(settings),
+    ...originProblems(settings),
+    ...fallbackProblems(settings),
+    ...testRecipientProblems(settings),
+  ]
   if (options.checkProvider) {
     for (const channel of CHANNEL_NAMES) {
       settings.channels[channel].providers.forEach((entry, index) => {

@@ -58,6 +58,8 @@ export interface VerificationTable {
   factorId: string | null
   /** `verify` issues a token on approval; `activate` turns a pending factor active instead. */
   purpose: VerificationPurpose
+  /** 1 for a verification to one of the app's `test_recipients` (nothing sent, the entry's fixed code); else 0. */
+  test: number
 }
 
 /**

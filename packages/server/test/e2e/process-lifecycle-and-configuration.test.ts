@@ -54,6 +54,38 @@ describe('the tessera process', () => {
     }
   }, 150_000)
 
+  it('prints both first steps in its banner (create an app, then its key), and they work as printed', async () => {
+    // No TESSERA_ADMIN_KEY: the banner shows the key this install generated, as on a first `npm start`.
+    const server = await startServer()
+    try {
+      const curls = server.stdout.filter((line) => line.trim().startsWith('curl '))
+      expect(curls).toHaveLength(2)
+      /** Runs one printed curl line the way curl would: method, URL, headers, body. */
+      const run = async (line: string) => {
+        const url = /(http:\/\/\S+)/.exec(line)?.[1] ?? ''
+        const headers = Object.fromEntries(
+          [...line.matchAll(/-H "([^:]+): ([^"]+)"/g)].map((m) => [m[1] as string, m[2] as string]),
+        )
+        const body = /-d '([^']+)'/.exec(line)?.[1]
+        const response = await fetch(url, { method: 'POST', headers, ...(body ? { body } : {}) })
+        return { status: response.status, json: (await response.json()) as Record<string, string> }
+      }
+      const app = await run(curls[0] as string)
+      expect(app.status).toBe(201)
+      expect(app.json.app_id).toMatch(/^app_/)
+      const key = await run((curls[1] as string).replace('APP_ID', app.json.app_id as string))
+      expect(key.status).toBe(201)
+      const started = await call(server.url, 'POST', '/v1/verifications', {
+        key: key.json.key as string,
+        body: { channel: 'email', to: 'first@example.com' },
+      })
+      expect(started.status).toBe(201)
+      expect(server.stdout.some((line) => /^ {2}metrics +http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(line))).toBe(true)
+    } finally {
+      await server.stop('SIGKILL')
+    }
+  }, 60_000)
+
   it('finishes an in-flight request before exiting on SIGTERM', async () => {
     const hook = await startWebhookReceiver()
     try {

@@ -122,12 +122,16 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
         const current = factor && (await ctx.store.factors.findById(app.id, factor.id))
         throw ctx.guesses.lockedError(Number(current?.lockedUntil ?? now + 1000), now)
       }
-      const counted = findChannel(row.channel)?.guard?.afterApproval?.({
-        appId: app.id,
-        policy: channelPolicy(app.settings, row.channel),
-        limits: app.settings.limits,
-        identifier: row.identifier,
-      })
+      // A test recipient's approval is no conversion: the pumping guard's statistics never see it.
+      const counted =
+        row.test === 1
+          ? undefined
+          : findChannel(row.channel)?.guard?.afterApproval?.({
+              appId: app.id,
+              policy: channelPolicy(app.settings, row.channel),
+              limits: app.settings.limits,
+              identifier: row.identifier,
+            })
       if (counted && counted.length > 0) {
         // A signal, not a gate: the approval is committed, so a counter outage must not fail the answer.
         await ctx.limits

@@ -29,14 +29,16 @@ export async function resendVerification(
       throw new AppError('resend_too_soon', { details: { retry_after: Math.ceil((availableAt - now) / 1000) } })
     }
     const code = customCode ?? verifier.challenge({ settings: app.settings, appName: app.name, nowMs: now }).code ?? ''
-    const codeHash = hashCode(ctx.serverKeys, row.id, code)
+    // A test recipient keeps its fixed code (the same hash) and is sent nothing; cooldown and sends count as usual.
+    const test = row.test === 1
+    const codeHash = test ? row.codeHash : hashCode(ctx.serverKeys, row.id, code)
     const expiresAt = now + row.ttlSeconds * 1000
     const channel = verifier.delivery.channel
     const admission: Admission =
-      row.purpose === 'decoy'
-        ? { admitted: false, reason: 'decoy', error: new AppError('internal_error') }
+      row.purpose === 'decoy' || test
+        ? { admitted: false, reason: test ? 'test' : 'decoy', error: new AppError('internal_error') }
         : await admitSend(ctx, app, channel, row.identifier, row.clientIp)
-    if (!admission.admitted && row.purpose !== 'decoy') {
+    if (!admission.admitted && row.purpose !== 'decoy' && !test) {
       await recordRefusal(
         ctx,
         app,
@@ -67,6 +69,7 @@ export async function resendVerification(
       expiresAt,
       updatedAt: now,
     }
+    if (test) return toVerificationView(reserved, verifier, now)
     if (!admission.admitted) {
       // Suppressed under uniform_responses, or a decoy: answer as if sent.
       await ctx.delayLikeDelivery(channel)

@@ -34,7 +34,8 @@ export async function startVerification(
   if (!app.settings.channels[channel].enabled) {
     throw new AppError('channel_not_enabled', { message: `The ${channel} channel is disabled for this app.` })
   }
-  ctx.messages.assertAvailable(app, channel)
+  // Whether a provider can carry it is asked once the identifier is known (createVerification): a test
+  // recipient needs none.
   if (!isTypeAllowed(app.settings, scene, verifier.type)) {
     throw new AppError('factor_not_allowed', { message: `The scene "${scene}" does not allow ${verifier.type}.` })
   }

@@ -31,6 +31,8 @@ export interface VerificationDeps {
   readonly limits: RateLimiter
   /** Verifications started and finished, and sends refused, are counted where they happen. */
   readonly metrics: Metrics
+  /** NODE_ENV=production: an app's test recipients count only when it allows them there. */
+  readonly production: boolean
 }
 
 /**

@@ -12,6 +12,7 @@ export function eventAbout(ctx: VerificationContext, app: Pick<App, 'id'>, row: 
     userId: row.userId,
     scene: row.scene,
     channel: row.channel,
+    test: row.test === 1,
   }
 }
 

@@ -1,10 +1,5 @@
 import type { TestApp } from '../../../test/helpers/create-test-app.js'
-import {
-  type FakeSmsProviders,
-  startFakeSmsProviders,
-  twilioCallback,
-  twilioThenVonage,
-} from '../../../test/helpers/fake-sms-providers.js'
+import { startFakeSmsProviders, twilioCallback, twilioThenVonage } from '../../../test/helpers/fake-sms-providers.js'
 import { describe, expect, it } from '../../../test/helpers/fixtures.js'
 import { differences, parsePrometheusText, type Samples, sampleKey } from '../../../test/helpers/prometheus-text.js'
 
@@ -124,13 +119,13 @@ describe('GET /metrics', () => {
   })
 
   describe('delivery latency', () => {
-    let fake: FakeSmsProviders | undefined
     it('observes send to receipt from a genuine provider callback, once', async ({ t, appWith, onTestFinished }) => {
-      fake = await startFakeSmsProviders()
-      onTestFinished(() => fake?.close())
-      const { api } = await appWith({ channels: { sms: { providers: twilioThenVonage(fake.url, 300) } } })
+      const fake = await startFakeSmsProviders()
+      onTestFinished(() => fake.close())
+      const { api } = await appWith({ channels: { sms: { providers: twilioThenVonage(fake.url, 10_000) } } })
       const before = await scrape(t)
       expect((await api.start({ channel: 'sms', to: '+14155552671' })).statusCode).toBe(201)
+      expect(fake.messages.map((message) => message.provider)).toEqual(['twilio'])
       const sid = fake.messages[0]?.messageId ?? ''
       t.clock.advanceSeconds(4)
       const callback = twilioCallback('http://tessera.test/v1/providers/twilio/status', {

@@ -39,6 +39,10 @@ export const VerificationSchema = Type.Object(
     sends_remaining: Type.Integer(),
     resend_available_at: NullableIsoTime,
     approved_at: NullableIsoTime,
+    test: Type.Boolean({
+      description:
+        'True for a verification to one of the app’s `test_recipients`: nothing was sent and only the fixed code approves it.',
+    }),
     verification_token: Type.Optional(
       Type.String({
         description:
@@ -86,6 +90,7 @@ export function presentVerification(view: VerificationView) {
     sends_remaining: view.sendsRemaining,
     resend_available_at: isoOrNull(view.resendAvailableAt),
     approved_at: isoOrNull(view.approvedAt),
+    test: view.test,
     ...(view.deliveries
       ? {
           deliveries: view.deliveries.map((delivery) => ({

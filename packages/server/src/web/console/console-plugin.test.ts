@@ -254,6 +254,48 @@ describe('the verification page', () => {
   })
 })
 
+describe('test recipients in the console', () => {
+  it('mark test verifications, and flag apps that hold test recipients — loudest when allowed in production', async () => {
+    const session = await signIn()
+    const reviewer = { to: '+447400123499', code: '424242' }
+    const quiet = await t.createApp({ test_recipients: [reviewer] }, 'Staging')
+    const loud = await t.createApp(
+      { test_recipients: [reviewer], allow_test_recipients_in_production: true },
+      'Store review',
+    )
+    const plain = await t.createApp({}, 'Plain')
+    const started = await t.request('POST', '/v1/verifications', {
+      key: quiet.key,
+      body: { channel: 'sms', to: reviewer.to },
+    })
+    const id = started.json().verification_id as string
+
+    const list = await get(`/console/apps/${quiet.appId}/verifications`, session)
+    expect(list.body).toMatch(new RegExp(`${id}.*<span class="badge test">test</span>`))
+    const page = await get(`/console/apps/${quiet.appId}/verifications/${id}`, session)
+    expect(page.body).toContain('test recipient: nothing sent, fixed code')
+    expect(page.body).toContain('verification.started')
+    expect(page.body).toContain('<span class="badge test"')
+    expect(page.body).not.toContain('allows test recipients in production')
+
+    const loudPage = await get(`/console/apps/${loud.appId}/verifications`, session)
+    expect(loudPage.body).toContain('test recipients in production')
+    expect(loudPage.body).toMatch(/class="alert warn"[^>]*>This app allows test recipients in production/)
+    const plainPage = await get(`/console/apps/${plain.appId}/verifications`, session)
+    expect(plainPage.body).not.toContain('test recipients')
+
+    const apps = await get('/console/apps', session)
+    const rowOf = (name: string) =>
+      apps.body
+        .split('<tr>')
+        .slice(1)
+        .find((row) => row.includes(`>${name}</a>`)) ?? ''
+    expect(rowOf('Store review')).toContain('test recipients in production')
+    expect(rowOf('Staging')).toContain('<span class="badge test"')
+    expect(rowOf('Plain')).not.toContain('badge')
+  })
+})
+
 describe('the console’s assets', () => {
   it('serves its own stylesheet and script, cached an hour, and nothing else', async () => {
     const css = await t.tessera.server.inject({ method: 'GET', url: '/console/assets/console.css' })

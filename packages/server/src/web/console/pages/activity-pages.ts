@@ -56,7 +56,7 @@ ${
     ? html`<tr><td colspan="8" class="empty">No verification matches.</td></tr>`
     : views.map(
         (view) =>
-          html`<tr><td class="muted nowrap">${when(view.createdAt)}</td><td class="mono"><a href="/console/apps/${app.id}/verifications/${view.id}">${view.id}</a></td><td>${view.channel}</td><td class="mono">${view.toMasked ?? '—'}</td><td>${view.scene}</td><td><span class="badge ${view.status}">${view.status.replaceAll('_', ' ')}</span></td><td class="num">${view.attempts}</td><td class="num">${view.sends}</td></tr>`,
+          html`<tr><td class="muted nowrap">${when(view.createdAt)}</td><td class="mono"><a href="/console/apps/${app.id}/verifications/${view.id}">${view.id}</a></td><td>${view.channel}</td><td class="mono">${view.toMasked ?? '—'}</td><td>${view.scene}</td><td><span class="badge ${view.status}">${view.status.replaceAll('_', ' ')}</span>${view.test ? html` <span class="badge test">test</span>` : ''}</td><td class="num">${view.attempts}</td><td class="num">${view.sends}</td></tr>`,
       )
 }
 </tbody></table></div>`,
@@ -112,7 +112,7 @@ export function verificationPage(
     'verifications',
     view.id,
     html`<section class="card"><h2 class="mono">${view.id}</h2><dl class="facts">
-<dt>Status</dt><dd><span class="badge ${view.status}">${view.status.replaceAll('_', ' ')}</span></dd>
+<dt>Status</dt><dd><span class="badge ${view.status}">${view.status.replaceAll('_', ' ')}</span>${view.test ? html` <span class="badge test">test recipient: nothing sent, fixed code</span>` : ''}</dd>
 <dt>Channel</dt><dd>${view.channel}</dd><dt>To</dt><dd class="mono">${view.toMasked ?? '—'}</dd>
 <dt>Scene</dt><dd>${view.scene}</dd><dt>User</dt><dd class="mono">${view.userId ?? '—'}</dd>
 <dt>Created</dt><dd>${when(view.createdAt)} UTC</dd><dt>Expires</dt><dd>${when(view.expiresAt)} UTC</dd>

@@ -3,7 +3,16 @@ import type { ActivitySummary } from '../../../core/activity-stats.js'
 import type { App } from '../../../core/app-service.js'
 import { type Html, html } from '../../html.js'
 import { barList, rateLineChart, stackedBarChart } from '../charts.js'
-import { alert, appShell, type ConsoleContext, csrfField, type Message, shell, when } from './layout.js'
+import {
+  alert,
+  appShell,
+  type ConsoleContext,
+  csrfField,
+  type Message,
+  shell,
+  testRecipientsBadge,
+  when,
+} from './layout.js'
 
 /** Chart colours, one per channel in the registry's order. */
 const CHANNEL_COLORS = ['#6366f1', '#14b8a6', '#f59e0b', '#ec4899']
@@ -25,7 +34,7 @@ ${
     ? html`<tr><td colspan="4" class="empty">No apps yet. Create one above.</td></tr>`
     : ctx.apps.map(
         (app) =>
-          html`<tr><td><a href="/console/apps/${app.id}">${app.name}</a></td><td class="mono">${app.id}</td><td>${CHANNEL_NAMES.filter((channel) => app.settings.channels[channel].enabled).join(', ')}</td><td class="muted">${when(app.createdAt)}</td></tr>`,
+          html`<tr><td><a href="/console/apps/${app.id}">${app.name}</a>${testRecipientsBadge(app)}</td><td class="mono">${app.id}</td><td>${CHANNEL_NAMES.filter((channel) => app.settings.channels[channel].enabled).join(', ')}</td><td class="muted">${when(app.createdAt)}</td></tr>`,
       )
 }
 </tbody></table></div>`,

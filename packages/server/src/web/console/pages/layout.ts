@@ -94,11 +94,33 @@ function appHeader(app: App, tab: AppTab): Html {
     ['settings', 'Settings', '/settings'],
     ['templates', 'Templates', '/templates'],
   ]
-  return html`<div class="page-head"><div><h1>${app.name}</h1><p class="sub mono">${app.id}</p><p class="sub mono" title="The user name of the Twilio-compatible API (docs/twilio-compat.md)">account_sid ${accountSidOf(app.id)}</p></div></div>
+  return html`<div class="page-head"><div><h1>${app.name}${testRecipientsBadge(app)}</h1><p class="sub mono">${app.id}</p><p class="sub mono" title="The user name of the Twilio-compatible API (docs/twilio-compat.md)">account_sid ${accountSidOf(app.id)}</p></div></div>
+${testRecipientsAlert(app)}
 <nav class="tabs" aria-label="App">${tabs.map(
     ([id, label, path]) =>
       html`<a href="/console/apps/${app.id}${path}"${id === tab ? html` aria-current="page"` : ''}>${label}</a>`,
   )}</nav>`
+}
+
+/**
+ * The app's test recipients, flagged wherever the app is shown: they always take a fixed code. Loudest when the
+ * app allows them in production (`allow_test_recipients_in_production`).
+ */
+export function testRecipientsBadge(app: App): Html {
+  const count = app.settings.test_recipients.length
+  if (count === 0) return html``
+  return app.settings.allow_test_recipients_in_production
+    ? html` <span class="badge failed" title="Fixed codes are allowed in production">test recipients in production</span>`
+    : html` <span class="badge test" title="${count} test recipient(s) with fixed codes">test recipients</span>`
+}
+
+function testRecipientsAlert(app: App): Html {
+  const count = app.settings.test_recipients.length
+  if (count === 0 || !app.settings.allow_test_recipients_in_production) return html``
+  return alert({
+    kind: 'warn',
+    text: `This app allows test recipients in production: ${count} phone number(s) or address(es) always take a fixed code and are sent nothing (settings: test_recipients, allow_test_recipients_in_production).`,
+  })
 }
 
 export function alert(message: { kind: 'error' | 'ok' | 'warn'; text: string } | undefined): Html {

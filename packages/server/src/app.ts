@@ -17,6 +17,9 @@ import { type PruneJob, startPruneJob } from './core/prune-job.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
 import { createTokenService } from './core/token-service.js'
 import { createVerificationService } from './core/verification-service.js'
+import { createWebhookDispatcher, type WebhookDispatcher } from './core/webhooks/webhook-dispatcher.js'
+import { createFetchWebhookSender, type WebhookSender } from './core/webhooks/webhook-sender.js'
+import { createWebhookService } from './core/webhooks/webhook-service.js'
 import { decryptSecret, deriveServerKeys, encryptSecret } from './crypto/secrets.js'
 import { BUILT_IN_PROVIDERS } from './delivery/built-in-providers.js'
 import type { DeliveryProvider } from './delivery/delivery-provider.js'
@@ -39,6 +42,8 @@ const KEY_REFRESH_INTERVAL_MS = 60 * 1000
 /** How soon an instance stops signing with a key revoked elsewhere (its JWKS and introspection know at once). */
 const KEY_REVOCATION_POLL_MS = 2 * 1000
 const PRUNE_INTERVAL_MS = 15 * 60 * 1000
+/** How often each instance looks for due webhook messages (it also looks right after recording an event). */
+const WEBHOOK_POLL_MS = 1000
 
 export interface Tessera {
   readonly server: FastifyInstance
@@ -47,6 +52,8 @@ export interface Tessera {
   readonly keyRing: SigningKeyRing
   readonly delivery: DeliveryRegistry
   readonly pruneJob: PruneJob
+  /** Posts the outbox's events to the apps' webhook endpoints (runs in every instance). */
+  readonly webhookDispatcher: WebhookDispatcher
   /** Tells the app its real address once listening (PORT=0 picks the port then). */
   setListeningPort(port: number): void
   /** Stops timers, closes the HTTP server, delivery connections and the database. */
@@ -72,6 +79,15 @@ export interface TesseraOptions {
    * its connection, e.g. to cap a SQLite file's size). The app closes it.
    */
   readonly database?: Kysely<Database>
+  /** Replaces the HTTP client that posts webhooks (tests). */
+  readonly webhookSender?: WebhookSender
+  /**
+   * Whether this instance posts webhooks in the background (default true: every instance does). Tests that
+   * run several instances on one SQLite file in one process turn it off (SQLite serves one instance).
+   */
+  readonly dispatchWebhooks?: boolean
+  /** The jitter's randomness in [0, 1) (tests pin it). */
+  readonly random?: () => number
   /** Where the console provider prints; standard output by default. */
   readonly writeDevelopmentOutput?: (line: string) => void
 }
@@ -234,8 +250,22 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     serverKeys,
     publicUrl: () => publicUrl,
   })
+  const webhooks = createWebhookService({ store, clock, serverKeys })
+  const webhookDispatcher = createWebhookDispatcher({
+    store,
+    clock,
+    serverKeys,
+    events,
+    logger,
+    send: options.webhookSender ?? createFetchWebhookSender('Tessera-Webhooks/1'),
+    pollIntervalMs: WEBHOOK_POLL_MS,
+    // Expiry is a change nobody requests: each pass marks what ran out, so verification.expired goes out.
+    beforePass: () => verifications.expireOverdue(200),
+    ...(options.random ? { random: options.random } : {}),
+  })
   const server = await createServer({
     factors,
+    webhooks,
     verifiers,
     limits,
     redis,
@@ -269,10 +299,13 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     intervalMs: PRUNE_INTERVAL_MS,
   })
 
+  if (options.dispatchWebhooks !== false) webhookDispatcher.start()
+
   return {
     server,
     store,
     pruneJob,
+    webhookDispatcher,
     apps,
     keyRing,
     delivery,
@@ -283,6 +316,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       clearInterval(keyRefresh)
       clearInterval(revocationPoll)
       pruneJob.stop()
+      await webhookDispatcher.stop()
       await server.close()
       await delivery.close()
       await store.close()

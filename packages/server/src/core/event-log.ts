@@ -1,41 +1,50 @@
 import type { Logger } from 'pino'
 import { generateId } from '../crypto/secrets.js'
-import type { EventRow } from '../storage/database.js'
-import type { EventRepository } from '../storage/store.js'
+import type { EventRow, NewEvent } from '../storage/database.js'
+import type { EventRepository, Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
 
-/** Kinds of security-relevant events. Stable strings: operators filter on them. */
-export type EventKind =
-  | 'app.created'
-  | 'app.updated'
-  | 'api_key.created'
-  | 'api_key.revoked'
-  | 'signing_key.rotated'
-  | 'signing_key.revoked'
-  | 'console.signed_in'
-  | 'console.sign_in_failed'
-  | 'console.session_revoked'
-  | 'verification.attempt_failed'
-  | 'verification.locked'
-  | 'verification.canceled'
-  | 'delivery.failed'
-  | 'delivery.skipped'
-  | 'delivery.callback_refused'
-  | 'delivery.queued'
-  | 'delivery.sent'
-  | 'delivery.delivered'
-  | 'delivery.undelivered'
-  | 'token.consumed'
-  | 'token.refused'
-  | 'factor.bound'
-  | 'factor.activated'
-  | 'factor.locked'
-  | 'factor.removed'
-  | 'send.refused'
-  | 'send.suppressed'
-  | 'challenge.suppressed'
-  | 'check.limited'
-  | 'request.limited'
+/**
+ * Every event type, once: the event log, the admin API's `type` (alias `kind`) and the webhooks'
+ * subscriptions use these stable strings (docs/events.md documents each with its payload).
+ */
+export const EVENT_TYPES = [
+  'verification.started',
+  'verification.approved',
+  'verification.canceled',
+  'verification.expired',
+  'verification.max_attempts_reached',
+  'verification.attempt_failed',
+  'delivery.sent',
+  'delivery.delivered',
+  'delivery.failed',
+  'delivery.skipped',
+  'delivery.callback_refused',
+  'send.refused',
+  'send.suppressed',
+  'challenge.suppressed',
+  'check.limited',
+  'request.limited',
+  'factor.bound',
+  'factor.activated',
+  'factor.removed',
+  'factor.locked',
+  'token.consumed',
+  'token.refused',
+  'app.created',
+  'app.updated',
+  'api_key.created',
+  'api_key.revoked',
+  'webhook.disabled',
+  'signing_key.rotated',
+  'signing_key.revoked',
+  'console.signed_in',
+  'console.sign_in_failed',
+  'console.session_revoked',
+] as const
+
+/** Kinds of events. Stable strings: operators filter on them and webhooks subscribe to them. */
+export type EventKind = (typeof EVENT_TYPES)[number]
 
 export interface EventInput {
   readonly appId: string | null
@@ -44,39 +53,103 @@ export interface EventInput {
   /** Already masked: the event log never holds a full identifier. */
   readonly identifierMasked?: string | undefined
   readonly clientIp?: string | undefined
+  /** The host app's user, the scene and the channel (verification type), where they apply (webhook payload). */
+  readonly userId?: string | null | undefined
+  readonly scene?: string | undefined
+  readonly channel?: string | undefined
   readonly details?: Readonly<Record<string, unknown>> | undefined
 }
 
 export interface EventLog {
-  /** Records an event; a storage failure is logged, never thrown into the request. */
+  /**
+   * Records an event on its own (a change that is not a database write, or one already committed); a
+   * storage failure is logged, never thrown into the request.
+   */
   record(event: EventInput): Promise<void>
+  /**
+   * Records an event in the caller's transaction (`store` is the transaction's Store): the outbox row
+   * commits with the change it reports, or neither does. A failure throws, rolling the change back.
+   */
+  recordIn(store: Store, event: EventInput): Promise<void>
   listRecent(
     appId: string,
     options: { limit: number; before?: number | undefined; kind?: string | undefined },
   ): Promise<EventRow[]>
   /** One verification's events, newest first. */
   listByVerification(appId: string, verificationId: string, limit: number): Promise<EventRow[]>
+  /** Called after every event recorded (the dispatcher wakes up); one listener. */
+  onRecorded(listener: () => void): void
+}
+
+/** The webhook body of an event: `{ type, timestamp, data }`, identifiers masked as the API shows them. */
+export function eventPayload(event: EventInput, id: string, createdAt: number): string {
+  const data: Record<string, unknown> = { event_id: id, app_id: event.appId }
+  if (event.verificationId !== undefined) data.verification_id = event.verificationId
+  if (event.userId !== undefined && event.userId !== null) data.user_id = event.userId
+  if (event.scene !== undefined) data.scene = event.scene
+  if (event.channel !== undefined) data.channel = event.channel
+  if (event.identifierMasked !== undefined) data.to = event.identifierMasked
+  return JSON.stringify({
+    type: event.kind,
+    timestamp: new Date(createdAt).toISOString(),
+    data: { ...data, ...event.details },
+  })
 }
 
 export function createEventLog(deps: { events: EventRepository; clock: Clock; logger: Logger }): EventLog {
+  let listener: (() => void) | undefined
+  let wakeTimer: NodeJS.Timeout | undefined
+  const rowOf = (event: EventInput): NewEvent => {
+    const createdAt = deps.clock.nowMs()
+    const id = generateId('evt', 16, createdAt)
+    // Events of no app (console sign-ins, signing keys) are the operator's: no app endpoint receives them.
+    const forApp = event.appId !== null
+    const details = {
+      ...(event.userId !== undefined && event.userId !== null ? { user_id: event.userId } : {}),
+      ...(event.scene !== undefined ? { scene: event.scene } : {}),
+      ...(event.channel !== undefined ? { channel: event.channel } : {}),
+      ...event.details,
+    }
+    return {
+      id,
+      appId: event.appId,
+      kind: event.kind,
+      verificationId: event.verificationId ?? null,
+      identifierMasked: event.identifierMasked ?? null,
+      clientIp: event.clientIp ?? null,
+      details: Object.keys(details).length > 0 ? JSON.stringify(details) : null,
+      createdAt,
+      payload: forApp ? eventPayload(event, id, createdAt) : null,
+      dispatchPending: forApp ? 1 : 0,
+    }
+  }
+  const recorded = () => {
+    // After the caller's commit, usually: the dispatcher looks a moment later (and polls anyway), once per burst.
+    if (!listener || wakeTimer) return
+    const wake = listener
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined
+      wake()
+    }, 10)
+    wakeTimer.unref()
+  }
   return {
     listRecent: (appId, options) => deps.events.listRecent(appId, options),
     listByVerification: (appId, verificationId, limit) => deps.events.listByVerification(appId, verificationId, limit),
+    onRecorded(next) {
+      listener = next
+    },
     async record(event) {
       try {
-        await deps.events.insert({
-          id: generateId('evt', 16, deps.clock.nowMs()),
-          appId: event.appId,
-          kind: event.kind,
-          verificationId: event.verificationId ?? null,
-          identifierMasked: event.identifierMasked ?? null,
-          clientIp: event.clientIp ?? null,
-          details: event.details ? JSON.stringify(event.details) : null,
-          createdAt: deps.clock.nowMs(),
-        })
+        await deps.events.insert(rowOf(event))
+        recorded()
       } catch (error) {
         deps.logger.error({ err: error, kind: event.kind }, 'could not record event')
       }
+    },
+    async recordIn(store, event) {
+      await store.events.insert(rowOf(event))
+      recorded()
     },
   }
 }

@@ -161,19 +161,27 @@ export function createFactorService(deps: {
         updatedAt: now,
         lastUsedAt: null,
       }
-      await store.factors.insert(row)
-      if (result.oneTimeCodes) {
-        try {
-          await store.factors.insertCodes(
+      const boundEvent = {
+        appId: app.id,
+        kind: 'factor.bound' as const,
+        identifierMasked: view(row).toMasked ?? undefined,
+        clientIp: input.clientIp,
+        userId,
+        channel: row.type,
+        details: { factor_id: row.id, type: row.type, status: row.status },
+      }
+      // The factor (with its codes) and its factor.bound commit together (the outbox); a type held once
+      // writes the event with the replacement below instead, which decides whether this bind stands.
+      await store.transaction(async (tx) => {
+        await tx.factors.insert(row)
+        if (result.oneTimeCodes) {
+          await tx.factors.insertCodes(
             row.id,
             result.oneTimeCodes.map((code) => hmacBase64Url(deps.serverKeys.codeHash, `factor:${row.id}:${code}`)),
           )
-        } catch (error) {
-          // A concurrent, newer bind of this type already replaced this factor (its codes have no row to belong to).
-          if (result.replacesOthers && !(await store.factors.findById(app.id, row.id))) throw supersededBind()
-          throw error
         }
-      }
+        if (!result.replacesOthers) await events.recordIn(tx, boundEvent)
+      })
       let verification: VerificationView | undefined
       if (result.status === 'pending') {
         try {
@@ -184,22 +192,27 @@ export function createFactorService(deps: {
             clientIp: input.clientIp,
           })
         } catch (error) {
-          // No code went out: the factor was never bound.
-          await store.factors.delete(app.id, userId, row.id)
+          // No code went out: the factor was never bound (its factor.bound is followed by its removal).
+          await store.transaction(async (tx) => {
+            if (!(await tx.factors.delete(app.id, userId, row.id)) || result.replacesOthers) return
+            await events.recordIn(tx, {
+              ...boundEvent,
+              kind: 'factor.removed',
+              details: { factor_id: row.id, type: row.type, by: 'system', reason: 'activation_not_sent' },
+            })
+          })
           throw error
         }
       }
       // Replace the old set only once the new one exists; of concurrent binds the newest stands.
-      if (result.replacesOthers && !(await store.factors.deleteOthersOfType(app.id, userId, row.type, row.id))) {
-        throw supersededBind()
+      if (result.replacesOthers) {
+        const stands = await store.transaction(async (tx) => {
+          if (!(await tx.factors.deleteOthersOfType(app.id, userId, row.type, row.id))) return false
+          await events.recordIn(tx, boundEvent)
+          return true
+        })
+        if (!stands) throw supersededBind()
       }
-      await events.record({
-        appId: app.id,
-        kind: 'factor.bound',
-        identifierMasked: view(row).toMasked ?? undefined,
-        clientIp: input.clientIp,
-        details: { factor_id: row.id, user_id: userId, type: row.type },
-      })
       return {
         factor: await described(row),
         reveal: result.reveal ?? {},
@@ -251,19 +264,19 @@ export function createFactorService(deps: {
       const factor = await load(app, userId, factorId)
       if (proof.kind === 'step-up-token')
         await consumeStepUp(deps.tokens, app.id, userId, proof.token, 'Removing a factor')
-      const removed = await store.factors.delete(app.id, userId, factor.id)
-      assertThat(removed, 'factor_not_found')
-      await events.record({
-        appId: app.id,
-        kind: 'factor.removed',
-        identifierMasked: view(factor).toMasked ?? undefined,
-        details: {
-          factor_id: factor.id,
-          user_id: userId,
-          type: factor.type,
-          by: proof.kind === 'admin' ? 'admin' : 'user',
-        },
+      // The removal and its event commit together (the outbox).
+      const removed = await store.transaction(async (tx) => {
+        if (!(await tx.factors.delete(app.id, userId, factor.id))) return false
+        await events.recordIn(tx, {
+          appId: app.id,
+          kind: 'factor.removed',
+          identifierMasked: view(factor).toMasked ?? undefined,
+          userId,
+          details: { factor_id: factor.id, type: factor.type, by: proof.kind === 'admin' ? 'admin' : 'user' },
+        })
+        return true
       })
+      assertThat(removed, 'factor_not_found')
     },
 
     challenge: (app, userId, input) => challengeUserFactor(deps, app, userId, input),

@@ -152,18 +152,45 @@ export function createMessageDelivery(deps: {
         createdAt: attempt.atMs,
         updatedAt: attempt.atMs,
       }))
-      await store.deliveries.insert(rows)
       const identifierMasked = deps.maskIdentifier(channel, row.identifier)
-      for (const provider of outcome.skipped) {
-        await events.record({
-          appId: app.id,
-          kind: 'delivery.skipped',
-          verificationId: row.id,
-          identifierMasked,
-          details: { channel, provider, reason: 'circuit_open' },
-        })
-      }
       const failures = outcome.attempts.filter((attempt) => attempt.status === 'failed')
+      const about = {
+        appId: app.id,
+        verificationId: row.id,
+        identifierMasked,
+        userId: row.userId,
+        scene: row.scene,
+        channel,
+      }
+      // The attempts and the events that report them commit together (the outbox, docs/events.md).
+      await store.transaction(async (tx) => {
+        await tx.deliveries.insert(rows)
+        for (const provider of outcome.skipped) {
+          await events.recordIn(tx, {
+            ...about,
+            kind: 'delivery.skipped',
+            details: { provider, reason: 'circuit_open' },
+          })
+        }
+        const accepted = outcome.attempts.find((attempt) => attempt.status !== 'failed')
+        if (outcome.delivered && accepted) {
+          await events.recordIn(tx, {
+            ...about,
+            kind: 'delivery.sent',
+            details: { provider: accepted.provider, status: accepted.status },
+          })
+        } else if (!outcome.delivered) {
+          await events.recordIn(tx, {
+            ...about,
+            kind: 'delivery.failed',
+            clientIp: row.clientIp ?? undefined,
+            details: {
+              reason: outcome.reason,
+              attempts: failures.map((attempt) => ({ provider: attempt.provider, error_code: attempt.errorCode })),
+            },
+          })
+        }
+      })
       if (failures.length > 0) {
         // The provider's error may quote the message; only the provider and its error code are logged.
         deps.logger.warn(
@@ -175,18 +202,6 @@ export function createMessageDelivery(deps: {
         )
       }
       if (outcome.delivered) return
-      await events.record({
-        appId: app.id,
-        kind: 'delivery.failed',
-        verificationId: row.id,
-        identifierMasked,
-        clientIp: row.clientIp ?? undefined,
-        details: {
-          channel,
-          reason: outcome.reason,
-          attempts: failures.map((attempt) => ({ provider: attempt.provider, error_code: attempt.errorCode })),
-        },
-      })
       if (outcome.reason === 'invalid_recipient') {
         throw new AppError('invalid_identifier', { message: channelNamed(channel).unreachable })
       }
@@ -244,20 +259,34 @@ export function createMessageDelivery(deps: {
       }
       const report = handler.parse(request)
       if (!report) throw new AppError('invalid_request', { message: 'The status callback carries no known status.' })
-      const changed = await store.deliveries.updateStatus(delivery.id, {
-        status: report.status,
-        errorCode: report.errorCode ?? null,
-        from: EARLIER[report.status],
-        now,
-      })
-      if (changed) {
-        await events.record({
-          appId: delivery.appId,
-          kind: `delivery.${report.status}`,
-          verificationId: delivery.verificationId,
-          details: { provider: providerName, ...(report.errorCode ? { error_code: report.errorCode } : {}) },
+      // A status and its event commit together. `queued` and `sent` add nothing to the send's own delivery.sent.
+      const kind =
+        report.status === 'delivered'
+          ? ('delivery.delivered' as const)
+          : report.status === 'failed' || report.status === 'undelivered'
+            ? ('delivery.failed' as const)
+            : undefined
+      await store.transaction(async (tx) => {
+        const changed = await tx.deliveries.updateStatus(delivery.id, {
+          status: report.status,
+          errorCode: report.errorCode ?? null,
+          from: EARLIER[report.status],
+          now,
         })
-      }
+        if (!changed || kind === undefined) return
+        await events.recordIn(tx, {
+          appId: delivery.appId,
+          kind,
+          verificationId: delivery.verificationId,
+          channel: delivery.channel,
+          details: {
+            provider: providerName,
+            status: report.status,
+            source: 'status_callback',
+            ...(report.errorCode ? { error_code: report.errorCode } : {}),
+          },
+        })
+      })
     },
   }
 }

@@ -132,9 +132,20 @@ export function createTokenService(deps: {
       if (options.scene !== undefined && options.scene !== row.scene)
         return refuse('scene_mismatch', row.verificationId)
       if (options.consume) {
-        const won = await deps.store.tokens.consume(appId, tokenHash, now)
+        // The consumption and its event commit together (the outbox).
+        const won = await deps.store.transaction(async (tx) => {
+          if (!(await tx.tokens.consume(appId, tokenHash, now))) return false
+          await deps.events.recordIn(tx, {
+            appId,
+            kind: 'token.consumed',
+            verificationId: row.verificationId,
+            userId: row.userId,
+            scene: row.scene,
+            channel: row.channel,
+          })
+          return true
+        })
         if (!won) return refuse('consumed', row.verificationId)
-        await deps.events.record({ appId, kind: 'token.consumed', verificationId: row.verificationId })
       }
       return {
         active: true,

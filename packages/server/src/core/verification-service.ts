@@ -8,6 +8,7 @@ import { startDecoy } from './verifications/decoys.js'
 import { resendVerification } from './verifications/resend.js'
 import { startForFactor, startVerification } from './verifications/start.js'
 import { createVerificationContext, type VerificationDeps } from './verifications/verification-context.js'
+import { finishWithEvent } from './verifications/verification-events.js'
 import type {
   CheckResult,
   DecoyInput,
@@ -25,6 +26,11 @@ export { DEFAULT_SCENE } from './verifications/verification-types.js'
 
 export interface VerificationService {
   start(app: App, input: StartVerificationInput): Promise<VerificationView>
+  /**
+   * Marks up to `limit` pending verifications past their expiry as expired, each with its
+   * verification.expired event in the same transaction; answers how many this call changed.
+   */
+  expireOverdue(limit: number): Promise<number>
   /** A verification proving a bound factor: a challenge, or the activation of a new factor. */
   startForFactor(app: App, factor: FactorRow, input: FactorVerificationInput): Promise<VerificationView>
   /**
@@ -57,9 +63,18 @@ export interface VerificationService {
  */
 export function createVerificationService(deps: VerificationDeps): VerificationService {
   const ctx = createVerificationContext(deps)
-  const { store, clock, verifiers, events } = deps
+  const { store, clock, verifiers } = deps
   return {
     start: (app, input) => startVerification(ctx, app, input),
+    async expireOverdue(limit) {
+      const now = clock.nowMs()
+      let expired = 0
+      // Conditional per row: of instances sweeping at once, one marks each and writes its event.
+      for (const row of await store.verifications.listOverdue(now, limit)) {
+        if (await finishWithEvent(ctx, { id: row.appId }, row, 'expired', now)) expired++
+      }
+      return expired
+    },
     startForFactor: (app, factor: FactorRow, input) => startForFactor(ctx, app, factor, input),
     startDecoy: (app, input) => startDecoy(ctx, app, input),
     resend: (app, verificationId, input) => resendVerification(ctx, app, verificationId, input),
@@ -87,18 +102,9 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
     async cancel(app, verificationId) {
       const row = await ctx.load(app, verificationId)
       const now = clock.nowMs()
-      if (
-        effectiveStatus(row, now) !== 'pending' ||
-        !(await store.verifications.finish(app.id, row.id, 'canceled', now))
-      ) {
+      if (effectiveStatus(row, now) !== 'pending' || !(await finishWithEvent(ctx, app, row, 'canceled', now))) {
         throw ctx.notPendingError(await ctx.load(app, verificationId), now)
       }
-      await events.record({
-        appId: app.id,
-        kind: 'verification.canceled',
-        verificationId: row.id,
-        identifierMasked: ctx.maskOf(row),
-      })
       return toVerificationView({ ...row, status: 'canceled', updatedAt: now }, verifiers.get(row.channel), now)
     },
   }

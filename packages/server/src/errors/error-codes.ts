@@ -78,6 +78,18 @@ export const ERROR_CODES = {
     status: 405,
     message: 'This method is not allowed on this resource.',
   },
+  webhook_not_found: { number: 4120, status: 404, message: 'No such webhook endpoint.' },
+  webhook_limit_reached: {
+    number: 4121,
+    status: 409,
+    message: 'This app has the most webhook endpoints allowed (10); delete one first.',
+  },
+  invalid_webhook_url: {
+    number: 4122,
+    status: 400,
+    message: 'A webhook URL must be https, or http on a loopback address.',
+  },
+  event_not_found: { number: 4123, status: 404, message: 'No such event.' },
   idempotency_key_reused: {
     number: 4140,
     status: 422,

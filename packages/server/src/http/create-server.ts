@@ -16,6 +16,7 @@ import type { RateLimiter } from '../core/rate-limiter.js'
 import type { SigningKeyRing } from '../core/signing-key-ring.js'
 import type { TokenService } from '../core/token-service.js'
 import type { VerificationService } from '../core/verification-service.js'
+import type { WebhookService } from '../core/webhooks/webhook-service.js'
 import { AppError } from '../errors/app-error.js'
 import { LOG_SERIALIZERS } from '../logging/log-serializers.js'
 import type { Store } from '../storage/store.js'
@@ -31,6 +32,7 @@ import { AppSchema, adminAppRoutes } from './routes/admin/apps.js'
 import { adminKeyRoutes } from './routes/admin/keys.js'
 import { adminSigningKeyRoutes } from './routes/admin/signing-keys.js'
 import { adminUserRoutes } from './routes/admin/users.js'
+import { adminWebhookRoutes } from './routes/admin/webhooks.js'
 import { factorRoutes, factorSchema } from './routes/factors.js'
 import { healthRoutes } from './routes/health.js'
 import { providerCallbackRoutes } from './routes/provider-callbacks.js'
@@ -50,6 +52,8 @@ export interface ServerDeps {
   readonly tokens: TokenService
   readonly events: EventLog
   readonly factors: FactorService
+  /** Apps' webhook endpoints and the events' attempts (docs/events.md). */
+  readonly webhooks: WebhookService
   /** The registered verification types: the factor routes and their OpenAPI schemas are composed from them. */
   readonly verifiers: VerifierRegistry
   readonly keyRing: SigningKeyRing
@@ -200,6 +204,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     await scope.register(adminActivityRoutes(deps))
     await scope.register(adminSigningKeyRoutes(deps.keyRing))
     await scope.register(adminUserRoutes({ apps: deps.apps, factors: deps.factors }))
+    await scope.register(adminWebhookRoutes({ apps: deps.apps, webhooks: deps.webhooks }))
   })
 
   await server.register(hostedPlugin(hostedDeps(deps)), { prefix: '/hosted' })
@@ -214,6 +219,7 @@ function consoleDeps(deps: ServerDeps): ConsoleDeps {
     apps: deps.apps,
     verifications: deps.verifications,
     events: deps.events,
+    webhooks: deps.webhooks,
     keyRing: deps.keyRing,
     sessions: createConsoleSessionService({
       store: deps.store,

@@ -52,6 +52,10 @@ export async function createSharedDatabaseInstances(count: number): Promise<Shar
         ...(schema ? { postgresSchema: schema } : {}),
         extraProviders: [capture.provider],
         deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
+        // One SQLite file serves one instance: here several share it in one process, where a background writer
+        // (the webhook dispatcher's transactions) would hold the file's lock while another instance's
+        // synchronous write waits on it, blocking the process. On PostgreSQL every instance dispatches.
+        dispatchWebhooks: postgres,
       }),
     )
   }

@@ -5,6 +5,7 @@ import type { App } from '../app-service.js'
 import { tokenTtlSeconds } from '../scenes.js'
 import { effectiveStatus } from '../verification.js'
 import type { VerificationContext } from './verification-context.js'
+import { eventAbout } from './verification-events.js'
 import type { CheckResult } from './verification-types.js'
 
 /**
@@ -41,6 +42,16 @@ export async function approveAndIssue(
         }
         if (row.purpose === 'activate') await tx.factors.activate(factor.id, now)
       }
+      // The approval and its event commit together (the outbox): the event exists if and only if this won.
+      await ctx.events.recordIn(tx, {
+        ...eventAbout(ctx, app, row),
+        kind: 'verification.approved',
+        details: {
+          ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
+          ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
+          ...(how.byLink ? { by: 'link' } : {}),
+        },
+      })
       const result: CheckResult = {
         verificationId: row.id,
         scene: row.scene,

@@ -8,6 +8,7 @@ import type { App } from '../app-service.js'
 import { effectiveStatus } from '../verification.js'
 import { approveAndIssue } from './approve.js'
 import type { VerificationContext } from './verification-context.js'
+import { eventAbout, finishWithEvent } from './verification-events.js'
 import type { CheckInput, CheckResult } from './verification-types.js'
 
 export async function checkVerification(ctx: VerificationContext, app: App, input: CheckInput): Promise<CheckResult> {
@@ -18,7 +19,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
     const row = await ctx.load(app, input.verificationId)
     const now = ctx.clock.nowMs()
     if (effectiveStatus(row, now) !== 'pending') {
-      if (row.status === 'pending') await ctx.store.verifications.finish(app.id, row.id, 'expired', now)
+      if (row.status === 'pending') await finishWithEvent(ctx, app, row, 'expired', now)
       throw ctx.notPendingError(row, now)
     }
     // Every attempt is claimed by checks still being judged: their outcome is this one's answer.
@@ -36,7 +37,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
       factor = await ctx.store.factors.findById(app.id, row.factorId)
       if (!factor && row.purpose !== 'decoy') {
         // The factor was removed while its challenge was open: nothing is left to prove.
-        await ctx.store.verifications.finish(app.id, row.id, 'canceled', now)
+        await finishWithEvent(ctx, app, row, 'canceled', now, { reason: 'factor_removed' })
         throw new AppError('factor_not_found', { message: 'The factor of this verification was removed.' })
       }
       if (factor?.lockedUntil != null && Number(factor.lockedUntil) > now) {
@@ -100,15 +101,17 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
     }
     const lockedUntil = await claim.failed()
     const lastAttempt = claim.attempts >= row.maxAttempts
-    if (lastAttempt) await ctx.store.verifications.exhaustAttempts(row.id, row.codeHash, now)
-    const eventBase = {
-      appId: app.id,
-      verificationId: row.id,
-      identifierMasked: ctx.maskOf(row),
-      clientIp: row.clientIp ?? undefined,
-    }
+    const eventBase = eventAbout(ctx, app, row)
     if (lastAttempt) {
-      await ctx.events.record({ ...eventBase, kind: 'verification.locked', details: { attempts: claim.attempts } })
+      // The status and its event commit together (the outbox).
+      await ctx.store.transaction(async (tx) => {
+        await tx.verifications.exhaustAttempts(row.id, row.codeHash, now)
+        await ctx.events.recordIn(tx, {
+          ...eventBase,
+          kind: 'verification.max_attempts_reached',
+          details: { attempts: claim.attempts },
+        })
+      })
       // When this failure also locked the factor, say so: a new verification would be refused until retry_after.
       if (lockedUntil === undefined) {
         throw new AppError('max_attempts_reached', { details: { attempts_remaining: 0 } })

@@ -5,6 +5,7 @@ import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
 import { type Admission, admitSend, recordRefusal } from './send-admission.js'
 import type { VerificationContext } from './verification-context.js'
+import { eventAbout } from './verification-events.js'
 
 /** Inserts the verification and, for delivered types, sends its code; a failed send leaves nothing behind. */
 export async function createVerification(
@@ -63,7 +64,19 @@ export async function createVerification(
   }
   // Stored before sending, so a code that arrives fast is already checkable.
   try {
-    await ctx.store.verifications.insert(row)
+    // The row and its verification.started commit together (the outbox, docs/events.md).
+    await ctx.store.transaction(async (tx) => {
+      await tx.verifications.insert(row)
+      await ctx.events.recordIn(tx, {
+        ...eventAbout(ctx, app, row),
+        kind: 'verification.started',
+        details: {
+          ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
+          ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
+          expires_at: new Date(row.expiresAt).toISOString(),
+        },
+      })
+    })
   } catch (error) {
     // Nothing was sent: the send budget taken above is given back.
     if (admission?.admitted) await ctx.limits.refund(admission.buckets).catch(() => undefined)

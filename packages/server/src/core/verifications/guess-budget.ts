@@ -67,15 +67,27 @@ export function createGuessBudget(deps: {
     const policy = app.settings.factor_lockout
     const delaySeconds = Math.min(policy.max_delay_seconds, policy.base_delay_seconds * 2 ** Math.min(lockCount, 30))
     const lockedUntil = now + delaySeconds * 1000
-    if (!(await store.factors.lockIfExhausted(factor.id, policy.max_failures, lockedUntil, now))) return undefined
-    await events.record({
-      appId: app.id,
-      kind: 'factor.locked',
-      verificationId: row.id,
-      identifierMasked: deps.maskOf(row),
-      clientIp: row.clientIp ?? undefined,
-      details: { factor_id: factor.id, user_id: factor.userId, delay_seconds: delaySeconds },
+    // The lock and its event commit together (the outbox).
+    const locked = await store.transaction(async (tx) => {
+      if (!(await tx.factors.lockIfExhausted(factor.id, policy.max_failures, lockedUntil, now))) return false
+      await events.recordIn(tx, {
+        appId: app.id,
+        kind: 'factor.locked',
+        verificationId: row.id,
+        identifierMasked: deps.maskOf(row),
+        clientIp: row.clientIp ?? undefined,
+        userId: factor.userId,
+        scene: row.scene,
+        channel: factor.type,
+        details: {
+          factor_id: factor.id,
+          delay_seconds: delaySeconds,
+          locked_until: new Date(lockedUntil).toISOString(),
+        },
+      })
+      return true
     })
+    if (!locked) return undefined
     return lockedUntil
   }
 

@@ -64,11 +64,25 @@ export async function recordRefusal(
   reason: string,
   suppressed: boolean,
 ) {
+  // Nothing was written (the limits live in counters): the event stands on its own.
   await ctx.events.record({
     appId: app.id,
     kind: suppressed ? 'send.suppressed' : 'send.refused',
     identifierMasked: ctx.verifiers.find(channel)?.delivery?.maskIdentifier(identifier),
     clientIp: clientIp ?? undefined,
-    details: { channel, reason },
+    channel,
+    details: { reason: refusalCategory(reason), rule: reason },
   })
+}
+
+/**
+ * The reason of a refused send as docs/events.md names it: `limit` (a send limit; `rule` names it),
+ * `country` (a blocked destination country), `premium_number` (a blocked number type or prefix, where
+ * premium-rate ranges are), `conversion_guard` (the SMS pumping guard); `rule` keeps the precise rule.
+ */
+export function refusalCategory(reason: string): string {
+  if (reason.startsWith('limit:')) return 'limit'
+  if (reason === 'blocked_country') return 'country'
+  if (reason === 'blocked_number_type' || reason === 'blocked_prefix') return 'premium_number'
+  return reason
 }

@@ -48,7 +48,7 @@ describe('sends_per_identifier', () => {
       kind: 'send.refused',
       to: 'a***@e***.com',
       client_ip: '203.0.113.9',
-      details: { channel: 'email', reason: 'limit:sends_per_identifier' },
+      details: { channel: 'email', reason: 'limit', rule: 'limit:sends_per_identifier' },
     })
     expect(JSON.stringify(refusals)).not.toContain('ada@example.com')
   })
@@ -135,7 +135,7 @@ describe('sends_per_ip', () => {
     await api.startOk({ channel: 'email', to: 'three@example.com', client_ip: '203.0.113.6' })
     await api.startOk({ channel: 'email', to: 'three@example.com' })
     expect(await admin.events(appId, 'send.refused')).toMatchObject([
-      { client_ip: '203.0.113.5', details: { reason: 'limit:sends_per_ip' } },
+      { client_ip: '203.0.113.5', details: { reason: 'limit', rule: 'limit:sends_per_ip' } },
     ])
   })
 })

@@ -48,7 +48,7 @@ describe('countries', () => {
     const events = await admin.events(appId, 'send.refused')
     expect(events).toHaveLength(2)
     expect(events.find((e) => e.client_ip === '203.0.113.4')).toMatchObject({
-      details: { channel: 'sms', reason: 'blocked_country' },
+      details: { channel: 'sms', reason: 'country', rule: 'blocked_country' },
     })
     expect(JSON.stringify(events)).not.toContain(DE(1).slice(1))
   })
@@ -89,7 +89,9 @@ describe('ranges and number types refused by default', () => {
     expectInvalidIdentifier(await api.start(sms(e164)))
     expect(t.capture.messages).toHaveLength(0)
     expect(await admin.verifications(appId)).toHaveLength(0)
-    expect(await admin.events(appId, 'send.refused')).toMatchObject([{ details: { reason: 'blocked_prefix' } }])
+    expect(await admin.events(appId, 'send.refused')).toMatchObject([
+      { details: { reason: 'premium_number', rule: 'blocked_prefix' } },
+    ])
   })
 
   it.for([
@@ -103,7 +105,9 @@ describe('ranges and number types refused by default', () => {
     expect(parsePhoneNumberFromString(e164)?.getType()).toBe(type)
     expectInvalidIdentifier(await api.start(sms(e164)))
     expect(t.capture.messages).toHaveLength(0)
-    expect(await admin.events(appId, 'send.refused')).toMatchObject([{ details: { reason: 'blocked_number_type' } }])
+    expect(await admin.events(appId, 'send.refused')).toMatchObject([
+      { details: { reason: 'premium_number', rule: 'blocked_number_type' } },
+    ])
   })
 
   it('refuses VoIP numbers only when VOIP is added to blocked_number_types', async ({ t, appWith }) => {
@@ -150,7 +154,9 @@ describe('conversion_guard', () => {
     expect(refused.headers['ratelimit-remaining']).toBe('0')
     expect(t.capture.messages).toHaveLength(5)
     expect(await admin.verifications(appId)).toHaveLength(5)
-    expect(await admin.events(appId, 'send.refused')).toMatchObject([{ details: { reason: 'conversion_guard' } }])
+    expect(await admin.events(appId, 'send.refused')).toMatchObject([
+      { details: { reason: 'conversion_guard', rule: 'conversion_guard' } },
+    ])
 
     await api.startOk(sms(DE(1)))
     // Email is not SMS: untouched.

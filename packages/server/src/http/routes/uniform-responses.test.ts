@@ -99,7 +99,7 @@ describe('start under uniform_responses', () => {
     expect(suppressed[0]).toMatchObject({
       to: 'a***@e***.com',
       client_ip: '203.0.113.8',
-      details: { channel: 'email', reason: 'limit:sends_per_identifier' },
+      details: { channel: 'email', reason: 'limit', rule: 'limit:sends_per_identifier' },
     })
     expect(await admin.events(appId, 'send.refused')).toHaveLength(0)
   })
@@ -123,7 +123,7 @@ describe('start under uniform_responses', () => {
     expect(t.capture.messages.map((m) => m.to)).toEqual(['+447400123456'])
 
     await expectNeverApproves(api, blocked.json().verification_id, [t.capture.lastCode()])
-    const reasons = (await admin.events(appId, 'send.suppressed')).map((e) => (e.details as { reason: string }).reason)
+    const reasons = (await admin.events(appId, 'send.suppressed')).map((e) => (e.details as { rule: string }).rule)
     expect(reasons.sort()).toEqual(['blocked_country', 'blocked_prefix'])
   })
 
@@ -169,7 +169,7 @@ describe('resend under uniform_responses', () => {
     expect(limited.json()).toMatchObject({ verification_id: id, status: 'pending', sends: 3, sends_remaining: 2 })
     expect(t.capture.messages).toHaveLength(2)
     expect(await admin.events(appId, 'send.suppressed')).toMatchObject([
-      { details: { reason: 'limit:sends_per_identifier' } },
+      { details: { reason: 'limit', rule: 'limit:sends_per_identifier' } },
     ])
   })
 

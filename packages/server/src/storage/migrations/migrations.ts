@@ -8,6 +8,7 @@ import * as m0006 from './0006-signing-key-revocation.js'
 import * as m0007 from './0007-console-sessions.js'
 import * as m0008 from './0008-session-response-mode.js'
 import * as m0009 from './0009-events-by-verification.js'
+import * as m0010 from './0010-webhooks.js'
 import * as m0014 from './0014-idempotency-keys.js'
 
 /** Every migration, in order. Names never change once released. */
@@ -21,5 +22,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0007-console-sessions', m0007],
   ['0008-session-response-mode', m0008],
   ['0009-events-by-verification', m0009],
+  ['0010-webhooks', m0010],
   ['0014-idempotency-keys', m0014],
 ]

@@ -35,5 +35,31 @@ export function createEventQueries(db: Kysely<Database>, dialect: SqlDialect): E
         .limit(limit)
         .execute()
     },
+    findById(appId, id) {
+      return db.selectFrom('events').selectAll().where('appId', '=', appId).where('id', '=', id).executeTakeFirst()
+    },
+    takeUndispatched(limit) {
+      const query = db
+        .selectFrom('events')
+        .selectAll()
+        .where('dispatchPending', '=', 1)
+        .orderBy('createdAt')
+        .orderBy('id')
+        .limit(limit)
+      // SQLite has one writer at a time (the transaction is the lock); PostgreSQL's dispatchers skip each other's rows.
+      return (dialect === 'postgres' ? query.forUpdate().skipLocked() : query).execute()
+    },
+    async markDispatched(ids) {
+      if (ids.length === 0) return
+      await db.updateTable('events').set({ dispatchPending: 0 }).where('id', 'in', ids).execute()
+    },
+    async countUndispatched() {
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('dispatchPending', '=', 1)
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    },
   }
 }

@@ -17,11 +17,15 @@ export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite'
       // Idempotency keys past their 24 hours are free again; their rows replay nothing.
       await db.deleteFrom('idempotencyKeys').where('expiresAt', '<', cutoff).execute()
       const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
+      // The outbox is bounded by retention: messages (delivered, given up or still retrying) go with their events.
+      const webhookMessages = await db.deleteFrom('webhookMessages').where('createdAt', '<', cutoff).executeTakeFirst()
+      await db.deleteFrom('webhookAttempts').where('attemptedAt', '<', cutoff).execute()
       return {
         deliveries: Number(deliveries.numDeletedRows),
         verifications: Number(verifications.numDeletedRows),
         tokens: Number(tokens.numDeletedRows),
         events: Number(events.numDeletedRows),
+        webhookMessages: Number(webhookMessages.numDeletedRows),
       }
     },
     async runExclusive(task) {

@@ -15,6 +15,7 @@ import type {
   Store,
   TokenRepository,
   VerificationRepository,
+  WebhookRepository,
 } from '../store.js'
 import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
@@ -28,6 +29,7 @@ import { createMaintenanceQueries } from './maintenance-queries.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
+import { createWebhookQueries } from './webhook-queries.js'
 
 /** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
 const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
@@ -47,6 +49,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
   let hostedSessions: HostedSessionRepository | undefined
   let consoleSessions: ConsoleSessionRepository | undefined
   let idempotencyKeys: IdempotencyKeyRepository | undefined
+  let webhooks: WebhookRepository | undefined
   return {
     get apps() {
       apps ??= createAppQueries(db)
@@ -95,6 +98,10 @@ export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgr
     get idempotencyKeys() {
       idempotencyKeys ??= createIdempotencyKeyQueries(db)
       return idempotencyKeys
+    },
+    get webhooks() {
+      webhooks ??= createWebhookQueries(db, dialect)
+      return webhooks
     },
     transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
     async ping() {

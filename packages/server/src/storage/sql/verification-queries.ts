@@ -161,5 +161,15 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
       const result = await query.executeTakeFirst()
       return result.numUpdatedRows > 0n
     },
+    listOverdue(now, limit) {
+      return db
+        .selectFrom('verifications')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('expiresAt', '<=', now)
+        .orderBy('expiresAt')
+        .limit(limit)
+        .execute()
+    },
   }
 }

@@ -6,6 +6,7 @@ import type { EventLog } from '../../core/event-log.js'
 import type { RateLimiter } from '../../core/rate-limiter.js'
 import type { SigningKeyRing } from '../../core/signing-key-ring.js'
 import type { VerificationService } from '../../core/verification-service.js'
+import type { WebhookService } from '../../core/webhooks/webhook-service.js'
 
 /**
  * What the console needs of the server: the services its pages call, each cut to the methods they use
@@ -27,6 +28,11 @@ export interface ConsoleDeps {
   >
   readonly verifications: Pick<VerificationService, 'search' | 'get'>
   readonly events: Pick<EventLog, 'record' | 'listRecent' | 'listByVerification'>
+  /** Webhook endpoints (the Webhooks tab), event attempts and resends (the Events page). */
+  readonly webhooks: Pick<
+    WebhookService,
+    'list' | 'create' | 'update' | 'rotateSecret' | 'remove' | 'resend' | 'attemptsOf'
+  >
   readonly keyRing: Pick<SigningKeyRing, 'list' | 'rotate' | 'revoke'>
   readonly sessions: ConsoleSessionService
   /** Counts failed sign-ins (console-auth.ts's budget). */

@@ -15,6 +15,7 @@ import { settingsRoutes } from './routes/settings-routes.js'
 import { signInRoutes } from './routes/sign-in-routes.js'
 import { signingKeysRoutes } from './routes/signing-keys-routes.js'
 import { templatesRoutes } from './routes/templates-routes.js'
+import { webhooksRoutes } from './routes/webhooks-routes.js'
 import { signedIn, underApp } from './signed-in.js'
 
 /**
@@ -52,7 +53,10 @@ export function consolePlugin(deps: ConsoleDeps): FastifyPluginAsync {
         async (app) => {
           underApp(app, { apps })
           await app.register(dashboardRoutes({ activity: deps.activity, clock: deps.clock }))
-          await app.register(activityRoutes({ verifications: deps.verifications, events: deps.events }))
+          await app.register(
+            activityRoutes({ verifications: deps.verifications, events: deps.events, webhooks: deps.webhooks }),
+          )
+          await app.register(webhooksRoutes({ webhooks: deps.webhooks }))
           await app.register(keysRoutes({ apps }))
           await app.register(settingsRoutes({ apps }))
           await app.register(templatesRoutes({ apps }))

@@ -20,6 +20,8 @@ export interface WebhookReceiver {
   status: number
   /** Milliseconds to hold each answer (default 0). */
   delayMs: number
+  /** When set, the status of each answer, decided per request (overrides `status`). */
+  statusFor: ((request: ReceivedRequest) => number) | undefined
   /** The next request not yet taken, waiting up to `timeoutMs`. */
   nextRequest(timeoutMs?: number): Promise<ReceivedRequest>
   close(): Promise<void>
@@ -40,6 +42,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     requests,
     status: 200,
     delayMs: 0,
+    statusFor: undefined,
     nextRequest(timeoutMs = 10_000) {
       const ready = requests[takenUpTo]
       if (ready) {
@@ -93,7 +96,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         takenUpTo++
         waiter(request)
       }
-      const { status, delayMs } = receiver
+      const { delayMs } = receiver
+      const status = receiver.statusFor ? receiver.statusFor(request) : receiver.status
       const answer = () => {
         if (res.destroyed) return
         res.writeHead(status, { 'content-type': 'application/json' })

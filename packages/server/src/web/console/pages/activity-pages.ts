@@ -1,12 +1,16 @@
 import type { App } from '../../../core/app-service.js'
 import type { DeliveryView } from '../../../core/message-delivery.js'
 import type { VerificationView } from '../../../core/verification.js'
+import type { WebhookAttemptView } from '../../../core/webhooks/webhook-service.js'
 import { BUILT_IN_VERIFIERS } from '../../../verifiers/built-in-verifiers.js'
 import { type Html, html } from '../../html.js'
-import { alert, appShell, type ConsoleContext, when } from './layout.js'
+import { alert, appShell, type ConsoleContext, csrfField, type Message, when } from './layout.js'
 
 /** One event as the console lists it. */
 export interface EventEntry {
+  readonly id: string
+  /** Whether webhooks carry it (an app's event) and so it can be resent. */
+  readonly deliverable: boolean
   readonly at: number
   readonly kind: string
   readonly verificationId: string | null
@@ -59,14 +63,37 @@ ${
   )
 }
 
-function eventsTable(app: App, events: readonly EventEntry[]): Html {
-  return html`<div class="table-wrap"><table><thead><tr><th>Time (UTC)</th><th>Kind</th><th>Verification</th><th>To</th><th>Client IP</th><th>Details</th></tr></thead><tbody>
+/** An event's webhook tries, oldest first: status (or error), latency, time. */
+function attemptsCell(attempts: readonly WebhookAttemptView[]): Html {
+  if (attempts.length === 0) return html`<span class="muted">—</span>`
+  return html`<ol class="attempts">${attempts.map(
+    (attempt) =>
+      html`<li><span class="badge${attempt.succeeded ? ' approved' : ' failed'}">${attempt.responseStatus ?? attempt.error ?? 'error'}</span> <span class="muted">${attempt.latencyMs} ms · ${when(attempt.attemptedAt)} · ${attempt.endpointId}</span></li>`,
+  )}</ol>`
+}
+
+/** The events table; with `webhooks`, a column of each event's webhook tries and its Resend button. */
+function eventsTable(
+  app: App,
+  events: readonly EventEntry[],
+  webhooks?: { ctx: ConsoleContext; attempts: ReadonlyMap<string, readonly WebhookAttemptView[]> },
+): Html {
+  const columns = webhooks ? 7 : 6
+  return html`<div class="table-wrap"><table><thead><tr><th>Time (UTC)</th><th>Type</th><th>Verification</th><th>To</th><th>Client IP</th><th>Details</th>${webhooks ? html`<th>Webhook tries</th>` : ''}</tr></thead><tbody>
 ${
   events.length === 0
-    ? html`<tr><td colspan="6" class="empty">No events.</td></tr>`
+    ? html`<tr><td colspan="${String(columns)}" class="empty">No events.</td></tr>`
     : events.map(
         (event) =>
-          html`<tr><td class="muted nowrap">${when(event.at)}</td><td><span class="badge${event.kind.includes('failed') || event.kind.includes('locked') || event.kind.includes('refused') ? ' failed' : ''}">${event.kind}</span></td><td class="mono">${event.verificationId ? html`<a href="/console/apps/${app.id}/verifications/${event.verificationId}">${event.verificationId}</a>` : '—'}</td><td class="mono">${event.identifierMasked ?? '—'}</td><td class="mono">${event.clientIp ?? '—'}</td><td class="mono muted">${event.details ?? ''}</td></tr>`,
+          html`<tr data-event-id="${event.id}"><td class="muted nowrap">${when(event.at)}</td><td><span class="badge${event.kind.includes('failed') || event.kind.includes('locked') || event.kind.includes('refused') || event.kind.includes('disabled') ? ' failed' : ''}">${event.kind}</span></td><td class="mono">${event.verificationId ? html`<a href="/console/apps/${app.id}/verifications/${event.verificationId}">${event.verificationId}</a>` : '—'}</td><td class="mono">${event.identifierMasked ?? '—'}</td><td class="mono">${event.clientIp ?? '—'}</td><td class="mono muted">${event.details ?? ''}</td>${
+            webhooks
+              ? html`<td>${attemptsCell(webhooks.attempts.get(event.id) ?? [])}${
+                  event.deliverable
+                    ? html`<form method="post" action="/console/apps/${app.id}/events/${event.id}/resend">${csrfField(webhooks.ctx)}<button type="submit" aria-label="Resend event ${event.id}">Resend</button></form>`
+                    : ''
+                }</td>`
+              : ''
+          }</tr>`,
       )
 }
 </tbody></table></div>`
@@ -114,13 +141,15 @@ export function eventsPage(
   app: App,
   kind: string | undefined,
   events: readonly EventEntry[],
+  attempts: ReadonlyMap<string, readonly WebhookAttemptView[]>,
+  message?: Message,
 ): string {
   return appShell(
     ctx,
     app,
     'events',
     'Events',
-    html`<form method="get" class="filters card" aria-label="Filter events"><div><label for="kind">Kind</label><input id="kind" name="kind" value="${kind ?? ''}" placeholder="e.g. delivery.failed"></div><div><button class="primary" type="submit">Filter</button></div></form>
-${eventsTable(app, events)}`,
+    html`${alert(message)}<form method="get" class="filters card" aria-label="Filter events"><div><label for="type">Type</label><input id="type" name="type" value="${kind ?? ''}" placeholder="e.g. delivery.failed"></div><div><button class="primary" type="submit">Filter</button></div></form>
+${eventsTable(app, events, { ctx, attempts })}`,
   )
 }

@@ -11,7 +11,7 @@ export interface ConsoleContext {
 /** A notice above a page's content. */
 export type Message = { readonly kind: 'error' | 'ok'; readonly text: string } | undefined
 
-export type AppTab = 'dashboard' | 'verifications' | 'events' | 'keys' | 'settings' | 'templates'
+export type AppTab = 'dashboard' | 'verifications' | 'events' | 'webhooks' | 'keys' | 'settings' | 'templates'
 
 /** The operator pages outside any app. */
 export type OperatorSection = 'signing-keys' | 'sessions'
@@ -87,6 +87,7 @@ function appHeader(app: App, tab: AppTab): Html {
     ['dashboard', 'Dashboard', ''],
     ['verifications', 'Verifications', '/verifications'],
     ['events', 'Events', '/events'],
+    ['webhooks', 'Webhooks', '/webhooks'],
     ['keys', 'API keys', '/keys'],
     ['settings', 'Settings', '/settings'],
     ['templates', 'Templates', '/templates'],

@@ -1,7 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { App } from '../../../core/app-service.js'
 import type { EventLog } from '../../../core/event-log.js'
 import type { VerificationView } from '../../../core/verification.js'
 import type { VerificationService } from '../../../core/verification-service.js'
+import type { WebhookService } from '../../../core/webhooks/webhook-service.js'
 import { AppError } from '../../../errors/app-error.js'
 import {
   type EventEntry,
@@ -10,6 +12,7 @@ import {
   verificationPage,
   verificationsPage,
 } from '../pages/activity-pages.js'
+import type { ConsoleContext, Message } from '../pages/layout.js'
 import { appOf, page, pageOf, renderAppErrors } from '../signed-in.js'
 
 type VerificationStatus = VerificationView['status']
@@ -22,6 +25,8 @@ type LoggedEvent = Awaited<ReturnType<EventLog['listRecent']>>[number]
 
 function toEventEntry(event: LoggedEvent): EventEntry {
   return {
+    id: event.id,
+    deliverable: event.payload !== null,
     at: Number(event.createdAt),
     kind: event.kind,
     verificationId: event.verificationId,
@@ -40,6 +45,7 @@ function filterField(value: unknown): string | undefined {
 export function activityRoutes(deps: {
   verifications: Pick<VerificationService, 'search' | 'get'>
   events: Pick<EventLog, 'listRecent' | 'listByVerification'>
+  webhooks: Pick<WebhookService, 'attemptsOf' | 'resend'>
 }): FastifyPluginAsync {
   return async (scope) => {
     renderAppErrors(scope, (reply, error, ctx, app) =>
@@ -99,12 +105,35 @@ export function activityRoutes(deps: {
       },
     )
 
-    scope.get<{ Querystring: { kind?: string } }>('/events', { schema: { hide: true } }, async (request, reply) => {
-      const ctx = pageOf(request)
-      const app = appOf(request)
-      const kind = filterField(request.query.kind)
+    async function eventsView(reply: FastifyReply, ctx: ConsoleContext, app: App, kind?: string, message?: Message) {
       const events = await deps.events.listRecent(app.id, { limit: EVENT_LIMIT, kind })
-      return page(reply, ctx, eventsPage(ctx, app, kind, events.map(toEventEntry)))
-    })
+      const attempts = await deps.webhooks.attemptsOf(
+        app.id,
+        events.map((event) => event.id),
+      )
+      return page(reply, ctx, eventsPage(ctx, app, kind, events.map(toEventEntry), attempts, message))
+    }
+
+    // `type` is the field's name; `kind` (its older name) still filters.
+    scope.get<{ Querystring: { type?: string; kind?: string } }>(
+      '/events',
+      { schema: { hide: true } },
+      async (request, reply) =>
+        eventsView(reply, pageOf(request), appOf(request), filterField(request.query.type ?? request.query.kind)),
+    )
+
+    scope.post<{ Params: { event_id: string } }>(
+      '/events/:event_id/resend',
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const app = appOf(request)
+        const queued = await deps.webhooks.resend(app.id, request.params.event_id)
+        const text =
+          queued === 0
+            ? 'No enabled endpoint takes this event: nothing was queued.'
+            : `Queued again for ${queued} endpoint${queued === 1 ? '' : 's'}.`
+        return eventsView(reply, pageOf(request), app, undefined, { kind: 'ok', text })
+      },
+    )
   }
 }

@@ -1,0 +1,285 @@
+import type { Logger } from 'pino'
+import { generateId, type ServerKeys } from '../../crypto/secrets.js'
+import { webhookHeaders } from '../../crypto/standard-webhooks.js'
+import type { EventRow, WebhookEndpointRow, WebhookMessageRow } from '../../storage/database.js'
+import type { Store } from '../../storage/store.js'
+import type { Clock } from '../clock.js'
+import type { EventLog } from '../event-log.js'
+import { MAX_ATTEMPTS, nextRetryDelayMs } from './retry-schedule.js'
+import type { WebhookResponse, WebhookSender } from './webhook-sender.js'
+import { newMessage, signingSecrets } from './webhook-service.js'
+import { subscribes } from './webhook-subscriptions.js'
+
+/** An endpoint that answers nothing within this is a failed try (issue #16). */
+export const ATTEMPT_TIMEOUT_MS = 10_000
+/** An endpoint failing this long without a success is disabled. */
+export const DISABLE_AFTER_FAILING_MS = 5 * 86_400_000
+/** A claimed message is this instance's for this long: past the try's 10 s timeout, so no one else posts it meanwhile. */
+const LEASE_MS = 15_000
+const FAN_OUT_BATCH = 100
+const CLAIM_BATCH = 20
+
+/** The outcome of one try: the one place it is known (metrics hook in here, see `onAttempt`). */
+export interface AttemptResult {
+  readonly appId: string
+  readonly eventId: string
+  readonly endpointId: string
+  readonly succeeded: boolean
+  readonly response: WebhookResponse
+  /** The message gave up (its last try failed) or the endpoint got disabled. */
+  readonly final: boolean
+}
+
+export interface WebhookDispatcher {
+  /** One pass: fans new events out to their endpoints, then tries every message due. Answers the tries made. */
+  runOnce(): Promise<number>
+  /** Polls every `pollIntervalMs`, and soon after an event is recorded. */
+  start(): void
+  /** Stops polling and waits for the pass in flight. */
+  stop(): Promise<void>
+  /** Events not yet fanned out plus messages still to deliver: the outbox backlog. */
+  backlog(): Promise<number>
+}
+
+/**
+ * Posts the outbox's events to the apps' endpoints, off the request path, in every instance. Instances share
+ * the work through the database: PostgreSQL's FOR UPDATE SKIP LOCKED hands each event and message to one
+ * claimant, and a claimed message is leased (`claimed_until`) while it is posted, so each try is made once
+ * however many instances run. Times (due, lease, give-up) come from the injected clock.
+ */
+export function createWebhookDispatcher(deps: {
+  store: Store
+  clock: Clock
+  serverKeys: ServerKeys
+  events: EventLog
+  logger: Logger
+  send: WebhookSender
+  pollIntervalMs: number
+  /** Jitter's randomness (tests pin it). */
+  random?: () => number
+  /** Called with every try's result (the lead's metrics hook in here). */
+  onAttempt?: (result: AttemptResult) => void
+  /** Work done on each pass before dispatching (the expiry sweep that writes verification.expired). */
+  beforePass?: () => Promise<unknown>
+}): WebhookDispatcher {
+  const { store, clock, logger } = deps
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<number> | undefined
+  let again = false
+  let stopped = true
+  let failing = false
+
+  /** Moves undispatched events into messages, one locked batch per transaction. */
+  async function fanOut(): Promise<void> {
+    for (;;) {
+      const taken = await store.transaction(async (tx) => {
+        const rows = await tx.events.takeUndispatched(FAN_OUT_BATCH)
+        if (rows.length === 0) return 0
+        const now = clock.nowMs()
+        const endpointsOf = new Map<string, WebhookEndpointRow[]>()
+        const messages: WebhookMessageRow[] = []
+        for (const event of rows) {
+          if (event.appId === null || event.payload === null) continue
+          let endpoints = endpointsOf.get(event.appId)
+          if (!endpoints) {
+            endpoints = (await tx.webhooks.listEndpoints(event.appId)).filter((e) => Number(e.enabled) === 1)
+            endpointsOf.set(event.appId, endpoints)
+          }
+          for (const endpoint of endpoints) {
+            if (subscribes(JSON.parse(endpoint.events) as string[], event.kind)) {
+              messages.push(newMessage(event.appId, event.id, endpoint.id, now))
+            }
+          }
+        }
+        await tx.webhooks.insertMessages(messages)
+        await tx.events.markDispatched(rows.map((row) => row.id))
+        return rows.length
+      })
+      if (taken < FAN_OUT_BATCH) return
+    }
+  }
+
+  async function deliver(
+    message: WebhookMessageRow,
+    endpoint: WebhookEndpointRow | undefined,
+    event: EventRow | undefined,
+  ) {
+    const claimedUntil = Number(message.claimedUntil)
+    if (!endpoint || Number(endpoint.enabled) !== 1 || !event?.payload) {
+      // Deleted or disabled meanwhile, or the event is gone (retention): nothing to send.
+      await store.webhooks.settleMessage(message.id, claimedUntil, {
+        status: 'failed',
+        attempts: message.attempts,
+        nextAttemptAt: null,
+        now: clock.nowMs(),
+      })
+      return
+    }
+    const sentAt = clock.nowMs()
+    const headers = webhookHeaders(
+      signingSecrets(deps.serverKeys, endpoint, sentAt),
+      event.id,
+      Math.floor(sentAt / 1000),
+      event.payload,
+    )
+    const response = await deps.send({ url: endpoint.url, headers, body: event.payload, timeoutMs: ATTEMPT_TIMEOUT_MS })
+    const succeeded = response.status !== undefined && response.status >= 200 && response.status < 300
+    const now = clock.nowMs()
+    const attempts = message.attempts + 1
+    const delay = succeeded ? undefined : nextRetryDelayMs(attempts, deps.random)
+    let final = !succeeded && (delay === undefined || attempts >= MAX_ATTEMPTS)
+    await store.transaction(async (tx) => {
+      await tx.webhooks.insertAttempt({
+        id: generateId('wat', 16, now),
+        appId: message.appId,
+        eventId: message.eventId,
+        endpointId: endpoint.id,
+        messageId: message.id,
+        attemptedAt: sentAt,
+        responseStatus: response.status ?? null,
+        latencyMs: response.latencyMs,
+        error: succeeded ? null : (response.error ?? `status ${response.status}`),
+        succeeded: succeeded ? 1 : 0,
+      })
+      await tx.webhooks.settleMessage(message.id, claimedUntil, {
+        status: succeeded ? 'succeeded' : final ? 'failed' : 'pending',
+        attempts,
+        nextAttemptAt: succeeded || final || delay === undefined ? null : now + delay,
+        now,
+      })
+      if (succeeded) {
+        if (endpoint.failingSince !== null) {
+          await tx.webhooks.updateEndpoint(endpoint.appId, endpoint.id, { failingSince: null, updatedAt: now })
+        }
+        return
+      }
+      const current = await tx.webhooks.findEndpoint(endpoint.appId, endpoint.id)
+      if (!current || Number(current.enabled) !== 1) return
+      if (current.failingSince === null) {
+        await tx.webhooks.updateEndpoint(endpoint.appId, endpoint.id, { failingSince: sentAt, updatedAt: now })
+      } else if (now - Number(current.failingSince) >= DISABLE_AFTER_FAILING_MS) {
+        // Failing for days: stop trying, and say so where operators look (the console's events).
+        await tx.webhooks.updateEndpoint(endpoint.appId, endpoint.id, {
+          enabled: 0,
+          disabledReason: 'failing_for_5_days',
+          updatedAt: now,
+        })
+        await tx.webhooks.failPendingMessages(endpoint.id, now)
+        await deps.events.recordIn(tx, {
+          appId: endpoint.appId,
+          kind: 'webhook.disabled',
+          details: {
+            webhook_id: endpoint.id,
+            url: endpoint.url,
+            reason: 'failing_for_5_days',
+            failing_since: new Date(Number(current.failingSince)).toISOString(),
+          },
+        })
+        final = true
+      }
+    })
+    deps.onAttempt?.({
+      appId: message.appId,
+      eventId: message.eventId,
+      endpointId: endpoint.id,
+      succeeded,
+      response,
+      final,
+    })
+  }
+
+  async function pass(): Promise<number> {
+    await deps.beforePass?.()
+    await fanOut()
+    let tries = 0
+    for (;;) {
+      const now = clock.nowMs()
+      const claimed = await store.transaction((tx) => tx.webhooks.claimDue(now, now + LEASE_MS, CLAIM_BATCH))
+      if (claimed.length === 0) return tries
+      const endpoints = new Map<string, WebhookEndpointRow | undefined>()
+      const events = new Map<string, EventRow | undefined>()
+      for (const message of claimed) {
+        if (!endpoints.has(message.endpointId)) {
+          endpoints.set(message.endpointId, await store.webhooks.findEndpoint(message.appId, message.endpointId))
+        }
+        if (!events.has(message.eventId)) {
+          events.set(message.eventId, await store.events.findById(message.appId, message.eventId))
+        }
+      }
+      // The batch's endpoints are posted in parallel; a slow one holds only its own try (10 s at most).
+      await Promise.all(
+        claimed.map((message) =>
+          deliver(message, endpoints.get(message.endpointId), events.get(message.eventId)).catch((error: unknown) =>
+            logger.error({ err: error, eventId: message.eventId }, 'webhook try not recorded'),
+          ),
+        ),
+      )
+      tries += claimed.length
+      if (claimed.length < CLAIM_BATCH) return tries
+    }
+  }
+
+  /** One pass at a time per instance; a caller arriving during one waits for it, then gets a pass of its own. */
+  async function runOnce(): Promise<number> {
+    while (running) await running.catch(() => undefined)
+    running = pass().finally(() => {
+      running = undefined
+    })
+    return running
+  }
+
+  function schedule(delayMs: number) {
+    if (stopped) return
+    clearTimeout(timer)
+    timer = setTimeout(tick, delayMs)
+    timer.unref()
+  }
+
+  function tick() {
+    wakeDue = false
+    runOnce()
+      .then(
+        () => {
+          failing = false
+        },
+        (error: unknown) => {
+          // A database outage is logged once, not every poll.
+          if (!failing) logger.error({ err: error }, 'webhook dispatch failed; retrying')
+          failing = true
+        },
+      )
+      .finally(() => {
+        if (again) {
+          again = false
+          schedule(0)
+        } else schedule(deps.pollIntervalMs)
+      })
+  }
+
+  // Woken after events are recorded: once per burst (a pass already due is not pushed back by more events).
+  let wakeDue = false
+  deps.events.onRecorded(() => {
+    if (stopped) return
+    if (running) again = true
+    else if (!wakeDue) {
+      wakeDue = true
+      schedule(0)
+    }
+  })
+
+  return {
+    runOnce,
+    start() {
+      stopped = false
+      schedule(deps.pollIntervalMs)
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running?.catch(() => undefined)
+    },
+    async backlog() {
+      return (await store.events.countUndispatched()) + (await store.webhooks.countPendingMessages())
+    },
+  }
+}

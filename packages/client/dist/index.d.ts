@@ -6,3 +6,4 @@ export type { RequireVerificationOptions, VerifiedToken } from './middleware/ver
 export { type StepUpOptions, Tessera, type TesseraOptions, type TokenCheckOptions, type UserResource, } from './tessera.js';
 export { type PageParams, TesseraAdmin, type TesseraAdminOptions } from './tessera-admin.js';
 export { type VerificationClaims, type VerifyTokenOptions, verifyToken } from './verify-token.js';
+export { InvalidWebhookError, type InvalidWebhookReason, type VerifyWebhookOptions, verifyWebhook, type WebhookEvent, type WebhookHeaders, } from './verify-webhook.js';

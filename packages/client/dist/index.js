@@ -2,3 +2,4 @@ export { AuthenticationError, ConnectionError, IdempotencyError, InvalidCodeErro
 export { Tessera, } from './tessera.js';
 export { TesseraAdmin } from './tessera-admin.js';
 export { verifyToken } from './verify-token.js';
+export { InvalidWebhookError, verifyWebhook, } from './verify-webhook.js';

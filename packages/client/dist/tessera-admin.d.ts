@@ -1,4 +1,4 @@
-import type { ApiKeyList, App, AppEventList, AppList, AppVerificationList, CreateApiKeyParams, CreateAppParams, CreatedApiKey, FactorList, RevokedSigningKey, RotatedSigningKey, SigningKeyList, UpdateAppParams } from './api-types.js';
+import type { ApiKeyList, App, AppEventList, AppList, AppVerificationList, CreateApiKeyParams, CreateAppParams, CreatedApiKey, CreatedWebhook, CreateWebhookParams, FactorList, RevokedSigningKey, RotatedSigningKey, RotatedWebhookSecret, SigningKeyList, UpdateAppParams, UpdatedWebhook, UpdateWebhookParams, Webhook, WebhookList } from './api-types.js';
 import { type HttpClientOptions, type RequestOptions } from './http-client.js';
 export interface TesseraAdminOptions extends HttpClientOptions {
     /** The operator key (TESSERA_ADMIN_KEY). It can do anything: keep it out of apps. */
@@ -41,6 +41,19 @@ export declare class TesseraAdmin {
         rotate(options?: RequestOptions): Promise<RotatedSigningKey>;
         /** Withdraws a key at once: tokens it signed stop being accepted. */
         revoke(kid: string, options?: RequestOptions): Promise<RevokedSigningKey>;
+    };
+    /** The app's event webhook endpoints (Standard Webhooks; check deliveries with `verifyWebhook`). */
+    readonly webhooks: {
+        /** A new endpoint: the signing `secret` (whsec_…) is in this answer only. */
+        create(appId: string, params: CreateWebhookParams, options?: RequestOptions): Promise<CreatedWebhook>;
+        list(appId: string, options?: RequestOptions): Promise<WebhookList>;
+        get(appId: string, webhookId: string, options?: RequestOptions): Promise<Webhook>;
+        /** `enabled: true` also clears a failing streak; `rotate_secret: true` answers a new `secret`. */
+        update(appId: string, webhookId: string, params: UpdateWebhookParams, options?: RequestOptions): Promise<UpdatedWebhook>;
+        /** A new secret (in this answer only); the old one keeps signing beside it for 24 hours. */
+        rotateSecret(appId: string, webhookId: string, options?: RequestOptions): Promise<RotatedWebhookSecret>;
+        /** Deletes the endpoint; its pending deliveries are dropped. */
+        remove(appId: string, webhookId: string, options?: RequestOptions): Promise<void>;
     };
     /** A user's factors as the operator sees them, and their removal without a step-up token. */
     readonly users: {

@@ -7,6 +7,8 @@ export class TesseraAdmin {
     apps;
     keys;
     signingKeys;
+    /** The app's event webhook endpoints (Standard Webhooks; check deliveries with `verifyWebhook`). */
+    webhooks;
     /** A user's factors as the operator sees them, and their removal without a step-up token. */
     users;
     constructor(options) {
@@ -35,6 +37,17 @@ export class TesseraAdmin {
             list: (call) => http.request({ method: 'GET', path: '/admin/v1/signing-keys' }, call),
             rotate: (call) => http.request({ method: 'POST', path: '/admin/v1/signing-keys/rotate' }, call),
             revoke: (kid, call) => http.request({ method: 'POST', path: `/admin/v1/signing-keys/${segment(kid)}/revoke` }, call),
+        };
+        const webhook = (appId, webhookId) => `${app(appId)}/webhooks/${segment(webhookId)}`;
+        this.webhooks = {
+            create: (appId, params, call) => http.request({ method: 'POST', path: `${app(appId)}/webhooks`, body: params }, call),
+            list: (appId, call) => http.request({ method: 'GET', path: `${app(appId)}/webhooks` }, call),
+            get: (appId, webhookId, call) => http.request({ method: 'GET', path: webhook(appId, webhookId) }, call),
+            update: (appId, webhookId, params, call) => http.request({ method: 'PATCH', path: webhook(appId, webhookId), body: params }, call),
+            rotateSecret: (appId, webhookId, call) => http.request({ method: 'POST', path: `${webhook(appId, webhookId)}/rotate-secret` }, call),
+            remove: async (appId, webhookId, call) => {
+                await http.request({ method: 'DELETE', path: webhook(appId, webhookId) }, call);
+            },
         };
         this.users = {
             listFactors: (appId, userId, call) => http.request({ method: 'GET', path: `${app(appId)}/users/${segment(userId)}/factors` }, call),

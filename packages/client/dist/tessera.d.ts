@@ -31,7 +31,8 @@ export interface UserResource {
     readonly factors: {
         list(options?: RequestOptions): Promise<Factor[]>;
         bind(params: BindFactorParams, options?: StepUpOptions): Promise<BoundFactor>;
-        activate(factorId: string, params: ActivateFactorParams, options?: RequestOptions): Promise<ActivatedFactor>;
+        /** `params` may be the code itself. */
+        activate(factorId: string, params: ActivateFactorParams | string, options?: RequestOptions): Promise<ActivatedFactor>;
         remove(factorId: string, options?: StepUpOptions): Promise<void>;
     };
     challenge(params: ChallengeParams, options?: RequestOptions): Promise<Verification>;
@@ -65,7 +66,7 @@ export declare class Tessera {
         /** A hosted verification page for one person; send them to `url`. Idempotent like start. */
         create(params: CreateSessionParams, options?: RequestOptions): Promise<Session>;
         /** Trades the `code` a `response_mode: "code"` redirect carried for the verification token (once). */
-        exchange(sessionId: string, params: ExchangeSessionParams, options?: RequestOptions): Promise<ExchangedSession>;
+        exchange(sessionId: string, params: ExchangeSessionParams | string, options?: RequestOptions): Promise<ExchangedSession>;
     };
     constructor(options: TesseraOptions);
     /** One user's factors and challenges. */

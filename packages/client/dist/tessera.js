@@ -41,7 +41,11 @@ export class Tessera {
         };
         this.sessions = {
             create: (params, call) => http.request({ method: 'POST', path: '/v1/sessions', body: params, idempotent: true }, call),
-            exchange: (id, params, call) => http.request({ method: 'POST', path: `/v1/sessions/${segment(id)}/exchange`, body: params }, call),
+            exchange: (id, params, call) => http.request({
+                method: 'POST',
+                path: `/v1/sessions/${segment(id)}/exchange`,
+                body: typeof params === 'string' ? { code: params } : params,
+            }, call),
         };
     }
     /** One user's factors and challenges. */
@@ -53,7 +57,11 @@ export class Tessera {
             factors: {
                 list: async (call) => (await http.request({ method: 'GET', path: `${base}/factors` }, call)).factors,
                 bind: (params, call) => http.request({ method: 'POST', path: `${base}/factors`, body: params, headers: stepUp(call), idempotent: true }, call),
-                activate: (factorId, params, call) => http.request({ method: 'POST', path: `${base}/factors/${segment(factorId)}/activate`, body: params }, call),
+                activate: (factorId, params, call) => http.request({
+                    method: 'POST',
+                    path: `${base}/factors/${segment(factorId)}/activate`,
+                    body: typeof params === 'string' ? { verification_code: params } : params,
+                }, call),
                 remove: async (factorId, call) => {
                     await http.request({ method: 'DELETE', path: `${base}/factors/${segment(factorId)}`, headers: stepUp(call) }, call);
                 },

@@ -58,3 +58,14 @@ export type RotatedSigningKey = ResponseBody<'/admin/v1/signing-keys/rotate', 'p
 export type RevokedSigningKey = ResponseBody<'/admin/v1/signing-keys/{kid}/revoke', 'post', 200>
 export type AppVerificationList = ResponseBody<'/admin/v1/apps/{app_id}/verifications', 'get', 200>
 export type AppEventList = ResponseBody<'/admin/v1/apps/{app_id}/events', 'get', 200>
+export type CreateWebhookParams = RequestBody<'/admin/v1/apps/{app_id}/webhooks', 'post'>
+export type CreatedWebhook = ResponseBody<'/admin/v1/apps/{app_id}/webhooks', 'post', 201>
+export type WebhookList = ResponseBody<'/admin/v1/apps/{app_id}/webhooks', 'get', 200>
+export type Webhook = ResponseBody<'/admin/v1/apps/{app_id}/webhooks/{webhook_id}', 'get', 200>
+export type UpdateWebhookParams = RequestBody<'/admin/v1/apps/{app_id}/webhooks/{webhook_id}', 'patch'>
+export type UpdatedWebhook = ResponseBody<'/admin/v1/apps/{app_id}/webhooks/{webhook_id}', 'patch', 200>
+export type RotatedWebhookSecret = ResponseBody<
+  '/admin/v1/apps/{app_id}/webhooks/{webhook_id}/rotate-secret',
+  'post',
+  200
+>

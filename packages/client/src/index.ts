@@ -26,3 +26,11 @@ export {
 } from './tessera.js'
 export { type PageParams, TesseraAdmin, type TesseraAdminOptions } from './tessera-admin.js'
 export { type VerificationClaims, type VerifyTokenOptions, verifyToken } from './verify-token.js'
+export {
+  InvalidWebhookError,
+  type InvalidWebhookReason,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookEvent,
+  type WebhookHeaders,
+} from './verify-webhook.js'

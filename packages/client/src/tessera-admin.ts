@@ -7,11 +7,18 @@ import type {
   CreateApiKeyParams,
   CreateAppParams,
   CreatedApiKey,
+  CreatedWebhook,
+  CreateWebhookParams,
   FactorList,
   RevokedSigningKey,
   RotatedSigningKey,
+  RotatedWebhookSecret,
   SigningKeyList,
   UpdateAppParams,
+  UpdatedWebhook,
+  UpdateWebhookParams,
+  Webhook,
+  WebhookList,
 } from './api-types.js'
 import { createHttpClient, type HttpClientOptions, type RequestOptions, segment } from './http-client.js'
 
@@ -55,6 +62,24 @@ export class TesseraAdmin {
     /** Withdraws a key at once: tokens it signed stop being accepted. */
     revoke(kid: string, options?: RequestOptions): Promise<RevokedSigningKey>
   }
+  /** The app's event webhook endpoints (Standard Webhooks; check deliveries with `verifyWebhook`). */
+  readonly webhooks: {
+    /** A new endpoint: the signing `secret` (whsec_…) is in this answer only. */
+    create(appId: string, params: CreateWebhookParams, options?: RequestOptions): Promise<CreatedWebhook>
+    list(appId: string, options?: RequestOptions): Promise<WebhookList>
+    get(appId: string, webhookId: string, options?: RequestOptions): Promise<Webhook>
+    /** `enabled: true` also clears a failing streak; `rotate_secret: true` answers a new `secret`. */
+    update(
+      appId: string,
+      webhookId: string,
+      params: UpdateWebhookParams,
+      options?: RequestOptions,
+    ): Promise<UpdatedWebhook>
+    /** A new secret (in this answer only); the old one keeps signing beside it for 24 hours. */
+    rotateSecret(appId: string, webhookId: string, options?: RequestOptions): Promise<RotatedWebhookSecret>
+    /** Deletes the endpoint; its pending deliveries are dropped. */
+    remove(appId: string, webhookId: string, options?: RequestOptions): Promise<void>
+  }
   /** A user's factors as the operator sees them, and their removal without a step-up token. */
   readonly users: {
     listFactors(appId: string, userId: string, options?: RequestOptions): Promise<FactorList>
@@ -90,6 +115,20 @@ export class TesseraAdmin {
       rotate: (call) => http.request({ method: 'POST', path: '/admin/v1/signing-keys/rotate' }, call),
       revoke: (kid, call) =>
         http.request({ method: 'POST', path: `/admin/v1/signing-keys/${segment(kid)}/revoke` }, call),
+    }
+    const webhook = (appId: string, webhookId: string) => `${app(appId)}/webhooks/${segment(webhookId)}`
+    this.webhooks = {
+      create: (appId, params, call) =>
+        http.request({ method: 'POST', path: `${app(appId)}/webhooks`, body: params }, call),
+      list: (appId, call) => http.request({ method: 'GET', path: `${app(appId)}/webhooks` }, call),
+      get: (appId, webhookId, call) => http.request({ method: 'GET', path: webhook(appId, webhookId) }, call),
+      update: (appId, webhookId, params, call) =>
+        http.request({ method: 'PATCH', path: webhook(appId, webhookId), body: params }, call),
+      rotateSecret: (appId, webhookId, call) =>
+        http.request({ method: 'POST', path: `${webhook(appId, webhookId)}/rotate-secret` }, call),
+      remove: async (appId, webhookId, call) => {
+        await http.request({ method: 'DELETE', path: webhook(appId, webhookId) }, call)
+      },
     }
     this.users = {
       listFactors: (appId, userId, call) =>

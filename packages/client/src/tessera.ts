@@ -60,7 +60,12 @@ export interface UserResource {
   readonly factors: {
     list(options?: RequestOptions): Promise<Factor[]>
     bind(params: BindFactorParams, options?: StepUpOptions): Promise<BoundFactor>
-    activate(factorId: string, params: ActivateFactorParams, options?: RequestOptions): Promise<ActivatedFactor>
+    /** `params` may be the code itself. */
+    activate(
+      factorId: string,
+      params: ActivateFactorParams | string,
+      options?: RequestOptions,
+    ): Promise<ActivatedFactor>
     remove(factorId: string, options?: StepUpOptions): Promise<void>
   }
   challenge(params: ChallengeParams, options?: RequestOptions): Promise<Verification>
@@ -97,7 +102,11 @@ export class Tessera {
     /** A hosted verification page for one person; send them to `url`. Idempotent like start. */
     create(params: CreateSessionParams, options?: RequestOptions): Promise<Session>
     /** Trades the `code` a `response_mode: "code"` redirect carried for the verification token (once). */
-    exchange(sessionId: string, params: ExchangeSessionParams, options?: RequestOptions): Promise<ExchangedSession>
+    exchange(
+      sessionId: string,
+      params: ExchangeSessionParams | string,
+      options?: RequestOptions,
+    ): Promise<ExchangedSession>
   }
 
   readonly #http: HttpClient
@@ -143,7 +152,14 @@ export class Tessera {
       create: (params, call) =>
         http.request({ method: 'POST', path: '/v1/sessions', body: params, idempotent: true }, call),
       exchange: (id, params, call) =>
-        http.request({ method: 'POST', path: `/v1/sessions/${segment(id)}/exchange`, body: params }, call),
+        http.request(
+          {
+            method: 'POST',
+            path: `/v1/sessions/${segment(id)}/exchange`,
+            body: typeof params === 'string' ? { code: params } : params,
+          },
+          call,
+        ),
     }
   }
 
@@ -163,7 +179,14 @@ export class Tessera {
             call,
           ),
         activate: (factorId, params, call) =>
-          http.request({ method: 'POST', path: `${base}/factors/${segment(factorId)}/activate`, body: params }, call),
+          http.request(
+            {
+              method: 'POST',
+              path: `${base}/factors/${segment(factorId)}/activate`,
+              body: typeof params === 'string' ? { verification_code: params } : params,
+            },
+            call,
+          ),
         remove: async (factorId, call) => {
           await http.request(
             { method: 'DELETE', path: `${base}/factors/${segment(factorId)}`, headers: stepUp(call) },

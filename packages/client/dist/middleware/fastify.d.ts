@@ -18,5 +18,5 @@ export type FastifyRequest = FastifyLikeRequest & {
  *
  *   fastify.post('/account/delete', { preHandler: requireVerification({ tessera, scene: 'step-up' }) }, handler)
  */
-export declare function requireVerification(options: RequireVerificationOptions<FastifyRequest>): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<void>;
+export declare function requireVerification(options: RequireVerificationOptions<FastifyRequest>): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<unknown>;
 export type { RequireVerificationOptions, VerifiedToken };

@@ -9,11 +9,11 @@ export function requireVerification(options) {
     return async (request, reply) => {
         const outcome = await guardRequest(request, headerOf, options);
         if (!outcome.ok) {
-            // Fastify stops the route when an async hook has sent the reply.
-            await reply.code(outcome.refusal.status).send(outcome.refusal.body);
-            return;
+            // An async hook that sent the reply returns it: Fastify then runs neither later hooks nor the handler.
+            return reply.code(outcome.refusal.status).send(outcome.refusal.body);
         }
         request.verification = outcome.verified;
+        return undefined;
     };
 }
 function headerOf(request, name) {

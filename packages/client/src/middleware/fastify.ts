@@ -22,15 +22,15 @@ export type FastifyRequest = FastifyLikeRequest & { readonly [property: string]:
  */
 export function requireVerification(
   options: RequireVerificationOptions<FastifyRequest>,
-): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<void> {
+): (request: FastifyLikeRequest, reply: FastifyLikeReply) => Promise<unknown> {
   return async (request, reply) => {
     const outcome = await guardRequest(request as FastifyRequest, headerOf, options)
     if (!outcome.ok) {
-      // Fastify stops the route when an async hook has sent the reply.
-      await reply.code(outcome.refusal.status).send(outcome.refusal.body)
-      return
+      // An async hook that sent the reply returns it: Fastify then runs neither later hooks nor the handler.
+      return reply.code(outcome.refusal.status).send(outcome.refusal.body)
     }
     request.verification = outcome.verified
+    return undefined
   }
 }
 

@@ -49,7 +49,7 @@ function standIn(value: string, make: (n: number) => string): void {
 }
 /** Finds the random values of a text (ids, app keys, JWTs) and registers stand-ins for them. */
 function learn(text: string): void {
-  for (const match of text.matchAll(/\b(ver|fac|app|key|ses|tok|evt|sk|cs|msg|del)_([0-9a-z]{10})([0-9a-z]{6,})\b/g)) {
+  for (const match of text.matchAll(/\b([a-z]{2,4})_([0-9a-z]{10})([0-9a-z]{6,})\b/g)) {
     const [id, prefix, time, random] = match as unknown as [string, string, string, string]
     standIn(id, (n) => `${prefix}_${time}${pseudo(`${prefix}${n}`, random.length)}`)
   }
@@ -58,6 +58,10 @@ function learn(text: string): void {
     standIn(key, (n) => `tsk_${pseudo(`tsk${n}`, key.length - 4, `${ALPHABET}ABCDEFGHJKLMNPQRSTUVWXYZ`)}`)
     // The key's prefix (what the key list shows) is the stand-in's prefix.
     standIns.set(key.slice(0, 10), (standIns.get(key) as string).slice(0, 10))
+  }
+  for (const match of text.matchAll(/whsec_[A-Za-z0-9+/=]{20,}/g)) {
+    const secret = match[0]
+    standIn(secret, (n) => `whsec_${pseudo(`whsec${n}`, secret.length - 6, `${ALPHABET}ABCDEFGHJKLMNPQRSTUVWXYZ+/`)}`)
   }
   for (const match of text.matchAll(/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g)) {
     const jwt = match[0]
@@ -487,6 +491,39 @@ async function runScenario(): Promise<void> {
   await call(
     'admin-revoke-key',
     { method: 'DELETE', path: `/admin/v1/apps/${appId}/keys/${created.key_id}`, key: admin },
+    204,
+  )
+
+  // Event webhooks (docs/events.md).
+  const hook = await call(
+    'admin-create-webhook',
+    {
+      method: 'POST',
+      path: `/admin/v1/apps/${appId}/webhooks`,
+      key: admin,
+      body: { url: 'https://api.example.com/tessera-events', events: ['verification.*'], description: 'CRM sync' },
+    },
+    201,
+  )
+  await call('admin-list-webhooks', { method: 'GET', path: `/admin/v1/apps/${appId}/webhooks`, key: admin }, 200)
+  await call(
+    'admin-update-webhook',
+    {
+      method: 'PATCH',
+      path: `/admin/v1/apps/${appId}/webhooks/${hook.webhook_id}`,
+      key: admin,
+      body: { enabled: false },
+    },
+    200,
+  )
+  await call(
+    'admin-rotate-webhook-secret',
+    { method: 'POST', path: `/admin/v1/apps/${appId}/webhooks/${hook.webhook_id}/rotate-secret`, key: admin },
+    200,
+  )
+  await call(
+    'admin-delete-webhook',
+    { method: 'DELETE', path: `/admin/v1/apps/${appId}/webhooks/${hook.webhook_id}`, key: admin },
     204,
   )
 

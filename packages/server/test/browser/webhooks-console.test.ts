@@ -45,7 +45,7 @@ describe.runIf(enabled)('the console’s Webhooks tab in a real browser', () => 
     const app = await createAppWithKey(server.url, secrets.TESSERA_ADMIN_KEY, 'Hooked')
     await page.goto(`${server.url}/console/sign-in`)
     await page.fill('#admin_key', secrets.TESSERA_ADMIN_KEY)
-    await Promise.all([page.waitForURL(/\/console\/apps$/), page.click('button[type=submit]')])
+    await Promise.all([page.waitForURL((url) => !url.pathname.endsWith('/sign-in')), page.click('button[type=submit]')])
 
     await page.goto(`${server.url}/console/apps/${app.appId}`)
     await Promise.all([page.waitForURL(/\/webhooks$/), page.click('nav.tabs >> text=Webhooks')])
@@ -87,5 +87,5 @@ describe.runIf(enabled)('the console’s Webhooks tab in a real browser', () => 
     // The resend or the scheduled retry, whichever comes first: the same webhook-id, now answered 200.
     const again = await hooks.nextRequest(15_000)
     expect(again.headers['webhook-id']).toBe(eventId)
-  })
+  }, 90_000)
 })

@@ -68,6 +68,8 @@ export function createWebhookDispatcher(deps: {
   let again = false
   let stopped = true
   let failing = false
+  /** Aborts the tries in flight when the process stops: they are not recorded, and their lease lets another try later. */
+  const shutdown = new AbortController()
 
   /** Moves undispatched events into messages, one locked batch per transaction. */
   async function fanOut(): Promise<void> {
@@ -122,7 +124,14 @@ export function createWebhookDispatcher(deps: {
       Math.floor(sentAt / 1000),
       event.payload,
     )
-    const response = await deps.send({ url: endpoint.url, headers, body: event.payload, timeoutMs: ATTEMPT_TIMEOUT_MS })
+    const response = await deps.send({
+      url: endpoint.url,
+      headers,
+      body: event.payload,
+      timeoutMs: ATTEMPT_TIMEOUT_MS,
+      signal: shutdown.signal,
+    })
+    if (shutdown.signal.aborted) return
     const succeeded = response.status !== undefined && response.status >= 200 && response.status < 300
     const now = clock.nowMs()
     const attempts = message.attempts + 1
@@ -193,6 +202,7 @@ export function createWebhookDispatcher(deps: {
     await fanOut()
     let tries = 0
     for (;;) {
+      if (shutdown.signal.aborted) return tries
       const now = clock.nowMs()
       const claimed = await store.transaction((tx) => tx.webhooks.claimDue(now, now + LEASE_MS, CLAIM_BATCH))
       if (claimed.length === 0) return tries
@@ -276,6 +286,7 @@ export function createWebhookDispatcher(deps: {
     async stop() {
       stopped = true
       clearTimeout(timer)
+      shutdown.abort()
       await running?.catch(() => undefined)
     },
     async backlog() {

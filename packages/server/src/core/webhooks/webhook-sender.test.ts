@@ -44,3 +44,17 @@ describe('the webhook sender', () => {
     expect(answer.error).toBe('ECONNREFUSED')
   })
 })
+
+describe('a try aborted by shutdown', () => {
+  it('ends at once, answering aborted', async () => {
+    const receiver = await startWebhookReceiver()
+    receiver.delayMs = 5000
+    const controller = new AbortController()
+    const send = createFetchWebhookSender('Tessera-Webhooks/1')
+    const pending = send({ url: receiver.url, headers: {}, body: '{}', timeoutMs: 10_000, signal: controller.signal })
+    await receiver.nextRequest()
+    controller.abort()
+    expect(await pending).toMatchObject({ error: 'aborted' })
+    await receiver.close()
+  })
+})

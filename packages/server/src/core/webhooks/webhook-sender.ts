@@ -13,6 +13,8 @@ export type WebhookSender = (request: {
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
   readonly timeoutMs: number
+  /** Aborts the try (the process is shutting down). */
+  readonly signal?: AbortSignal | undefined
 }) => Promise<WebhookResponse>
 
 /** Bodies read from an endpoint's answer at most (the answer is ignored, but the connection is drained). */
@@ -20,7 +22,7 @@ const MAX_ANSWER_BYTES = 64 * 1024
 
 /** The sender over Node's fetch: no redirects followed (a 3xx is not a delivery), the answer drained and dropped. */
 export function createFetchWebhookSender(userAgent: string): WebhookSender {
-  return async ({ url, headers, body, timeoutMs }) => {
+  return async ({ url, headers, body, timeoutMs, signal }) => {
     const started = performance.now()
     const latency = () => Math.round(performance.now() - started)
     try {
@@ -29,7 +31,7 @@ export function createFetchWebhookSender(userAgent: string): WebhookSender {
         headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...headers },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       })
       const reader = response.body?.getReader()
       let read = 0
@@ -41,7 +43,7 @@ export function createFetchWebhookSender(userAgent: string): WebhookSender {
       await reader?.cancel().catch(() => undefined)
       return { status: response.status, latencyMs: latency() }
     } catch (error) {
-      return { error: describeFailure(error), latencyMs: latency() }
+      return { error: signal?.aborted ? 'aborted' : describeFailure(error), latencyMs: latency() }
     }
   }
 }

@@ -58,7 +58,7 @@ ${
         (endpoint) =>
           html`<tr data-webhook-id="${endpoint.id}"><td class="mono">${endpoint.url}<div class="muted">${endpoint.id}</div></td><td class="mono">${endpoint.events.join(', ')}</td><td>${endpoint.description ?? ''}</td><td>${status(endpoint)}</td><td class="muted nowrap">${when(endpoint.createdAt)}</td><td class="nowrap">
 <form method="post" action="${base}/${endpoint.id}/${endpoint.enabled ? 'disable' : 'enable'}">${csrfField(ctx)}<button type="submit" aria-label="${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.url}">${endpoint.enabled ? 'Disable' : 'Enable'}</button></form>
-<form method="post" action="${base}/${endpoint.id}/rotate">${csrfField(ctx)}<button type="submit" aria-label="Rotate the secret of ${endpoint.url}">Rotate secret</button></form>
+<form method="post" action="${base}/${endpoint.id}/rotate">${csrfField(ctx)}<button type="submit" aria-label="Rotate secret of ${endpoint.url}">Rotate secret</button></form>
 <form method="post" action="${base}/${endpoint.id}/delete">${csrfField(ctx)}<button class="danger" type="submit" aria-label="Delete ${endpoint.url}">Delete</button></form></td></tr>`,
       )
 }

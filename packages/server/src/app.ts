@@ -275,7 +275,11 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     pollIntervalMs: WEBHOOK_POLL_MS,
     // Expiry is a change nobody requests: each pass marks what ran out, so verification.expired goes out.
     beforePass: () => verifications.expireOverdue(200),
+    onAttempt: (attempt) => metrics.webhookAttempts.inc({ result: attempt.succeeded ? 'succeeded' : 'failed' }),
     ...(options.random ? { random: options.random } : {}),
+  })
+  metrics.onScrape(async () => {
+    metrics.outboxBacklog.set(await webhookDispatcher.backlog())
   })
   const server = await createServer({
     factors,

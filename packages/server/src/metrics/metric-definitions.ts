@@ -17,6 +17,8 @@ export const METRIC_DEFINITIONS = {
   sends: counter('tessera_sends_total', 'Messages handed to a provider (one per provider tried), by result (sent, failed, skipped: breaker open).', ['channel', 'provider', 'result']),
   deliveryLatency: histogram('tessera_delivery_latency_seconds', "Time from a provider taking a message to its receipt saying delivered.", ['channel', 'provider'], [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]),
   sendRefusals: counter('tessera_send_refusals_total', 'Sends refused before any provider was tried (a send limit, the SMS pumping guard), by reason.', ['reason']),
+  outboxBacklog: gauge('tessera_outbox_backlog', 'Events not yet fanned out to webhook endpoints plus webhook messages still to deliver (the whole database, read at each scrape).', []),
+  webhookAttempts: counter('tessera_webhook_attempts_total', 'Webhook deliveries tried by this instance, by result (succeeded, failed: non-2xx or no answer in 10 s).', ['result']),
   providerBreakerOpen: gauge('tessera_provider_breaker_open', "Open circuit breakers of a provider (one per app chain using it): messages skip it now.", ['provider']),
 } as const
 

@@ -39,6 +39,8 @@ const KEY_REFRESH_INTERVAL_MS = 60 * 1000
 /** How soon an instance stops signing with a key revoked elsewhere (its JWKS and introspection know at once). */
 const KEY_REVOCATION_POLL_MS = 2 * 1000
 const PRUNE_INTERVAL_MS = 15 * 60 * 1000
+/** How often each instance looks for channel fallbacks that are due: fallbacks wait seconds, so about one. */
+const FALLBACK_SWEEP_INTERVAL_MS = 1000
 
 export interface Tessera {
   readonly server: FastifyInstance
@@ -47,6 +49,8 @@ export interface Tessera {
   readonly keyRing: SigningKeyRing
   readonly delivery: DeliveryRegistry
   readonly pruneJob: PruneJob
+  /** Sends the channel fallbacks that are due now (a timer does it every second; tests call it with their clock). */
+  readonly runDueFallbacks: () => Promise<number>
   /** Tells the app its real address once listening (PORT=0 picks the port then). */
   setListeningPort(port: number): void
   /** Stops timers, closes the HTTP server, delivery connections and the database. */
@@ -212,9 +216,12 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     logger,
     publicUrl: () => publicUrl,
     maskIdentifier: (channel, identifier) => verifiers.find(channel)?.delivery?.maskIdentifier(identifier),
+    // A failed or undelivered receipt may start the channel's fallback (the service is made just below).
+    onStatus: (delivery, status) => verifications.onDeliveryStatus(delivery, status),
   })
   const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: () => publicUrl, events })
   const verifications = createVerificationService({
+    getApp: (appId) => apps.getApp(appId),
     limits,
     store,
     clock,
@@ -265,10 +272,23 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     intervalMs: PRUNE_INTERVAL_MS,
   })
 
+  // Every instance sweeps: each fallback is claimed by one conditional update, so none is sent twice. Within an
+  // instance sweeps run one after another, so a caller's sweep also waits for the timer's.
+  let sweep: Promise<number> = Promise.resolve(0)
+  const runDueFallbacks = () => {
+    sweep = sweep.catch(() => 0).then(() => verifications.runDueFallbacks())
+    return sweep
+  }
+  const fallbackSweep = setInterval(() => {
+    runDueFallbacks().catch((error: unknown) => logger.error({ err: error }, 'channel fallback sweep failed'))
+  }, FALLBACK_SWEEP_INTERVAL_MS)
+  fallbackSweep.unref()
+
   return {
     server,
     store,
     pruneJob,
+    runDueFallbacks,
     apps,
     keyRing,
     delivery,
@@ -278,6 +298,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     async close() {
       clearInterval(keyRefresh)
       clearInterval(revocationPoll)
+      clearInterval(fallbackSweep)
+      await sweep.catch(() => 0)
       pruneJob.stop()
       await server.close()
       await delivery.close()

@@ -18,6 +18,8 @@ export type EventKind =
   | 'verification.attempt_failed'
   | 'verification.locked'
   | 'verification.canceled'
+  | 'verification.fallback'
+  | 'verification.fallback_skipped'
   | 'delivery.failed'
   | 'delivery.skipped'
   | 'delivery.callback_refused'

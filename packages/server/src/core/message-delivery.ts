@@ -176,7 +176,13 @@ export function createMessageDelivery(deps: {
       verificationId: delivery.verificationId,
       details: { provider: providerName, ...(report.errorCode ? { error_code: report.errorCode } : {}) },
     })
-    await deps.onStatus?.(delivery, report.status)
+    // The receipt is recorded whatever the fallback does: its trouble is logged, not answered to the provider.
+    await deps.onStatus?.(delivery, report.status).catch((error: unknown) => {
+      deps.logger.error(
+        { err: error, verificationId: delivery.verificationId },
+        'channel fallback after a receipt failed',
+      )
+    })
   }
 
   return {

@@ -84,6 +84,8 @@ export function newVerificationRow(input: {
   readonly locale?: string | undefined
   readonly clientIp?: string | undefined
   readonly metadata?: Record<string, unknown> | undefined
+  /** When the channel's fallback takes over (its first send), if it has one. */
+  readonly fallbackDueAt?: number | null | undefined
   readonly now: number
 }): VerificationRow {
   const { plan, now } = input
@@ -112,5 +114,6 @@ export function newVerificationRow(input: {
     metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
     factorId: input.factorId,
     purpose: input.purpose,
+    fallbackDueAt: input.fallbackDueAt ?? null,
   }
 }

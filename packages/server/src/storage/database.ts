@@ -58,6 +58,11 @@ export interface VerificationTable {
   factorId: string | null
   /** `verify` issues a token on approval; `activate` turns a pending factor active instead. */
   purpose: VerificationPurpose
+  /**
+   * When the channel's fallback takes over unless a delivered receipt came first (ms); null when none is
+   * pending. Cleared by whoever claims the fallback (one conditional update).
+   */
+  fallbackDueAt: number | null
 }
 
 /**

@@ -25,6 +25,8 @@ export interface VerificationDeps {
   readonly events: EventLog
   readonly logger: Logger
   readonly limits: RateLimiter
+  /** An app by id, for work no request carries (a receipt's or the timer's channel fallback). */
+  readonly getApp: (appId: string) => Promise<App>
 }
 
 /**

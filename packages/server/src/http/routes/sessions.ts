@@ -11,9 +11,12 @@ const Channel = ChannelNameSchema
 
 const CreateBody = Type.Object(
   {
-    channel: Type.Union([Channel, Type.Array(Channel, { minItems: 1, maxItems: 2, uniqueItems: true })], {
-      description: `One channel (${CHANNEL_NAMES.join(', ')}) or several: the person chooses.`,
-    }),
+    channel: Type.Union(
+      [Channel, Type.Array(Channel, { minItems: 1, maxItems: CHANNEL_NAMES.length, uniqueItems: true })],
+      {
+        description: `One channel (${CHANNEL_NAMES.join(', ')}) or several: the person chooses.`,
+      },
+    ),
     redirect_url: Type.String({
       minLength: 1,
       maxLength: 2048,

@@ -8,6 +8,7 @@ import * as m0006 from './0006-signing-key-revocation.js'
 import * as m0007 from './0007-console-sessions.js'
 import * as m0008 from './0008-session-response-mode.js'
 import * as m0009 from './0009-events-by-verification.js'
+import * as m0011 from './0011-verification-fallback.js'
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0007-console-sessions', m0007],
   ['0008-session-response-mode', m0008],
   ['0009-events-by-verification', m0009],
+  ['0011-verification-fallback', m0011],
 ]

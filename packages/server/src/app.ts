@@ -45,6 +45,8 @@ const KEY_REVOCATION_POLL_MS = 2 * 1000
 const PRUNE_INTERVAL_MS = 15 * 60 * 1000
 /** How often each instance looks for due webhook messages (it also looks right after recording an event). */
 const WEBHOOK_POLL_MS = 1000
+/** How often each instance looks for channel fallbacks that are due: fallbacks wait seconds, so about one. */
+const FALLBACK_SWEEP_INTERVAL_MS = 1000
 
 export interface Tessera {
   readonly server: FastifyInstance
@@ -57,6 +59,8 @@ export interface Tessera {
   readonly metrics: Metrics
   /** Posts the outbox's events to the apps' webhook endpoints (runs in every instance). */
   readonly webhookDispatcher: WebhookDispatcher
+  /** Sends the channel fallbacks that are due now (a timer does it every second; tests call it with their clock). */
+  readonly runDueFallbacks: () => Promise<number>
   /** Tells the app its real address once listening (PORT=0 picks the port then). */
   setListeningPort(port: number): void
   /** Stops timers, closes the HTTP server, delivery connections and the database. */
@@ -238,9 +242,12 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     metrics,
     publicUrl: () => publicUrl,
     maskIdentifier: (channel, identifier) => verifiers.find(channel)?.delivery?.maskIdentifier(identifier),
+    // A failed or undelivered receipt may start the channel's fallback (the service is made just below).
+    onStatus: (delivery, status) => verifications.onDeliveryStatus(delivery, status),
   })
   const tokens = createTokenService({ store, clock, keyRing, serverKeys, issuer: () => publicUrl, events })
   const verifications = createVerificationService({
+    getApp: (appId) => apps.getApp(appId),
     limits,
     store,
     clock,
@@ -320,12 +327,24 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   })
 
   if (options.dispatchWebhooks !== false) webhookDispatcher.start()
+  // Every instance sweeps: each fallback is claimed by one conditional update, so none is sent twice. Within an
+  // instance sweeps run one after another, so a caller's sweep also waits for the timer's.
+  let sweep: Promise<number> = Promise.resolve(0)
+  const runDueFallbacks = () => {
+    sweep = sweep.catch(() => 0).then(() => verifications.runDueFallbacks())
+    return sweep
+  }
+  const fallbackSweep = setInterval(() => {
+    runDueFallbacks().catch((error: unknown) => logger.error({ err: error }, 'channel fallback sweep failed'))
+  }, FALLBACK_SWEEP_INTERVAL_MS)
+  fallbackSweep.unref()
 
   return {
     server,
     store,
     pruneJob,
     webhookDispatcher,
+    runDueFallbacks,
     apps,
     keyRing,
     delivery,
@@ -336,6 +355,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     async close() {
       clearInterval(keyRefresh)
       clearInterval(revocationPoll)
+      clearInterval(fallbackSweep)
+      await sweep.catch(() => 0)
       pruneJob.stop()
       await webhookDispatcher.stop()
       await server.close()

@@ -69,7 +69,7 @@ export const ChannelSettingsSchema = Type.Object(
             description: 'The channel that takes over: another enabled channel reaching the same kind of identifier.',
           }),
           after_seconds: Type.Integer({
-            minimum: 5,
+            minimum: 1,
             maximum: 3600,
             default: 20,
             description:

@@ -1,4 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox'
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { BUILT_IN_CHANNELS } from '../channels/built-in-channels.js'
 import { ProviderEntrySchema } from '../settings/app-settings.js'
 
 /** `TESSERA_METRICS`'s own-listener form: `host:port`, an IPv6 host in brackets. */
@@ -162,6 +163,9 @@ export const ConfigSchema = Type.Object(
           'Standard Webhooks signing secret of the SMS webhook (`whsec_…` or ≥16 characters); required with the URL.',
       }),
     ),
+    // Channels without a variable above bring theirs: TESSERA_WHATSAPP_PROVIDERS, TESSERA_CALL_PROVIDERS, ….
+    // Typed as nothing here on purpose: the channel reads its own key (`<name>Providers`) in defaultProviders.
+    ...(channelProviderVariables() as Record<never, never>),
     delivery: Type.Optional(
       Type.Literal('null', {
         env: 'TESSERA_DELIVERY',
@@ -198,6 +202,30 @@ export const ConfigSchema = Type.Object(
   },
   { additionalProperties: false },
 )
+
+/**
+ * `<name>Providers` (`TESSERA_<NAME>_PROVIDERS`) for each registered channel the schema above does not spell
+ * out: a new channel's default chain is configurable without an edit here.
+ */
+function channelProviderVariables(): Record<string, TSchema> {
+  const spelledOut = new Set(['smsProviders', 'emailProviders'])
+  const variables: Record<string, TSchema> = {}
+  for (const channel of BUILT_IN_CHANNELS) {
+    const key = `${channel.name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())}Providers`
+    if (spelledOut.has(key)) continue
+    variables[key] = Type.Optional(
+      Type.Array(ProviderEntrySchema, {
+        minItems: 1,
+        maxItems: 5,
+        env: channel.providersVariable,
+        secret: true,
+        whenUnset: 'the console',
+        description: `Default ${channel.label} provider chain for apps that set none: a JSON list like an app’s \`channels.${channel.name}.providers\` (docs/delivery.md).`,
+      }),
+    )
+  }
+  return variables
+}
 
 export type Config = Readonly<Static<typeof ConfigSchema>>
 export type ConfigKey = keyof Static<typeof ConfigSchema>

@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'verification.canceled',
   'verification.expired',
   'verification.max_attempts_reached',
+  'verification.fallback',
+  'verification.fallback_skipped',
   'verification.attempt_failed',
   'delivery.sent',
   'delivery.delivered',

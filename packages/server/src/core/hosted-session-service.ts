@@ -89,7 +89,8 @@ export interface HostedSessionService {
     session: HostedSession,
     input: { channel: ChannelName; to: string; clientIp?: string | undefined; locale?: string | undefined },
   ): Promise<VerificationView>
-  resend(session: HostedSession): Promise<VerificationView>
+  /** A new code; with `channel`, by another of the session's channels reaching the same person ("Call me instead"). */
+  resend(session: HostedSession, input?: { channel?: ChannelName | undefined }): Promise<VerificationView>
   /** Forgets the verification in flight, so another identifier can be entered. */
   restart(session: HostedSession): Promise<void>
   check(session: HostedSession, code: string): Promise<Completion>
@@ -320,12 +321,26 @@ export function createHostedSessionService(deps: {
       return view
     },
 
-    async resend(session) {
+    async resend(session, input = {}) {
       assertOpen(session)
       const verificationId = session.verificationId
       assertThat(verificationId, 'verification_not_found')
-      const link = session.channel === null ? undefined : newLink(session, session.channel)
-      const view = await verifications.resend(session.app, verificationId, { link: link?.url })
+      const switchTo = input.channel !== undefined && input.channel !== session.channel ? input.channel : undefined
+      if (switchTo !== undefined && !session.channels.includes(switchTo)) {
+        throw new AppError('channel_not_enabled', { message: `This session does not offer ${switchTo}.` })
+      }
+      const channel = switchTo ?? session.channel
+      const link = channel === null ? undefined : newLink(session, channel)
+      const view = await verifications.resend(session.app, verificationId, { link: link?.url, channel: switchTo })
+      if (switchTo !== undefined) {
+        await store.hostedSessions.attachVerification(session.id, {
+          verificationId,
+          channel: switchTo,
+          linkHash: link?.hash ?? null,
+          now: clock.nowMs(),
+        })
+        return view
+      }
       // The new email carries a new link; the previous one stops working, as the previous code does.
       if (link) await store.hostedSessions.replaceLinkHash(session.id, verificationId, link.hash, clock.nowMs())
       return view

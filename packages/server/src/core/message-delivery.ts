@@ -200,7 +200,13 @@ export function createMessageDelivery(deps: {
       const seconds = Math.max(0, now - Number(delivery.createdAt)) / 1000
       deps.metrics.deliveryLatency.observe({ channel: delivery.channel, provider: providerName }, seconds)
     }
-    await deps.onStatus?.(delivery, report.status)
+    // The receipt is recorded whatever the fallback does: its trouble is logged, not answered to the provider.
+    await deps.onStatus?.(delivery, report.status).catch((error: unknown) => {
+      deps.logger.error(
+        { err: error, verificationId: delivery.verificationId },
+        'channel fallback after a receipt failed',
+      )
+    })
   }
 
   return {

@@ -1,5 +1,6 @@
 import { decryptSecret, encryptSecret } from '../crypto/secrets.js'
-import type { FactorRow } from '../storage/database.js'
+import type { DeliveryStatus } from '../delivery/delivery-provider.js'
+import type { DeliveryRow, FactorRow } from '../storage/database.js'
 import type { VerificationFilter } from '../storage/store.js'
 import type { App } from './app-service.js'
 import { effectiveStatus, toVerificationView, type VerificationView } from './verification.js'
@@ -7,6 +8,7 @@ import { approveByLink } from './verifications/approve.js'
 import { checkVerification } from './verifications/check.js'
 import { createVerification } from './verifications/create-verification.js'
 import { startDecoy } from './verifications/decoys.js'
+import { fallBackOnReceipt, runDueFallbacks } from './verifications/fallback.js'
 import { resendVerification } from './verifications/resend.js'
 import { startForFactor, startVerification } from './verifications/start.js'
 import { createVerificationContext, type VerificationDeps } from './verifications/verification-context.js'
@@ -67,6 +69,10 @@ export interface VerificationService {
   search(appId: string, filter: Omit<VerificationFilter, 'now'>): Promise<VerificationView[]>
   /** Newest first, for operators: masked like every other view. */
   listRecent(appId: string, options: { limit: number; before?: number | undefined }): Promise<VerificationView[]>
+  /** Channel fallbacks that are due (no delivered receipt in time): sends them; answers how many fell back. */
+  runDueFallbacks(): Promise<number>
+  /** A genuine receipt changed a delivery: a failed or undelivered current send falls back at once. */
+  onDeliveryStatus(delivery: DeliveryRow, status: DeliveryStatus): Promise<void>
 }
 
 /**
@@ -105,6 +111,8 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
     resend: (app, verificationId, input) => resendVerification(ctx, app, verificationId, input),
     check: (app, input) => checkVerification(ctx, app, input),
     approveByLink: (app, verificationId) => approveByLink(ctx, app, verificationId),
+    runDueFallbacks: () => runDueFallbacks(ctx, deps.getApp),
+    onDeliveryStatus: (delivery, status) => fallBackOnReceipt(ctx, deps.getApp, delivery, status),
 
     async get(app, verificationId) {
       const row = await ctx.load(app, verificationId)

@@ -91,6 +91,8 @@ export function newVerificationRow(input: {
   readonly metadata?: Record<string, unknown> | undefined
   /** To one of the app's test recipients (settings/test-recipients.ts). */
   readonly test?: boolean
+  /** When the channel's fallback takes over (its first send), if it has one. */
+  readonly fallbackDueAt?: number | null | undefined
   readonly now: number
 }): VerificationRow {
   const { plan, now } = input
@@ -120,5 +122,6 @@ export function newVerificationRow(input: {
     factorId: input.factorId,
     purpose: input.purpose,
     test: input.test ? 1 : 0,
+    fallbackDueAt: input.fallbackDueAt ?? null,
   }
 }

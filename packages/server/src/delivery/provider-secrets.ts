@@ -19,6 +19,8 @@ const ANCHOR_FIELDS = [
   'access_key_id',
   'secret_id',
   'sms_sdk_app_id',
+  'phone_number_id',
+  'application_id',
 ]
 
 /** The fields of a provider's options schema marked `secret: true`. */

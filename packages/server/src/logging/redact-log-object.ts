@@ -17,6 +17,7 @@ export const SECRET_KEYS: readonly string[] = [
   'idempotency-key',
   'x-api-key',
   'x-twilio-signature',
+  'x-hub-signature-256',
   'webhook-signature',
   // codes, tokens, keys, secrets
   'code',
@@ -35,6 +36,10 @@ export const SECRET_KEYS: readonly string[] = [
   'signature_secret',
   'access_key_secret',
   'secret_key',
+  'access_token',
+  'app_secret',
+  'private_key',
+  'verify_token',
   'csrf',
   'session_id',
   'link',

@@ -60,6 +60,11 @@ export interface VerificationTable {
   purpose: VerificationPurpose
   /** 1 for a verification to one of the app's `test_recipients` (nothing sent, the entry's fixed code); else 0. */
   test: number
+  /**
+   * When the channel's fallback takes over unless a delivered receipt came first (ms); null when none is
+   * pending. Cleared by whoever claims the fallback (one conditional update).
+   */
+  fallbackDueAt: number | null
 }
 
 /**

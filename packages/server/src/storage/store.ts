@@ -116,13 +116,54 @@ export interface VerificationRepository {
    */
   reserveResend(
     id: string,
-    update: { previousCodeHash: string; codeHash: string; now: number; expiresAt: number },
+    update: {
+      previousCodeHash: string
+      codeHash: string
+      now: number
+      expiresAt: number
+      /** The channel the new code goes by, when the person asked for another one. */
+      channel?: string | undefined
+      /** When this send's fallback is due (null: none). */
+      fallbackDueAt: number | null
+    },
   ): Promise<boolean>
   /** Undoes a reservation whose delivery failed, if nothing else changed the row since. */
   releaseResend(
     id: string,
-    restore: { reservedCodeHash: string; codeHash: string; lastSentAt: number; expiresAt: number; now: number },
+    restore: {
+      reservedCodeHash: string
+      codeHash: string
+      lastSentAt: number
+      expiresAt: number
+      now: number
+      channel: string
+      fallbackDueAt: number | null
+    },
   ): Promise<void>
+  /** Pending verifications whose channel fallback is due (any app), the longest due first. */
+  listDueFallbacks(now: number, limit: number): Promise<VerificationRow[]>
+  /**
+   * Claims a due fallback: clears `fallback_due_at` only if it still holds `dueAt` and the verification is
+   * pending. One conditional update: of several instances (or a receipt and the sweep), exactly one wins.
+   */
+  claimFallback(id: string, dueAt: number, now: number): Promise<boolean>
+  /**
+   * Reserves a fallback send: the new channel and code hash, sends + 1, a fresh expiry — only while pending,
+   * unexpired, on `fromChannel` with `previousCodeHash` and under max sends. No cooldown: it paces people, not
+   * fallbacks. True when won.
+   */
+  reserveFallback(
+    id: string,
+    update: {
+      fromChannel: string
+      previousCodeHash: string
+      channel: string
+      codeHash: string
+      now: number
+      expiresAt: number
+      fallbackDueAt: number | null
+    },
+  ): Promise<boolean>
   /** Operator search (the console): filters as in VerificationFilter. */
   search(appId: string, filter: VerificationFilter): Promise<VerificationRow[]>
   /** Pending verifications past their expiry, oldest first (the sweep that writes verification.expired). */

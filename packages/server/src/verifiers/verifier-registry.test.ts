@@ -22,7 +22,7 @@ describe('the verifier registry composes what the types declare', () => {
     expect(Object.keys(registry.bindFields).sort()).toEqual(
       ['account_name', 'algorithm', 'digits', 'name', 'password', 'period', 'pin', 'secret', 'to', 'user_name'].sort(),
     )
-    expect(registry.bindFields.to?.description).toBe('sms/email: the phone or address.')
+    expect(registry.bindFields.to?.description).toBe('sms/email/whatsapp/call: the phone or address.')
     expect(registry.bindFields.digits?.description).toBe('totp.')
     expect(registry.bindFields.password?.description).toBe('password: 8–256 characters.')
   })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { createTessera, type Tessera } from '../../src/app.js'
+import { CHANNEL_NAMES } from '../../src/channels/built-in-channels.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import { type CaptureProvider, createCaptureProvider } from './capture-provider.js'
 import { TEST_ADMIN_KEY, TEST_SECRET } from './create-test-app.js'
@@ -51,7 +52,7 @@ export async function createSharedDatabaseInstances(count: number): Promise<Shar
         clock,
         ...(schema ? { postgresSchema: schema } : {}),
         extraProviders: [capture.provider],
-        deliveryRoutes: { sms: [{ type: 'capture' }], email: [{ type: 'capture' }] },
+        deliveryRoutes: Object.fromEntries(CHANNEL_NAMES.map((channel) => [channel, [{ type: 'capture' }]])),
         // One SQLite file serves one instance: here several share it in one process, where a background writer
         // (the webhook dispatcher's transactions) would hold the file's lock while another instance's
         // synchronous write waits on it, blocking the process. On PostgreSQL every instance dispatches.

@@ -4,6 +4,7 @@ import type { VerificationPurpose, VerificationRow } from '../../storage/databas
 import type { Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
+import { fallbackDueAt } from './fallback.js'
 import { presentChallenge } from './presented-challenge.js'
 import { type Admission, admitSend, recordRefusal } from './send-admission.js'
 import type { VerificationContext } from './verification-context.js'
@@ -36,6 +37,8 @@ export async function createVerification(
   const code = testCode ?? fields.customCode ?? plan.code
   const now = ctx.clock.nowMs()
   const id = generateId('ver', 16, ctx.clock.nowMs())
+  // A channel with a fallback: when it takes over unless a delivered receipt comes first.
+  const dueAt = channel && code !== undefined ? fallbackDueAt(ctx, app, channel, now) : null
   const row = newVerificationRow({
     id,
     appId: app.id,
@@ -52,6 +55,7 @@ export async function createVerification(
     clientIp: fields.clientIp,
     metadata: fields.metadata,
     test: testCode !== undefined,
+    fallbackDueAt: dueAt,
     now,
   })
   if (testCode !== undefined) {
@@ -75,7 +79,7 @@ export async function createVerification(
       await recordRefusal(ctx, app, channel, fields.identifier, fields.clientIp ?? null, admission.reason, suppress)
       if (!suppress) throw admission.error
       // The caller sees a normal verification; nothing was sent and nothing can approve it.
-      const decoy: VerificationRow = { ...row, purpose: 'decoy' }
+      const decoy: VerificationRow = { ...row, purpose: 'decoy', fallbackDueAt: null }
       await ctx.store.verifications.insert(decoy)
       await ctx.delayLikeDelivery(channel)
       return toVerificationView(decoy, verifier, now)

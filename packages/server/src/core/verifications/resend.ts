@@ -2,7 +2,9 @@ import { hashCode } from '../../crypto/secrets.js'
 import { AppError } from '../../errors/app-error.js'
 import type { VerificationRow } from '../../storage/database.js'
 import type { App } from '../app-service.js'
+import { isTypeAllowed } from '../scenes.js'
 import { effectiveStatus, toVerificationView, type VerificationView } from '../verification.js'
+import { canSwitchTo, fallbackDueAt } from './fallback.js'
 import { type Admission, admitSend, recordRefusal } from './send-admission.js'
 import { validCustomCode } from './start.js'
 import type { VerificationContext } from './verification-context.js'
@@ -18,10 +20,24 @@ export async function resendVerification(
     const row = await ctx.load(app, verificationId)
     const now = ctx.clock.nowMs()
     if (effectiveStatus(row, now) !== 'pending') throw ctx.notPendingError(row, now)
-    const verifier = ctx.verifiers.get(row.channel)
-    if (!verifier.delivery) {
+    const current = ctx.verifiers.get(row.channel)
+    if (!current.delivery) {
       throw new AppError('invalid_request', { message: `A ${row.channel} verification has no code to resend.` })
     }
+    // The person may ask for another channel reaching the same identifier (a call instead of an SMS).
+    const switchTo = input.channel !== undefined && input.channel !== row.channel ? input.channel : undefined
+    if (switchTo !== undefined) {
+      if (!canSwitchTo(ctx, app, row, switchTo)) {
+        throw new AppError('channel_not_enabled', {
+          message: `${switchTo} is not enabled for this app or cannot reach this verification's identifier.`,
+        })
+      }
+      if (!isTypeAllowed(app.settings, row.scene, switchTo)) {
+        throw new AppError('channel_not_enabled', { message: `The scene "${row.scene}" does not allow ${switchTo}.` })
+      }
+    }
+    const verifier = switchTo === undefined ? current : ctx.verifiers.get(switchTo)
+    if (!verifier.delivery) throw new AppError('channel_not_enabled')
     const customCode = validCustomCode(app, verifier.delivery.channel, input.customCode)
     if (row.sends >= row.maxSends) throw new AppError('max_sends_reached', { details: { sends_remaining: 0 } })
     const availableAt = Number(row.lastSentAt) + row.resendCooldownSeconds * 1000
@@ -51,11 +67,14 @@ export async function resendVerification(
       if (!app.settings.uniform_responses) throw admission.error
     }
     // Reserve first (atomic: pending, under max sends, past cooldown), then send.
+    const dueAt = row.purpose === 'decoy' ? null : fallbackDueAt(ctx, app, channel, now)
     const won = await ctx.store.verifications.reserveResend(row.id, {
       previousCodeHash: row.codeHash,
       codeHash,
       now,
       expiresAt,
+      channel: switchTo,
+      fallbackDueAt: dueAt,
     })
     if (!won) {
       if (admission.admitted) await ctx.limits.refund(admission.buckets)
@@ -63,6 +82,8 @@ export async function resendVerification(
     }
     const reserved: VerificationRow = {
       ...row,
+      channel,
+      fallbackDueAt: dueAt,
       codeHash,
       sends: row.sends + 1,
       lastSentAt: now,
@@ -86,6 +107,8 @@ export async function resendVerification(
         lastSentAt: Number(row.lastSentAt),
         expiresAt: Number(row.expiresAt),
         now,
+        channel: row.channel,
+        fallbackDueAt: row.fallbackDueAt === null ? null : Number(row.fallbackDueAt),
       })
       throw error
     }

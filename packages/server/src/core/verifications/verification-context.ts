@@ -33,6 +33,8 @@ export interface VerificationDeps {
   readonly metrics: Metrics
   /** NODE_ENV=production: an app's test recipients count only when it allows them there. */
   readonly production: boolean
+  /** An app by id, for work no request carries (a receipt's or the timer's channel fallback). */
+  readonly getApp: (appId: string) => Promise<App>
 }
 
 /**

@@ -36,6 +36,8 @@ export interface DecoyInput {
 }
 
 export interface ResendInput {
+  /** Another channel for the new code (within the app's enabled channels reaching the same identifier). */
+  readonly channel?: string | undefined
   readonly customCode?: string | undefined
   readonly link?: string | undefined
 }

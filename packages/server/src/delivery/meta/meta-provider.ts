@@ -21,13 +21,13 @@ const MetaOptionsSchema = Type.Object(
       description: 'ID of the WhatsApp Business phone number that sends (not the number itself).',
     }),
     access_token: Type.String({
-      minLength: 8,
+      minLength: 1,
       secret: true,
       description: 'A system user access token with whatsapp_business_messaging.',
     }),
     app_secret: Type.Optional(
       Type.String({
-        minLength: 8,
+        minLength: 1,
         secret: true,
         description:
           'The Meta app’s secret: signs the delivery receipts (X-Hub-Signature-256); without it receipts are refused.',
@@ -35,7 +35,7 @@ const MetaOptionsSchema = Type.Object(
     ),
     verify_token: Type.Optional(
       Type.String({
-        minLength: 8,
+        minLength: 1,
         maxLength: 256,
         description: 'The token you typed in the app’s webhook settings: Tessera answers the GET handshake with it.',
       }),

@@ -19,9 +19,15 @@ function createBody(verifiers: VerifierRegistry) {
   return Type.Object(
     {
       channel: Type.Optional(
-        Type.Union([Channel, Type.Array(Channel, { minItems: 1, maxItems: 3, uniqueItems: true })], {
-          description: `One channel (${[...CHANNEL_NAMES, ...ceremonies].join(', ')}) or several: the person chooses (a ceremony type, such as passkey, is offered first, the channels as its fallback). Required unless purpose is enroll.`,
-        }),
+        Type.Union(
+          [
+            Channel,
+            Type.Array(Channel, { minItems: 1, maxItems: CHANNEL_NAMES.length + ceremonies.length, uniqueItems: true }),
+          ],
+          {
+            description: `One channel (${[...CHANNEL_NAMES, ...ceremonies].join(', ')}) or several: the person chooses (a ceremony type, such as passkey, is offered first, the channels as its fallback). Required unless purpose is enroll.`,
+          },
+        ),
       ),
       purpose: Type.Optional(
         Type.Union([Type.Literal('verify'), Type.Literal('enroll')], {

@@ -192,7 +192,10 @@ export function verificationRoutes(
           params: Type.Object({ verification_id: VerificationId }),
           body: Type.Optional(
             Type.Object(
-              { custom_code: Type.Optional(Type.String({ maxLength: 64 })) },
+              {
+                channel: Type.Optional(ChannelNameSchema),
+                custom_code: Type.Optional(Type.String({ maxLength: 64 })),
+              },
               { additionalProperties: false },
             ),
           ),
@@ -201,7 +204,8 @@ export function verificationRoutes(
       },
       async (request) => {
         const view = await service.resend(appOf(request), request.params.verification_id, {
-          customCode: request.body.custom_code,
+          channel: request.body?.channel,
+          customCode: request.body?.custom_code,
         })
         return presentVerification(view)
       },

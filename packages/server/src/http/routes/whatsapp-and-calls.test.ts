@@ -421,3 +421,21 @@ describe('provider settings', () => {
     expect(signed.headers['x-twilio-signature']).toBe(twilioSignature(TWILIO.authToken, STATUS_URL('twilio'), params))
   })
 })
+
+describe('the server’s default chains', () => {
+  it('come from TESSERA_WHATSAPP_PROVIDERS and TESSERA_CALL_PROVIDERS, checked at start-up', async () => {
+    const { loadConfig } = await import('../../config/load-config.js')
+    const { whatsappChannel } = await import('../../channels/whatsapp/whatsapp-channel.js')
+    const { callChannel } = await import('../../channels/call/call-channel.js')
+    const entry = { type: 'webhook', url: 'https://gateway.example/whatsapp', secret: 'whsec_dGVzdC1zZWNyZXQtMTIzNDU2' }
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      TESSERA_WHATSAPP_PROVIDERS: JSON.stringify([entry]),
+    }) as unknown as Record<string, unknown>
+    expect(whatsappChannel.defaultProviders(config)).toEqual([{ ...entry, timeout_ms: 5000 }])
+    expect(callChannel.defaultProviders(config)).toEqual([{ type: 'console' }])
+    expect(() => loadConfig({ NODE_ENV: 'test', TESSERA_CALL_PROVIDERS: '[{"timeout_ms": 5}]' })).toThrow(
+      'TESSERA_CALL_PROVIDERS',
+    )
+  })
+})

@@ -9,6 +9,7 @@ import * as m0007 from './0007-console-sessions.js'
 import * as m0008 from './0008-session-response-mode.js'
 import * as m0009 from './0009-events-by-verification.js'
 import * as m0010 from './0010-webhooks.js'
+import * as m0011 from './0011-verification-fallback.js'
 import * as m0012 from './0012-test-verifications.js'
 import * as m0013 from './0013-verify-services.js'
 import * as m0014 from './0014-idempotency-keys.js'
@@ -26,6 +27,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0008-session-response-mode', m0008],
   ['0009-events-by-verification', m0009],
   ['0010-webhooks', m0010],
+  ['0011-verification-fallback', m0011],
   ['0012-test-verifications', m0012],
   ['0013-verify-services', m0013],
   ['0014-idempotency-keys', m0014],

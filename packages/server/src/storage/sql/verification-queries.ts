@@ -116,7 +116,7 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
       const result = await fixed.approve.run(db, [now, now, id, now, codeHash])
       return (result.numAffectedRows ?? 0n) > 0n
     },
-    async reserveResend(id, { previousCodeHash, codeHash, now, expiresAt }) {
+    async reserveResend(id, { previousCodeHash, codeHash, now, expiresAt, channel, fallbackDueAt }) {
       const result = await db
         .updateTable('verifications')
         .set((eb) => ({
@@ -125,6 +125,8 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
           lastSentAt: now,
           expiresAt,
           updatedAt: now,
+          fallbackDueAt,
+          ...(channel === undefined ? {} : { channel }),
         }))
         .where('id', '=', id)
         .where('status', '=', 'pending')
@@ -140,14 +142,64 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
         .executeTakeFirst()
       return result.numUpdatedRows > 0n
     },
-    async releaseResend(id, { reservedCodeHash, codeHash, lastSentAt, expiresAt, now }) {
+    async releaseResend(id, { reservedCodeHash, codeHash, lastSentAt, expiresAt, now, channel, fallbackDueAt }) {
       await db
         .updateTable('verifications')
-        .set((eb) => ({ sends: eb('sends', '-', 1), codeHash, lastSentAt, expiresAt, updatedAt: now }))
+        .set((eb) => ({
+          sends: eb('sends', '-', 1),
+          codeHash,
+          lastSentAt,
+          expiresAt,
+          updatedAt: now,
+          channel,
+          fallbackDueAt,
+        }))
         .where('id', '=', id)
         .where('codeHash', '=', reservedCodeHash)
         .where('status', '=', 'pending')
         .execute()
+    },
+    async listDueFallbacks(now, limit) {
+      return db
+        .selectFrom('verifications')
+        .selectAll()
+        .where('fallbackDueAt', 'is not', null)
+        .where('fallbackDueAt', '<=', now)
+        .where('status', '=', 'pending')
+        .orderBy('fallbackDueAt')
+        .limit(limit)
+        .execute()
+    },
+    async claimFallback(id, dueAt, now) {
+      const result = await db
+        .updateTable('verifications')
+        .set({ fallbackDueAt: null, updatedAt: now })
+        .where('id', '=', id)
+        .where('fallbackDueAt', '=', dueAt)
+        .where('status', '=', 'pending')
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
+    },
+    async reserveFallback(id, { fromChannel, previousCodeHash, channel, codeHash, now, expiresAt, fallbackDueAt }) {
+      const result = await db
+        .updateTable('verifications')
+        .set((eb) => ({
+          sends: eb('sends', '+', 1),
+          channel,
+          codeHash,
+          lastSentAt: now,
+          expiresAt,
+          updatedAt: now,
+          fallbackDueAt,
+        }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('expiresAt', '>', now)
+        .where('channel', '=', fromChannel)
+        .where('codeHash', '=', previousCodeHash)
+        .where((eb) => eb('sends', '<', eb.ref('maxSends')))
+        .executeTakeFirst()
+      return result.numUpdatedRows > 0n
     },
     async finish(appId, id, status, now) {
       let query = db

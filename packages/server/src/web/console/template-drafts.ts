@@ -15,6 +15,8 @@ export interface TemplateDraft {
   readonly subject: string
   readonly text: string
   readonly html: string
+  /** The channel's own template fields beside its texts (a WhatsApp template's `template_name`), as typed. */
+  readonly extra: Readonly<Record<string, string>>
 }
 
 export interface TemplatePreview {
@@ -23,6 +25,28 @@ export interface TemplatePreview {
   readonly text: string
   readonly html: string
   readonly smsSegments?: { encoding: string; segments: number; characters: number } | undefined
+  /** A spoken channel's script as the voice says it, and the voice's language. */
+  readonly spoken?: { readonly language: string; readonly text: string } | undefined
+}
+
+/** The fields every format knows; anything else a channel's template schema holds is its own (`extra`). */
+const TEXT_FIELDS = new Set(['subject', 'text', 'html'])
+
+/** A channel's own template fields: string properties of its template schema beside the texts. */
+export function extraTemplateFields(
+  channel: ChannelName,
+): ReadonlyArray<{ readonly name: string; readonly description: string; readonly pattern?: string }> {
+  const properties = (channelNamed(channel).templateSchema.properties ?? {}) as Record<
+    string,
+    { type?: string; description?: string; pattern?: string }
+  >
+  return Object.entries(properties)
+    .filter(([name, schema]) => !TEXT_FIELDS.has(name) && schema.type === 'string')
+    .map(([name, schema]) => ({
+      name,
+      description: schema.description ?? '',
+      ...(schema.pattern ? { pattern: schema.pattern } : {}),
+    }))
 }
 
 const SCENE_KEY = /^(\*|[a-z0-9-]{1,64})$/
@@ -40,7 +64,12 @@ export function draftFrom(app: App, source: unknown, fillSaved: boolean): Templa
     const value = formField(source, name)
     return value === undefined && fillSaved ? (saved?.[name] ?? '') : (value ?? '')
   }
-  return { channel, scene, locale, subject: field('subject'), text: field('text'), html: field('html') }
+  const extra: Record<string, string> = {}
+  for (const { name } of extraTemplateFields(channel)) {
+    const value = formField(source, name)
+    extra[name] = (value === undefined && fillSaved ? saved?.[name] : value)?.trim() ?? ''
+  }
+  return { channel, scene, locale, subject: field('subject'), text: field('text'), html: field('html'), extra }
 }
 
 function savedTemplate(
@@ -48,13 +77,14 @@ function savedTemplate(
   channel: ChannelName,
   scene: string,
   locale: string,
-): { subject?: string; text?: string; html?: string } | undefined {
+): Readonly<Record<string, string>> | undefined {
   const byScene = settings.templates[channel] as Record<string, Record<string, Record<string, string>>>
   return byScene[scene]?.[locale]
 }
 
 function templateOf(draft: TemplateDraft): Record<string, string> {
-  if (channelNamed(draft.channel).format === 'text') return { text: draft.text }
+  const extra = Object.fromEntries(Object.entries(draft.extra).filter(([, value]) => value !== ''))
+  if (channelNamed(draft.channel).format === 'text') return { text: draft.text, ...extra }
   return { subject: draft.subject, text: draft.text, ...(draft.html.trim() ? { html: draft.html } : {}) }
 }
 
@@ -87,6 +117,7 @@ export function previewDraft(apps: Pick<AppService, 'checkSettings'>, app: App, 
     text: preview.text,
     html: preview.html,
     smsSegments: preview.sms,
+    ...(preview.speech ? { spoken: { language: preview.speech.language, text: preview.speech.text } } : {}),
   }
 }
 

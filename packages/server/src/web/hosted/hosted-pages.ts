@@ -183,6 +183,8 @@ export interface CodeView {
   readonly finished?: boolean
   /** The identifier was preset by the app: no "use a different number". */
   readonly preset: boolean
+  /** Other channels that reach the same person, each with its offer ("Call me instead"). */
+  readonly instead?: ReadonlyArray<{ readonly channel: string; readonly label: string }>
 }
 
 function clock(seconds: number): string {
@@ -210,6 +212,13 @@ export function codePage(ctx: PageContext, view: CodeView): string {
       ? ''
       : html`<form method="post" action="/hosted/${ctx.sessionId}/restart">${csrfField(ctx)}
 <button class="${view.finished ? 'primary' : 'link'}" type="submit">${view.finished && view.preset ? t.text('resend') : changeLabel}</button></form>`
+  const instead =
+    view.finished || view.resendInSeconds === null
+      ? ''
+      : (view.instead ?? []).map(
+          (offer) => html`<form method="post" action="/hosted/${ctx.sessionId}/resend">${csrfField(ctx)}
+<button class="link" type="submit" name="channel" value="${offer.channel}" data-instead="${offer.channel}">${offer.label}</button></form>`,
+        )
   const invalid =
     view.alert?.kind === 'error'
       ? html` aria-invalid="true" aria-describedby="alert code-hint"`
@@ -231,7 +240,7 @@ ${csrfField(ctx)}
 <p class="lead">${before}<strong>${view.toMasked}</strong>${after}</p>
 ${alertBox(view.alert)}
 ${codeForm}
-<div class="secondary">${resend}${restart}</div>`,
+<div class="secondary">${resend}${instead}${restart}</div>`,
     { scripts: ['hosted.js'] },
   )
 }

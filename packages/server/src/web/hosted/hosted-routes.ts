@@ -107,7 +107,11 @@ export function hostedRoutes(deps: {
 
     scope.post('/resend', { schema: { hide: true } }, async (request, reply) => {
       const session = sessionOf(request)
-      await sessions.resend(session)
+      // "Call me instead": the button names another of the session's channels; anything else is refused there.
+      const requested = formField(request.body, 'channel')
+      const channel = session.channels.find((offered) => offered === requested)
+      if (requested !== undefined && channel === undefined) throw new AppError('channel_not_enabled')
+      await sessions.resend(session, { channel })
       return see(reply, `/hosted/${session.id}?sent=1`)
     })
 

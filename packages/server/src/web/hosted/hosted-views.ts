@@ -173,7 +173,26 @@ export function createHostedViews(deps: HostedViewDeps) {
       alert,
       finished: view.status !== 'pending',
       preset: session.presetTo !== null,
+      instead: offersInstead(ctx, session, channel),
     })
+  }
+
+  /**
+   * The session's other channels that can reach the same person and offer themselves on the code page
+   * ("Call me instead", "Send the code on WhatsApp instead"), when the app has them on.
+   */
+  function offersInstead(ctx: PageContext, session: HostedSession, current: ChannelName) {
+    const kind = channelNamed(current).identifier.kind
+    return session.channels
+      .filter((other) => other !== current)
+      .map((other) => channelNamed(other))
+      .filter(
+        (other) =>
+          other.offeredInstead === true &&
+          other.identifier.kind === kind &&
+          session.app.settings.channels[other.name as ChannelName].enabled,
+      )
+      .map((other) => ({ channel: other.name, label: other.texts.text(ctx.locale, 'offer') }))
   }
 
   /** The page for the session's current state, with an optional message. */

@@ -31,6 +31,10 @@
     set('preview-locale', answer.locale)
     set('preview-subject', answer.subject)
     set('preview-text', answer.text)
+    if (answer.spoken) {
+      set('preview-voice', answer.spoken.language)
+      set('preview-speech', answer.spoken.text)
+    }
     const segments = document.getElementById('preview-segments')
     if (segments && answer.sms_segments) {
       const count = answer.sms_segments

@@ -2,7 +2,7 @@ import { CHANNEL_NAMES, channelNamed } from '../../../channels/built-in-channels
 import type { App } from '../../../core/app-service.js'
 import { SUPPORTED_LOCALES } from '../../../i18n/locale.js'
 import { type Html, html } from '../../html.js'
-import type { TemplateDraft, TemplatePreview } from '../template-drafts.js'
+import { extraTemplateFields, type TemplateDraft, type TemplatePreview } from '../template-drafts.js'
 import { alert, appShell, type ConsoleContext, type Message } from './layout.js'
 
 /** The template editor of an app: the draft, its preview (or why there is none) and the saved templates. */
@@ -46,7 +46,14 @@ function templatesBody(
   const option = (value: string, current: string) =>
     html`<option value="${value}"${value === current ? html` selected` : ''}>${value}</option>`
   const count = preview?.smsSegments
-  const { format } = channelNamed(draft.channel)
+  const channel = channelNamed(draft.channel)
+  const { format } = channel
+  // The channel's own fields (a WhatsApp template's approved name), from its template schema.
+  const extras = extraTemplateFields(draft.channel).map(
+    (field) =>
+      html`<div class="setting"><label for="t-${field.name}">${field.name.replaceAll('_', ' ')} (optional)</label><input id="t-${field.name}" name="${field.name}" value="${draft.extra[field.name] ?? ''}" class="mono"${field.pattern ? html` pattern="${field.pattern.replace(/^\^|\$$/g, '')}"` : ''} aria-describedby="t-${field.name}-hint">
+<p class="hint" id="t-${field.name}-hint">${field.description}</p></div>`,
+  )
   return html`<div class="grid two template-editor">
 <form method="post" action="/console/apps/${app.id}/templates" class="card" id="template-form" data-preview-url="/console/apps/${app.id}/templates/preview">
 <input type="hidden" name="csrf" value="${csrf}">
@@ -61,6 +68,7 @@ ${format === 'mail' ? html`<div class="setting"><label for="t-subject">Subject</
 <div class="setting"><label for="t-text">Text</label><textarea id="t-text" name="text" rows="${format === 'text' ? 4 : 8}" maxlength="${format === 'text' ? 1600 : 10000}" aria-describedby="t-text-hint">${draft.text}</textarea>
 <p class="hint" id="t-text-hint">Leave empty to use Tessera’s built-in text (saving an empty text removes this template).</p></div>
 ${format === 'mail' ? html`<div class="setting"><label for="t-html">HTML (optional)</label><textarea id="t-html" name="html" rows="6" class="mono">${draft.html}</textarea></div>` : ''}
+${extras}
 <div class="inline-form"><button class="secondary" type="submit" name="action" value="preview">Preview</button><button class="primary" type="submit" name="action" value="save">Save template</button></div>
 </form>
 <section class="card" aria-labelledby="preview-title"><h2 id="preview-title">Preview</h2>
@@ -69,7 +77,13 @@ ${error ? html`<div class="alert error" role="alert" id="preview-error">${error}
 <p class="sub">Rendered with a sample code, in <strong id="preview-locale">${preview?.locale ?? draft.locale}</strong>.</p>
 ${format === 'mail' ? html`<p><span class="muted">Subject:</span> <strong id="preview-subject">${preview?.subject ?? ''}</strong></p>` : ''}
 <pre class="message-preview" id="preview-text">${preview?.text ?? ''}</pre>
-${format === 'text' ? html`<p><span class="badge${count && count.segments > 1 ? ' failed' : ' approved'}" id="preview-segments">${segmentsNote(preview)}</span></p>` : ''}
+${channel.textMessage ? html`<p><span class="badge${count && count.segments > 1 ? ' failed' : ' approved'}" id="preview-segments">${segmentsNote(preview)}</span></p>` : ''}
+${
+  channel.spoken
+    ? html`<p class="sub">Spoken, in the voice <strong id="preview-voice">${preview?.spoken?.language ?? ''}</strong>: the code character by character, the whole twice.</p>
+<pre class="message-preview" id="preview-speech">${preview?.spoken?.text ?? ''}</pre>`
+    : ''
+}
 </div></section>
 </div>
 <h2>Saved templates</h2>

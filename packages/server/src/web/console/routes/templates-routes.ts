@@ -65,6 +65,7 @@ export function templatesRoutes(deps: { apps: Pick<AppService, 'checkSettings' |
           text: preview.text,
           html: preview.html,
           ...(preview.smsSegments ? { sms_segments: preview.smsSegments } : {}),
+          ...(preview.spoken ? { spoken: preview.spoken } : {}),
         })
       },
     )

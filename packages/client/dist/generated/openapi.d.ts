@@ -1142,8 +1142,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description A delivered-code channel: sms, email. */
-                        channel: "sms" | "email";
+                        /** @description A delivered-code channel: sms, email, whatsapp, call. */
+                        channel: "sms" | "email" | "whatsapp" | "call";
                         locale?: string;
                         /** @default verify-identifier */
                         scene: string;
@@ -2588,6 +2588,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (text exposition format); docs/metrics.md lists them */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -2641,6 +2675,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/challenges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a verification without a user (a usernameless passkey sign-in)
+         * @description For types whose credential names its user (passkey): the answer carries the device's options without an allow list; POST /v1/verifications/verify then answers the token and the user_id the credential belongs to.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        client_ip?: string | unknown | unknown;
+                        locale?: string;
+                        scene: string;
+                        /** @description passkey */
+                        type: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approved_at: string | null;
+                            attempts: number;
+                            attempts_remaining: number;
+                            /** @description The verification type: sms, email, totp, password, backup-code. */
+                            channel: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description Every delivery attempt, oldest first (on GET of one verification). */
+                            deliveries?: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description The provider’s error code, or timeout. */
+                                error_code: string | null;
+                                /** @description The provider that tried: twilio, vonage, smtp, … */
+                                provider: string;
+                                provider_message_id: string | null;
+                                status: "queued" | "sent" | "delivered" | "undelivered" | "failed";
+                            }[];
+                            /** Format: date-time */
+                            expires_at: string;
+                            /** @description Seconds until expiry (0 once over). */
+                            expires_in: number;
+                            /** @description The factor this verification proves, if any. */
+                            factor_id: string | null;
+                            locale: string | null;
+                            metadata: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description passkey: the PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (@simplewebauthn/browser’s startAuthentication). */
+                            options?: {
+                                [key: string]: unknown;
+                            };
+                            resend_available_at: string | null;
+                            scene: string;
+                            sends: number;
+                            sends_remaining: number;
+                            status: "pending" | "approved" | "expired" | "canceled" | "max_attempts_reached";
+                            /** @description True for a verification to one of the app’s `test_recipients`: nothing was sent and only the fixed code approves it. */
+                            test: boolean;
+                            /** @description The identifier, masked; null for types that deliver nothing. */
+                            to: string | null;
+                            /** @description Same as channel. */
+                            type: string;
+                            user_id: string | null;
+                            verification_id: string;
+                            /** @description Once, on the first read after an approval made through the Twilio-compatible API (whose check answers no token): the verification token (docs/twilio-compat.md). */
+                            verification_token?: string;
+                            /** @description Seconds the token has left. */
+                            verification_token_expires_in?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers/{provider}/status": {
         parameters: {
             query?: never;
@@ -2660,6 +2847,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
                 /** @description Default Response */
                 204: {
                     headers: {
@@ -2852,9 +3048,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description One channel (sms, email) or several: the person chooses. */
-                        channel: ("sms" | "email") | ("sms" | "email")[];
+                        /** @description One channel (sms, email, whatsapp, call, passkey) or several: the person chooses (a ceremony type, such as passkey, is offered first, the channels as its fallback). Required unless purpose is enroll. */
+                        channel?: (("sms" | "email" | "whatsapp" | "call") | "passkey") | (("sms" | "email" | "whatsapp" | "call") | "passkey")[];
                         locale?: string;
+                        /** @description `verify` (default): prove a channel or a passkey. `enroll`: add a factor of `type` to `user_id` (a page that asks for a step-up first when the user already has a factor); the redirect carries `factor_id`. */
+                        purpose?: "verify" | "enroll";
                         /** @description Where the person goes once verified; must equal one of the app’s settings.redirect_urls. */
                         redirect_url: string;
                         /** @description `token` (default): the redirect carries `verification_token`. `code`: it carries a one-time `code` (60 s, single use) that your backend exchanges at `POST /v1/sessions/{session_id}/exchange`. */
@@ -2865,6 +3063,10 @@ export interface paths {
                         state?: string;
                         /** @description A preset phone number (E.164) or email address. */
                         to?: string;
+                        /** @description enroll: the type to add (passkey). */
+                        type?: string;
+                        /** @description Your user’s id. */
+                        user_id?: string;
                     };
                 };
             };
@@ -3230,7 +3432,57 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["def-1"];
+                        "application/json": {
+                            approved_at: string | null;
+                            attempts: number;
+                            attempts_remaining: number;
+                            /** @description The verification type: sms, email, totp, password, backup-code. */
+                            channel: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description Every delivery attempt, oldest first (on GET of one verification). */
+                            deliveries?: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description The provider’s error code, or timeout. */
+                                error_code: string | null;
+                                /** @description The provider that tried: twilio, vonage, smtp, … */
+                                provider: string;
+                                provider_message_id: string | null;
+                                status: "queued" | "sent" | "delivered" | "undelivered" | "failed";
+                            }[];
+                            /** Format: date-time */
+                            expires_at: string;
+                            /** @description Seconds until expiry (0 once over). */
+                            expires_in: number;
+                            /** @description The factor this verification proves, if any. */
+                            factor_id: string | null;
+                            locale: string | null;
+                            metadata: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description passkey: the PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get (@simplewebauthn/browser’s startAuthentication). */
+                            options?: {
+                                [key: string]: unknown;
+                            };
+                            resend_available_at: string | null;
+                            scene: string;
+                            sends: number;
+                            sends_remaining: number;
+                            status: "pending" | "approved" | "expired" | "canceled" | "max_attempts_reached";
+                            /** @description True for a verification to one of the app’s `test_recipients`: nothing was sent and only the fixed code approves it. */
+                            test: boolean;
+                            /** @description The identifier, masked; null for types that deliver nothing. */
+                            to: string | null;
+                            /** @description Same as channel. */
+                            type: string;
+                            user_id: string | null;
+                            verification_id: string;
+                            /** @description Once, on the first read after an approval made through the Twilio-compatible API (whose check answers no token): the verification token (docs/twilio-compat.md). */
+                            verification_token?: string;
+                            /** @description Seconds the token has left. */
+                            verification_token_expires_in?: number;
+                        };
                     };
                 };
                 /** @description Default Response */
@@ -3439,16 +3691,20 @@ export interface paths {
                         /** @description totp. */
                         digits?: number;
                         locale?: string;
+                        /** @description passkey: a name for the passkey in the user’s list. */
+                        name?: string;
                         /** @description password: 8–256 characters. */
                         password?: string;
                         /** @description totp. */
                         period?: number;
                         /** @description totp: an existing base32 secret to import (active at once). */
                         secret?: string;
-                        /** @description sms/email: the phone or address. */
+                        /** @description sms/email/whatsapp/call: the phone or address. */
                         to?: string;
-                        /** @description One of sms, email, totp, password, backup-code. */
+                        /** @description One of sms, email, whatsapp, call, totp, password, backup-code, passkey. */
                         type: string;
+                        /** @description passkey: the account name the authenticator shows (an email, a handle); default the user id. */
+                        user_name?: string;
                     };
                 };
             };
@@ -3460,16 +3716,31 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            aaguid?: string | null;
                             algorithm?: string;
+                            /** @description passkey: the provider, named from its AAGUID where known. */
+                            authenticator?: string | null;
+                            /** @description passkey: synced to a cloud account (a multi-device credential). */
+                            backed_up?: boolean;
                             backup_codes_remaining?: number;
                             codes?: string[];
                             /** Format: date-time */
                             created_at: string;
+                            /** @description passkey: singleDevice or multiDevice. */
+                            device_type?: string;
                             digits?: number;
                             factor_id: string;
+                            /** @description Why: `counter_regression`. */
+                            flag_reason: string | null;
+                            /** @description When a check flagged the factor for review (a passkey whose sign counter went backwards). */
+                            flagged_at: string | null;
                             label: string | null;
                             last_used_at: string | null;
                             locked_until: string | null;
+                            /** @description passkey: the PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create (@simplewebauthn/browser’s startRegistration). */
+                            options?: {
+                                [key: string]: unknown;
+                            };
                             otpauth_uri?: string;
                             period?: number;
                             qr_svg?: string;
@@ -3477,7 +3748,8 @@ export interface paths {
                             status: "pending" | "active";
                             /** @description The masked identifier, for types that deliver codes. */
                             to: string | null;
-                            /** @description sms, email, totp, password, backup-code */
+                            transports?: string[];
+                            /** @description sms, email, whatsapp, call, totp, password, backup-code, passkey */
                             type: string;
                             user_id: string;
                             verification_id?: string;
@@ -3664,7 +3936,100 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a factor (the name shown in the user’s list: a passkey’s “Work laptop”) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    factor_id: string;
+                    /** @description Your user’s id. */
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-3"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/users/{user_id}/factors/{factor_id}/activate": {
@@ -3676,7 +4041,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activate a pending factor with its first code */
+        /** Activate a pending factor with its first code (or, for a passkey, its credential) */
         post: {
             parameters: {
                 query?: never;
@@ -3691,7 +4056,33 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        verification_code: string;
+                        /** @description passkey: The PublicKeyCredential from navigator.credentials.create/get in its JSON form (@simplewebauthn/browser’s startRegistration/startAuthentication answer). */
+                        credential?: {
+                            authenticatorAttachment?: string | null;
+                            clientExtensionResults?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The credential id. */
+                            id: string;
+                            rawId: string;
+                            response: {
+                                attestationObject?: string;
+                                authenticatorData?: string;
+                                clientDataJSON: string;
+                                publicKey?: string;
+                                publicKeyAlgorithm?: number;
+                                signature?: string;
+                                transports?: string[];
+                                userHandle?: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            type: "public-key";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        verification_code?: string;
                     };
                 };
             };
@@ -3831,8 +4222,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description A delivered-code channel: sms, email. */
-                        channel?: "sms" | "email";
+                        /** @description A delivered-code channel: sms, email, whatsapp, call. */
+                        channel?: "sms" | "email" | "whatsapp" | "call";
                         client_ip?: string | unknown | unknown;
                         /** @description Only where the app allows custom codes. */
                         custom_code?: string;
@@ -3848,7 +4239,7 @@ export interface paths {
                         /** @description E.164 phone number or email address (required unless factor_id names the factor). */
                         to?: string;
                         user_id?: string;
-                        /** @description A verifier name: sms, email. */
+                        /** @description A verifier name: sms, email, whatsapp, call. */
                         verifier?: string;
                     };
                 };
@@ -4182,6 +4573,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description A delivered-code channel: sms, email, whatsapp, call. */
+                        channel?: "sms" | "email" | "whatsapp" | "call";
                         custom_code?: string;
                     };
                 };
@@ -4314,7 +4707,34 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        verification_code: string;
+                        /** @description passkey: The PublicKeyCredential from navigator.credentials.create/get in its JSON form (@simplewebauthn/browser’s startRegistration/startAuthentication answer). */
+                        credential?: {
+                            authenticatorAttachment?: string | null;
+                            clientExtensionResults?: {
+                                [key: string]: unknown;
+                            };
+                            /** @description The credential id. */
+                            id: string;
+                            rawId: string;
+                            response: {
+                                attestationObject?: string;
+                                authenticatorData?: string;
+                                clientDataJSON: string;
+                                publicKey?: string;
+                                publicKeyAlgorithm?: number;
+                                signature?: string;
+                                transports?: string[];
+                                userHandle?: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            type: "public-key";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        /** @description The code, TOTP or password. */
+                        verification_code?: string;
                         /** @description A `ver_…` id. */
                         verification_id: string;
                     };
@@ -4337,6 +4757,8 @@ export interface paths {
                             scene: string;
                             /** @enum {string} */
                             status: "approved";
+                            /** @description The user proven; for a usernameless passkey sign-in, the credential’s user. */
+                            user_id: string | null;
                             verification_id: string;
                             /** @description Absent when the verification activated a factor. */
                             verification_token?: string;
@@ -4441,6 +4863,298 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/Services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Verify services (Twilio paging) */
+        get: {
+            parameters: {
+                query?: {
+                    Page?: number;
+                    PageSize?: number;
+                    PageToken?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Create a Verify service (Twilio Verify v2) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | number | boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a Verify service */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Update a Verify service */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | number | boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /** Delete a Verify service */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/VerificationCheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a code for `To` or `VerificationSid`; a wrong code answers 200 with valid: false */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | number | boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/Verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a verification, or send a new code on the pending one for `To` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | number | boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/Services/{ServiceSid}/Verifications/{Sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a verification */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    Sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** Cancel (`Status=canceled`) or approve (`Status=approved`) a verification */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ServiceSid: string;
+                    Sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | number | boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4490,15 +5204,23 @@ export interface components {
             sends: number;
             sends_remaining: number;
             status: "pending" | "approved" | "expired" | "canceled" | "max_attempts_reached";
+            /** @description True for a verification to one of the app’s `test_recipients`: nothing was sent and only the fixed code approves it. */
+            test: boolean;
             /** @description The identifier, masked; null for types that deliver nothing. */
             to: string | null;
             /** @description Same as channel. */
             type: string;
             user_id: string | null;
             verification_id: string;
+            /** @description Once, on the first read after an approval made through the Twilio-compatible API (whose check answers no token): the verification token (docs/twilio-compat.md). */
+            verification_token?: string;
+            /** @description Seconds the token has left. */
+            verification_token_expires_in?: number;
         };
         /** App */
         "def-2": {
+            /** @description The user name of the Twilio-compatible API (`AC` + 32 hex; docs/twilio-compat.md). Stable. */
+            account_sid: string;
             app_id: string;
             /** Format: date-time */
             created_at: string;
@@ -4521,17 +5243,29 @@ export interface components {
         };
         /** Factor */
         "def-3": {
+            aaguid?: string | null;
+            /** @description passkey: the provider, named from its AAGUID where known. */
+            authenticator?: string | null;
+            /** @description passkey: synced to a cloud account (a multi-device credential). */
+            backed_up?: boolean;
             backup_codes_remaining?: number;
             /** Format: date-time */
             created_at: string;
+            /** @description passkey: singleDevice or multiDevice. */
+            device_type?: string;
             factor_id: string;
+            /** @description Why: `counter_regression`. */
+            flag_reason: string | null;
+            /** @description When a check flagged the factor for review (a passkey whose sign counter went backwards). */
+            flagged_at: string | null;
             label: string | null;
             last_used_at: string | null;
             locked_until: string | null;
             status: "pending" | "active";
             /** @description The masked identifier, for types that deliver codes. */
             to: string | null;
-            /** @description sms, email, totp, password, backup-code */
+            transports?: string[];
+            /** @description sms, email, whatsapp, call, totp, password, backup-code, passkey */
             type: string;
             user_id: string;
         };

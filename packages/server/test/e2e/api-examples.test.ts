@@ -63,6 +63,11 @@ function learn(text: string): void {
     const secret = match[0]
     standIn(secret, (n) => `whsec_${pseudo(`whsec${n}`, secret.length - 6, `${ALPHABET}ABCDEFGHJKLMNPQRSTUVWXYZ+/`)}`)
   }
+  // Twilio-style sids (the app's account_sid is derived from its random id).
+  for (const match of text.matchAll(/\b(AC|VA|VE|VL)([0-9a-f]{32})\b/g)) {
+    const [sid, prefix] = match as unknown as [string, string]
+    standIn(sid, (n) => `${prefix}${pseudo(`${prefix}${n}`, 32, '0123456789abcdef')}`)
+  }
   for (const match of text.matchAll(/\beyJ[\w-]+\.[\w-]+\.[\w-]+/g)) {
     const jwt = match[0]
     standIn(jwt, (n) =>

@@ -21,6 +21,13 @@ export interface ChannelTexts<K extends string = keyof ChannelPageTexts> {
    * caller escapes for where the text lands.
    */
   text(locale: string, key: K, values?: TextValues): string
+  /**
+   * The texts written for exactly `locale` (the channel's own, else the
+   * locale files'), unformatted and without the English stand-in: undefined
+   * where the channel has none. For the checks that every shipped locale has
+   * every text, which `text` cannot tell from a fallback.
+   */
+  written(locale: string): Readonly<Record<string, string>> | undefined
 }
 
 /**
@@ -109,6 +116,10 @@ function createChannelTexts(
         cache.set(cacheKey, compiled)
       }
       return render(compiled, values)
+    },
+    written(locale) {
+      const ownTexts = own && Object.hasOwn(own, locale) ? own[locale] : undefined
+      return ownTexts ?? (isSupportedLocale(locale) ? fileTexts(locale, channel) : undefined)
     },
   }
 }

@@ -1,7 +1,30 @@
+import type { SupportedLocale } from '../../i18n/locale.js'
+import type { ChannelPageTexts } from '../../i18n/locale-texts.js'
 import { channelTexts } from '../../i18n/translate.js'
 
-/** The hosted pages' passkey texts (English; French and German too, others fall back to English). */
-export const PASSKEY_TEXTS = channelTexts('passkey', {
+/** What the hosted passkey pages say: the texts every channel has, then the ceremony's, enrolment's and step-up's. */
+interface PasskeyPageTexts extends ChannelPageTexts {
+  readonly button: string
+  readonly or: string
+  readonly unsupported: string
+  readonly enroll_title: string
+  readonly enroll_lead: string
+  readonly enroll_button: string
+  readonly enroll_failed: string
+  readonly step_up_title: string
+  readonly step_up_lead: string
+  readonly step_up_code: string
+  readonly step_up_passkey: string
+  readonly step_up_none: string
+  readonly done_title: string
+}
+
+/**
+ * The hosted pages' passkey texts, one entry per shipped locale. Typed by `SupportedLocale`, so a locale file
+ * added without passkey texts here fails to compile (and hosted-texts.test.ts checks the arguments match English).
+ * The words are the platforms' own (Apple's, Google's): "clé d’accès", "llave de acceso", "パスキー", "通行密钥"…
+ */
+const TEXTS = {
   en: {
     title: 'Sign in with a passkey',
     lead: 'Use the passkey saved on this device or your phone to continue to {app}.',
@@ -67,4 +90,198 @@ export const PASSKEY_TEXTS = channelTexts('passkey', {
     step_up_none: 'Ihr Konto hat hier keine Möglichkeit zur Bestätigung. Wenden Sie sich an {app}.',
     done_title: 'Passkey hinzugefügt',
   },
-})
+  es: {
+    title: 'Inicia sesión con una llave de acceso',
+    lead: 'Usa la llave de acceso guardada en este dispositivo o en tu teléfono para continuar en {app}.',
+    tab: 'Llave de acceso',
+    label: 'Llave de acceso',
+    change: 'Usar otro método',
+    error_invalid: 'No se usó ninguna llave de acceso. Inténtalo de nuevo o usa otro método a continuación.',
+    button: 'Iniciar sesión con una llave de acceso',
+    or: 'o',
+    unsupported: 'Este navegador no admite llaves de acceso. Usa otro método a continuación.',
+    enroll_title: 'Añadir una llave de acceso',
+    enroll_lead:
+      'Crea una llave de acceso para {app}: la próxima vez, inicia sesión con tu huella, tu cara o el bloqueo de pantalla.',
+    enroll_button: 'Crear una llave de acceso',
+    enroll_failed: 'No se creó ninguna llave de acceso. Inténtalo de nuevo.',
+    step_up_title: 'Confirma que eres tú',
+    step_up_lead: 'Antes de añadir una llave de acceso a tu cuenta de {app}, confirma que eres tú.',
+    step_up_code: 'Enviar un código a {to}',
+    step_up_passkey: 'Confirmar con una llave de acceso',
+    step_up_none: 'Tu cuenta no tiene aquí ninguna forma de confirmar que eres tú. Ponte en contacto con {app}.',
+    done_title: 'Llave de acceso añadida',
+  },
+  'pt-BR': {
+    title: 'Entrar com uma chave de acesso',
+    lead: 'Use a chave de acesso salva neste dispositivo ou no seu celular para continuar em {app}.',
+    tab: 'Chave de acesso',
+    label: 'Chave de acesso',
+    change: 'Usar outro método',
+    error_invalid: 'Nenhuma chave de acesso foi usada. Tente de novo ou use outro método abaixo.',
+    button: 'Entrar com uma chave de acesso',
+    or: 'ou',
+    unsupported: 'Este navegador não é compatível com chaves de acesso. Use outro método abaixo.',
+    enroll_title: 'Adicionar uma chave de acesso',
+    enroll_lead:
+      'Crie uma chave de acesso para {app}: da próxima vez, entre com sua impressão digital, seu rosto ou o bloqueio de tela.',
+    enroll_button: 'Criar uma chave de acesso',
+    enroll_failed: 'Nenhuma chave de acesso foi criada. Tente de novo.',
+    step_up_title: 'Confirme que é você',
+    step_up_lead: 'Antes de adicionar uma chave de acesso à sua conta em {app}, confirme que é você.',
+    step_up_code: 'Enviar um código para {to}',
+    step_up_passkey: 'Confirmar com uma chave de acesso',
+    step_up_none: 'Sua conta não tem como confirmar que é você aqui. Entre em contato com {app}.',
+    done_title: 'Chave de acesso adicionada',
+  },
+  ru: {
+    title: 'Вход с ключом доступа',
+    lead: 'Используйте ключ доступа, сохранённый на этом устройстве или телефоне, чтобы продолжить в {app}.',
+    tab: 'Ключ доступа',
+    label: 'Ключ доступа',
+    change: 'Другой способ',
+    error_invalid: 'Ключ доступа не был использован. Попробуйте ещё раз или выберите другой способ ниже.',
+    button: 'Войти с ключом доступа',
+    or: 'или',
+    unsupported: 'Этот браузер не поддерживает ключи доступа. Выберите другой способ ниже.',
+    enroll_title: 'Добавьте ключ доступа',
+    enroll_lead:
+      'Создайте ключ доступа для {app}: в следующий раз вы сможете войти по отпечатку пальца, лицу или с помощью блокировки экрана.',
+    enroll_button: 'Создать ключ доступа',
+    enroll_failed: 'Ключ доступа не создан. Попробуйте ещё раз.',
+    step_up_title: 'Подтвердите, что это вы',
+    step_up_lead: 'Прежде чем добавить ключ доступа в аккаунт {app}, подтвердите, что это вы.',
+    step_up_code: 'Отправить код на {to}',
+    step_up_passkey: 'Подтвердить ключом доступа',
+    step_up_none: 'Здесь у вашего аккаунта нет способа подтвердить, что это вы. Обратитесь в {app}.',
+    done_title: 'Ключ доступа добавлен',
+  },
+  ja: {
+    title: 'パスキーでログイン',
+    lead: 'このデバイスまたはスマートフォンに保存されたパスキーを使って {app} に進みます。',
+    tab: 'パスキー',
+    label: 'パスキー',
+    change: '別の方法を使う',
+    error_invalid: 'パスキーが使用されませんでした。もう一度お試しいただくか、下記の別の方法をご利用ください。',
+    button: 'パスキーでログイン',
+    or: 'または',
+    unsupported: 'このブラウザはパスキーに対応していません。下記の別の方法をご利用ください。',
+    enroll_title: 'パスキーを追加',
+    enroll_lead: '{app} のパスキーを作成すると、次回から指紋認証、顔認証、または画面ロックでログインできます。',
+    enroll_button: 'パスキーを作成',
+    enroll_failed: 'パスキーは作成されませんでした。もう一度お試しください。',
+    step_up_title: 'ご本人確認',
+    step_up_lead: '{app} のアカウントにパスキーを追加する前に、ご本人確認を行ってください。',
+    step_up_code: '{to} に確認コードを送信',
+    step_up_passkey: 'パスキーで確認',
+    step_up_none: 'このアカウントには、ここでご本人確認を行う方法がありません。{app} にお問い合わせください。',
+    done_title: 'パスキーを追加しました',
+  },
+  ko: {
+    title: '패스키로 로그인',
+    lead: '{app}에 계속하려면 이 기기나 휴대전화에 저장된 패스키를 사용하세요.',
+    tab: '패스키',
+    label: '패스키',
+    change: '다른 방법 사용',
+    error_invalid: '패스키가 사용되지 않았습니다. 다시 시도하거나 아래에서 다른 방법을 사용하세요.',
+    button: '패스키로 로그인',
+    or: '또는',
+    unsupported: '이 브라우저는 패스키를 지원하지 않습니다. 아래에서 다른 방법을 사용하세요.',
+    enroll_title: '패스키 추가',
+    enroll_lead: '{app}용 패스키를 만드세요. 다음부터는 지문, 얼굴 또는 화면 잠금으로 로그인할 수 있습니다.',
+    enroll_button: '패스키 만들기',
+    enroll_failed: '패스키가 만들어지지 않았습니다. 다시 시도하세요.',
+    step_up_title: '본인 확인',
+    step_up_lead: '{app} 계정에 패스키를 추가하기 전에 본인인지 확인하세요.',
+    step_up_code: '{to}(으)로 코드 보내기',
+    step_up_passkey: '패스키로 확인',
+    step_up_none: '이 계정에는 여기서 본인을 확인할 방법이 없습니다. {app}에 문의하세요.',
+    done_title: '패스키가 추가되었습니다',
+  },
+  'zh-CN': {
+    title: '使用通行密钥登录',
+    lead: '使用保存在此设备或你手机上的通行密钥，继续前往 {app}。',
+    tab: '通行密钥',
+    label: '通行密钥',
+    change: '使用其他方式',
+    error_invalid: '未使用通行密钥。请重试，或使用下方的其他方式。',
+    button: '使用通行密钥登录',
+    or: '或',
+    unsupported: '此浏览器不支持通行密钥。请使用下方的其他方式。',
+    enroll_title: '添加通行密钥',
+    enroll_lead: '为 {app} 创建通行密钥：下次即可使用指纹、面容或屏幕锁定登录。',
+    enroll_button: '创建通行密钥',
+    enroll_failed: '未创建通行密钥。请重试。',
+    step_up_title: '确认是你本人',
+    step_up_lead: '在为你的 {app} 账号添加通行密钥之前，请先确认是你本人。',
+    step_up_code: '发送验证码至 {to}',
+    step_up_passkey: '使用通行密钥确认',
+    step_up_none: '你的账号在此处没有可用于确认身份的方式。请联系 {app}。',
+    done_title: '已添加通行密钥',
+  },
+  'zh-TW': {
+    title: '使用通行密鑰登入',
+    lead: '使用儲存在這部裝置或你手機上的通行密鑰，繼續前往 {app}。',
+    tab: '通行密鑰',
+    label: '通行密鑰',
+    change: '使用其他方式',
+    error_invalid: '未使用通行密鑰。請再試一次，或使用下方的其他方式。',
+    button: '使用通行密鑰登入',
+    or: '或',
+    unsupported: '這個瀏覽器不支援通行密鑰。請使用下方的其他方式。',
+    enroll_title: '新增通行密鑰',
+    enroll_lead: '為 {app} 建立通行密鑰：下次即可使用指紋、臉孔或螢幕鎖定登入。',
+    enroll_button: '建立通行密鑰',
+    enroll_failed: '未建立通行密鑰。請再試一次。',
+    step_up_title: '確認是你本人',
+    step_up_lead: '在為你的 {app} 帳號新增通行密鑰之前，請先確認是你本人。',
+    step_up_code: '傳送驗證碼至 {to}',
+    step_up_passkey: '使用通行密鑰確認',
+    step_up_none: '你的帳號在這裡沒有可用來確認身分的方式。請聯絡 {app}。',
+    done_title: '已新增通行密鑰',
+  },
+  hi: {
+    title: 'पासकी से साइन इन करें',
+    lead: '{app} पर आगे बढ़ने के लिए इस डिवाइस या अपने फ़ोन में सेव की गई पासकी इस्तेमाल करें।',
+    tab: 'पासकी',
+    label: 'पासकी',
+    change: 'कोई दूसरा तरीका इस्तेमाल करें',
+    error_invalid: 'कोई पासकी इस्तेमाल नहीं की गई। फिर से कोशिश करें या नीचे कोई दूसरा तरीका इस्तेमाल करें।',
+    button: 'पासकी से साइन इन करें',
+    or: 'या',
+    unsupported: 'यह ब्राउज़र पासकी का इस्तेमाल नहीं कर सकता। नीचे कोई दूसरा तरीका इस्तेमाल करें।',
+    enroll_title: 'पासकी जोड़ें',
+    enroll_lead: '{app} के लिए पासकी बनाएँ: अगली बार अपने फ़िंगरप्रिंट, चेहरे या स्क्रीन लॉक से साइन इन करें।',
+    enroll_button: 'पासकी बनाएँ',
+    enroll_failed: 'कोई पासकी नहीं बनी। फिर से कोशिश करें।',
+    step_up_title: 'पुष्टि करें कि यह आप ही हैं',
+    step_up_lead: 'अपने {app} खाते में पासकी जोड़ने से पहले पुष्टि करें कि यह आप ही हैं।',
+    step_up_code: '{to} पर कोड भेजें',
+    step_up_passkey: 'पासकी से पुष्टि करें',
+    step_up_none: 'आपके खाते में यहाँ आपकी पहचान की पुष्टि करने का कोई तरीका नहीं है। {app} से संपर्क करें।',
+    done_title: 'पासकी जोड़ दी गई',
+  },
+  ar: {
+    title: 'تسجيل الدخول باستخدام مفتاح مرور',
+    lead: 'استخدم مفتاح المرور المحفوظ على هذا الجهاز أو على هاتفك للمتابعة إلى {app}.',
+    tab: 'مفتاح المرور',
+    label: 'مفتاح المرور',
+    change: 'استخدام طريقة أخرى',
+    error_invalid: 'لم يُستخدم أي مفتاح مرور. أعد المحاولة، أو استخدم طريقة أخرى أدناه.',
+    button: 'تسجيل الدخول باستخدام مفتاح مرور',
+    or: 'أو',
+    unsupported: 'لا يمكن لهذا المتصفح استخدام مفاتيح المرور. استخدم طريقة أخرى أدناه.',
+    enroll_title: 'إضافة مفتاح مرور',
+    enroll_lead: 'أنشئ مفتاح مرور لـ {app}: في المرة القادمة، سجّل الدخول ببصمة إصبعك أو وجهك أو قفل الشاشة.',
+    enroll_button: 'إنشاء مفتاح مرور',
+    enroll_failed: 'لم يُنشأ أي مفتاح مرور. أعد المحاولة.',
+    step_up_title: 'أكّد أنك أنت',
+    step_up_lead: 'قبل إضافة مفتاح مرور إلى حسابك في {app}، أكّد أنك أنت.',
+    step_up_code: 'إرسال رمز إلى {to}',
+    step_up_passkey: 'التأكيد باستخدام مفتاح مرور',
+    step_up_none: 'لا يملك حسابك هنا أي طريقة لتأكيد هويتك. تواصل مع {app}.',
+    done_title: 'تمت إضافة مفتاح المرور',
+  },
+} as const satisfies { readonly [L in SupportedLocale]: PasskeyPageTexts }
+
+export const PASSKEY_TEXTS = channelTexts<PasskeyPageTexts>('passkey', TEXTS)

@@ -7,6 +7,7 @@ import type {
   StatusCallbackHandler,
   StatusReport,
 } from '../delivery/delivery-provider.js'
+import type { MessageOptions } from '../delivery/message-options.js'
 import type { ChainLink } from '../delivery/provider-chain.js'
 import { sendThroughChain } from '../delivery/provider-chain.js'
 import type { DeliveryRegistry, ProviderEntry } from '../delivery/provider-registry.js'
@@ -46,6 +47,8 @@ export interface MessageDelivery {
     code: string,
     /** A magic link for the email (hosted flow), rendered beside the code. */
     link?: string | undefined,
+    /** The caller's choices about this message (its sender, template and substitutions). */
+    message?: MessageOptions | undefined,
   ): Promise<void>
   list(appId: string, verificationId: string): Promise<DeliveryView[]>
   /**
@@ -214,13 +217,14 @@ export function createMessageDelivery(deps: {
       chainOf(app, channel)
     },
 
-    async deliver(app, row, channel, code, link) {
+    async deliver(app, row, channel, code, link, message) {
       const chain = chainOf(app, channel)
       const rendered = renderMessage({
         settings: app.settings,
         appName: app.name,
         channel,
-        scene: row.scene,
+        scene: message?.templateKey ?? row.scene,
+        substitutions: message?.substitutions,
         locale: row.locale ?? undefined,
         code,
         ttlSeconds: row.ttlSeconds,
@@ -241,6 +245,7 @@ export function createMessageDelivery(deps: {
           values: rendered.values,
           speech: rendered.speech,
           template: rendered.template,
+          sender: message?.sender,
         },
         statusCallbackUrlFor,
         () => clock.nowMs(),

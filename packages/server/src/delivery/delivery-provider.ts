@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import type { MessageValues } from '../i18n/placeholders.js'
 import type { ChannelName } from '../settings/app-settings.js'
+import type { MessageFrom } from './message-options.js'
 
 /** Where a message stands, as far as Tessera knows (providers' own words are mapped onto these). */
 export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed'
@@ -29,6 +30,8 @@ export interface OutboundMessage {
   readonly speech?: SpokenMessage | undefined
   /** The app's own template fields for this message beyond its text (a WhatsApp template's name), if any. */
   readonly template?: Readonly<Record<string, string>> | undefined
+  /** A sender for this message instead of the provider's configured one (providers that set a sender use it). */
+  readonly sender?: MessageFrom | undefined
 }
 
 /** A message read out by a text-to-speech voice: the code character by character with pauses, said twice. */

@@ -1,4 +1,5 @@
 import { generateId, hashCode } from '../../crypto/secrets.js'
+import type { MessageOptions } from '../../delivery/message-options.js'
 import { testRecipientCode } from '../../settings/test-recipients.js'
 import type { VerificationPurpose, VerificationRow } from '../../storage/database.js'
 import type { Verifier } from '../../verifiers/verifier.js'
@@ -26,6 +27,7 @@ export async function createVerification(
     metadata?: Record<string, unknown> | undefined
     customCode?: string | undefined
     link?: string | undefined
+    message?: MessageOptions | undefined
   },
 ): Promise<VerificationView> {
   const plan = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: ctx.clock.nowMs() })
@@ -122,7 +124,7 @@ export async function createVerification(
   }
   if (channel && code !== undefined && admission?.admitted) {
     try {
-      await ctx.timedDeliver(app, row, channel, code, fields.link)
+      await ctx.timedDeliver(app, row, channel, code, fields.link, fields.message)
     } catch (error) {
       // The send did not happen: the verification never existed for the caller, and counts against no limit.
       // (Its delivery attempts stay recorded, with a delivery.failed event.)

@@ -97,7 +97,7 @@ export async function resendVerification(
       return toVerificationView(reserved, verifier, now)
     }
     try {
-      await ctx.timedDeliver(app, reserved, channel, code, input.link)
+      await ctx.timedDeliver(app, reserved, channel, code, input.link, input.message)
     } catch (error) {
       await ctx.limits.refund(admission.buckets)
       // The send does not count, and the previous code keeps working.

@@ -54,6 +54,7 @@ export async function startVerification(
     metadata: input.metadata,
     customCode: validCustomCode(app, channel, input.customCode),
     link: input.link,
+    message: input.message,
   })
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { ServerKeys } from '../../crypto/secrets.js'
+import type { MessageOptions } from '../../delivery/message-options.js'
 import { AppError, assertThat } from '../../errors/app-error.js'
 import type { Metrics } from '../../metrics/metrics.js'
 import type { ChannelName } from '../../settings/app-settings.js'
@@ -56,6 +57,7 @@ export interface VerificationContext extends VerificationDeps {
     channel: ChannelName,
     code: string,
     link?: string | undefined,
+    message?: MessageOptions | undefined,
   ): Promise<void>
   /** Waits about as long as a real delivery takes, so a decoy is not told apart by timing. */
   delayLikeDelivery(channel: ChannelName | undefined): Promise<void>
@@ -101,9 +103,9 @@ export function createVerificationContext(deps: VerificationDeps): VerificationC
           return new AppError('verification_not_pending')
       }
     },
-    async timedDeliver(app, row, channel, code, link) {
+    async timedDeliver(app, row, channel, code, link, message) {
       const started = performance.now()
-      await deps.messages.deliver(app, row, channel, code, link)
+      await deps.messages.deliver(app, row, channel, code, link, message)
       const elapsed = performance.now() - started
       deliveryMs.set(channel, 0.8 * (deliveryMs.get(channel) ?? elapsed) + 0.2 * elapsed)
     },

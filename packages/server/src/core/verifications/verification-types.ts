@@ -1,3 +1,4 @@
+import type { MessageOptions } from '../../delivery/message-options.js'
 import type { VerificationPurpose } from '../../storage/database.js'
 
 export const DEFAULT_SCENE = 'verify-identifier'
@@ -17,6 +18,8 @@ export interface StartVerificationInput {
   readonly metadata?: Record<string, unknown> | undefined
   /** A magic link for the email (hosted flow); its secret is the caller's to keep hashed. */
   readonly link?: string | undefined
+  /** The caller's choices about the message (sender, template, substitutions). */
+  readonly message?: MessageOptions | undefined
 }
 
 export interface FactorVerificationInput {
@@ -40,6 +43,8 @@ export interface ResendInput {
   readonly channel?: string | undefined
   readonly customCode?: string | undefined
   readonly link?: string | undefined
+  /** The caller's choices about the message (sender, template, substitutions). */
+  readonly message?: MessageOptions | undefined
 }
 
 export interface CheckInput {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { CHANNEL_NAMES, findChannel } from '../../channels/built-in-channels.js'
+import type { MessageOptions } from '../../delivery/message-options.js'
 import { AppError } from '../../errors/app-error.js'
 import type { VerifyServiceRow, VerifyServiceVerificationRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
@@ -37,6 +38,11 @@ export interface StartServiceVerification {
   readonly customCode?: string | undefined
   readonly customFriendlyName?: string | undefined
   readonly clientIp?: string | undefined
+  /**
+   * Twilio's email `ChannelConfiguration`: the sender, the app's template to use (`template_id`, the key of
+   * one of the app's templates for the channel) and substitutions. Applied to channels that send mail.
+   */
+  readonly message?: MessageOptions | undefined
 }
 
 export interface VerifyServices {
@@ -82,6 +88,22 @@ function toService(row: VerifyServiceRow): VerifyService {
     options: { ...DEFAULT_SERVICE_OPTIONS, ...(JSON.parse(row.options) as Partial<VerifyServiceOptions>) },
     createdAt: Number(row.createdAt),
     updatedAt: Number(row.updatedAt),
+  }
+}
+
+/**
+ * A `template_id` names one of the app's templates for the channel: a key of `settings.templates.<channel>`
+ * (a scene, or `*`). Anything else is Twilio's 60200, and nothing is sent.
+ */
+function assertTemplate(app: App, channel: string, key: string): void {
+  const templates = (app.settings.templates as Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>)[
+    channel
+  ]
+  if (templates === undefined || !Object.hasOwn(templates, key)) {
+    throw new AppError('invalid_request', {
+      message: `Invalid parameter \`ChannelConfiguration.template_id\`: the app has no ${channel} template "${key}" (settings.templates.${channel}).`,
+      problems: [{ path: 'ChannelConfiguration.template_id', message: "not one of the app's templates" }],
+    })
   }
 }
 
@@ -203,12 +225,14 @@ export function createVerifyServices(deps: {
         friendlyName: input.customFriendlyName,
         customCode: input.customCode,
       })
+      const message = channel.format === 'mail' ? input.message : undefined
+      if (message?.templateKey !== undefined) assertTemplate(serviceApp, channel.name, message.templateKey)
       const pending = await store.verifyServices.findPendingFor(app.id, service.sid, [identifier], clock.nowMs())
       if (pending) {
         const row = await store.verifications.findById(app.id, pending.verificationId)
         if (row?.channel === channel.name) {
           // Twilio: starting again for a number with a pending verification sends a new code on it.
-          await verifications.resend(serviceApp, row.id, { customCode: input.customCode })
+          await verifications.resend(serviceApp, row.id, { customCode: input.customCode, message })
           await recordSend(pending, channel.name)
           return present(app, pending)
         }
@@ -222,6 +246,7 @@ export function createVerifyServices(deps: {
         locale: input.locale,
         customCode: input.customCode,
         clientIp: input.clientIp,
+        message,
         metadata: { verify_service_sid: service.sid, verification_sid: sid },
       })
       const link: VerifyServiceVerificationRow = {

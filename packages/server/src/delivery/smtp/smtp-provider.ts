@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox'
 import nodemailer from 'nodemailer'
 import { DeliveryError, defineDeliveryProvider } from '../delivery-provider.js'
+import type { MessageFrom } from '../message-options.js'
 
 const SmtpOptionsSchema = Type.Object(
   {
@@ -65,6 +66,27 @@ function abortable<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
   })
 }
 
+/** The address of a configured `from` (`Acme <no-reply@acme.example>` or a bare address). */
+function configuredAddress(configured: string): string {
+  return /<([^>]+)>\s*$/.exec(configured)?.[1]?.trim() ?? configured.trim()
+}
+
+/**
+ * The From of one message: the configured `from`, with the message's own address and name (a caller's
+ * choice, e.g. the Twilio face's ChannelConfiguration) in place of the configured ones. nodemailer encodes
+ * the name into the header, so it cannot add headers of its own.
+ */
+export function fromHeader(
+  configured: string,
+  sender: MessageFrom | undefined,
+): string | { name: string; address: string } {
+  if (sender?.address === undefined && sender?.name === undefined) return configured
+  const configuredName = /^\s*"?([^"<]*?)"?\s*</.exec(configured)?.[1]?.trim() ?? ''
+  const address = sender.address ?? configuredAddress(configured)
+  const name = sender.name ?? configuredName
+  return name === '' ? address : { name, address }
+}
+
 /** Email over SMTP with nodemailer: one pooled transport per configuration. */
 export const smtpProvider = defineDeliveryProvider<Static<typeof SmtpOptionsSchema>>({
   name: 'smtp',
@@ -85,7 +107,12 @@ export const smtpProvider = defineDeliveryProvider<Static<typeof SmtpOptionsSche
           const info = await abortable(
             sendOptions.signal,
             transport.sendMail({
-              from: options.from,
+              from: fromHeader(options.from, message.sender),
+              // The envelope sender stays the configured address whatever the From says: bounces come back to
+              // the operator's mailbox, and SPF is checked against the operator's domain.
+              ...(message.sender?.address === undefined
+                ? {}
+                : { envelope: { from: configuredAddress(options.from), to: message.to } }),
               to: message.to,
               subject: message.subject,
               text: message.text,

@@ -5,6 +5,7 @@ import { renderPlaceholders } from '../../i18n/placeholders.js'
 import type { ChannelTexts, TextValues } from '../../i18n/translate.js'
 import type { AppSettings, ChannelName } from '../../settings/app-settings.js'
 import type { MessageValues, SpeechStep, SpokenMessage } from '../delivery-provider.js'
+import { fillSubstitutions } from '../message-options.js'
 import { emailHtml, escapeHtml, textAsHtml } from './email-layout.js'
 
 export interface MessageInput {
@@ -20,6 +21,8 @@ export interface MessageInput {
   readonly link?: string | undefined
   /** With `link`: the email carries the link instead of the code (email_link_only). */
   readonly linkOnly?: boolean | undefined
+  /** Values for `{substitutions.<name>}` in the app's template (the caller's, HTML-escaped in the HTML part). */
+  readonly substitutions?: Readonly<Record<string, string>> | undefined
 }
 
 export interface RenderedMessage {
@@ -48,12 +51,30 @@ const ANY_SCENE = '*'
  * origin, so browsers (WebOTP) and iOS offer to fill the code in.
  */
 export function renderMessage(input: MessageInput): RenderedMessage {
-  const message = renderCodeMessage(input)
+  const message = withSubstitutions(renderCodeMessage(input), input.substitutions)
   const channel = channelNamed(input.channel)
   if (!channel.carriesLinks || !input.link) return message
   return input.linkOnly
     ? linkOnlyEmail(channel.texts, message, input.link)
     : withLink(channel.texts, message, input.link)
+}
+
+/**
+ * The caller's substitutions, filled after the cached shape is joined (they differ per message, like the
+ * code). Only the app's own templates name them; Tessera's texts have none.
+ */
+function withSubstitutions(
+  message: RenderedMessage,
+  substitutions: Readonly<Record<string, string>> | undefined,
+): RenderedMessage {
+  if (substitutions === undefined || Object.keys(substitutions).length === 0) return message
+  return {
+    ...message,
+    // A subject is one line: a value's line breaks become spaces there.
+    subject: fillSubstitutions(message.subject, substitutions, (value) => value.replace(/\s+/g, ' ')),
+    text: fillSubstitutions(message.text, substitutions),
+    html: fillSubstitutions(message.html, substitutions, escapeHtml),
+  }
 }
 
 function linkButton(link: string, label: string): string {

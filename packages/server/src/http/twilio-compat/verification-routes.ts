@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { VerifyServices } from '../../core/verify-services/verify-services.js'
 import { appOf } from '../plugins/auth.js'
+import { channelConfigurationOf } from './channel-configuration.js'
 import { type Form, FormBody, invalidParameter, requiredField, stringField } from './form-fields.js'
 import { presentCheck, presentVerification } from './twilio-format.js'
 
@@ -26,25 +27,6 @@ function deviceIpOf(form: Form): string | undefined {
   return ip
 }
 
-/**
- * `ChannelConfiguration` is a JSON object (the helper libraries send it serialised). It is checked and kept
- * out of the way: the sender, sender name and templates of Tessera's messages are the app's settings
- * (`templates.<channel>`, providers), as docs/twilio-compat.md says.
- */
-function checkChannelConfiguration(form: Form): void {
-  const text = stringField(form, 'ChannelConfiguration', { maxLength: 4096 })
-  if (text === undefined) return
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw invalidParameter('ChannelConfiguration', 'a JSON object')
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalidParameter('ChannelConfiguration', 'a JSON object')
-  }
-}
-
 /** /v2/Services/{ServiceSid}/Verifications and /VerificationCheck (Twilio Verify v2). */
 export function verificationRoutes(services: VerifyServices, base: () => string): FastifyPluginAsyncTypebox {
   return async (server) => {
@@ -63,7 +45,7 @@ export function verificationRoutes(services: VerifyServices, base: () => string)
         const form = request.body
         const to = requiredField(form, 'To', { maxLength: 320 })
         const channel = requiredField(form, 'Channel', { maxLength: 32 })
-        checkChannelConfiguration(form)
+        const message = channelConfigurationOf(form)
         const customFriendlyName = stringField(form, 'CustomFriendlyName', { maxLength: 64 })
         const app = appOf(request)
         const verification = await services.start(app, request.params.ServiceSid, {
@@ -73,6 +55,7 @@ export function verificationRoutes(services: VerifyServices, base: () => string)
           customCode: stringField(form, 'CustomCode', { maxLength: 64 }),
           customFriendlyName: customFriendlyName?.trim() || undefined,
           clientIp: deviceIpOf(form),
+          message,
         })
         return reply.status(201).send(presentVerification(verification, app.id, base()))
       },

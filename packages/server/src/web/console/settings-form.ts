@@ -223,7 +223,7 @@ function control(field: Field, value: unknown, error: string | undefined, warnin
     case 'string-list':
       return html`<textarea id="${id}" name="${name}" rows="${Math.min(6, Math.max(2, (Array.isArray(value) ? value.length : 0) + 1))}" spellcheck="false"${aria}>${Array.isArray(value) ? value.join('\n') : String(value ?? '')}</textarea>`
     case 'json':
-      return html`<textarea id="${id}" name="${name}" rows="6" class="mono" spellcheck="false"${aria}>${typeof value === 'string' ? value : value === undefined && field.optional ? '' : JSON.stringify(value ?? {}, null, 2)}</textarea>`
+      return html`<textarea id="${id}" name="${name}" rows="6" class="mono" spellcheck="false"${aria}>${typeof value === 'string' ? value : (value === undefined || value === null) && field.optional ? '' : JSON.stringify(value ?? {}, null, 2)}</textarea>`
   }
 }
 

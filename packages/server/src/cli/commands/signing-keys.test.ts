@@ -26,6 +26,9 @@ beforeEach(async () => {
     secret: env.TESSERA_SECRET ?? '',
     adminKey: env.TESSERA_ADMIN_KEY ?? '',
     logger: pino({ level: 'silent' }),
+    // The CLI below opens the same SQLite file in this same process: a background writer here (the webhook
+    // dispatcher's transactions) would hold the file's lock while the CLI's synchronous write waits on it.
+    dispatchWebhooks: false,
   })
 })
 afterEach(async () => {

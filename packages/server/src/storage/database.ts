@@ -1,4 +1,30 @@
 import type { Generated, Insertable, Selectable } from 'kysely'
+import type { WebhookAttemptTable, WebhookEndpointTable, WebhookMessageTable } from './tables/webhook-tables.js'
+
+export type {
+  WebhookAttemptTable,
+  WebhookEndpointTable,
+  WebhookMessageStatus,
+  WebhookMessageTable,
+} from './tables/webhook-tables.js'
+
+import type {
+  HeldTokenTable,
+  VerifySendAttemptTable,
+  VerifyServiceTable,
+  VerifyServiceVerificationTable,
+} from './tables/verify-service-tables.js'
+
+export type {
+  HeldTokenTable,
+  VerifySendAttemptTable,
+  VerifyServiceTable,
+  VerifyServiceVerificationTable,
+} from './tables/verify-service-tables.js'
+
+import type { IdempotencyKeyTable } from './tables/idempotency-key-table.js'
+
+export type { IdempotencyKeyTable } from './tables/idempotency-key-table.js'
 
 // Table typings. Columns are snake_case in the database; Kysely's
 // CamelCasePlugin maps them to these camelCase names. Times are integer
@@ -166,66 +192,6 @@ export interface EventTable {
   dispatchPending: Generated<number>
 }
 
-/** An app's webhook endpoint. */
-export interface WebhookEndpointTable {
-  /** `whk_…` */
-  id: string
-  appId: string
-  url: string
-  /** JSON list of event types, or `["*"]`. */
-  events: string
-  /** 1 or 0. */
-  enabled: number
-  description: string | null
-  /** The `whsec_…` signing secret, sealed with the server key. */
-  secret: string
-  /** The secret before the last rotation (sealed): it keeps signing until `previousSecretExpiresAt`. */
-  previousSecret: string | null
-  previousSecretExpiresAt: number | null
-  /** When its deliveries started failing without a success since; null while healthy. */
-  failingSince: number | null
-  /** Why the service disabled it (failing for days); null when enabled or disabled by an operator. */
-  disabledReason: string | null
-  createdAt: number
-  updatedAt: number
-}
-
-export type WebhookMessageStatus = 'pending' | 'succeeded' | 'failed'
-
-/** One event to be delivered to one endpoint: retried on its schedule until it succeeds or gives up. */
-export interface WebhookMessageTable {
-  id: string
-  appId: string
-  eventId: string
-  endpointId: string
-  status: WebhookMessageStatus
-  /** Tries made so far. */
-  attempts: number
-  /** When the next try is due (ms); null once final. */
-  nextAttemptAt: number | null
-  /** A dispatcher's lease while it posts: no other instance claims the message before this (ms). */
-  claimedUntil: number | null
-  createdAt: number
-  updatedAt: number
-}
-
-/** One HTTP try of a message. */
-export interface WebhookAttemptTable {
-  id: string
-  appId: string
-  eventId: string
-  endpointId: string
-  messageId: string
-  attemptedAt: number
-  /** The endpoint's HTTP status; null when it did not answer. */
-  responseStatus: number | null
-  latencyMs: number
-  /** Why it failed (`timeout`, `connection refused`, `status 500`); null on success. */
-  error: string | null
-  /** 1 or 0. */
-  succeeded: number
-}
-
 /** A hosted verification session (POST /v1/sessions): the pages' state between requests. */
 export interface HostedSessionTable {
   /** `ses_…`, unguessable: it is the capability in the hosted page's URL. */
@@ -299,66 +265,6 @@ export interface ConsoleSessionTable {
   clientIpMasked: string | null
   /** Browser and system (`Chrome on Linux`), never the whole User-Agent. */
   userAgentSummary: string | null
-}
-
-/** A Twilio Verify service (`VA…`): settings over one app for the Twilio-compatible face (docs/twilio-compat.md). */
-export interface VerifyServiceTable {
-  sid: string
-  appId: string
-  friendlyName: string
-  /** JSON of the service's options as Twilio names them (code_length, custom_code_enabled, …). */
-  options: string
-  createdAt: number
-  updatedAt: number
-}
-
-/** A verification started through a service: its Twilio sid (`VE…`) beside the Tessera verification. */
-export interface VerifyServiceVerificationTable {
-  sid: string
-  appId: string
-  serviceSid: string
-  verificationId: string
-  createdAt: number
-}
-
-/** One code sent for a service verification (`send_code_attempts`); insert-only. */
-export interface VerifySendAttemptTable {
-  /** `VL…` */
-  sid: string
-  verificationSid: string
-  channel: string
-  createdAt: number
-}
-
-/** A verification token kept for the app to pick up once (approvals made through the Twilio face). */
-export interface HeldTokenTable {
-  verificationId: string
-  appId: string
-  /** The token sealed with the server key (AES-256-GCM). */
-  sealedToken: string
-  expiresAt: number
-  createdAt: number
-}
-
-/**
- * An Idempotency-Key of one app: the request it was first used with and, once answered, that answer.
- * `responseStatus` null means the first request is still in flight (until `lockedUntil`).
- */
-export interface IdempotencyKeyTable {
-  appId: string
-  idempotencyKey: string
-  /** SHA-256 of method, route, path parameters and canonical JSON body. */
-  requestHash: string
-  /** Random per claim: only the request that made the claim may answer or release it. */
-  claimId: string
-  responseStatus: number | null
-  /** The answer's body, sealed with the server key (a bind answers secrets once). */
-  responseBody: string | null
-  /** An unanswered claim older than this was lost with its process and may be taken over (ms). */
-  lockedUntil: number
-  createdAt: number
-  /** The key may be used for another request after this (ms). */
-  expiresAt: number
 }
 
 export interface Database {

@@ -1,12 +1,10 @@
 import { createHmac } from 'node:crypto'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import { BUILT_IN_CHANNELS } from './channels/built-in-channels.js'
 import type { Config } from './config/config-schema.js'
 import { publicUrlOf } from './config/load-config.js'
-import { ensurePrivateDir } from './config/private-files.js'
 import { type AppService, createAppService } from './core/app-service.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { createEventLog } from './core/event-log.js'
@@ -30,8 +28,8 @@ import { createMetrics, type Metrics } from './metrics/metrics.js'
 import type { ChannelName } from './settings/app-settings.js'
 import type { Database } from './storage/database.js'
 import { migrateToLatest } from './storage/migrations/migrate-to-latest.js'
+import { dialectOf, openDatabase } from './storage/open-database.js'
 import { createSqlStore } from './storage/sql/sql-store.js'
-import { createSqliteDatabase } from './storage/sqlite/sqlite-database.js'
 import type { Store } from './storage/store.js'
 import { BUILT_IN_VERIFIERS } from './verifiers/built-in-verifiers.js'
 import type { Verifier } from './verifiers/verifier.js'
@@ -116,40 +114,6 @@ function deliveryRoutesFromConfig(config: Config): Record<ChannelName, ProviderE
         : (channel.defaultProviders(config as unknown as Record<string, unknown>) as ProviderEntry[])
   }
   return routes as Record<ChannelName, ProviderEntry[]>
-}
-
-function isPostgresUrl(url: string | undefined): boolean {
-  return url !== undefined && /^postgres(ql)?:\/\//.test(url)
-}
-
-export function dialectOf(config: Config): 'sqlite' | 'postgres' {
-  return isPostgresUrl(config.databaseUrl) ? 'postgres' : 'sqlite'
-}
-
-/**
- * The configured database. PostgreSQL's and Redis's client libraries are loaded
- * only when configured: the embedded default starts without paying for them.
- */
-export async function openDatabase(
-  config: Config,
-  options: { postgresSchema?: string; onNotice?: (message: string) => void } = {},
-): Promise<Kysely<Database>> {
-  const url = config.databaseUrl
-  if (url !== undefined && isPostgresUrl(url)) {
-    const { createPostgresDatabase } = await import('./storage/postgres/postgres-database.js')
-    return createPostgresDatabase({
-      connectionString: url,
-      poolSize: config.databasePoolSize,
-      schema: options.postgresSchema,
-    })
-  }
-  const sqliteOptions = options.onNotice ? { onNotice: options.onNotice } : {}
-  if (url === ':memory:') return createSqliteDatabase(':memory:')
-  if (url?.startsWith('sqlite:')) return createSqliteDatabase(url.slice('sqlite:'.length), sqliteOptions)
-  // Owner-only (0700), and tightened if an older version left it open: it holds identifiers, sessions, events.
-  const notice = ensurePrivateDir(config.dataDir)
-  if (notice !== undefined) options.onNotice?.(notice)
-  return createSqliteDatabase(join(config.dataDir, 'tessera.db'), sqliteOptions)
 }
 
 /** The one place that wires everything together. */

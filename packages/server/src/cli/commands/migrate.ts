@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { dialectOf, openDatabase } from '../../app.js'
 import { migrateToLatest } from '../../storage/migrations/migrate-to-latest.js'
+import { dialectOf, openDatabase } from '../../storage/open-database.js'
 import { type CliIo, loadForCli } from '../context.js'
 
 export function registerMigrate(program: Command, io: CliIo, setExit: (code: Promise<number>) => void): void {

@@ -65,9 +65,10 @@ describe('WAL checkpoints off the event loop', () => {
       largest = Math.max(largest, statSync(`${path}-wal`).size)
       await new Promise((done) => setTimeout(done, 25))
     }
-    // 20,000 rows of ~230 bytes: about 5 MB of pages written, in a WAL that stayed well under that.
-    expect(statSync(path).size).toBeGreaterThan(4_000_000)
+    // 20,000 rows of ~230 bytes: about 5 MB of pages written, in a WAL that stayed well under that…
     expect(largest).toBeLessThan(4_000_000)
+    // …because the worker copied them into the database file (its last pass may still be running on a busy machine).
+    await eventually(() => statSync(path).size > 4_000_000)
   })
 
   it('starts the WAL over under writes that never pause: the writer finishes a checkpoint between batches', async () => {

@@ -30,6 +30,7 @@ import {
   startServer,
 } from './processes.js'
 import { formatSummary } from './profile-summary.js'
+import { formatStalls } from './stall-summary.js'
 import { type BenchReport, renderMarkdown, renderText } from './report.js'
 import {
   coldStart,
@@ -194,7 +195,12 @@ async function main(): Promise<number> {
     // Main thread only (thread id 0 in the name; tsx's loader thread writes another), timed runs only.
     const profiles = readdirSync(profDir).filter((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(name))
     const windows = tessera.flatMap((o) => (o.result ? [o.result.windowUs] : []))
-    for (const name of profiles) log(`\n${formatSummary(join(profDir, name), 30, windows)}`)
+    for (const name of profiles) {
+      log(`\n${formatSummary(join(profDir, name), 30, windows)}`)
+      // The open-loop runs' tails come from these: what held the loop longest while they ran.
+      const openWindows = openLoop.map((o) => o.tessera.result.windowUs)
+      if (openWindows.length > 0) log(`\n${formatStalls(join(profDir, name), 10, openWindows)}`)
+    }
     log(profiles.length === 0 ? `no .cpuprofile was written in ${profDir}` : `profiles in ${profDir}`)
   }
 

@@ -49,6 +49,8 @@ export interface OpenLoopResult {
   readonly statuses: Readonly<Record<string, number>>
   /** How late the client itself sent its latest request against the schedule, ms (its own stalls). */
   readonly maxSendLagMs: number
+  /** First send to last answer, monotonic microseconds (the clock V8's profiles use). */
+  readonly windowUs: readonly [number, number]
 }
 
 /** Sends on a 1 ms timer tick every request whose departure time has come. */
@@ -85,6 +87,7 @@ export function runOpenLoop(spec: OpenLoopSpec): Promise<OpenLoopResult> {
         errors: unexpected,
         statuses,
         maxSendLagMs: maxSendLagNs / 1e6,
+        windowUs: [Number(started / 1000n), Number(lastAnswer / 1000n)],
       })
     }
     const settle = (i: number, departedNs: bigint, status: string) => {

@@ -32,7 +32,7 @@ export interface ProfileLine {
   readonly share: number
 }
 
-function place(url: string): string {
+export function place(url: string): string {
   if (url === '') return '(native)'
   let path = url
   if (url.startsWith('file://')) path = fileURLToPath(url)

@@ -42,15 +42,68 @@ describe('in-memory fixed-window counters', () => {
     counters.add('renewed', 1, 0)
     counters.add('old', 1, 0)
     counters.add('young', 1, 900)
-    // The renewed key's first window has expired: a new one opens, to the end of the order.
+    // The renewed key's first window has expired: a new one opens in its place.
     expect(counters.add('renewed', 1, 1_500)).toEqual({ consumedPoints: 1, msBeforeNext: 1_000 })
-    counters.add('other', 1, 1_800)
+    // Enough writes for the sweep to go round the whole table: the expired window goes, the live ones stay.
+    for (let i = 0; i < 64; i++) counters.add(`other-${i}`, 1, 1_800)
     expect(counters.get('old', 1_800)).toBeNull()
     expect(counters.get('young', 1_800)?.consumedPoints).toBe(1)
     expect(counters.get('renewed', 1_800)?.consumedPoints).toBe(1)
-    expect(counters.size).toBe(3)
+    expect(counters.size).toBe(66)
     counters.add('last', 1, 2_400)
     expect(counters.get('renewed', 2_400)?.consumedPoints).toBe(1)
     expect(counters.get('young', 2_400)).toBeNull()
+  })
+
+  it('keeps 200,000 keys apart: no two share a window', () => {
+    const counters = new MemoryCounters(60)
+    for (let i = 0; i < 200_000; i++) counters.add(`app_1:+1555${String(i).padStart(7, '0')}`, (i % 7) + 1, 0)
+    let wrong = 0
+    for (let i = 0; i < 200_000; i++) {
+      if (counters.get(`app_1:+1555${String(i).padStart(7, '0')}`, 1)?.consumedPoints !== (i % 7) + 1) wrong++
+    }
+    expect(wrong).toBe(0)
+    expect(counters.size).toBe(200_000)
+    expect(counters.get('app_1:+15550200000', 1)).toBeNull()
+  })
+
+  it('answers as a Map of windows would, through renewals, refunds, sweeps and rebuilds (random operations)', () => {
+    // A small key space over a long time: clusters form, windows expire, get swept, move back and are rebuilt.
+    const counters = new MemoryCounters(5)
+    const model = new Map<string, { points: number; expiresAt: number }>()
+    let seed = 42
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed / 2 ** 32
+    }
+    let now = 0
+    for (let step = 0; step < 60_000; step++) {
+      now += Math.floor(random() * 3)
+      const key = `k${Math.floor(random() * 3000)}`
+      const live = model.get(key)
+      if (random() < 0.3) {
+        const expected = live && live.expiresAt > now ? live.points : undefined
+        expect(counters.get(key, now)?.consumedPoints).toBe(expected)
+        continue
+      }
+      const points = random() < 0.1 ? -1 : 1
+      if (live && live.expiresAt > now) live.points += points
+      else model.set(key, { points, expiresAt: now + 5000 })
+      expect(counters.add(key, points, now).consumedPoints).toBe(model.get(key)?.points)
+    }
+    for (const [key, window] of model) {
+      expect(counters.get(key, now)?.consumedPoints).toBe(window.expiresAt > now ? window.points : undefined)
+    }
+  })
+
+  it('gives the memory back once most windows have expired: the table is rebuilt for the live ones', () => {
+    const counters = new MemoryCounters(1)
+    for (let i = 0; i < 100_000; i++) counters.add(`burst-${i}`, 1, 0)
+    const large = counters.capacity
+    expect(large).toBeGreaterThanOrEqual(200_000)
+    // Later writes sweep the expired burst away a few slots at a time, then a rebuild sizes the table anew.
+    for (let i = 0; i < 200_000; i++) counters.add(`steady-${i % 100}`, 1, 10_000 + i * 20)
+    expect(counters.size).toBeLessThan(1_000)
+    expect(counters.capacity).toBeLessThan(large)
   })
 })

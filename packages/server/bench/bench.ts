@@ -30,8 +30,8 @@ import {
   startServer,
 } from './processes.js'
 import { formatSummary } from './profile-summary.js'
-import { formatStalls } from './stall-summary.js'
 import { type BenchReport, renderMarkdown, renderText } from './report.js'
+import { formatStalls } from './stall-summary.js'
 import {
   coldStart,
   createBenchApp,

@@ -38,15 +38,24 @@ export function perDialect<T>(build: (dialect: SqlDialect) => T): (dialect: SqlD
   }
 }
 
+/** A column whose value is an SQL expression over parameters taken from the row, instead of the row's value. */
+export interface ColumnExpression {
+  /** With `?` placeholders, in the order `parameters` gives their values. */
+  readonly sql: string
+  readonly parameters: (row: Record<string, unknown>) => unknown[]
+}
+
 /**
  * INSERT of a whole row, as Kysely's `insertInto(table).values(row)` writes it:
  * one column per defined property (camelCase → snake_case), undefined ones left
  * out. The SQL is kept per set of columns, so a column added to the table's
- * row type is inserted without touching this.
+ * row type is inserted without touching this. A column named in `expressions`
+ * takes that expression's value instead of the row's.
  */
 export function rowInserter(
   dialect: SqlDialect,
   table: string,
+  expressions: Readonly<Record<string, ColumnExpression>> = {},
 ): (db: Kysely<Database>, row: object) => Promise<QueryResult<never>> {
   const statements = new Map<string, { keys: string[]; statement: FixedSql }>()
   // Rows of one table nearly always come from one constructor: the last key list is checked first, without allocating.
@@ -55,20 +64,24 @@ export function rowInserter(
     const values: unknown[] = []
     const record = row as Record<string, unknown>
     let matches = last !== undefined
+    let columns = 0
     for (const key in record) {
       const value = record[key]
       if (value === undefined) continue
-      if (matches && last?.keys[values.length] !== key) matches = false
-      values.push(value)
+      if (matches && last?.keys[columns] !== key) matches = false
+      columns++
+      const expression = expressions[key]
+      if (expression) values.push(...expression.parameters(record))
+      else values.push(value)
     }
-    if (!matches || last === undefined || last.keys.length !== values.length) {
+    if (!matches || last === undefined || last.keys.length !== columns) {
       const keys = Object.keys(record).filter((key) => record[key] !== undefined)
       const signature = keys.join(',')
       last = statements.get(signature)
       if (last === undefined) {
-        const columns = keys.map((key) => `"${snakeCase(key)}"`)
-        const text = `insert into "${table}" (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`
-        last = { keys, statement: fixedSql(dialect, text) }
+        const names = keys.map((key) => `"${snakeCase(key)}"`).join(', ')
+        const placeholders = keys.map((key) => expressions[key]?.sql ?? '?').join(', ')
+        last = { keys, statement: fixedSql(dialect, `insert into "${table}" (${names}) values (${placeholders})`) }
         statements.set(signature, last)
       }
     }

@@ -45,6 +45,9 @@ export interface ColumnExpression {
   readonly parameters: (row: Record<string, unknown>) => unknown[]
 }
 
+/** No prototype: a column named like an Object method is still a column. */
+const NO_EXPRESSIONS: Readonly<Record<string, ColumnExpression>> = Object.freeze(Object.create(null))
+
 /**
  * INSERT of a whole row, as Kysely's `insertInto(table).values(row)` writes it:
  * one column per defined property (camelCase → snake_case), undefined ones left
@@ -55,7 +58,7 @@ export interface ColumnExpression {
 export function rowInserter(
   dialect: SqlDialect,
   table: string,
-  expressions: Readonly<Record<string, ColumnExpression>> = {},
+  expressions: Readonly<Record<string, ColumnExpression>> = NO_EXPRESSIONS,
 ): (db: Kysely<Database>, row: object) => Promise<QueryResult<never>> {
   const statements = new Map<string, { keys: string[]; statement: FixedSql }>()
   // Rows of one table nearly always come from one constructor: the last key list is checked first, without allocating.

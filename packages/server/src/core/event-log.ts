@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { generateId } from '../crypto/secrets.js'
 import type { EventRow, NewEvent } from '../storage/database.js'
-import type { EventRepository, Store } from '../storage/store.js'
+import type { EventRepository, RowForTable, Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
 
 /**
@@ -76,6 +76,11 @@ export interface EventLog {
    * commits with the change it reports, or neither does. A failure throws, rolling the change back.
    */
   recordIn(store: Store, event: EventInput): Promise<void>
+  /**
+   * Inserts `rows` (the change) and the events that report it all together (Store.insertAll): the outbox
+   * in one write, which on PostgreSQL is one round trip instead of a transaction's four or more.
+   */
+  recordWithRows(store: Store, rows: readonly RowForTable[], events: readonly EventInput[]): Promise<void>
   listRecent(
     appId: string,
     options: { limit: number; before?: number | undefined; kind?: string | undefined },
@@ -157,6 +162,10 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     async recordIn(store, event) {
       await store.events.insert(rowOf(event))
       recorded()
+    },
+    async recordWithRows(store, rows, events) {
+      await store.insertAll([...rows, ...events.map((event) => ({ table: 'events' as const, row: rowOf(event) }))])
+      if (events.length > 0) recorded()
     },
   }
 }

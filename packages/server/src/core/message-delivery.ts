@@ -19,7 +19,7 @@ import type { DeliveryRow, VerificationRow } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { App } from './app-service.js'
 import type { Clock } from './clock.js'
-import type { EventLog } from './event-log.js'
+import type { EventInput, EventLog } from './event-log.js'
 
 /** One delivery attempt as the API shows it. */
 export interface DeliveryView {
@@ -279,34 +279,34 @@ export function createMessageDelivery(deps: {
         channel,
       }
       // The attempts and the events that report them commit together (the outbox, docs/events.md).
-      await store.transaction(async (tx) => {
-        await tx.deliveries.insert(rows)
-        for (const provider of outcome.skipped) {
-          await events.recordIn(tx, {
-            ...about,
-            kind: 'delivery.skipped',
-            details: { provider, reason: 'circuit_open' },
-          })
-        }
-        const accepted = outcome.attempts.find((attempt) => attempt.status !== 'failed')
-        if (outcome.delivered && accepted) {
-          await events.recordIn(tx, {
-            ...about,
-            kind: 'delivery.sent',
-            details: { provider: accepted.provider, status: accepted.status },
-          })
-        } else if (!outcome.delivered) {
-          await events.recordIn(tx, {
-            ...about,
-            kind: 'delivery.failed',
-            clientIp: row.clientIp ?? undefined,
-            details: {
-              reason: outcome.reason,
-              attempts: failures.map((attempt) => ({ provider: attempt.provider, error_code: attempt.errorCode })),
-            },
-          })
-        }
-      })
+      const reports: EventInput[] = outcome.skipped.map((provider) => ({
+        ...about,
+        kind: 'delivery.skipped' as const,
+        details: { provider, reason: 'circuit_open' },
+      }))
+      const accepted = outcome.attempts.find((attempt) => attempt.status !== 'failed')
+      if (outcome.delivered && accepted) {
+        reports.push({
+          ...about,
+          kind: 'delivery.sent',
+          details: { provider: accepted.provider, status: accepted.status },
+        })
+      } else if (!outcome.delivered) {
+        reports.push({
+          ...about,
+          kind: 'delivery.failed',
+          clientIp: row.clientIp ?? undefined,
+          details: {
+            reason: outcome.reason,
+            attempts: failures.map((attempt) => ({ provider: attempt.provider, error_code: attempt.errorCode })),
+          },
+        })
+      }
+      await events.recordWithRows(
+        store,
+        rows.map((delivery) => ({ table: 'deliveries' as const, row: delivery })),
+        reports,
+      )
       if (failures.length > 0) {
         // The provider's error may quote the message; only the provider and its error code are logged.
         deps.logger.warn(

@@ -11,6 +11,7 @@ import type {
   NewToken,
   SigningKeyRow,
   TokenRow,
+  VerificationRow,
 } from './database.js'
 import type { FactorRepository } from './repositories/factor-repository.js'
 import type { IdempotencyKeyRepository } from './repositories/idempotency-key-repository.js'
@@ -30,6 +31,12 @@ export type { WebhookEndpointChanges, WebhookRepository } from './repositories/w
  * statement whose result says whether this caller won — safe across
  * processes, not only within one.
  */
+/** A row to insert, with its table (Store.insertAll). */
+export type RowForTable =
+  | { readonly table: 'verifications'; readonly row: VerificationRow }
+  | { readonly table: 'events'; readonly row: NewEvent }
+  | { readonly table: 'deliveries'; readonly row: DeliveryRow }
+
 export interface Store {
   readonly apps: AppRepository
   readonly apiKeys: ApiKeyRepository
@@ -52,6 +59,12 @@ export interface Store {
    * it back). `work` must use only the Store it is given.
    */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>
+  /**
+   * Inserts rows into their tables all together or not at all, as `transaction` with one insert per row
+   * would: a change and the events that report it (the outbox). On PostgreSQL outside a transaction it is
+   * one statement, so one round trip instead of a transaction's BEGIN, INSERTs and COMMIT.
+   */
+  insertAll(rows: readonly RowForTable[]): Promise<void>
   /** Throws when the database cannot answer. */
   ping(): Promise<void>
   /**

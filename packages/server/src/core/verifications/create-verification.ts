@@ -62,14 +62,17 @@ export async function createVerification(
   })
   if (testCode !== undefined) {
     // Nothing is sent: its verification.started says so (`test: true`, `sent: false`), in the row's transaction.
-    await ctx.store.transaction(async (tx) => {
-      await tx.verifications.insert(row)
-      await ctx.events.recordIn(tx, {
-        ...eventAbout(ctx, app, row),
-        kind: 'verification.started',
-        details: { sent: false, expires_at: new Date(row.expiresAt).toISOString() },
-      })
-    })
+    await ctx.events.recordWithRows(
+      ctx.store,
+      [{ table: 'verifications', row }],
+      [
+        {
+          ...eventAbout(ctx, app, row),
+          kind: 'verification.started',
+          details: { sent: false, expires_at: new Date(row.expiresAt).toISOString() },
+        },
+      ],
+    )
     ctx.metrics.verificationsStarted.inc({ channel: row.channel })
     return toVerificationView(row, verifier, now)
   }
@@ -105,18 +108,21 @@ export async function createVerification(
   // Stored before sending, so a code that arrives fast is already checkable.
   try {
     // The row and its verification.started commit together (the outbox, docs/events.md).
-    await ctx.store.transaction(async (tx) => {
-      await tx.verifications.insert(row)
-      await ctx.events.recordIn(tx, {
-        ...eventAbout(ctx, app, row),
-        kind: 'verification.started',
-        details: {
-          ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
-          ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
-          expires_at: new Date(row.expiresAt).toISOString(),
+    await ctx.events.recordWithRows(
+      ctx.store,
+      [{ table: 'verifications', row }],
+      [
+        {
+          ...eventAbout(ctx, app, row),
+          kind: 'verification.started',
+          details: {
+            ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
+            ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
+            expires_at: new Date(row.expiresAt).toISOString(),
+          },
         },
-      })
-    })
+      ],
+    )
   } catch (error) {
     // Nothing was sent: the send budget taken above is given back.
     if (admission?.admitted) await ctx.limits.refund(admission.buckets).catch(() => undefined)

@@ -1,20 +1,23 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { EventRepository } from '../store.js'
-import { perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
+import { type ColumnExpression, perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
 
-// Failed checks and refused tokens each record one: fixed SQL (see fixed-sql.ts). An event waits for the
-// dispatcher (`dispatch_pending`) only when its app has an enabled webhook endpoint as it commits: the
-// outbox costs nothing to apps that take no webhooks (one index lookup), and an endpoint receives the events
-// that commit after it was created (docs/events.md).
-const insertEvent = perDialect((dialect) =>
-  rowInserter(dialect, 'events', {
-    dispatchPending: {
-      sql: 'case when ? = 1 and exists (select 1 from "webhook_endpoints" where "app_id" = ? and "enabled" = 1) then 1 else 0 end',
-      parameters: (row) => [row.dispatchPending, row.appId],
-    },
-  }),
-)
+/**
+ * An event waits for the dispatcher (`dispatch_pending`) only when its app has an enabled webhook endpoint
+ * as it commits: the outbox costs nothing to apps that take no webhooks (one index lookup), and an
+ * endpoint receives the events that commit after it was created (docs/events.md). Used by every INSERT
+ * of an event (here and Store.insertAll).
+ */
+export const EVENT_COLUMN_EXPRESSIONS: Readonly<Record<string, ColumnExpression>> = {
+  dispatchPending: {
+    sql: 'case when ? = 1 and exists (select 1 from "webhook_endpoints" where "app_id" = ? and "enabled" = 1) then 1 else 0 end',
+    parameters: (row) => [row.dispatchPending, row.appId],
+  },
+}
+
+// Failed checks and refused tokens each record one: fixed SQL (see fixed-sql.ts).
+const insertEvent = perDialect((dialect) => rowInserter(dialect, 'events', EVENT_COLUMN_EXPRESSIONS))
 
 export function createEventQueries(db: Kysely<Database>, dialect: SqlDialect): EventRepository {
   const insert = insertEvent(dialect)

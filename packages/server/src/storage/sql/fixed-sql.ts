@@ -48,6 +48,12 @@ export interface ColumnExpression {
 /** No prototype: a column named like an Object method is still a column. */
 const NO_EXPRESSIONS: Readonly<Record<string, ColumnExpression>> = Object.freeze(Object.create(null))
 
+/** One row's INSERT: its SQL (with `?` placeholders) and its values in placeholder order. */
+export interface RowInsert {
+  readonly sql: string
+  readonly values: unknown[]
+}
+
 /**
  * INSERT of a whole row, as Kysely's `insertInto(table).values(row)` writes it:
  * one column per defined property (camelCase → snake_case), undefined ones left
@@ -55,15 +61,14 @@ const NO_EXPRESSIONS: Readonly<Record<string, ColumnExpression>> = Object.freeze
  * row type is inserted without touching this. A column named in `expressions`
  * takes that expression's value instead of the row's.
  */
-export function rowInserter(
-  dialect: SqlDialect,
+export function rowInsertBuilder(
   table: string,
   expressions: Readonly<Record<string, ColumnExpression>> = NO_EXPRESSIONS,
-): (db: Kysely<Database>, row: object) => Promise<QueryResult<never>> {
-  const statements = new Map<string, { keys: string[]; statement: FixedSql }>()
+): (row: object) => RowInsert {
+  const statements = new Map<string, { keys: string[]; sql: string }>()
   // Rows of one table nearly always come from one constructor: the last key list is checked first, without allocating.
-  let last: { keys: string[]; statement: FixedSql } | undefined
-  return (db, row) => {
+  let last: { keys: string[]; sql: string } | undefined
+  return (row) => {
     const values: unknown[] = []
     const record = row as Record<string, unknown>
     let matches = last !== undefined
@@ -84,12 +89,42 @@ export function rowInserter(
       if (last === undefined) {
         const names = keys.map((key) => `"${snakeCase(key)}"`).join(', ')
         const placeholders = keys.map((key) => expressions[key]?.sql ?? '?').join(', ')
-        last = { keys, statement: fixedSql(dialect, `insert into "${table}" (${names}) values (${placeholders})`) }
+        last = { keys, sql: `insert into "${table}" (${names}) values (${placeholders})` }
         statements.set(signature, last)
       }
     }
-    return last.statement.run(db, values)
+    return { sql: last.sql, values }
   }
+}
+
+/** rowInsertBuilder's INSERT, run: fixed SQL, prepared once per set of columns. */
+export function rowInserter(
+  dialect: SqlDialect,
+  table: string,
+  expressions: Readonly<Record<string, ColumnExpression>> = NO_EXPRESSIONS,
+): (db: Kysely<Database>, row: object) => Promise<QueryResult<never>> {
+  const build = rowInsertBuilder(table, expressions)
+  const statements = new Map<string, FixedSql>()
+  return (db, row) => {
+    const { sql, values } = build(row)
+    let statement = statements.get(sql)
+    if (statement === undefined) {
+      statement = fixedSql(dialect, sql)
+      statements.set(sql, statement)
+    }
+    return statement.run(db, values)
+  }
+}
+
+/**
+ * Several INSERTs as one PostgreSQL statement: each a data-modifying WITH clause, which PostgreSQL runs
+ * exactly once and to completion, all in the statement's own transaction. One round trip instead of a
+ * transaction's BEGIN, INSERTs and COMMIT.
+ */
+export function combinedPostgresInsert(inserts: readonly RowInsert[]): { sql: string; values: unknown[] } {
+  let n = 0
+  const clauses = inserts.map((insert, i) => `w${i} as (${insert.sql.replace(/\?/g, () => `$${++n}`)})`)
+  return { sql: `with ${clauses.join(', ')} select 1`, values: inserts.flatMap((insert) => insert.values) }
 }
 
 /** Kysely's CamelCasePlugin mapping for our names: `appId` → `app_id`. */

@@ -1,11 +1,12 @@
 import { generateId, hashCode } from '../../crypto/secrets.js'
 import type { MessageOptions } from '../../delivery/message-options.js'
+import { AppError } from '../../errors/app-error.js'
 import { testRecipientCode } from '../../settings/test-recipients.js'
 import type { VerificationPurpose, VerificationRow } from '../../storage/database.js'
 import type { Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
-import { fallbackDueAt } from './fallback.js'
+import { fallBackAfterFailedSend, fallbackDueAt } from './fallback.js'
 import { presentChallenge } from './presented-challenge.js'
 import { type Admission, admitSend, recordRefusal } from './send-admission.js'
 import type { VerificationContext } from './verification-context.js'
@@ -132,10 +133,18 @@ export async function createVerification(
     try {
       await ctx.timedDeliver(app, row, channel, code, fields.link, fields.message)
     } catch (error) {
-      // The send did not happen: the verification never existed for the caller, and counts against no limit.
-      // (Its delivery attempts stay recorded, with a delivery.failed event.)
-      await ctx.store.verifications.delete(app.id, id)
+      // The send did not happen and counts against no limit. (Its delivery attempts stay recorded, with a
+      // delivery.failed event.)
       await ctx.limits.refund(admission.buckets)
+      // A channel with a fallback hands over now (docs/delivery.md): the caller gets the verification, on the
+      // channel that took the code.
+      if (isFailedSend(error) && (await fallBackAfterFailedSend(ctx, app, row))) {
+        const current = (await ctx.store.verifications.findById(app.id, id)) ?? row
+        ctx.metrics.verificationsStarted.inc({ channel: row.channel })
+        return toVerificationView(current, ctx.verifiers.get(current.channel), ctx.clock.nowMs())
+      }
+      // Else the verification never existed for the caller.
+      await ctx.store.verifications.delete(app.id, id)
       throw error
     }
     if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
@@ -143,4 +152,10 @@ export async function createVerification(
   ctx.metrics.verificationsStarted.inc({ channel: row.channel })
   const view = toVerificationView(row, verifier, now)
   return reveal ? { ...view, reveal } : view
+}
+
+/** A send that no provider made: every provider failed, or the provider said the recipient cannot get it. */
+function isFailedSend(error: unknown): boolean {
+  if (!(error instanceof AppError)) return false
+  return error.code === 'delivery_failed' || (error.code === 'invalid_identifier' && error.reason === 'unreachable')
 }

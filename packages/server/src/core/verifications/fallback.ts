@@ -51,21 +51,28 @@ type FallbackReason = 'undelivered' | 'failed' | 'timeout'
  * resend in between wins and nothing is sent twice. The old code dies; the send counts toward `max_sends`
  * but not against the resend cooldown. Never throws: a fallback that cannot go out is an event.
  */
-async function fallBack(ctx: VerificationContext, app: App, row: VerificationRow, reason: FallbackReason) {
+async function fallBack(
+  ctx: VerificationContext,
+  app: App,
+  row: VerificationRow,
+  reason: FallbackReason,
+): Promise<boolean> {
   const from = row.channel
   const target = fallbackOf(app, from)?.channel
-  const skip = (why: string) =>
-    ctx.events.record({
+  const skip = async (why: string) => {
+    await ctx.events.record({
       appId: app.id,
       kind: 'verification.fallback_skipped',
       verificationId: row.id,
       identifierMasked: ctx.maskOf(row),
       details: { from, to: target ?? null, reason: why },
     })
+    return false
+  }
   if (!target || !isUsable(ctx, app, target)) return skip('channel_not_enabled')
   const verifier = ctx.verifiers.find(target)
   if (!verifier?.delivery || !isTypeAllowed(app.settings, row.scene, target)) return skip('not_allowed_in_scene')
-  if (row.purpose === 'decoy') return
+  if (row.purpose === 'decoy') return false
   if (row.sends >= row.maxSends) return skip('max_sends_reached')
   const now = ctx.clock.nowMs()
   const code = verifier.challenge({ settings: app.settings, appName: app.name, nowMs: now }).code ?? ''
@@ -85,7 +92,7 @@ async function fallBack(ctx: VerificationContext, app: App, row: VerificationRow
   })
   if (!won) {
     await ctx.limits.refund(admission.buckets)
-    return
+    return false
   }
   await ctx.events.record({
     appId: app.id,
@@ -107,6 +114,7 @@ async function fallBack(ctx: VerificationContext, app: App, row: VerificationRow
   try {
     await ctx.timedDeliver(app, reserved, target as ChannelName, code)
     if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
+    return true
   } catch (error) {
     // The fallback could not be sent (recorded as delivery.failed): its budget is given back, and the previous
     // code and channel stand again, as after any send that did not happen.
@@ -121,7 +129,26 @@ async function fallBack(ctx: VerificationContext, app: App, row: VerificationRow
       fallbackDueAt: null,
     })
     ctx.logger.warn({ verificationId: row.id, err: error }, 'fallback delivery failed')
+    return false
   }
+}
+
+/**
+ * The first send of a verification failed outright (no provider of its channel took the message, or the
+ * provider said the recipient cannot get it: not on WhatsApp, say): when the channel names a usable fallback,
+ * it is sent now instead of failing the start. Claimed like the timer's, so no sweep sends it again.
+ * Answers whether the fallback went out.
+ */
+export async function fallBackAfterFailedSend(
+  ctx: VerificationContext,
+  app: App,
+  row: VerificationRow,
+): Promise<boolean> {
+  if (row.fallbackDueAt === null) return false
+  if (!(await ctx.store.verifications.claimFallback(row.id, Number(row.fallbackDueAt), ctx.clock.nowMs()))) {
+    return false
+  }
+  return fallBack(ctx, app, row, 'failed')
 }
 
 /** Whether a delivered (or read) receipt came for the verification's current send. */

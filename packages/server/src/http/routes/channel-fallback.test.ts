@@ -259,3 +259,68 @@ describe('fallback settings', () => {
     expect(res.json().settings.channels.whatsapp.fallback).toBeUndefined()
   })
 })
+
+describe('fallback when the first send fails outright', () => {
+  for (const [behaviour, why] of [
+    ['server_error', 'every WhatsApp provider failed'],
+    ['invalid_number', 'the number is not on WhatsApp (131026)'],
+  ] as const) {
+    it(`answers the start by SMS when ${why}: one verification, both deliveries, the SMS code approves`, async ({
+      appWith,
+      t,
+    }) => {
+      const fake = fakes()
+      fake.behaviour.meta = behaviour
+      const { api, appId } = await appWith({ channels: { whatsapp: { providers: [metaEntry(fake.url)], ...toSms() } } })
+      const started = await api.start({ channel: 'whatsapp', to: PHONE })
+      expect(started.statusCode).toBe(201)
+      expect(started.json()).toMatchObject({ channel: 'sms', status: 'pending' })
+      const id = started.json().verification_id as string
+      expect(t.capture.messages.map((m) => [m.channel, m.to])).toEqual([['sms', PHONE]])
+      const view = (await api.get(id)).json()
+      expect(view.deliveries.map((d: { provider: string; status: string }) => [d.provider, d.status])).toEqual([
+        ['meta', 'failed'],
+        ['capture', 'sent'],
+      ])
+      const events = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=verification.fallback`, admin)
+      expect(events.json().events[0].details).toEqual({ from: 'whatsapp', to: 'sms', reason: 'failed' })
+      expect((await api.verify(id, t.capture.codeOf(id))).statusCode).toBe(200)
+      // The timer has nothing left to do for it.
+      t.clock.advanceSeconds(60)
+      expect(await t.tessera.runDueFallbacks()).toBe(0)
+      expect(t.capture.messages).toHaveLength(1)
+    })
+  }
+
+  it('fails the start as before when the fallback cannot be sent either, leaving nothing behind', async ({
+    appWith,
+    t,
+  }) => {
+    const fake = fakes()
+    fake.behaviour.meta = 'server_error'
+    const { api, appId } = await appWith({ channels: { whatsapp: { providers: [metaEntry(fake.url)], ...toSms() } } })
+    t.capture.failNext(1)
+    const started = await api.start({ channel: 'whatsapp', to: PHONE })
+    expect(started.statusCode).toBe(502)
+    expect(started.json().error).toBe('delivery_failed')
+    const list = await t.request('GET', `/admin/v1/apps/${appId}/verifications`, admin)
+    expect(list.statusCode).toBe(200)
+    expect(list.json().verifications).toEqual([])
+    // The SMS fallback was tried (and failed): nothing went out on either channel.
+    const events = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=verification.fallback`, admin)
+    expect(events.json().events.map((e: { details: unknown }) => e.details)).toEqual([
+      { from: 'whatsapp', to: 'sms', reason: 'failed' },
+    ])
+    expect(fake.requests).toHaveLength(0)
+    expect(t.capture.messages).toHaveLength(0)
+  })
+
+  it('fails the start as before when the channel names no fallback', async ({ appWith, t }) => {
+    const fake = fakes()
+    fake.behaviour.meta = 'server_error'
+    const { api } = await appWith({ channels: { whatsapp: { providers: [metaEntry(fake.url)] } } })
+    const started = await api.start({ channel: 'whatsapp', to: PHONE })
+    expect(started.statusCode).toBe(502)
+    expect(t.capture.messages).toHaveLength(0)
+  })
+})

@@ -166,6 +166,20 @@ export function createMessageDelivery(deps: {
     }
   }
 
+  /** Whether a callback is signed by any configured entry of the provider (the server's or an app's), on any channel. */
+  async function signedByAConfiguredEntry(providerName: string, request: CallbackRequest, now: number) {
+    for await (const { channel, entry } of entriesNamed(providerName)) {
+      const handler = registry.provider(providerName, channel)?.statusCallback
+      if (!handler) continue
+      try {
+        if (handler.verify(request, registry.optionsOf(entry, channel) as never, now)) return true
+      } catch {
+        // A malformed signature is not this entry's.
+      }
+    }
+    return false
+  }
+
   /** A genuine report: statuses only move forward; each change is an event and may start a fallback. */
   async function applyReport(providerName: string, delivery: DeliveryRow, report: StatusReport, now: number) {
     // A status and its event commit together. `queued` and `sent` add nothing to the send's own delivery.sent.
@@ -376,7 +390,10 @@ export function createMessageDelivery(deps: {
           throw new AppError('invalid_request', { message: 'The status callback carries no known status.' })
         for (const report of reports) if (report) await applyReport(providerName, delivery, report, now)
       }
-      if (known === 0) throw refuse()
+      // Nothing of ours in it: a status of a message another system sent from the same sender, or a notification
+      // with no status at all (Meta posts incoming messages to the same URL). Acknowledged when signed by a
+      // configured provider (else the provider retries, then disables the webhook); refused when not.
+      if (known === 0 && !(await signedByAConfiguredEntry(providerName, request, now))) throw refuse()
     },
 
     async handshake(providerName, request) {

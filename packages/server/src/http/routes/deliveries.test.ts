@@ -182,8 +182,15 @@ describe('status callbacks', () => {
       payload: body,
     })
     expect(unsigned.statusCode).toBe(401)
+    // Signed, about a message Tessera did not send (another system on the same account): acknowledged, so the
+    // provider does not retry, and it changes nothing.
     const unknown = await postTwilio(t, twilioCallback(CALLBACK, { MessageSid: 'SMnope', MessageStatus: 'delivered' }))
-    expect(unknown.statusCode).toBe(401)
+    expect(unknown.statusCode).toBe(204)
+    const unknownForged = await postTwilio(
+      t,
+      twilioCallback(CALLBACK, { MessageSid: 'SMnope', MessageStatus: 'delivered' }, 'guessed-token-0'),
+    )
+    expect(unknownForged.statusCode).toBe(401)
     expect((await api.get(id)).json().deliveries).toMatchObject([{ status: 'queued' }])
     const refused = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=delivery.callback_refused`, admin)
     // One event per message per minute, however many forgeries: the route takes no key.

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
 import { TWILIO } from '../../../test/helpers/fake-sms-providers.js'
@@ -201,6 +202,22 @@ describe('Meta receipts', () => {
     expect((await api.get(id)).json().deliveries).toMatchObject([{ status: 'queued' }])
     const refused = await t.request('GET', `/admin/v1/apps/${appId}/events?kind=delivery.callback_refused`, admin)
     expect(refused.json().events.length).toBeGreaterThan(0)
+  })
+
+  it('acknowledges a signed notification with no status (an incoming message), and refuses it forged', async ({
+    t,
+    appWith,
+  }) => {
+    const { api, id } = await metaApp(appWith)
+    // Meta posts every subscribed change to the one URL: an unanswered one is retried, then the webhook disabled.
+    const signed = metaReceipt([])
+    const incoming = signed.body.replace('"statuses":[]', '"messages":[{"from":"14155552671","type":"text"}]')
+    const signature = createHmac('sha256', META.appSecret).update(incoming).digest('hex')
+    const genuine = { body: incoming, headers: { ...signed.headers, 'x-hub-signature-256': `sha256=${signature}` } }
+    expect((await post(t, 'meta', genuine)).statusCode).toBe(204)
+    const forged = { body: incoming, headers: { ...signed.headers, 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } }
+    expect((await post(t, 'meta', forged)).statusCode).toBe(401)
+    expect((await api.get(id)).json().deliveries).toMatchObject([{ status: 'queued' }])
   })
 
   it('answers 400 for a body that is not JSON, never 500', async ({ t }) => {

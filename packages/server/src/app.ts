@@ -12,9 +12,11 @@ import { createFactorService } from './core/factor-service.js'
 import { createHostedSessionService } from './core/hosted-session-service.js'
 import { createMessageDelivery } from './core/message-delivery.js'
 import { type PruneJob, startPruneJob } from './core/prune-job.js'
+import { startSigningKeyRefresh } from './core/signing-key-refresh.js'
 import { createSigningKeyRing, type SigningKeyRing } from './core/signing-key-ring.js'
 import { createTokenService } from './core/token-service.js'
 import { createVerificationService } from './core/verification-service.js'
+import { startFallbackSweep } from './core/verifications/fallback-sweep.js'
 import { createWebhookDispatcher, type WebhookDispatcher } from './core/webhooks/webhook-dispatcher.js'
 import { createFetchWebhookSender, type WebhookSender } from './core/webhooks/webhook-sender.js'
 import { createWebhookService } from './core/webhooks/webhook-service.js'
@@ -37,14 +39,9 @@ import { createVerifierRegistry } from './verifiers/verifier-registry.js'
 
 /** Longest token lifetime the settings allow; retired signing keys stay published at least this long. */
 const MAX_TOKEN_TTL_MS = 3600 * 1000
-const KEY_REFRESH_INTERVAL_MS = 60 * 1000
-/** How soon an instance stops signing with a key revoked elsewhere (its JWKS and introspection know at once). */
-const KEY_REVOCATION_POLL_MS = 2 * 1000
 const PRUNE_INTERVAL_MS = 15 * 60 * 1000
 /** How often each instance looks for due webhook messages (it also looks right after recording an event). */
 const WEBHOOK_POLL_MS = 1000
-/** How often each instance looks for channel fallbacks that are due: fallbacks wait seconds, so about one. */
-const FALLBACK_SWEEP_INTERVAL_MS = 1000
 
 export interface Tessera {
   readonly server: FastifyInstance
@@ -147,26 +144,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     events,
   })
   await keyRing.load()
-  // Another instance may rotate: pick its key up within a minute.
-  const keyRefresh = setInterval(() => {
-    keyRing.load().catch((error: unknown) => logger.error({ err: error }, 'signing key refresh failed'))
-  }, KEY_REFRESH_INTERVAL_MS)
-  keyRefresh.unref()
-  // A revocation made elsewhere (another instance, the CLI): stop signing with that key within seconds.
-  // A database outage is logged once, not every poll.
-  let revocationPollFailing = false
-  const revocationPoll = setInterval(() => {
-    keyRing.refreshRevocations().then(
-      () => {
-        revocationPollFailing = false
-      },
-      (error: unknown) => {
-        if (!revocationPollFailing) logger.error({ err: error }, 'signing key revocation check failed')
-        revocationPollFailing = true
-      },
-    )
-  }, KEY_REVOCATION_POLL_MS)
-  revocationPoll.unref()
+  const stopKeyRefresh = startSigningKeyRefresh(keyRing, logger)
 
   const delivery = createDeliveryRegistry(
     [...BUILT_IN_PROVIDERS, ...(options.extraProviders ?? [])],
@@ -291,24 +269,14 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   })
 
   if (options.dispatchWebhooks !== false) webhookDispatcher.start()
-  // Every instance sweeps: each fallback is claimed by one conditional update, so none is sent twice. Within an
-  // instance sweeps run one after another, so a caller's sweep also waits for the timer's.
-  let sweep: Promise<number> = Promise.resolve(0)
-  const runDueFallbacks = () => {
-    sweep = sweep.catch(() => 0).then(() => verifications.runDueFallbacks())
-    return sweep
-  }
-  const fallbackSweep = setInterval(() => {
-    runDueFallbacks().catch((error: unknown) => logger.error({ err: error }, 'channel fallback sweep failed'))
-  }, FALLBACK_SWEEP_INTERVAL_MS)
-  fallbackSweep.unref()
+  const fallbackSweep = startFallbackSweep(() => verifications.runDueFallbacks(), logger)
 
   return {
     server,
     store,
     pruneJob,
     webhookDispatcher,
-    runDueFallbacks,
+    runDueFallbacks: fallbackSweep.run,
     apps,
     keyRing,
     delivery,
@@ -317,10 +285,8 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
       publicUrl = publicUrlOf(config, port)
     },
     async close() {
-      clearInterval(keyRefresh)
-      clearInterval(revocationPoll)
-      clearInterval(fallbackSweep)
-      await sweep.catch(() => 0)
+      stopKeyRefresh()
+      await fallbackSweep.stop()
       pruneJob.stop()
       await webhookDispatcher.stop()
       await server.close()

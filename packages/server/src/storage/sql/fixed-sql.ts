@@ -17,9 +17,14 @@ export interface FixedSql {
   run<R>(db: Kysely<Database>, parameters: unknown[]): Promise<QueryResult<R>>
 }
 
-export function fixedSql(dialect: SqlDialect, text: string): FixedSql {
+/** `?` placeholders as the dialect writes them: PostgreSQL numbers them `$1…`. */
+export function placeholdersFor(dialect: SqlDialect, text: string): string {
   let n = 0
-  const sql = dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
+  return dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
+}
+
+export function fixedSql(dialect: SqlDialect, text: string): FixedSql {
+  const sql = placeholdersFor(dialect, text)
   return {
     run: <R>(db: Kysely<Database>, parameters: unknown[]) => db.executeQuery<R>(CompiledQuery.raw(sql, parameters)),
   }
@@ -122,9 +127,11 @@ export function rowInserter(
  * transaction's BEGIN, INSERTs and COMMIT.
  */
 export function combinedPostgresInsert(inserts: readonly RowInsert[]): { sql: string; values: unknown[] } {
-  let n = 0
-  const clauses = inserts.map((insert, i) => `w${i} as (${insert.sql.replace(/\?/g, () => `$${++n}`)})`)
-  return { sql: `with ${clauses.join(', ')} select 1`, values: inserts.flatMap((insert) => insert.values) }
+  const clauses = inserts.map((insert, i) => `w${i} as (${insert.sql})`)
+  return {
+    sql: placeholdersFor('postgres', `with ${clauses.join(', ')} select 1`),
+    values: inserts.flatMap((insert) => insert.values),
+  }
 }
 
 /** Kysely's CamelCasePlugin mapping for our names: `appId` → `app_id`. */

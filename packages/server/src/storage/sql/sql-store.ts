@@ -26,7 +26,7 @@ import { createConsoleSessionQueries } from './console-session-queries.js'
 import { createDeliveryQueries } from './delivery-queries.js'
 import { createEventQueries, EVENT_COLUMN_EXPRESSIONS } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
-import { combinedPostgresInsert, type RowInsert, rowInsertBuilder } from './fixed-sql.js'
+import { combinedPostgresInsert, placeholdersFor, type RowInsert, rowInsertBuilder } from './fixed-sql.js'
 import { createHostedSessionQueries } from './hosted-session-queries.js'
 import { createIdempotencyKeyQueries } from './idempotency-key-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
@@ -35,12 +35,6 @@ import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
 import { createHeldTokenQueries, createVerifyServiceQueries } from './verify-service-queries.js'
 import { createWebhookQueries } from './webhook-queries.js'
-
-/** `?` placeholders as the dialect writes them. */
-function placeholdersFor(dialect: 'sqlite' | 'postgres', text: string): string {
-  let n = 0
-  return dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
-}
 
 /** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
 const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })

@@ -81,6 +81,11 @@ export interface EventLog {
    * in one write, which on PostgreSQL is one round trip instead of a transaction's four or more.
    */
   recordWithRows(store: Store, rows: readonly RowForTable[], events: readonly EventInput[]): Promise<void>
+  /**
+   * The outbox for a conditional change: `change` gets the rows of `events` and inserts them if and only if it
+   * wins, committed with it (a repository's conditional update taking `rows`). Answers whether it won.
+   */
+  recordIf(events: readonly EventInput[], change: (rows: readonly RowForTable[]) => Promise<boolean>): Promise<boolean>
   listRecent(
     appId: string,
     options: { limit: number; before?: number | undefined; kind?: string | undefined },
@@ -166,6 +171,11 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     async recordWithRows(store, rows, events) {
       await store.insertAll([...rows, ...events.map((event) => ({ table: 'events' as const, row: rowOf(event) }))])
       if (events.length > 0) recorded()
+    },
+    async recordIf(events, change) {
+      const won = await change(events.map((event) => ({ table: 'events' as const, row: rowOf(event) })))
+      if (won && events.length > 0) recorded()
+      return won
     },
   }
 }

@@ -1,7 +1,8 @@
 import { generateId, hmacBase64Url, type ServerKeys } from '../crypto/secrets.js'
+import type { NewToken } from '../storage/database.js'
 import type { Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
-import type { EventLog } from './event-log.js'
+import type { EventInput, EventLog } from './event-log.js'
 import type { SigningKeyRing } from './signing-key-ring.js'
 
 export interface IssueTokenInput {
@@ -20,6 +21,11 @@ export interface IssueTokenInput {
 export interface IssuedToken {
   readonly token: string
   readonly expiresIn: number
+}
+
+/** A token signed but not yet stored: `row` is what makes it one of ours (TokenService.sign). */
+export interface SignedToken extends IssuedToken {
+  readonly row: NewToken
 }
 
 export type Introspection =
@@ -44,6 +50,11 @@ export type InactiveReason = 'invalid' | 'expired' | 'consumed' | 'scene_mismatc
 export interface TokenService {
   /** `options.store`: a transaction's Store, so the token is stored with the approval it proves. */
   issue(input: IssueTokenInput, options?: { store?: Store }): Promise<IssuedToken>
+  /**
+   * Signs a token without storing it: the caller inserts `row` with the change it proves (an approval's
+   * conditional update), and gives the token out only once that committed.
+   */
+  sign(input: IssueTokenInput): SignedToken
   introspect(
     appId: string,
     token: string,
@@ -69,42 +80,49 @@ export function createTokenService(deps: {
 }): TokenService {
   const hashToken = (token: string) => hmacBase64Url(deps.serverKeys.tokenHash, token)
 
+  const sign = (input: IssueTokenInput): SignedToken => {
+    const now = deps.clock.nowMs()
+    const iat = Math.floor(now / 1000)
+    const exp = iat + input.ttlSeconds
+    const jti = generateId('tok', 16, now)
+    const token = deps.keyRing.signJwt({
+      iss: deps.issuer(),
+      aud: input.appId,
+      ...(input.userId === null ? {} : { sub: input.userId }),
+      scene: input.scene,
+      vid: input.verificationId,
+      jti,
+      channel: input.channel,
+      // What was proven, in the spirit of OIDC's `amr`: the verification type, and the factor when one was used.
+      amr: [input.channel],
+      ...(input.factorId === null ? {} : { factor_id: input.factorId }),
+      ...(input.identifier === '' ? {} : { to: input.identifier }),
+      iat,
+      exp,
+    })
+    const row: NewToken = {
+      id: jti,
+      appId: input.appId,
+      verificationId: input.verificationId,
+      tokenHash: hashToken(token),
+      scene: input.scene,
+      channel: input.channel,
+      identifier: input.identifier,
+      userId: input.userId,
+      factorId: input.factorId,
+      issuedAt: iat * 1000,
+      expiresAt: exp * 1000,
+      consumedAt: null,
+    }
+    return { token, expiresIn: input.ttlSeconds, row }
+  }
+
   return {
+    sign,
     async issue(input, options = {}) {
-      const now = deps.clock.nowMs()
-      const iat = Math.floor(now / 1000)
-      const exp = iat + input.ttlSeconds
-      const jti = generateId('tok', 16, deps.clock.nowMs())
-      const token = deps.keyRing.signJwt({
-        iss: deps.issuer(),
-        aud: input.appId,
-        ...(input.userId === null ? {} : { sub: input.userId }),
-        scene: input.scene,
-        vid: input.verificationId,
-        jti,
-        channel: input.channel,
-        // What was proven, in the spirit of OIDC's `amr`: the verification type, and the factor when one was used.
-        amr: [input.channel],
-        ...(input.factorId === null ? {} : { factor_id: input.factorId }),
-        ...(input.identifier === '' ? {} : { to: input.identifier }),
-        iat,
-        exp,
-      })
-      await (options.store ?? deps.store).tokens.insert({
-        id: jti,
-        appId: input.appId,
-        verificationId: input.verificationId,
-        tokenHash: hashToken(token),
-        scene: input.scene,
-        channel: input.channel,
-        identifier: input.identifier,
-        userId: input.userId,
-        factorId: input.factorId,
-        issuedAt: iat * 1000,
-        expiresAt: exp * 1000,
-        consumedAt: null,
-      })
-      return { token, expiresIn: input.ttlSeconds }
+      const { token, expiresIn, row } = sign(input)
+      await (options.store ?? deps.store).tokens.insert(row)
+      return { token, expiresIn }
     },
 
     async introspect(appId, token, options) {
@@ -133,18 +151,17 @@ export function createTokenService(deps: {
         return refuse('scene_mismatch', row.verificationId)
       if (options.consume) {
         // The consumption and its event commit together (the outbox).
-        const won = await deps.store.transaction(async (tx) => {
-          if (!(await tx.tokens.consume(appId, tokenHash, now))) return false
-          await deps.events.recordIn(tx, {
-            appId,
-            kind: 'token.consumed',
-            verificationId: row.verificationId,
-            userId: row.userId,
-            scene: row.scene,
-            channel: row.channel,
-          })
-          return true
-        })
+        const consumed: EventInput = {
+          appId,
+          kind: 'token.consumed',
+          verificationId: row.verificationId,
+          userId: row.userId,
+          scene: row.scene,
+          channel: row.channel,
+        }
+        const won = await deps.events.recordIf([consumed], (events) =>
+          deps.store.tokens.consume(appId, tokenHash, now, events),
+        )
         if (!won) return refuse('consumed', row.verificationId)
       }
       return {

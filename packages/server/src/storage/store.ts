@@ -36,6 +36,7 @@ export type RowForTable =
   | { readonly table: 'verifications'; readonly row: VerificationRow }
   | { readonly table: 'events'; readonly row: NewEvent }
   | { readonly table: 'deliveries'; readonly row: DeliveryRow }
+  | { readonly table: 'tokens'; readonly row: NewToken }
 
 export interface Store {
   readonly apps: AppRepository
@@ -95,8 +96,11 @@ export interface ApiKeyRepository {
 export interface TokenRepository {
   insert(token: NewToken): Promise<void>
   findByHash(appId: string, tokenHash: string): Promise<TokenRow | undefined>
-  /** Marks consumed if unconsumed and unexpired; true when this caller won. */
-  consume(appId: string, tokenHash: string, now: number): Promise<boolean>
+  /**
+   * Marks consumed if unconsumed and unexpired; true when this caller won. `rows` (its events) are inserted
+   * if and only if it won, committed with it (on PostgreSQL one statement).
+   */
+  consume(appId: string, tokenHash: string, now: number, rows?: readonly RowForTable[]): Promise<boolean>
 }
 
 export interface SigningKeyRepository {

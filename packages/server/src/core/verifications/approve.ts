@@ -1,7 +1,9 @@
 import { encryptSecret } from '../../crypto/secrets.js'
 import { AppError } from '../../errors/app-error.js'
 import type { FactorRow, VerificationRow } from '../../storage/database.js'
+import type { RowForTable, Store } from '../../storage/store.js'
 import type { App } from '../app-service.js'
+import type { EventInput } from '../event-log.js'
 import { tokenTtlSeconds } from '../scenes.js'
 import { effectiveStatus } from '../verification.js'
 import type { VerificationContext } from './verification-context.js'
@@ -9,9 +11,10 @@ import { eventAbout } from './verification-events.js'
 import type { CheckResult } from './verification-types.js'
 
 /**
- * The one approval step, for a right answer and for a magic link: in one transaction the verification is
- * approved (conditionally: of racing approvals exactly one wins), the factor's bookkeeping is done — only
- * while it is unlocked, so a lock that landed while the answer was judged wins — and the token is stored.
+ * The one approval step, for a right answer and for a magic link: the verification is approved
+ * (conditionally: of racing approvals exactly one wins) together with its event and its token, and — in
+ * the same transaction — the factor's bookkeeping is done, only while it is unlocked, so a lock that landed
+ * while the answer was judged wins.
  * A connection lost (or a process killed) in between leaves the verification pending and its code still
  * usable: never approved without the token that proves it.
  */
@@ -31,39 +34,26 @@ export async function approveAndIssue(
   },
 ): Promise<CheckResult | 'lost' | 'factor_locked'> {
   const { factor } = how
-  try {
-    const approval = await ctx.store.transaction(async (tx) => {
-      const won = how.byLink
-        ? await tx.verifications.approve(row.id, row.codeHash, now)
-        : await tx.verifications.approveClaimed(row.id, row.codeHash, now)
-      if (!won) return 'lost' as const
-      if (factor && factor.status !== 'decoy') {
-        const material = how.material === undefined ? undefined : encryptSecret(ctx.serverKeys, how.material)
-        if (!(await tx.factors.recordSuccess(factor.id, now, how.failuresBefore ?? 0, material))) {
-          throw new FactorLockedMeanwhile()
-        }
-        if (row.purpose === 'activate') await tx.factors.activate(factor.id, now, how.identifier)
-      }
-      // The approval and its event commit together (the outbox): the event exists if and only if this won.
-      await ctx.events.recordIn(tx, {
-        ...eventAbout(ctx, app, row),
-        kind: 'verification.approved',
-        details: {
-          ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
-          ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
-          ...(how.byLink ? { by: 'link' } : {}),
-        },
-      })
-      const result: CheckResult = {
-        verificationId: row.id,
-        scene: row.scene,
-        purpose: row.purpose,
-        factorId: row.factorId,
-        userId: row.userId,
-      }
-      if (row.purpose === 'activate') return result
-      const token = await ctx.tokens.issue(
-        {
+  const approved: EventInput = {
+    ...eventAbout(ctx, app, row),
+    kind: 'verification.approved',
+    details: {
+      ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
+      ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
+      ...(how.byLink ? { by: 'link' } : {}),
+    },
+  }
+  const result: CheckResult = {
+    verificationId: row.id,
+    scene: row.scene,
+    purpose: row.purpose,
+    factorId: row.factorId,
+    userId: row.userId,
+  }
+  const signed =
+    row.purpose === 'activate'
+      ? undefined
+      : ctx.tokens.sign({
           appId: app.id,
           verificationId: row.id,
           scene: row.scene,
@@ -72,14 +62,35 @@ export async function approveAndIssue(
           userId: row.userId,
           factorId: row.factorId,
           ttlSeconds: tokenTtlSeconds(app.settings, row.scene),
-        },
-        { store: tx },
-      )
-      return { ...result, token: { token: token.token, expiresIn: token.expiresIn } }
-    })
+        })
+  const tokenRows: RowForTable[] = signed ? [{ table: 'tokens', row: signed.row }] : []
+  const approve = (store: Store, rows: readonly RowForTable[]) =>
+    how.byLink
+      ? store.verifications.approve(row.id, row.codeHash, now, [...rows, ...tokenRows])
+      : store.verifications.approveClaimed(row.id, row.codeHash, now, [...rows, ...tokenRows])
+  try {
+    let won: boolean
+    if (factor && factor.status !== 'decoy') {
+      const proven = factor
+      won = await ctx.store.transaction(async (tx) => {
+        // The approval, its event and its token (the outbox): they exist if and only if this won.
+        if (!(await ctx.events.recordIf([approved], (rows) => approve(tx, rows)))) return false
+        const material = how.material === undefined ? undefined : encryptSecret(ctx.serverKeys, how.material)
+        if (!(await tx.factors.recordSuccess(proven.id, now, how.failuresBefore ?? 0, material))) {
+          throw new FactorLockedMeanwhile()
+        }
+        if (row.purpose === 'activate') await tx.factors.activate(proven.id, now, how.identifier)
+        return true
+      })
+    } else {
+      // No factor to keep: the approval, its event and its token are one conditional write (one statement on
+      // PostgreSQL), and they exist if and only if this won.
+      won = await ctx.events.recordIf([approved], (rows) => approve(ctx.store, rows))
+    }
+    if (!won) return 'lost'
     // Committed: of racing approvals only the winner gets here.
-    if (approval !== 'lost') ctx.countFinished(row, 'approved')
-    return approval
+    ctx.countFinished(row, 'approved')
+    return signed ? { ...result, token: { token: signed.token, expiresIn: signed.expiresIn } } : result
   } catch (error) {
     // Thrown to roll the approval back.
     if (error instanceof FactorLockedMeanwhile) return 'factor_locked'

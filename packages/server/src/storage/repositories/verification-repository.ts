@@ -1,4 +1,5 @@
 import type { NewVerification, VerificationPurpose, VerificationRow, VerificationStatus } from '../database.js'
+import type { RowForTable } from '../store.js'
 
 /** Verifications: each state change (an attempt, an approval, an end) is one conditional UPDATE. */
 export interface VerificationRepository {
@@ -24,12 +25,18 @@ export interface VerificationRepository {
   ): Promise<{ attempts: number; maxAttempts: number } | undefined>
   /** Gives back a claimed attempt that was never judged, or was right but lost the approval (any status). */
   releaseAttempt(id: string, codeHash: string, now: number): Promise<void>
-  /** Approves a verification whose check already claimed its attempt; true when this caller won. */
-  approveClaimed(id: string, codeHash: string, now: number): Promise<boolean>
+  /**
+   * Approves a verification whose check already claimed its attempt; true when this caller won. `rows` (its
+   * event, its token) are inserted if and only if it won, committed with it (on PostgreSQL one statement).
+   */
+  approveClaimed(id: string, codeHash: string, now: number, rows?: readonly RowForTable[]): Promise<boolean>
   /** The last attempt was wrong: pending → max_attempts_reached. */
   exhaustAttempts(id: string, codeHash: string, now: number): Promise<void>
-  /** Approves without a code (a magic link): pending, unexpired, under its limit, same code hash; true when won. */
-  approve(id: string, codeHash: string, now: number): Promise<boolean>
+  /**
+   * Approves without a code (a magic link): pending, unexpired, under its limit, same code hash; true when won.
+   * `rows` as for approveClaimed.
+   */
+  approve(id: string, codeHash: string, now: number, rows?: readonly RowForTable[]): Promise<boolean>
   /**
    * Reserves a resend: a new code hash, sends + 1, a fresh expiry — only while
    * pending, unexpired, under max sends and past the cooldown. True when won.

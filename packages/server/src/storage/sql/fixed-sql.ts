@@ -55,8 +55,20 @@ const NO_EXPRESSIONS: Readonly<Record<string, ColumnExpression>> = Object.freeze
 
 /** One row's INSERT: its SQL (with `?` placeholders) and its values in placeholder order. */
 export interface RowInsert {
+  /** `insert into "t" ("a", "b") values (?, ?)`: `${into} values (${row})`. */
   readonly sql: string
+  /** `insert into "t" ("a", "b")`, for an INSERT … SELECT of the same row. */
+  readonly into: string
+  /** `?, ?`: the row's value expressions. */
+  readonly row: string
   readonly values: unknown[]
+}
+
+interface InsertText {
+  readonly keys: string[]
+  readonly sql: string
+  readonly into: string
+  readonly row: string
 }
 
 /**
@@ -70,9 +82,9 @@ export function rowInsertBuilder(
   table: string,
   expressions: Readonly<Record<string, ColumnExpression>> = NO_EXPRESSIONS,
 ): (row: object) => RowInsert {
-  const statements = new Map<string, { keys: string[]; sql: string }>()
+  const statements = new Map<string, InsertText>()
   // Rows of one table nearly always come from one constructor: the last key list is checked first, without allocating.
-  let last: { keys: string[]; sql: string } | undefined
+  let last: InsertText | undefined
   return (row) => {
     const values: unknown[] = []
     const record = row as Record<string, unknown>
@@ -94,11 +106,12 @@ export function rowInsertBuilder(
       if (last === undefined) {
         const names = keys.map((key) => `"${snakeCase(key)}"`).join(', ')
         const placeholders = keys.map((key) => expressions[key]?.sql ?? '?').join(', ')
-        last = { keys, sql: `insert into "${table}" (${names}) values (${placeholders})` }
+        const into = `insert into "${table}" (${names})`
+        last = { keys, sql: `${into} values (${placeholders})`, into, row: placeholders }
         statements.set(signature, last)
       }
     }
-    return { sql: last.sql, values }
+    return { sql: last.sql, into: last.into, row: last.row, values }
   }
 }
 
@@ -118,19 +131,6 @@ export function rowInserter(
       statements.set(sql, statement)
     }
     return statement.run(db, values)
-  }
-}
-
-/**
- * Several INSERTs as one PostgreSQL statement: each a data-modifying WITH clause, which PostgreSQL runs
- * exactly once and to completion, all in the statement's own transaction. One round trip instead of a
- * transaction's BEGIN, INSERTs and COMMIT.
- */
-export function combinedPostgresInsert(inserts: readonly RowInsert[]): { sql: string; values: unknown[] } {
-  const clauses = inserts.map((insert, i) => `w${i} as (${insert.sql})`)
-  return {
-    sql: placeholdersFor('postgres', `with ${clauses.join(', ')} select 1`),
-    values: inserts.flatMap((insert) => insert.values),
   }
 }
 

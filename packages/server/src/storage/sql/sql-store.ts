@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { CompiledQuery, type Kysely, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
 import type {
   ApiKeyRepository,
@@ -12,7 +12,6 @@ import type {
   HostedSessionRepository,
   IdempotencyKeyRepository,
   MaintenanceRepository,
-  RowForTable,
   SigningKeyRepository,
   Store,
   TokenRepository,
@@ -24,12 +23,12 @@ import { createApiKeyQueries } from './api-key-queries.js'
 import { createAppQueries } from './app-queries.js'
 import { createConsoleSessionQueries } from './console-session-queries.js'
 import { createDeliveryQueries } from './delivery-queries.js'
-import { createEventQueries, EVENT_COLUMN_EXPRESSIONS } from './event-queries.js'
+import { createEventQueries } from './event-queries.js'
 import { createFactorQueries } from './factor-queries.js'
-import { combinedPostgresInsert, placeholdersFor, type RowInsert, rowInsertBuilder } from './fixed-sql.js'
 import { createHostedSessionQueries } from './hosted-session-queries.js'
 import { createIdempotencyKeyQueries } from './idempotency-key-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
+import { insertAll } from './rows-together.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
@@ -39,19 +38,8 @@ import { createWebhookQueries } from './webhook-queries.js'
 /** The probe row's padding: more than two 4 KiB pages, so the probe needs pages a full database cannot give. */
 const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
 
-/** The INSERT of each table Store.insertAll takes, as its repository writes it. */
-const INSERT_FOR: Readonly<Record<RowForTable['table'], (row: object) => RowInsert>> = {
-  verifications: rowInsertBuilder('verifications'),
-  events: rowInsertBuilder('events', EVENT_COLUMN_EXPRESSIONS),
-  deliveries: rowInsertBuilder('deliveries'),
-}
-
 /** The Store over any Kysely dialect; engine specifics stay in the dialect folders. */
-export function createSqlStore(
-  db: Kysely<Database>,
-  dialect: 'sqlite' | 'postgres' = 'sqlite',
-  inTransaction = false,
-): Store {
+export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgres' = 'sqlite'): Store {
   // Built on first use: a transaction gets its own Store and usually touches two or three repositories.
   let apps: AppRepository | undefined
   let apiKeys: ApiKeyRepository | undefined
@@ -129,23 +117,8 @@ export function createSqlStore(
       webhooks ??= createWebhookQueries(db, dialect)
       return webhooks
     },
-    transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect, true))),
-    async insertAll(rows) {
-      const inserts = rows.map(({ table, row }) => INSERT_FOR[table](row))
-      if (inserts.length === 0) return
-      if (dialect === 'postgres' && !inTransaction && inserts.length > 1) {
-        const combined = combinedPostgresInsert(inserts)
-        await db.executeQuery(CompiledQuery.raw(combined.sql, combined.values))
-        return
-      }
-      // SQLite (its group commit makes a transaction cheap) and inside a transaction: one INSERT each.
-      const run = async (target: Kysely<Database>) => {
-        for (const insert of inserts)
-          await target.executeQuery(CompiledQuery.raw(placeholdersFor(dialect, insert.sql), insert.values))
-      }
-      if (inTransaction || inserts.length === 1) await run(db)
-      else await db.transaction().execute(run)
-    },
+    transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
+    insertAll: (rows) => insertAll(db, dialect, rows),
     async ping() {
       await sql`select 1`.execute(db)
     },

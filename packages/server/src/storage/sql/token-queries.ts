@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely'
 import type { Database, TokenRow } from '../database.js'
 import type { TokenRepository } from '../store.js'
 import { fixedSql, perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
+import { updateThenInsert } from './rows-together.js'
+
+const CONSUME = `update "tokens" set "consumed_at" = ? where "token_hash" = ? and "app_id" = ? and "consumed_at" is null and "expires_at" > ?`
 
 // Issue and introspection are on the hot path: fixed SQL (see fixed-sql.ts).
 const statements = perDialect((dialect) => ({
@@ -16,18 +19,8 @@ export function createTokenQueries(db: Kysely<Database>, dialect: SqlDialect): T
       await fixed.insert(db, token)
     },
     findByHash: async (appId, tokenHash) => (await fixed.findByHash.run<TokenRow>(db, [tokenHash, appId])).rows[0],
-    async consume(appId, tokenHash, now) {
-      // Single-use is this one conditional update: of any number of racing
-      // consumers exactly one sees a changed row.
-      const result = await db
-        .updateTable('tokens')
-        .set({ consumedAt: now })
-        .where('tokenHash', '=', tokenHash)
-        .where('appId', '=', appId)
-        .where('consumedAt', 'is', null)
-        .where('expiresAt', '>', now)
-        .executeTakeFirst()
-      return result.numUpdatedRows > 0n
-    },
+    // Single-use is this one conditional update: of any number of racing consumers exactly one sees a changed row.
+    consume: (appId, tokenHash, now, rows = []) =>
+      updateThenInsert(db, dialect, { sql: CONSUME, values: [now, tokenHash, appId, now] }, rows),
   }
 }

@@ -2,25 +2,20 @@ import type { Kysely } from 'kysely'
 import type { Database, VerificationRow } from '../database.js'
 import type { VerificationRepository } from '../store.js'
 import { fixedSql, perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
+import { updateThenInsert } from './rows-together.js'
 
 // The hot path (start, check) as fixed SQL. A code is judged only while the row is pending, unexpired, under its
 // attempt limit and still holding that code hash: the whole precondition is in the WHERE clause.
 const PENDING_AND_LIVE = `"id" = ? and "status" = 'pending' and "expires_at" > ? and "code_hash" = ? and "attempts" < "max_attempts"`
+const APPROVE = `update "verifications" set "attempts" = "attempts" + 1, "status" = 'approved', "approved_at" = ?, "updated_at" = ? where ${PENDING_AND_LIVE}`
+const APPROVE_CLAIMED = `update "verifications" set "status" = 'approved', "approved_at" = ?, "updated_at" = ? where "id" = ? and "status" = 'pending' and "expires_at" > ? and "code_hash" = ?`
 const statements = perDialect((dialect) => ({
   insert: rowInserter(dialect, 'verifications'),
   findById: fixedSql(dialect, 'select * from "verifications" where "id" = ? and "app_id" = ?'),
-  approve: fixedSql(
-    dialect,
-    `update "verifications" set "attempts" = "attempts" + 1, "status" = 'approved', "approved_at" = ?, "updated_at" = ? where ${PENDING_AND_LIVE}`,
-  ),
   // The attempt is counted before the answer is judged, so racing checks can never judge more than max_attempts.
   claimAttempt: fixedSql(
     dialect,
     `update "verifications" set "attempts" = "attempts" + 1, "updated_at" = ? where ${PENDING_AND_LIVE} returning "attempts", "max_attempts"`,
-  ),
-  approveClaimed: fixedSql(
-    dialect,
-    `update "verifications" set "status" = 'approved', "approved_at" = ?, "updated_at" = ? where "id" = ? and "status" = 'pending' and "expires_at" > ? and "code_hash" = ?`,
   ),
 }))
 
@@ -98,10 +93,8 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
         .where('attempts', '>', 0)
         .execute()
     },
-    async approveClaimed(id, codeHash, now) {
-      const result = await fixed.approveClaimed.run(db, [now, now, id, now, codeHash])
-      return (result.numAffectedRows ?? 0n) > 0n
-    },
+    approveClaimed: (id, codeHash, now, rows = []) =>
+      updateThenInsert(db, dialect, { sql: APPROVE_CLAIMED, values: [now, now, id, now, codeHash] }, rows),
     async exhaustAttempts(id, codeHash, now) {
       await db
         .updateTable('verifications')
@@ -112,10 +105,8 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
         .where((eb) => eb('attempts', '>=', eb.ref('maxAttempts')))
         .execute()
     },
-    async approve(id, codeHash, now) {
-      const result = await fixed.approve.run(db, [now, now, id, now, codeHash])
-      return (result.numAffectedRows ?? 0n) > 0n
-    },
+    approve: (id, codeHash, now, rows = []) =>
+      updateThenInsert(db, dialect, { sql: APPROVE, values: [now, now, id, now, codeHash] }, rows),
     async reserveResend(id, { previousCodeHash, codeHash, now, expiresAt, channel, fallbackDueAt }) {
       const result = await db
         .updateTable('verifications')

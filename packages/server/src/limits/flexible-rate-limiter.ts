@@ -74,34 +74,32 @@ export function createFlexibleRateLimiter(options: {
   }
 
   async function refund(buckets: readonly Bucket[]): Promise<void> {
-    for (const bucket of buckets) {
-      try {
-        await limiterFor(bucket).reward(bucket.key)
-      } catch (error) {
-        unavailable(error)
-      }
-    }
+    // All at once: over Redis the commands of one turn go out as one pipelined write and one round trip.
+    const outcomes = await Promise.allSettled(buckets.map(async (bucket) => limiterFor(bucket).reward(bucket.key)))
+    for (const outcome of outcomes) if (outcome.status === 'rejected') unavailable(outcome.reason)
   }
 
   return {
     async take(buckets) {
-      const taken: Bucket[] = []
-      for (const bucket of buckets) {
-        let res: CounterState
-        try {
-          res = await limiterFor(bucket).consume(bucket.key)
-        } catch (error) {
-          await refund(taken)
-          unavailable(error)
+      // Every bucket at once (one pipelined round trip over Redis, not one each); a refusal or a failure gives
+      // back every point counted, the refused one included, so the outcome is as if they were taken in turn.
+      const outcomes = await Promise.allSettled(buckets.map(async (bucket) => limiterFor(bucket).consume(bucket.key)))
+      const counted: Bucket[] = []
+      let refused: LimitDecision | undefined
+      let failure: { reason: unknown } | undefined
+      outcomes.forEach((outcome, i) => {
+        const bucket = buckets[i] as Bucket
+        if (outcome.status === 'rejected') {
+          failure ??= { reason: outcome.reason }
+          return
         }
-        if (res.consumedPoints > bucket.max) {
-          // consume counted the refused point too: give back this one and every earlier one.
-          await refund([...taken, bucket])
-          return refusal(bucket, res)
-        }
-        taken.push(bucket)
-      }
-      return { ok: true }
+        counted.push(bucket)
+        if (refused === undefined && outcome.value.consumedPoints > bucket.max) refused = refusal(bucket, outcome.value)
+      })
+      if (failure === undefined && refused === undefined) return { ok: true }
+      await refund(counted)
+      if (failure !== undefined) unavailable(failure.reason)
+      return refused ?? { ok: true }
     },
     refund,
     async isFull(bucket) {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 
 /**
- * One ioredis client per process. Commands fail fast while Redis is away
+ * One ioredis client per process, auto-pipelining. Commands fail fast while Redis is away
  * (no offline queue, one retry), so a request answers a clear 503 instead of
  * waiting; the client reconnects by itself. Errors are logged once per
  * incident, not once per failed command.
@@ -13,6 +13,9 @@ export function createRedisClient(url: string, logger: Logger): Redis {
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    // Commands issued in one event-loop turn (a request's limit buckets, and other requests') leave in one
+    // write: one round trip instead of one each, and far fewer socket writes.
+    enableAutoPipelining: true,
   })
   let down = false
   redis.on('error', (error: Error) => {

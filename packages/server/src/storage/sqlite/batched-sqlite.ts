@@ -22,6 +22,15 @@ interface Pending {
 const SAVEPOINT = 'tessera_tx'
 
 /**
+ * This process's connections to each database file. A second connection to the same file in the same process
+ * (two Tessera instances in one test process) must not begin a batch while another one's is open:
+ * better-sqlite3 would wait for SQLite's write lock synchronously, blocking the very event loop that is to
+ * commit the other batch, until busy_timeout fails it. Its statements first let the other batch commit. With
+ * one connection per file (every real deployment) this costs one size check.
+ */
+const connectionsByFile = new Map<string, Set<BatchedSqlite>>()
+
+/**
  * The one better-sqlite3 connection, its statement cache and the open batch: the group commit that
  * sqlite-driver.ts describes (all writes of one event-loop turn in one transaction, nothing answered
  * before its COMMIT).
@@ -48,7 +57,19 @@ export class BatchedSqlite {
     BetterSqlite3.Statement
   >
 
+  /** The connections of this process to the same file, this one included (none for an in-memory database). */
+  readonly #sameFile: Set<BatchedSqlite> | undefined
+
   constructor(private readonly database: BetterSqlite3.Database) {
+    if (!database.memory) {
+      let connections = connectionsByFile.get(database.name)
+      if (connections === undefined) {
+        connections = new Set()
+        connectionsByFile.set(database.name, connections)
+      }
+      connections.add(this)
+      this.#sameFile = connections
+    }
     this.#control = {
       // IMMEDIATE: the write lock is taken at the start, so a batch never has to upgrade a read snapshot
       // that another process (the CLI) may have made stale meanwhile.
@@ -72,10 +93,11 @@ export class BatchedSqlite {
       if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
       return this.#run<R>(compiledQuery)
     }
-    if (!this.#gate.busy) return this.#answer(this.#run<R>(compiledQuery))
+    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return this.#answer(this.#run<R>(compiledQuery))
     await this.#gate.acquire()
     let result: QueryResult<R>
     try {
+      await this.#othersCommitted()
       result = this.#run<R>(compiledQuery)
     } finally {
       // Before the wait for the commit: the flush needs the gate.
@@ -93,6 +115,7 @@ export class BatchedSqlite {
   async beginExplicit(): Promise<void> {
     await this.#gate.acquire()
     try {
+      await this.#othersCommitted()
       this.#open()
       this.#control.savepoint.run()
     } catch (error) {
@@ -139,6 +162,24 @@ export class BatchedSqlite {
     } finally {
       this.#gate.release()
     }
+  }
+
+  /** Forgets this connection (before it closes). */
+  close(): void {
+    this.#sameFile?.delete(this)
+    if (this.#sameFile?.size === 0) connectionsByFile.delete(this.database.name)
+  }
+
+  /** Another connection of this process to the same file with its batch open (so holding the write lock). */
+  #otherBatchOpen(): BatchedSqlite | undefined {
+    if (this.#sameFile === undefined || this.#sameFile.size < 2 || this.#batchOpen) return undefined
+    for (const other of this.#sameFile) if (other !== this && other.#batchOpen) return other
+    return undefined
+  }
+
+  /** Commits the other connections' open batches, so that this one can take the write lock without waiting. */
+  async #othersCommitted(): Promise<void> {
+    for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
   }
 
   /** Runs one statement at once (better-sqlite3 is synchronous) inside the batch when it writes. */

@@ -132,4 +132,27 @@ describe('SQLite driver: group commit', () => {
     // afterEach destroys again: Kysely allows that.
     db = new Kysely<TestTables>({ dialect: new CachingSqliteDialect(new SqliteDatabase(file)) })
   })
+
+  it('lets two connections of one process to one file write in the same turn: neither waits for busy_timeout', async () => {
+    // Two Tessera instances in one test process: the second's BEGIN would wait for the lock synchronously,
+    // blocking the event loop that is to commit the first's batch.
+    const second = new SqliteDatabase(file)
+    second.pragma('busy_timeout = 5000')
+    const secondDialect = new CachingSqliteDialect(second)
+    const other = new Kysely<TestTables>({ dialect: secondDialect })
+    try {
+      await Promise.all([
+        insert('first-1'),
+        other.insertInto('items').values({ id: 'second-1', parent: null }).execute(),
+        db.transaction().execute((trx) => trx.insertInto('items').values({ id: 'first-2', parent: null }).execute()),
+        other
+          .transaction()
+          .execute((trx) => trx.insertInto('items').values({ id: 'second-2', parent: null }).execute()),
+      ])
+      // A wait for the lock would end after busy_timeout with SQLITE_BUSY, failing the write.
+      expect(['first-1', 'second-1', 'first-2', 'second-2'].every(committed)).toBe(true)
+    } finally {
+      await other.destroy()
+    }
+  })
 })

@@ -92,6 +92,7 @@ class CachingSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.#batches.flush()
+    this.#batches.close()
     // First: the main connection's close checkpoints and removes the WAL only as the last one open.
     await this.checkpointer?.stop()
     this.database.close()

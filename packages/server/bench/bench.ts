@@ -21,6 +21,7 @@ import {
   BENCH_DIR,
   canPin,
   LOOP_DELAY_PROBE_FLAGS,
+  type LoopDelay,
   pinSelfToLoadCore,
   REPO_ROOT,
   RUN_TS,
@@ -179,6 +180,7 @@ async function main(): Promise<number> {
   )
   let tessera: ScenarioOutcome[]
   let rssBytes: number | undefined
+  let memory: LoopDelay['memory']
   let openLoop: OpenLoopOutcome[] = []
   let heapFile: string | undefined
   try {
@@ -186,6 +188,7 @@ async function main(): Promise<number> {
     tessera = await runTesseraScenarios(options, server, app, log)
     if (options.openLoop) openLoop = await runOpenLoopScenarios(options, server, app, tessera, log)
     rssBytes = residentBytes(server.pid)
+    memory = server.instances[0] && (await readLoopDelay(server.instances[0]))?.memory
     if (heapDir) heapFile = await takeHeapSnapshot(server, heapDir)
   } finally {
     const code = await server.dispose()
@@ -251,6 +254,7 @@ async function main(): Promise<number> {
     checkpointStalls,
     pgbench,
     rssBytes,
+    memory,
     heap,
     coldStartsMs,
     peer,

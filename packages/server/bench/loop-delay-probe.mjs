@@ -2,9 +2,10 @@
 // that the server carries no bench-only code: it watches the event loop with
 // perf_hooks.monitorEventLoopDelay and, on SIGUSR2, prints what it saw since
 // the last SIGUSR2 as one line (`tessera-bench-loop-delay {json}`, milliseconds)
-// on standard error, then starts over. It can also count the server's PostgreSQL queries (below).
+// on standard error, then starts over; the line also says where the process's memory is. It can also count the server's PostgreSQL queries (below).
 import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { getHeapSpaceStatistics } from 'node:v8'
 
 // 1 ms: the finest the timer allows. Each sample is the time between two ticks of a 1 ms timer, so an idle
 // loop reads about 1 ms; the figures printed are the delay beyond that (the sample less the resolution).
@@ -53,6 +54,13 @@ process.on('SIGUSR2', () => {
     max: ms(histogram.max),
     queries,
     transactions,
+    // Where the RSS is (bytes): V8's heap as committed and as used, per space, and memory outside it.
+    memory: {
+      ...process.memoryUsage(),
+      spaces: Object.fromEntries(
+        getHeapSpaceStatistics().map((space) => [space.space_name, [space.space_size, space.space_used_size]]),
+      ),
+    },
   }
   histogram.reset()
   queries = 0

@@ -161,6 +161,8 @@ export interface LoopDelay {
   readonly queries: number
   /** Transactions those queries made: each BEGIN, and each query outside one. */
   readonly transactions: number
+  /** process.memoryUsage() (bytes), and each V8 heap space as [committed, used] bytes. */
+  readonly memory?: NodeJS.MemoryUsage & { readonly spaces: Readonly<Record<string, [number, number]>> }
 }
 
 const LOOP_DELAY_LINE = /^tessera-bench-loop-delay (\{.*\})$/m

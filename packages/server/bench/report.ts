@@ -8,6 +8,7 @@ import type { OpenLoopOutcome, OpenLoopRun } from './open-loop-scenarios.js'
 import type { BenchOptions } from './options.js'
 import type { PeerRun } from './peer-run.js'
 import type { PgbenchRun } from './pgbench.js'
+import type { LoopDelay } from './processes.js'
 import type { ScenarioOutcome } from './tessera.js'
 
 export interface BenchReport {
@@ -28,6 +29,8 @@ export interface BenchReport {
   /** With --db postgres: pgbench's rate on the same server, or why it was not measured. */
   readonly pgbench: PgbenchRun | { readonly unavailable: string } | undefined
   readonly rssBytes: number | undefined
+  /** Where that RSS is, as the server itself sees it (process.memoryUsage, V8's heap spaces). */
+  readonly memory?: LoopDelay['memory']
   /** With --heap-snapshot: the server's heap after the runs. */
   readonly heap: HeapSummary | undefined
   readonly coldStartsMs: readonly number[]
@@ -501,7 +504,15 @@ function memoryLine(report: BenchReport): string {
     report.coldStartsMs.length === 0
       ? 'not measured'
       : `${int(median(report.coldStartsMs))} ms (median of ${report.coldStartsMs.length}: ${report.coldStartsMs.map(int).join(', ')} ms)`
-  return `Tessera server RSS after the bench: ${rss}; cold start (spawn → /healthz 200, fresh data folder): ${cold}`
+  const line = `Tessera server RSS after the bench: ${rss}; cold start (spawn → /healthz 200, fresh data folder): ${cold}`
+  const memory = report.memory
+  if (memory === undefined) return line
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)}`
+  const spaces = Object.entries(memory.spaces)
+    .filter(([, [committed]]) => committed >= 1024 * 1024)
+    .map(([name, [committed, used]]) => `${name.replace(/_space$/, '')} ${mb(committed)}/${mb(used)}`)
+    .join(', ')
+  return `${line}.\n\nOf that RSS, as the server saw it: V8 heap ${mb(memory.heapTotal)} MB committed, ${mb(memory.heapUsed)} MB used (per space, committed/used MB: ${spaces}); external ${mb(memory.external)} MB, of which array buffers ${mb(memory.arrayBuffers)} MB; the rest (${mb(Math.max(0, memory.rss - memory.heapTotal - memory.external))} MB) is code, native libraries, threads' stacks and the C heap (SQLite, OpenSSL, worker isolates, the allocator's free lists)`
 }
 
 function quietNote(report: BenchReport): string | undefined {

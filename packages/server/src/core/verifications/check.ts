@@ -115,10 +115,9 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
         await claim.release()
         throw error
       })
-      if (approval === 'lost' || approval === 'factor_locked') await claim.release()
-      else await claim.succeeded()
-      if (approval === 'lost') continue
-      if (approval === 'factor_locked') {
+      if (approval === 'lost' || approval === 'factor_locked') {
+        await claim.release()
+        if (approval === 'lost') continue
         const current = factor && (await ctx.store.factors.findById(app.id, factor.id))
         throw ctx.guesses.lockedError(Number(current?.lockedUntil ?? now + 1000), now)
       }
@@ -132,12 +131,16 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
               limits: app.settings.limits,
               identifier: row.identifier,
             })
-      if (counted && counted.length > 0) {
-        // A signal, not a gate: the approval is committed, so a counter outage must not fail the answer.
-        await ctx.limits
-          .take(counted)
-          .catch((error: unknown) => ctx.logger.warn({ err: error }, 'approval counter not updated'))
-      }
+      // Together: over Redis the claim's point going back and the guard's counters share one round trip.
+      await Promise.all([
+        claim.succeeded(),
+        counted && counted.length > 0
+          ? // A signal, not a gate: the approval is committed, so a counter outage must not fail the answer.
+            ctx.limits
+              .take(counted)
+              .catch((error: unknown) => ctx.logger.warn({ err: error }, 'approval counter not updated'))
+          : undefined,
+      ])
       return { ...approval, ...(outcome.details ? { details: outcome.details } : {}) }
     }
     if (outcome.flag !== undefined && factor && factor.status !== 'decoy') {

@@ -30,6 +30,15 @@ export interface StatusCallbacks {
   handshake(providerName: string, request: CallbackRequest): Promise<string | undefined>
 }
 
+/** A provider entry configured for a channel, on the server or in an app's settings. */
+interface ConfiguredEntry {
+  readonly channel: ChannelName
+  readonly entry: ProviderEntry
+}
+
+/** How old the list of a provider's configured entries may be before a request that matched none reads it again. */
+const REREAD_AFTER_MS = 1000
+
 /** Final statuses never change; `queued` may become anything, `sent` only a final one. */
 const EARLIER: Readonly<Record<DeliveryStatus, readonly DeliveryStatus[]>> = {
   queued: [],
@@ -103,9 +112,11 @@ export function createStatusCallbacks(deps: {
   }
 
   /** Every configured entry of a provider name, on every channel: the server's, then each app's. */
-  async function* entriesNamed(providerName: string): AsyncGenerator<{ channel: ChannelName; entry: ProviderEntry }> {
+  async function readEntriesNamed(providerName: string): Promise<ConfiguredEntry[]> {
+    const found: ConfiguredEntry[] = []
     for (const channel of CHANNEL_NAMES) {
-      for (const entry of registry.defaultEntries(channel)) if (entry.type === providerName) yield { channel, entry }
+      for (const entry of registry.defaultEntries(channel))
+        if (entry.type === providerName) found.push({ channel, entry })
     }
     let after: string | undefined
     for (;;) {
@@ -114,21 +125,62 @@ export function createStatusCallbacks(deps: {
         const settings = JSON.parse(app.settings) as AppSettings
         for (const channel of CHANNEL_NAMES) {
           const entries = (settings.channels as Record<string, { providers?: ProviderEntry[] } | undefined>)[channel]
-          for (const entry of entries?.providers ?? []) if (entry.type === providerName) yield { channel, entry }
+          for (const entry of entries?.providers ?? []) if (entry.type === providerName) found.push({ channel, entry })
         }
       }
-      if (page.length < 200) return
+      if (page.length < 200) return found
       after = page[page.length - 1]?.id
     }
   }
 
+  /**
+   * The route takes no key, so anyone may make Tessera look through every app's providers: the list is kept
+   * per provider name, shared by concurrent callers, and read again only when a request matched none of it
+   * and the list is over a second old (an entry configured moments ago, maybe on another instance). So a
+   * flood of unmatched callbacks costs one read of the apps a second, not one per request.
+   */
+  const entriesByName = new Map<string, { readAt: number; entries: Promise<ConfiguredEntry[]> }>()
+  function entriesRead(providerName: string, now: number) {
+    const read = { readAt: now, entries: readEntriesNamed(providerName) }
+    entriesByName.set(providerName, read)
+    // A failed read is not kept: the next request reads again.
+    read.entries.catch(() => {
+      if (entriesByName.get(providerName) === read) entriesByName.delete(providerName)
+    })
+    return read
+  }
+
+  /** The first configured entry of the provider for which `match` answers something, and that answer. */
+  async function firstMatch<T>(
+    providerName: string,
+    now: number,
+    match: (configured: ConfiguredEntry) => T | undefined,
+  ): Promise<T | undefined> {
+    const find = (entries: readonly ConfiguredEntry[]) => {
+      for (const configured of entries) {
+        const answer = match(configured)
+        if (answer !== undefined) return answer
+      }
+      return undefined
+    }
+    const known = entriesByName.get(providerName)
+    if (known !== undefined) {
+      const answer = find(await known.entries)
+      if (answer !== undefined || now - known.readAt < REREAD_AFTER_MS) return answer
+    }
+    const current = entriesByName.get(providerName)
+    // Another request may have started a fresh read meanwhile: share it.
+    const read = current !== undefined && current !== known ? current : entriesRead(providerName, now)
+    return find(await read.entries)
+  }
+
   /** Whether a callback is signed by any configured entry of the provider (the server's or an app's), on any channel. */
   async function signedByAConfiguredEntry(providerName: string, request: CallbackRequest, now: number) {
-    for await (const { channel, entry } of entriesNamed(providerName)) {
+    const signed = await firstMatch(providerName, now, ({ channel, entry }) => {
       const handler = registry.provider(providerName, channel)?.statusCallback
-      if (handler && signedWith(handler, entry, channel, request, now)) return true
-    }
-    return false
+      return handler && signedWith(handler, entry, channel, request, now) ? true : undefined
+    })
+    return signed === true
   }
 
   /** A genuine report: statuses only move forward; each change is an event and may start a fallback. */
@@ -238,11 +290,12 @@ export function createStatusCallbacks(deps: {
         .providersNamed(providerName)
         .some((provider) => provider.statusCallback && attempt(provider.statusCallback, {}) !== undefined)
       if (!isHandshake) return undefined
-      for await (const { channel, entry } of entriesNamed(providerName)) {
+      const answer = await firstMatch(providerName, clock.nowMs(), ({ channel, entry }) => {
         const handler = registry.provider(providerName, channel)?.statusCallback
-        const answer = handler ? attempt(handler, registry.optionsOf(entry, channel)) : undefined
-        if (typeof answer === 'string') return answer
-      }
+        const answered = handler ? attempt(handler, registry.optionsOf(entry, channel)) : undefined
+        return typeof answered === 'string' ? answered : undefined
+      })
+      if (answer !== undefined) return answer
       throw new AppError('forbidden', { message: 'The handshake does not match a configured provider.' })
     },
   }

@@ -197,6 +197,52 @@ describe('status callbacks', () => {
     expect(refused.json().events).toHaveLength(1)
   })
 
+  it('reads the apps once for a flood of signed callbacks about no message of ours, and again for a new provider a second later', async ({
+    t,
+    fake,
+    appWith,
+  }) => {
+    const apps = t.tessera.store.apps
+    const list = apps.list.bind(apps)
+    let reads = 0
+    apps.list = (options) => {
+      reads++
+      return list(options)
+    }
+    // No app has Twilio yet: refused, and the apps were read once.
+    const none = await postTwilio(t, twilioCallback(CALLBACK, { MessageSid: 'SMother0', MessageStatus: 'sent' }))
+    expect(none.statusCode).toBe(401)
+    expect(reads).toBe(1)
+    await appWith({ channels: { sms: { providers: chain(fake) } } })
+    // Configured moments after the read: not seen until the list is a second old, however many knock.
+    const flood = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        postTwilio(t, twilioCallback(CALLBACK, { MessageSid: `SMother${i + 1}`, MessageStatus: 'sent' })),
+      ),
+    )
+    expect(flood.map((res) => res.statusCode)).toEqual(Array(40).fill(401))
+    expect(reads).toBe(1)
+    t.clock.advanceSeconds(1)
+    const seen = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        postTwilio(t, twilioCallback(CALLBACK, { MessageSid: `SMlater${i}`, MessageStatus: 'delivered' })),
+      ),
+    )
+    expect(seen.map((res) => res.statusCode)).toEqual(Array(40).fill(204))
+    // One fresh read, shared by the concurrent callbacks; the forged ones that follow find nothing and read nothing.
+    expect(reads).toBe(2)
+    const forged = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        postTwilio(
+          t,
+          twilioCallback(CALLBACK, { MessageSid: `SMforged${i}`, MessageStatus: 'delivered' }, 'guessed-token-0'),
+        ),
+      ),
+    )
+    expect(forged.map((res) => res.statusCode)).toEqual(Array(20).fill(401))
+    expect(reads).toBe(2)
+  })
+
   it('a signed Vonage delivery receipt (GET or POST JSON) records undelivered with its error code', async ({
     t,
     fake,

@@ -106,6 +106,13 @@ export interface Verifier<Fields extends TProperties = TProperties> {
    * the context's atomic operations, so parallel reuse succeeds once.
    */
   check(attempt: CheckAttempt, ctx: CheckContext): Promise<CheckOutcome>
+  /**
+   * Does the work a real check of `answer` would, for a decoy (`uniform_responses`: a user without such a
+   * factor). A decoy is never right, but one answered faster than a real check would tell the caller that the
+   * user has no such factor. Types whose check costs noticeable time need it (a password's argon2id); for the
+   * others the difference is lost in the round trip.
+   */
+  judgeDecoy?(answer: string): Promise<void>
   /** The `viewFields` of one of this type's factors, as the API shows them (backup codes left). */
   describe?(
     factor: { readonly id: string; readonly material: string | null },

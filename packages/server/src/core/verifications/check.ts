@@ -64,6 +64,8 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
     let outcome: CheckOutcome
     try {
       // A decoy (uniform_responses) is never right; it counts and locks like the real thing.
+      // …after the work a real check would do, so that its answer takes as long.
+      if (row.purpose === 'decoy') await verifier.judgeDecoy?.(answer)
       outcome =
         row.purpose === 'decoy'
           ? {

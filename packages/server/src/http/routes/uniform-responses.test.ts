@@ -1,6 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify'
+import { vi } from 'vitest'
 import { it as base, describe, expect } from '../../../test/helpers/fixtures.js'
 import type { TestApi } from '../../../test/helpers/test-api.js'
+import { passwordVerifier } from '../../verifiers/password/password-verifier.js'
 import { generateTotp, type TotpParameters } from '../../verifiers/totp/totp.js'
 
 const it = base.extend<{
@@ -337,6 +339,27 @@ describe('locks under uniform_responses', () => {
     // After the lock ends, both take challenges again.
     t.clock.advanceSeconds(61)
     expect(await round(api, 'u_ghost', 99)).toEqual(await round(api, 'u_real', 99))
+  })
+
+  it('a missing password is checked with argon2id like a real one, so its answer takes as long', async ({
+    appWith,
+  }) => {
+    const { api } = await appWith({ uniform_responses: true })
+    await api.bind('u_real', { type: 'password', password: PASSWORD })
+    // Optional in the contract: the spy needs it typed as present.
+    const judged = vi.spyOn(passwordVerifier as Required<Pick<typeof passwordVerifier, 'judgeDecoy'>>, 'judgeDecoy')
+    try {
+      const real = await round(api, 'u_real', 1)
+      expect(judged).not.toHaveBeenCalled()
+      const ghost = await round(api, 'u_ghost', 1)
+      expect(ghost).toEqual(real)
+      expect(judged).toHaveBeenCalledTimes(1)
+      expect(judged).toHaveBeenCalledWith('wrong 1')
+      // It did the work (an argon2id verification against a hash nobody's password matches) and then resolved.
+      await expect(judged.mock.results[0]?.value).resolves.toBeUndefined()
+    } finally {
+      judged.mockRestore()
+    }
   })
 
   it('a parallel burst at a missing factor locks it like a real one', async ({ appWith }) => {

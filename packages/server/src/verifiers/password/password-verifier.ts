@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { type Algorithm, hash, verify } from '@node-rs/argon2'
 import { Type } from '@sinclair/typebox'
 import { AppError } from '../../errors/app-error.js'
@@ -28,6 +29,9 @@ interface PasswordMaterial {
 export function needsRehash(stored: string): boolean {
   return !stored.startsWith(CURRENT_PREFIX)
 }
+
+/** The hash a decoy's answer is checked against: of a random password nobody knows, made on first use. */
+let decoyHash: Promise<string> | undefined
 
 /** A password re-check (step-up, login): the factor holds an argon2id hash, active at once. */
 export const passwordVerifier = defineVerifier({
@@ -65,5 +69,11 @@ export const passwordVerifier = defineVerifier({
     if (!needsRehash(stored)) return { ok: true }
     const material: PasswordMaterial = { hash: await hash(candidate, ARGON2_PARAMETERS) }
     return { ok: true, material: JSON.stringify(material) }
+  },
+  // The same argon2id verification as a real check, with the same early refusal of an over-long answer.
+  async judgeDecoy(answer) {
+    decoyHash ??= hash(randomBytes(32).toString('base64url'), ARGON2_PARAMETERS)
+    if ([...answer].length > PASSWORD_MAX_LENGTH) return
+    await verify(await decoyHash, answer.normalize('NFKC'))
   },
 })

@@ -22,6 +22,9 @@ interface CardPinMaterial {
   readonly hash: string
 }
 
+/** The hash a decoy's answer is checked against: of a PIN nobody was given, made on first use. */
+let decoyHash: Promise<string> | undefined
+
 export const cardPinVerifier = defineVerifier({
   type: 'card-pin',
   // A new card replaces the old one, and so needs the same proof as removing it.
@@ -58,5 +61,10 @@ export const cardPinVerifier = defineVerifier({
     const stored = (JSON.parse(attempt.factor.material) as CardPinMaterial).hash
     // argon2's verify compares in constant time; a wrong PIN is an outcome, never a throw.
     return (await verify(stored, attempt.answer.trim())) ? { ok: true } : { ok: false, reason: 'mismatch' }
+  },
+  // A user without a PIN (uniform_responses) is answered after the same argon2 work, so timing tells nothing.
+  async judgeDecoy(answer) {
+    decoyHash ??= hash(generateCode(12, 'digits'), ARGON2_PARAMETERS)
+    await verify(await decoyHash, answer.trim())
   },
 })

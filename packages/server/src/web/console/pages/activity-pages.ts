@@ -65,7 +65,7 @@ ${
 
 /** An event's webhook tries, oldest first: status (or error), latency, time. */
 function attemptsCell(attempts: readonly WebhookAttemptView[]): Html {
-  if (attempts.length === 0) return html`<span class="muted">—</span>`
+  if (attempts.length === 0) return html`<span class="muted">&mdash;</span>`
   return html`<ol class="attempts">${attempts.map(
     (attempt) =>
       html`<li><span class="badge${attempt.succeeded ? ' approved' : ' failed'}">${attempt.responseStatus ?? attempt.error ?? 'error'}</span> <span class="muted">${attempt.latencyMs} ms · ${when(attempt.attemptedAt)} · ${attempt.endpointId}</span></li>`,

@@ -17,7 +17,7 @@ export function keysPage(
     html`${alert(message)}
 ${
   created
-    ? html`<section class="card" aria-labelledby="new-key"><h2 id="new-key">New key “${created.name}”</h2>
+    ? html`<section class="card" aria-labelledby="new-key"><h2 id="new-key">New key &ldquo;${created.name}&rdquo;</h2>
 <p>Copy it now: it is shown only once and cannot be recovered.</p>
 <div class="secret mono" id="new-key-secret">${created.key}</div></section>`
     : ''
@@ -32,7 +32,7 @@ ${
     ? html`<tr><td colspan="5" class="empty">No keys yet.</td></tr>`
     : keys.map(
         (key) =>
-          html`<tr><td>${key.name}</td><td class="mono">${key.prefix}…</td><td class="muted">${when(key.createdAt)}</td><td>${key.revokedAt === null ? html`<span class="badge approved">active</span>` : html`<span class="badge revoked">revoked</span>`}</td><td>${
+          html`<tr><td>${key.name}</td><td class="mono">${key.prefix}&hellip;</td><td class="muted">${when(key.createdAt)}</td><td>${key.revokedAt === null ? html`<span class="badge approved">active</span>` : html`<span class="badge revoked">revoked</span>`}</td><td>${
             key.revokedAt === null
               ? html`<form method="post" action="/console/apps/${app.id}/keys/${key.id}/revoke">${csrfField(ctx)}<button class="danger" type="submit" aria-label="Revoke key ${key.name}">Revoke</button></form>`
               : ''

@@ -66,7 +66,7 @@ function templatesBody(
 <p class="hint" id="t-scene-hint"><code>*</code> applies to every scene without its own template. Placeholders: <code>{code}</code>, <code>{app_name}</code>, <code>{minutes}</code>.</p>
 ${format === 'mail' ? html`<div class="setting"><label for="t-subject">Subject</label><input id="t-subject" name="subject" value="${draft.subject}" maxlength="200"></div>` : ''}
 <div class="setting"><label for="t-text">Text</label><textarea id="t-text" name="text" rows="${format === 'text' ? 4 : 8}" maxlength="${format === 'text' ? 1600 : 10000}" aria-describedby="t-text-hint">${draft.text}</textarea>
-<p class="hint" id="t-text-hint">Leave empty to use Tessera’s built-in text (saving an empty text removes this template).</p></div>
+<p class="hint" id="t-text-hint">Leave empty to use Tessera&rsquo;s built-in text (saving an empty text removes this template).</p></div>
 ${format === 'mail' ? html`<div class="setting"><label for="t-html">HTML (optional)</label><textarea id="t-html" name="html" rows="6" class="mono">${draft.html}</textarea></div>` : ''}
 ${extras}
 <div class="inline-form"><button class="secondary" type="submit" name="action" value="preview">Preview</button><button class="primary" type="submit" name="action" value="save">Save template</button></div>
@@ -90,7 +90,7 @@ ${
 <div class="table-wrap"><table><thead><tr><th>Channel</th><th>Scene</th><th>Locale</th><th><span class="visually-hidden">Edit</span></th></tr></thead><tbody>
 ${
   saved.length === 0
-    ? html`<tr><td colspan="4" class="empty">None: every message uses Tessera’s built-in texts.</td></tr>`
+    ? html`<tr><td colspan="4" class="empty">None: every message uses Tessera&rsquo;s built-in texts.</td></tr>`
     : saved.map(
         (entry) =>
           html`<tr><td>${entry.channel}</td><td class="mono">${entry.scene}</td><td>${entry.locale}</td><td><a href="/console/apps/${app.id}/templates?channel=${entry.channel}&amp;scene=${encodeURIComponent(entry.scene)}&amp;locale=${entry.locale}">Edit</a></td></tr>`,

@@ -21,7 +21,7 @@ export function usersPage(
     'users',
     'Users',
     html`${alert(view.message)}
-<section class="card" aria-labelledby="find-user"><h2 id="find-user">A user’s factors</h2>
+<section class="card" aria-labelledby="find-user"><h2 id="find-user">A user&rsquo;s factors</h2>
 <form method="get" action="/console/apps/${app.id}/users" class="inline-form">
 <div class="field"><label for="user-id">User id</label><input id="user-id" name="user_id" maxlength="128" value="${userId}" required spellcheck="false"></div>
 <button class="primary" type="submit">Show factors</button></form></section>

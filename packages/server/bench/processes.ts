@@ -165,7 +165,8 @@ export interface LoopDelay {
   readonly memory?: NodeJS.MemoryUsage & { readonly spaces: Readonly<Record<string, [number, number]>> }
 }
 
-const LOOP_DELAY_LINE = /^tessera-bench-loop-delay (\{.*\})$/m
+// Only a whole line: a chunk of standard error may end inside the JSON, even right after an inner '}'.
+const LOOP_DELAY_LINE = /^tessera-bench-loop-delay (\{.*\})\r?\n/m
 
 /**
  * Asks a server started with LOOP_DELAY_PROBE_FLAGS for its event-loop delay since the last call (SIGUSR2)
@@ -184,7 +185,12 @@ export function readLoopDelay(server: RunningServer, timeoutMs = 5000): Promise<
     const onData = (chunk: Buffer) => {
       seen += chunk.toString('utf8')
       const match = LOOP_DELAY_LINE.exec(seen)
-      if (match?.[1]) finish(JSON.parse(match[1]) as LoopDelay)
+      if (!match?.[1]) return
+      try {
+        finish(JSON.parse(match[1]) as LoopDelay)
+      } catch {
+        finish(undefined)
+      }
     }
     const timer = setTimeout(() => finish(undefined), timeoutMs)
     stderr.on('data', onData)

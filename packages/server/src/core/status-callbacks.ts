@@ -38,6 +38,8 @@ interface ConfiguredEntry {
 
 /** How old the list of a provider's configured entries may be before a request that matched none reads it again. */
 const REREAD_AFTER_MS = 1000
+/** How old it may be at all: a removed or rotated credential stops being accepted within this. */
+const MAX_AGE_MS = 60_000
 
 /** Final statuses never change; `queued` may become anything, `sent` only a final one. */
 const EARLIER: Readonly<Record<DeliveryStatus, readonly DeliveryStatus[]>> = {
@@ -135,9 +137,10 @@ export function createStatusCallbacks(deps: {
 
   /**
    * The route takes no key, so anyone may make Tessera look through every app's providers: the list is kept
-   * per provider name, shared by concurrent callers, and read again only when a request matched none of it
-   * and the list is over a second old (an entry configured moments ago, maybe on another instance). So a
-   * flood of unmatched callbacks costs one read of the apps a second, not one per request.
+   * per provider name, shared by concurrent callers, and read again when a request matched none of it and the
+   * list is over a second old (an entry configured moments ago, maybe on another instance), and in any case
+   * once it is a minute old (an entry removed or rotated). So a flood of unmatched callbacks costs one read of
+   * the apps a second, not one per request.
    */
   const entriesByName = new Map<string, { readAt: number; entries: Promise<ConfiguredEntry[]> }>()
   function entriesRead(providerName: string, now: number) {
@@ -163,14 +166,16 @@ export function createStatusCallbacks(deps: {
       }
       return undefined
     }
-    const known = entriesByName.get(providerName)
+    let known = entriesByName.get(providerName)
+    if (known !== undefined && now - known.readAt >= MAX_AGE_MS) known = undefined
     if (known !== undefined) {
       const answer = find(await known.entries)
       if (answer !== undefined || now - known.readAt < REREAD_AFTER_MS) return answer
     }
     const current = entriesByName.get(providerName)
     // Another request may have started a fresh read meanwhile: share it.
-    const read = current !== undefined && current !== known ? current : entriesRead(providerName, now)
+    const fresh = current !== undefined && current !== known && now - current.readAt < MAX_AGE_MS
+    const read = fresh ? current : entriesRead(providerName, now)
     return find(await read.entries)
   }
 

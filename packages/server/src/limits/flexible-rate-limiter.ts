@@ -82,7 +82,10 @@ export function createFlexibleRateLimiter(options: {
   return {
     async take(buckets) {
       // Every bucket at once (one pipelined round trip over Redis, not one each); a refusal or a failure gives
-      // back every point counted, the refused one included, so the outcome is as if they were taken in turn.
+      // back every point counted, the refused one included. Never looser than taking them in turn: no take is
+      // admitted past any bucket's max. It can be stricter under contention: two takes racing for the last
+      // places of two shared buckets may each win one and both be refused, and a refused take's points stand
+      // in the other buckets until they are given back a moment later.
       const outcomes = await Promise.allSettled(buckets.map(async (bucket) => limiterFor(bucket).consume(bucket.key)))
       const counted: Bucket[] = []
       let refused: LimitDecision | undefined

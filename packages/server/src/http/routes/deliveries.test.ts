@@ -243,6 +243,21 @@ describe('status callbacks', () => {
     expect(reads).toBe(2)
   })
 
+  it('stops acknowledging callbacks signed with a removed provider’s credentials within a minute', async ({
+    t,
+    chained: { appId },
+  }) => {
+    const signed = (n: number) => twilioCallback(CALLBACK, { MessageSid: `SMelsewhere${n}`, MessageStatus: 'sent' })
+    expect((await postTwilio(t, signed(1))).statusCode).toBe(204)
+    const removed = await t.request('PATCH', `/admin/v1/apps/${appId}`, {
+      ...admin,
+      body: { settings: { channels: { sms: { providers: [] } } } },
+    })
+    expect(removed.statusCode).toBe(200)
+    t.clock.advanceSeconds(60)
+    expect((await postTwilio(t, signed(2))).statusCode).toBe(401)
+  })
+
   it('a signed Vonage delivery receipt (GET or POST JSON) records undelivered with its error code', async ({
     t,
     fake,

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs'
 import { setImmediate } from 'node:timers'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { CompiledQuery, QueryResult } from 'kysely'
@@ -30,6 +31,15 @@ const SAVEPOINT = 'tessera_tx'
  */
 const connectionsByFile = new Map<string, Set<BatchedSqlite>>()
 
+/** One key per file, however it was named (relative, absolute, through a symlink). */
+function fileKey(name: string): string {
+  try {
+    return realpathSync(name)
+  } catch {
+    return name
+  }
+}
+
 /**
  * The one better-sqlite3 connection, its statement cache and the open batch: the group commit that
  * sqlite-driver.ts describes (all writes of one event-loop turn in one transaction, nothing answered
@@ -59,13 +69,15 @@ export class BatchedSqlite {
 
   /** The connections of this process to the same file, this one included (none for an in-memory database). */
   readonly #sameFile: Set<BatchedSqlite> | undefined
+  readonly #file: string | undefined
 
   constructor(private readonly database: BetterSqlite3.Database) {
     if (!database.memory) {
-      let connections = connectionsByFile.get(database.name)
+      this.#file = fileKey(database.name)
+      let connections = connectionsByFile.get(this.#file)
       if (connections === undefined) {
         connections = new Set()
-        connectionsByFile.set(database.name, connections)
+        connectionsByFile.set(this.#file, connections)
       }
       connections.add(this)
       this.#sameFile = connections
@@ -97,7 +109,8 @@ export class BatchedSqlite {
     await this.#gate.acquire()
     let result: QueryResult<R>
     try {
-      await this.#othersCommitted()
+      // Checked again after the last wait, in the same synchronous stretch as the statement itself.
+      for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
       result = this.#run<R>(compiledQuery)
     } finally {
       // Before the wait for the commit: the flush needs the gate.
@@ -115,7 +128,7 @@ export class BatchedSqlite {
   async beginExplicit(): Promise<void> {
     await this.#gate.acquire()
     try {
-      await this.#othersCommitted()
+      for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
       this.#open()
       this.#control.savepoint.run()
     } catch (error) {
@@ -167,7 +180,7 @@ export class BatchedSqlite {
   /** Forgets this connection (before it closes). */
   close(): void {
     this.#sameFile?.delete(this)
-    if (this.#sameFile?.size === 0) connectionsByFile.delete(this.database.name)
+    if (this.#file !== undefined && this.#sameFile?.size === 0) connectionsByFile.delete(this.#file)
   }
 
   /** Another connection of this process to the same file with its batch open (so holding the write lock). */
@@ -175,11 +188,6 @@ export class BatchedSqlite {
     if (this.#sameFile === undefined || this.#sameFile.size < 2 || this.#batchOpen) return undefined
     for (const other of this.#sameFile) if (other !== this && other.#batchOpen) return other
     return undefined
-  }
-
-  /** Commits the other connections' open batches, so that this one can take the write lock without waiting. */
-  async #othersCommitted(): Promise<void> {
-    for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
   }
 
   /** Runs one statement at once (better-sqlite3 is synchronous) inside the batch when it writes. */

@@ -91,8 +91,11 @@ class CachingSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.#batches.flush()
-    this.#batches.close()
+    try {
+      await this.#batches.flush()
+    } finally {
+      this.#batches.close()
+    }
     // First: the main connection's close checkpoints and removes the WAL only as the last one open.
     await this.checkpointer?.stop()
     this.database.close()

@@ -4,6 +4,7 @@ import { defaultAppSettings } from '../../settings/resolve-settings.js'
 import type { CheckContext, Verifier, VerifierContext } from '../verifier.js'
 import {
   ARGON2_PARAMETERS,
+  DECOY_ARGON2ID_HASH,
   needsRehash,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -162,5 +163,14 @@ describe('password verifier: rehash on parameter change', () => {
     expect(await verify(rehashed, 'old password')).toBe(true)
     // The new material checks without another rehash.
     expect(await check('old password', outcome.material ?? '')).toEqual({ ok: true })
+  })
+
+  it('checks a decoy’s answer against an argon2id hash with today’s parameters that no answer matches', async () => {
+    expect(DECOY_ARGON2ID_HASH).toMatch(CURRENT_PHC)
+    expect(needsRehash(DECOY_ARGON2ID_HASH)).toBe(false)
+    for (const answer of ['', 'password', 'correct horse battery staple', '12345678']) {
+      expect(await verify(DECOY_ARGON2ID_HASH, answer)).toBe(false)
+    }
+    await expect(passwordVerifier.judgeDecoy?.('correct horse battery staple')).resolves.toBeUndefined()
   })
 })

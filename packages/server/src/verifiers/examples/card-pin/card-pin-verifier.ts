@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { generateCode } from '../../../crypto/secrets.js'
 import { AppError } from '../../../errors/app-error.js'
 import type { AppSettings } from '../../../settings/app-settings.js'
-import { ARGON2_PARAMETERS } from '../../password/password-verifier.js'
+import { ARGON2_PARAMETERS, DECOY_ARGON2ID_HASH } from '../../password/password-verifier.js'
 import { defineVerifier, optionsOf } from '../../verifier.js'
 
 /**
@@ -21,9 +21,6 @@ const cardPinOptions = (settings: AppSettings) => optionsOf(settings, 'card-pin'
 interface CardPinMaterial {
   readonly hash: string
 }
-
-/** The hash a decoy's answer is checked against: of a PIN nobody was given, made on first use. */
-let decoyHash: Promise<string> | undefined
 
 export const cardPinVerifier = defineVerifier({
   type: 'card-pin',
@@ -64,7 +61,6 @@ export const cardPinVerifier = defineVerifier({
   },
   // A user without a PIN (uniform_responses) is answered after the same argon2 work, so timing tells nothing.
   async judgeDecoy(answer) {
-    decoyHash ??= hash(generateCode(12, 'digits'), ARGON2_PARAMETERS)
-    await verify(await decoyHash, answer.trim())
+    await verify(DECOY_ARGON2ID_HASH, answer.trim())
   },
 })

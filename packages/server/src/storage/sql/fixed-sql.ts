@@ -17,10 +17,21 @@ export interface FixedSql {
   run<R>(db: Kysely<Database>, parameters: unknown[]): Promise<QueryResult<R>>
 }
 
-/** `?` placeholders as the dialect writes them: PostgreSQL numbers them `$1…`. */
+/** PostgreSQL's text of each statement seen: the hot paths send the same few dozen texts again and again. */
+const numbered = new Map<string, string>()
+
+/** `?` placeholders as the dialect writes them: PostgreSQL numbers them `$1…` (converted once per text). */
 export function placeholdersFor(dialect: SqlDialect, text: string): string {
-  let n = 0
-  return dialect === 'postgres' ? text.replace(/\?/g, () => `$${++n}`) : text
+  if (dialect !== 'postgres') return text
+  let converted = numbered.get(text)
+  if (converted === undefined) {
+    let n = 0
+    converted = text.replace(/\?/g, () => `$${++n}`)
+    // Texts are few (fixed SQL, one per set of inserted columns); the bound only guards against a surprise.
+    if (numbered.size >= 1024) numbered.clear()
+    numbered.set(text, converted)
+  }
+  return converted
 }
 
 export function fixedSql(dialect: SqlDialect, text: string): FixedSql {

@@ -47,6 +47,13 @@ afterEach(async () => {
   await store.close()
 })
 
+/** Signs and stores, as an approval does (there with the approval, in one write). */
+async function issue(token: IssueTokenInput) {
+  const { row, ...issued } = tokens.sign(token)
+  await store.tokens.insert(row)
+  return issued
+}
+
 const input: IssueTokenInput = {
   appId: 'app_a',
   verificationId: 'ver_0123456789abcdefghjkmnpqrs',
@@ -78,7 +85,7 @@ function alter(token: string, segment: 0 | 1 | 2): string {
 
 describe('TokenService.issue', () => {
   it('issues an EdDSA JWT that verifies offline with the expected claims and kid', async () => {
-    const issued = await tokens.issue(input)
+    const issued = await issue(input)
     expect(issued.expiresIn).toBe(600)
     const { payload, protectedHeader } = await verifyOffline(issued.token)
     const iat = Math.floor(clock.nowMs() / 1000)
@@ -100,7 +107,7 @@ describe('TokenService.issue', () => {
   })
 
   it('leaves out sub when there is no user', async () => {
-    const { token } = await tokens.issue({ ...input, userId: null })
+    const { token } = await issue({ ...input, userId: null })
     const { payload } = await verifyOffline(token)
     expect(payload).not.toHaveProperty('sub')
     const result = await tokens.introspect('app_a', token, { consume: false })
@@ -108,14 +115,14 @@ describe('TokenService.issue', () => {
   })
 
   it('is refused offline by another audience and after it expires', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     await expect(verifyOffline(token, { appId: 'app_b' })).rejects.toThrow()
     clock.advanceSeconds(601)
     await expect(verifyOffline(token)).rejects.toBeInstanceOf(joseErrors.JWTExpired)
   })
 
   it('stores only a hash of the token', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     const rows = await db.selectFrom('tokens').selectAll().execute()
     expect(rows).toHaveLength(1)
     expect(JSON.stringify(rows)).not.toContain(token)
@@ -123,10 +130,10 @@ describe('TokenService.issue', () => {
   })
 
   it('signs tokens issued after a rotation with the new kid; older tokens still verify offline', async () => {
-    const before = await tokens.issue(input)
+    const before = await issue(input)
     clock.advanceSeconds(10)
     const newKid = await keyRing.rotate()
-    const after = await tokens.issue(input)
+    const after = await issue(input)
     expect(decodeProtectedHeader(after.token).kid).toBe(newKid)
     expect(decodeProtectedHeader(before.token).kid).not.toBe(newKid)
     await expect(verifyOffline(before.token)).resolves.toBeTruthy()
@@ -138,7 +145,7 @@ describe('TokenService.issue', () => {
 
 describe('TokenService.introspect', () => {
   it('answers an issued token as active with its facts', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     const issuedAt = clock.nowMs()
     clock.advanceSeconds(30)
     expect(await tokens.introspect('app_a', token, { consume: false })).toEqual({
@@ -160,7 +167,7 @@ describe('TokenService.introspect', () => {
     ['garbage', 'not-a-token'],
     ['a huge string', 'x'.repeat(100_000)],
   ])('answers %s as invalid', async (_name, token) => {
-    await tokens.issue(input)
+    await issue(input)
     expect(await tokens.introspect('app_a', token, { consume: false })).toEqual({ active: false, reason: 'invalid' })
   })
 
@@ -169,7 +176,7 @@ describe('TokenService.introspect', () => {
     ['payload', 1],
     ['signature', 2],
   ] as const)('answers a token with an altered %s as invalid', async (_name, segment) => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     const altered = alter(token, segment)
     expect(altered).not.toBe(token)
     expect(await tokens.introspect('app_a', altered, { consume: false })).toEqual({ active: false, reason: 'invalid' })
@@ -178,7 +185,7 @@ describe('TokenService.introspect', () => {
   })
 
   it('answers a well-formed token signed by someone else as invalid', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     const [header, payload] = token.split('.')
     const { privateKey } = generateKeyPairSync('ed25519')
     const forgedSignature = sign(null, Buffer.from(`${header}.${payload}`), privateKey).toString('base64url')
@@ -187,7 +194,7 @@ describe('TokenService.introspect', () => {
   })
 
   it("answers another app's token as invalid, without revealing it exists", async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     expect(await tokens.introspect('app_b', token, { consume: false })).toEqual({ active: false, reason: 'invalid' })
     expect(await tokens.introspect('app_b', token, { consume: true })).toEqual({ active: false, reason: 'invalid' })
     // The failed attempt from app_b did not consume it for app_a.
@@ -195,7 +202,7 @@ describe('TokenService.introspect', () => {
   })
 
   it('answers expired once the clock reaches the expiry, and not before', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     clock.advanceSeconds(599)
     expect(await tokens.introspect('app_a', token, { consume: false })).toMatchObject({ active: true })
     clock.advanceSeconds(1)
@@ -204,7 +211,7 @@ describe('TokenService.introspect', () => {
   })
 
   it('answers scene_mismatch for another scene, without consuming the token', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     expect(await tokens.introspect('app_a', token, { scene: 'step-up', consume: true })).toEqual({
       active: false,
       reason: 'scene_mismatch',
@@ -216,7 +223,7 @@ describe('TokenService.introspect', () => {
   })
 
   it('accepts any scene when none is asked for', async () => {
-    const { token } = await tokens.issue({ ...input, scene: 'password-reset' })
+    const { token } = await issue({ ...input, scene: 'password-reset' })
     expect(await tokens.introspect('app_a', token, { consume: false })).toMatchObject({
       active: true,
       scene: 'password-reset',
@@ -224,7 +231,7 @@ describe('TokenService.introspect', () => {
   })
 
   it('consumes a token once; afterwards it is consumed for every caller', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     expect(await tokens.introspect('app_a', token, { consume: false })).toMatchObject({ active: true })
     expect(await tokens.introspect('app_a', token, { consume: true })).toMatchObject({ active: true })
     expect(await tokens.introspect('app_a', token, { consume: true })).toEqual({ active: false, reason: 'consumed' })
@@ -232,7 +239,7 @@ describe('TokenService.introspect', () => {
   })
 
   it('lets exactly one of 20 concurrent consumes win', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     const results = await Promise.all(
       Array.from({ length: 20 }, () => tokens.introspect('app_a', token, { consume: true })),
     )
@@ -241,15 +248,15 @@ describe('TokenService.introspect', () => {
   })
 
   it('consuming one token leaves another token of the same verification active', async () => {
-    const first = await tokens.issue(input)
+    const first = await issue(input)
     clock.advanceSeconds(1)
-    const second = await tokens.issue(input)
+    const second = await issue(input)
     expect(await tokens.introspect('app_a', first.token, { consume: true })).toMatchObject({ active: true })
     expect(await tokens.introspect('app_a', second.token, { consume: false })).toMatchObject({ active: true })
   })
 
   it('records consumption and refusals in the event log', async () => {
-    const { token } = await tokens.issue(input)
+    const { token } = await issue(input)
     await tokens.introspect('app_a', token, { consume: true })
     await tokens.introspect('app_a', token, { consume: true })
     const kinds = (await store.events.listRecent('app_a', { limit: 10 })).map((event) => event.kind).sort()

@@ -48,11 +48,10 @@ export type Introspection =
 export type InactiveReason = 'invalid' | 'expired' | 'consumed' | 'scene_mismatch' | 'revoked'
 
 export interface TokenService {
-  /** `options.store`: a transaction's Store, so the token is stored with the approval it proves. */
-  issue(input: IssueTokenInput, options?: { store?: Store }): Promise<IssuedToken>
   /**
-   * Signs a token without storing it: the caller inserts `row` with the change it proves (an approval's
-   * conditional update), and gives the token out only once that committed.
+   * Signs a token without storing it: the caller inserts `row` with the change it proves (the approval's
+   * conditional update, `approveAndIssue`), and gives the token out only once that committed; a token whose
+   * row was never stored is not ours (introspection finds no row).
    */
   sign(input: IssueTokenInput): SignedToken
   introspect(
@@ -119,12 +118,6 @@ export function createTokenService(deps: {
 
   return {
     sign,
-    async issue(input, options = {}) {
-      const { token, expiresIn, row } = sign(input)
-      await (options.store ?? deps.store).tokens.insert(row)
-      return { token, expiresIn }
-    },
-
     async introspect(appId, token, options) {
       const refuse = async (reason: InactiveReason, verificationId?: string) => {
         await deps.events.record({ appId, kind: 'token.refused', verificationId, details: { reason } })

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -29,6 +29,21 @@ async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<voi
     if (Date.now() > deadline) throw new Error('timed out')
     await new Promise((done) => setTimeout(done, 20))
   }
+}
+
+/**
+ * The WAL header's checkpoint sequence number (bytes 12-15, big-endian): SQLite adds one each time the WAL
+ * starts over from its beginning, whatever the file's size does.
+ */
+function walSequence(walPath: string): number {
+  const header = Buffer.alloc(16)
+  const fd = openSync(walPath, 'r')
+  try {
+    if (readSync(fd, header, 0, 16, 0) < 16) return -1
+  } finally {
+    closeSync(fd)
+  }
+  return header.readUInt32BE(12)
 }
 
 async function writeRows(database: Kysely<Database>, rows: number): Promise<void> {
@@ -84,17 +99,16 @@ describe('WAL checkpoints off the event loop', () => {
     })
     const insert = connection.prepare('insert into t (x) values (?)')
     let restarts = 0
-    let previous = 0
+    let previous = walSequence(`${path}-wal`)
     try {
       // One transaction a turn of the event loop, back to back, as under steady load: 24 MB of rows.
       for (let turn = 0; turn < 6000; turn++) {
         connection.transaction(() => {
           for (let i = 0; i < 4; i++) insert.run('x'.repeat(1000))
         })()
-        // The WAL is cut back (to 1 MB) only when it starts over.
-        const size = statSync(`${path}-wal`).size
-        if (size < previous) restarts++
-        previous = size
+        const sequence = walSequence(`${path}-wal`)
+        if (sequence !== previous) restarts++
+        previous = sequence
         await new Promise((done) => setImmediate(done))
       }
     } finally {
@@ -106,6 +120,40 @@ describe('WAL checkpoints off the event loop', () => {
     // Every 2 MB or so (later when the worker is mid-pass: this loop writes far faster than a server does).
     expect(restarts).toBeGreaterThanOrEqual(3)
     expect(statSync(path).size).toBeGreaterThan(24_000_000)
+  })
+
+  it('keeps the WAL file as large as it grew when the WAL starts over (no truncation in the commit)', async () => {
+    const path = join(root, 'tessera.db')
+    const connection = new BetterSqlite3(path)
+    connection.pragma('journal_mode = WAL')
+    connection.exec('create table t (id integer primary key, x text)')
+    // 512 pages (2 MB) a reset: SQLite may cut the file back only past 4 MB. Before, it cut it to 1 MB, in the
+    // COMMIT that started the WAL over, on the event loop.
+    const checkpointer = startWalCheckpointer(connection, path, { resetPages: 512 })
+    const insert = connection.prepare('insert into t (x) values (?)')
+    const walPath = `${path}-wal`
+    try {
+      // About 3 MB of frames (below the 4 MB limit), one transaction a turn of the event loop.
+      for (let turn = 0; turn < 50; turn++) {
+        connection.transaction(() => {
+          for (let i = 0; i < 12; i++) insert.run('x'.repeat(3000))
+        })()
+        await new Promise((done) => setImmediate(done))
+      }
+      const grown = statSync(walPath).size
+      expect(grown).toBeGreaterThan(2_000_000)
+      const sequence = walSequence(walPath)
+      // Once the worker has copied every frame, the next write starts the WAL over…
+      await eventually(() => {
+        insert.run('one more')
+        return walSequence(walPath) !== sequence
+      })
+      // …from the start of a file that kept its size.
+      expect(statSync(walPath).size).toBeGreaterThanOrEqual(grown)
+    } finally {
+      await checkpointer.stop()
+      connection.close()
+    }
   })
 
   it('stops the worker on destroy, so the last connection closes cleanly and removes the WAL', async () => {

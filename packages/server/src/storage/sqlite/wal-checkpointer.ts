@@ -6,8 +6,15 @@ import type BetterSqlite3 from 'better-sqlite3'
 /** How often the worker runs a PASSIVE checkpoint. */
 export const CHECKPOINT_INTERVAL_MS = 200
 
-/** How often the writer looks at the WAL's size (one stat call). */
+/** How often the writer looks at the WAL file's size (one stat call), in case the worker's reports are late. */
 const WATCH_INTERVAL_MS = 50
+
+/**
+ * WAL file size, in multiples of the reset threshold, past which the writer resets without waiting for the
+ * worker's report (a worker stuck in a long pass); and the size SQLite cuts a larger file back to.
+ */
+const WATCH_BACKSTOP_RESETS = 3
+const KEPT_FILE_RESETS = 2
 
 /**
  * WAL pages (4 kB each) past which the connection that writes finishes a checkpoint itself, between two
@@ -76,12 +83,13 @@ interface CheckpointResult {
  * A WAL starts over from its beginning only when a write begins with every
  * frame of it checkpointed, and under steady load a commit almost always
  * lands while the worker copies, so the WAL would only grow. So once the WAL
- * file passes WAL_RESET_PAGES (looked at every 50 ms, and after each
- * worker pass), the writing connection runs one PASSIVE checkpoint
- * itself between two batches: it copies only what the worker has not copied
- * yet (plus the two fsyncs a checkpoint makes), and the next write starts the
- * WAL over. That is a few milliseconds every 64 MB written instead of tens
- * every 4 MB, and the WAL stays bounded whatever the worker does.
+ * holds WAL_RESET_PAGES frames (as each worker pass reports; the file's
+ * size, looked at every 50 ms, is the backstop), the writing connection runs
+ * one PASSIVE checkpoint itself between two batches: it copies only what the
+ * worker has not copied yet (plus the two fsyncs a checkpoint makes), and the
+ * next write starts the WAL over, from the start of a file that keeps its
+ * size. That is a few milliseconds every 64 MB written instead of tens every
+ * 4 MB, and the WAL stays bounded whatever the worker does.
  *
  * Durability is unchanged: a commit is durable when it is in the WAL (what
  * answers wait for), and a checkpoint only copies committed pages into the
@@ -96,9 +104,12 @@ export function startWalCheckpointer(
   const { onNotice, resetPages = WAL_RESET_PAGES } = options
   const walFile = `${filename}-wal`
   database.pragma('wal_autocheckpoint = 0')
-  // A WAL that grew is cut back to this size when it starts over, instead of keeping its largest size; below
-  // the size that asks for a reset, so that the file's size alone tells when the next one is due.
-  database.pragma(`journal_size_limit = ${(resetPages / 2) * 4096}`)
+  // When the WAL starts over, SQLite truncates the file to journal_size_limit in the COMMIT that restarts it.
+  // Cutting 32 MB off the file held that COMMIT, on the event loop, for 10-14 ms every reset (the file
+  // system frees the blocks and journals it), and the next appends grew it again. So the file keeps the size
+  // it reaches in normal use (about one reset's worth of frames) and is only cut back after a WAL grew far
+  // past that; the frames in it, not its size, tell when the next reset is due.
+  database.pragma(`journal_size_limit = ${resetPages * KEPT_FILE_RESETS * 4096}`)
   let fallenBack = false
   let stopping = false
   const fallBack = (why: string) => {
@@ -143,8 +154,8 @@ export function startWalCheckpointer(
     if (result.error !== undefined) fallBack(`the checkpoint failed (${result.error})`)
     else resetIfLarge(result.log ?? 0)
   })
-  // The worker answers only after a pass, and a pass over a large WAL takes long: the writer looks itself.
-  // (SQLite cuts the file back to journal_size_limit when the WAL starts over, so its size tells.)
+  // The worker answers only after a pass, and a pass over a large WAL takes long: the file's size is the
+  // backstop. It keeps its size across resets (above), so only a size well past that asks for one.
   const watch = setInterval(() => {
     let bytes = 0
     try {
@@ -152,7 +163,8 @@ export function startWalCheckpointer(
     } catch {
       return
     }
-    resetIfLarge(Math.floor(bytes / 4096))
+    const pages = Math.floor(bytes / 4096)
+    if (pages >= resetPages * WATCH_BACKSTOP_RESETS) resetIfLarge(pages)
   }, WATCH_INTERVAL_MS)
   watch.unref()
   worker.on('error', (error) => fallBack(`the checkpoint worker failed (${error.message})`))

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely'
+import { CompiledQuery, type DatabaseConnection, type Kysely, type QueryResult } from 'kysely'
 import type { Database } from '../database.js'
 import type { RowForTable } from '../store.js'
 import { EVENT_COLUMN_EXPRESSIONS } from './event-queries.js'
@@ -8,8 +8,9 @@ import { placeholdersFor, type RowInsert, rowInsertBuilder, type SqlDialect } fr
  * A change and the rows that come with it — its events (the outbox), the token that proves an approval —
  * written all together or not at all. On PostgreSQL outside a transaction that is one statement of
  * data-modifying WITH clauses, which PostgreSQL runs exactly once and to completion in the statement's own
- * transaction: one round trip instead of a transaction's BEGIN, statements and COMMIT. On SQLite (whose group
- * commit makes a transaction cheap) and inside a transaction it is one statement each.
+ * transaction: one round trip instead of a transaction's BEGIN, statements and COMMIT. On SQLite the driver
+ * runs them in one go (`executeTogether`: a savepoint in the group commit's batch); inside a transaction it is
+ * one statement each.
  */
 
 /** The INSERT of each table a change takes rows into, as its repository writes it. */
@@ -43,8 +44,9 @@ export async function insertAll(db: Kysely<Database>, dialect: SqlDialect, rows:
     )
     return
   }
-  if (db.isTransaction || inserts.length === 1) await runEach(db, dialect, inserts)
-  else await db.transaction().execute((trx) => runEach(trx, dialect, inserts))
+  if (db.isTransaction || inserts.length === 1) return runEach(db, dialect, inserts)
+  const together = await runTogether(db, dialect, inserts)
+  if (together === undefined) await db.transaction().execute((trx) => runEach(trx, dialect, inserts))
 }
 
 /**
@@ -79,7 +81,42 @@ export async function updateThenInsert(
     return true
   }
   if (db.isTransaction || inserts.length === 0) return run(db)
+  const changed = await runTogether(db, dialect, inserts, update)
+  if (changed !== undefined) return (changed[0]?.numAffectedRows ?? 0n) > 0n
   return db.transaction().execute(run)
+}
+
+/** A connection that runs statements all or none without a turn of the event loop each (SQLite's). */
+interface StatementsTogether {
+  executeTogether(
+    queries: readonly CompiledQuery[],
+    options?: { readonly whenFirstChanges?: boolean },
+  ): Promise<QueryResult<unknown>[]>
+}
+
+function canRunTogether(connection: DatabaseConnection): connection is DatabaseConnection & StatementsTogether {
+  return typeof (connection as Partial<StatementsTogether>).executeTogether === 'function'
+}
+
+/**
+ * The inserts (after `update`, and only if it changed a row) in one go where the connection can (SQLite's:
+ * one synchronous stretch in a savepoint of the group commit's batch), instead of a transaction's BEGIN,
+ * statements and COMMIT each through the query executor's layers: a start allocates about a quarter less and
+ * costs about a fifth less server CPU (docs/benchmarks.md). Undefined where the connection cannot.
+ */
+function runTogether(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  inserts: readonly RowInsert[],
+  update?: ConditionalUpdate,
+): Promise<QueryResult<unknown>[] | undefined> {
+  return db.getExecutor().provideConnection(async (connection) => {
+    if (!canRunTogether(connection)) return undefined
+    const queries = inserts.map((insert) => CompiledQuery.raw(placeholdersFor(dialect, insert.sql), insert.values))
+    if (update === undefined) return connection.executeTogether(queries)
+    const first = CompiledQuery.raw(placeholdersFor(dialect, update.sql), [...update.values])
+    return connection.executeTogether([first, ...queries], { whenFirstChanges: true })
+  })
 }
 
 function insertOf({ table, row }: RowForTable): RowInsert {

@@ -119,6 +119,29 @@ export class BatchedSqlite {
     return this.#answer(result)
   }
 
+  /**
+   * Runs statements all or none, in one synchronous stretch of the batch (a savepoint when there are several),
+   * answered when the batch is committed: what an explicit transaction of writes would do, without a turn of
+   * the event loop per statement. With `whenFirstChanges`, the others run only if the first changed a row
+   * (a conditional update and the rows that come with it); the answer then holds the first's result alone.
+   */
+  async executeTogether(
+    queries: readonly CompiledQuery[],
+    options: { readonly whenFirstChanges?: boolean } = {},
+  ): Promise<QueryResult<unknown>[]> {
+    if (!this.#gate.busy && this.#otherBatchOpen() === undefined)
+      return this.#answer(this.#runTogether(queries, options.whenFirstChanges === true))
+    await this.#gate.acquire()
+    let results: QueryResult<unknown>[]
+    try {
+      for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
+      results = this.#runTogether(queries, options.whenFirstChanges === true)
+    } finally {
+      this.#gate.release()
+    }
+    return this.#answer(results)
+  }
+
   async *stream<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     for (const row of this.database.prepare(compiledQuery.sql).iterate(compiledQuery.parameters)) {
       yield { rows: [row as R] }
@@ -206,8 +229,32 @@ export class BatchedSqlite {
     }
   }
 
+  /** The statements of executeTogether, between a savepoint and its release (undone together if one fails). */
+  #runTogether(queries: readonly CompiledQuery[], whenFirstChanges: boolean): QueryResult<unknown>[] {
+    if (queries.length === 1) return [this.#run(queries[0] as CompiledQuery)]
+    this.#open()
+    this.#control.savepoint.run()
+    const results: QueryResult<unknown>[] = []
+    try {
+      for (const query of queries) {
+        const result = this.#run(query)
+        results.push(result)
+        if (whenFirstChanges && results.length === 1 && (result.numAffectedRows ?? 0n) === 0n) break
+      }
+      this.#control.release.run()
+      return results
+    } catch (error) {
+      // Undo this group's statements only; the batch around them stands (unless SQLite rolled it all back).
+      if (this.database.inTransaction) {
+        this.#control.rollbackTo.run()
+        this.#control.release.run()
+      }
+      throw error
+    }
+  }
+
   /** Answers a statement's result once its batch is committed; at once when no batch is open. */
-  #answer<R>(result: QueryResult<R>): Promise<QueryResult<R>> {
+  #answer<R>(result: R): Promise<R> {
     if (!this.#batchOpen) return Promise.resolve(result)
     return this.#join().then(() => result)
   }

@@ -133,6 +133,79 @@ describe('SQLite driver: group commit', () => {
     db = new Kysely<TestTables>({ dialect: new CachingSqliteDialect(new SqliteDatabase(file)) })
   })
 
+  describe('statements together (executeTogether, what rows-together.ts uses)', () => {
+    const compiled = (id: string) => db.insertInto('items').values({ id, parent: null }).compile()
+    /** The driver's connection, as rows-together.ts reaches it. */
+    const together = <T>(
+      run: (connection: {
+        executeTogether(
+          queries: readonly ReturnType<typeof compiled>[],
+          options?: { whenFirstChanges?: boolean },
+        ): Promise<{ numAffectedRows?: bigint }[]>
+      }) => Promise<T>,
+    ) =>
+      // biome-ignore lint/suspicious/noExplicitAny: the method is the SQLite connection's own, not Kysely's interface.
+      db.getExecutor().provideConnection((connection) => run(connection as any))
+
+    it('answers once committed, in the turn’s one batch with the other writes', async () => {
+      const [seen] = await Promise.all([
+        together((c) => c.executeTogether([compiled('t1'), compiled('t2')])).then(() => [
+          committed('t1'),
+          committed('t2'),
+        ]),
+        insert('alone'),
+      ])
+      expect(seen).toEqual([true, true])
+      expect(committed('alone')).toBe(true)
+      expect(dialect.stats().commits).toBe(1)
+    })
+
+    it('undoes all of them when one fails, and the rest of the batch is committed', async () => {
+      await insert('taken')
+      const results = await Promise.allSettled([
+        insert('before'),
+        together((c) => c.executeTogether([compiled('first'), compiled('taken'), compiled('third')])),
+        insert('after'),
+      ])
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect([committed('first'), committed('third')]).toEqual([false, false])
+      expect([committed('before'), committed('after')]).toEqual([true, true])
+    })
+
+    it('runs the others only when the first changed a row (whenFirstChanges)', async () => {
+      await insert('parentless')
+      const update = (id: string) => db.updateTable('items').set({ parent: null }).where('id', '=', id).compile()
+      const won = await together((c) =>
+        c.executeTogether([update('parentless'), compiled('rider-1')], { whenFirstChanges: true }),
+      )
+      expect(won.map((result) => result.numAffectedRows)).toEqual([1n, 1n])
+      const lost = await together((c) =>
+        c.executeTogether([update('missing'), compiled('rider-2')], { whenFirstChanges: true }),
+      )
+      expect(lost.map((result) => result.numAffectedRows)).toEqual([0n])
+      expect([committed('rider-1'), committed('rider-2')]).toEqual([true, false])
+    })
+
+    it('waits for an explicit transaction to end instead of joining it', async () => {
+      let release: () => void = () => undefined
+      const held = new Promise<void>((done) => {
+        release = done
+      })
+      const transaction = db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 'in-trx', parent: null }).execute()
+        await held
+        throw new Error('roll back')
+      })
+      // Starts while the transaction holds the connection; its rows must not be undone with it.
+      const meanwhile = together((c) => c.executeTogether([compiled('m1'), compiled('m2')]))
+      await new Promise((done) => setTimeout(done, 20))
+      release()
+      await expect(transaction).rejects.toThrow('roll back')
+      await meanwhile
+      expect([committed('in-trx'), committed('m1'), committed('m2')]).toEqual([false, true, true])
+    })
+  })
+
   it('lets two connections of one process to one file write in the same turn: neither waits for busy_timeout', async () => {
     // Two Tessera instances in one test process: the second's BEGIN would wait for the lock synchronously,
     // blocking the event loop that is to commit the first's batch.

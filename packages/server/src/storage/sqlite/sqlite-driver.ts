@@ -116,6 +116,16 @@ class SqliteHandle implements DatabaseConnection {
     return this.batches.execute<R>(compiledQuery, this.inTransaction)
   }
 
+  /** Statements all or none in one go (rows-together.ts uses it when the connection has it). */
+  executeTogether(
+    queries: readonly CompiledQuery[],
+    options?: { readonly whenFirstChanges?: boolean },
+  ): Promise<QueryResult<unknown>[]> {
+    // Inside an explicit transaction its statements run one by one, as the transaction's own.
+    if (this.inTransaction) throw new Error('executeTogether is not for a connection inside a transaction')
+    return this.batches.executeTogether(queries, options)
+  }
+
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     // Not cached: an iterating statement is busy until the iteration ends, and a cached one could be reused meanwhile.
     if (!SelectQueryNode.is(compiledQuery.query)) throw new Error('SQLite streams select queries only')

@@ -106,4 +106,33 @@ describe('in-memory fixed-window counters', () => {
     expect(counters.size).toBeLessThan(1_000)
     expect(counters.capacity).toBeLessThan(large)
   })
+
+  it('resizes over the writes that follow: every window is found, counted once, while it moves', () => {
+    const counters = new MemoryCounters(60)
+    const key = (i: number) => `app_1:user${i}@example.com`
+    let i = 0
+    // Up to the write that starts a resize of a large table, then a few more: the move is under way.
+    while (!(counters.resizing && counters.capacity >= 65_536)) counters.add(key(i++), 1, 0)
+    const before = i
+    for (let n = 0; n < 3; n++) counters.add(key(i++), 1, 0)
+    expect(counters.resizing).toBe(true)
+    // Keys still in the previous table, keys moved, keys new: each one window, changed where it is.
+    for (let k = 0; k < i; k++) expect(counters.add(key(k), 2, 1).consumedPoints).toBe(3)
+    expect(counters.resizing).toBe(false)
+    for (let k = 0; k < i; k++) expect(counters.get(key(k), 2)?.consumedPoints).toBe(3)
+    expect(counters.size).toBe(i)
+    expect(counters.capacity).toBeGreaterThanOrEqual(before * 2)
+  })
+
+  it('finishes a resize at once when new windows outrun it (a table shrunk small, then a burst)', () => {
+    const counters = new MemoryCounters(1)
+    for (let i = 0; i < 200_000; i++) counters.add(`old-${i}`, 1, 0)
+    // The burst expires; later writes sweep it away until the table shrinks, leaving a long move to make.
+    let t = 10_000
+    for (let i = 0; !counters.resizing || counters.capacity > 4096; i++) counters.add(`steady-${i % 8}`, 1, (t += 1))
+    // Thousands of new keys before the move could end at 256 slots a write: the small table must not fill up.
+    for (let i = 0; i < 5000; i++) expect(counters.add(`new-${i}`, 1, t).consumedPoints).toBe(1)
+    for (let i = 0; i < 5000; i++) expect(counters.get(`new-${i}`, t)?.consumedPoints).toBe(1)
+    expect(counters.get('old-1', t)).toBeNull()
+  })
 })

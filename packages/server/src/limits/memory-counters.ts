@@ -10,9 +10,48 @@ export interface CounterState {
 const DROPS_PER_WRITE = 8
 /** Slots looked at, at most, by one write's sweep (it stops earlier once DROPS_PER_WRITE are dropped). */
 const SLOTS_PER_WRITE = 32
+/** Slots of the previous table moved into the new one by each write while the table is resized. */
+const SLOTS_MOVED_PER_WRITE = 256
 const MIN_CAPACITY = 1024
 /** An empty slot: every window expires after its opening (durations are whole seconds), never at 0. */
 const EMPTY = 0
+
+/** One open-addressing table: a window per slot, as four typed arrays. */
+class Slots {
+  readonly mask: number
+  readonly hashA: Uint32Array
+  readonly hashB: Uint32Array
+  readonly expiresAt: Float64Array
+  readonly points: Float64Array
+
+  constructor(capacity: number) {
+    this.mask = capacity - 1
+    this.hashA = new Uint32Array(capacity)
+    this.hashB = new Uint32Array(capacity)
+    this.expiresAt = new Float64Array(capacity)
+    this.points = new Float64Array(capacity)
+  }
+
+  get capacity(): number {
+    return this.expiresAt.length
+  }
+
+  /** The slot holding the key hashed to (a, b), or -1. */
+  find(a: number, b: number): number {
+    const mask = this.mask
+    for (let slot = b & mask; ; slot = (slot + 1) & mask) {
+      if (this.expiresAt[slot] === EMPTY) return -1
+      if (this.hashB[slot] === b && this.hashA[slot] === a) return slot
+    }
+  }
+
+  emptySlotFor(b: number): number {
+    const mask = this.mask
+    let slot = b & mask
+    while (this.expiresAt[slot] !== EMPTY) slot = (slot + 1) & mask
+    return slot
+  }
+}
 
 /**
  * Fixed-window counters in process memory, counting as rate-limiter-flexible's
@@ -34,18 +73,28 @@ const EMPTY = 0
  * looks at up to SLOTS_PER_WRITE slots from a cursor that goes round the table
  * and drops up to DROPS_PER_WRITE of them, so no write pays for a whole sweep
  * (a whole-Map sweep once a minute held the event loop for 150 ms at 150,000
- * keys). The table is rebuilt — expired windows left out, at most half full —
- * when three quarters of its slots are in use, or fewer than a sixteenth.
+ * keys). The table is resized — to at most half full — when three quarters of
+ * its slots are in use, or fewer than a sixteenth.
+ *
+ * A resize is spread over the writes that follow it, as a sweep is: copying a
+ * table of 400,000 windows at once held the event loop for 22 ms, and the
+ * limiters of one start (one table each, keyed alike) grew in the same request.
+ * The new table takes every new window; each write moves SLOTS_MOVED_PER_WRITE
+ * slots of the previous one across (expired windows left behind); until the last
+ * is moved, a key not in the new table is looked for in the part of the previous
+ * one not yet moved, which is never changed but in place, so its probe chains
+ * hold and a window is never counted twice or lost.
  */
 export class MemoryCounters {
   readonly #durationMs: number
   readonly #seedA: number
   readonly #seedB: number
-  #mask = MIN_CAPACITY - 1
-  #hashA = new Uint32Array(MIN_CAPACITY)
-  #hashB = new Uint32Array(MIN_CAPACITY)
-  #expiresAt = new Float64Array(MIN_CAPACITY)
-  #points = new Float64Array(MIN_CAPACITY)
+  #table = new Slots(MIN_CAPACITY)
+  /** The table being moved into #table, while a resize is under way. */
+  #previous: Slots | undefined
+  /** Slots of #previous below this one have been moved (or left behind, expired). */
+  #moved = 0
+  /** Windows held: in #table, and in #previous from #moved on (live or not yet swept). */
   #count = 0
   #cursor = 0
   /** The last key's hash (#hash writes here rather than allocating a pair). */
@@ -62,38 +111,69 @@ export class MemoryCounters {
   /** Adds `points` (negative to give back) to the key's current window, opening one if none is live. */
   add(key: string, points: number, now = Date.now()): CounterState {
     this.#hash(key)
-    let slot = this.#find()
+    if (this.#previous !== undefined) this.#moveSome(now)
+    const previous = this.#previous
+    let slot = this.#table.find(this.#a, this.#b)
+    if (slot < 0 && previous !== undefined) {
+      const old = previous.find(this.#a, this.#b)
+      if (old >= this.#moved) {
+        // Not moved yet: the previous table holds it until it is, and takes its changes in place.
+        const expiresAt = previous.expiresAt[old] as number
+        if (expiresAt > now) {
+          const total = (previous.points[old] as number) + points
+          previous.points[old] = total
+          return { consumedPoints: total, msBeforeNext: expiresAt - now }
+        }
+        previous.points[old] = points
+        previous.expiresAt[old] = now + this.#durationMs
+        return { consumedPoints: points, msBeforeNext: this.#durationMs }
+      }
+    }
+    const table = this.#table
     if (slot >= 0) {
-      const expiresAt = this.#expiresAt[slot] as number
+      const expiresAt = table.expiresAt[slot] as number
       if (expiresAt > now) {
-        const total = (this.#points[slot] as number) + points
-        this.#points[slot] = total
+        const total = (table.points[slot] as number) + points
+        table.points[slot] = total
         return { consumedPoints: total, msBeforeNext: expiresAt - now }
       }
     }
     this.#sweep(now)
-    // The sweep may have dropped or moved the expired window: look again.
-    slot = this.#find()
+    // The sweep may have dropped or moved the expired window, or begun a resize: look again.
+    slot = this.#table.find(this.#a, this.#b)
     if (slot < 0) {
-      if ((this.#count + 1) * 4 > this.#expiresAt.length * 3) this.#rebuild(now)
-      slot = this.#emptySlotFor(this.#b)
-      this.#hashA[slot] = this.#a
-      this.#hashB[slot] = this.#b
+      if ((this.#count + 1) * 4 > this.#table.capacity * 3) {
+        // Rare: new windows outran a resize (a table shrunk small, then a burst of new keys). Finish it first.
+        while (this.#previous !== undefined) this.#moveSome(now)
+        if ((this.#count + 1) * 4 > this.#table.capacity * 3) this.#resize(now)
+      }
+      const target = this.#table
+      slot = target.emptySlotFor(this.#b)
+      target.hashA[slot] = this.#a
+      target.hashB[slot] = this.#b
       this.#count++
     }
-    this.#points[slot] = points
-    this.#expiresAt[slot] = now + this.#durationMs
+    this.#table.points[slot] = points
+    this.#table.expiresAt[slot] = now + this.#durationMs
     return { consumedPoints: points, msBeforeNext: this.#durationMs }
   }
 
   /** The key's live window, or null. */
   get(key: string, now = Date.now()): CounterState | null {
     this.#hash(key)
-    const slot = this.#find()
+    let table = this.#table
+    let slot = table.find(this.#a, this.#b)
+    if (slot < 0 && this.#previous !== undefined) {
+      const old = this.#previous.find(this.#a, this.#b)
+      if (old >= this.#moved) {
+        table = this.#previous
+        slot = old
+      }
+    }
     if (slot < 0) return null
-    const expiresAt = this.#expiresAt[slot] as number
+    const expiresAt = table.expiresAt[slot] as number
     if (expiresAt <= now) return null
-    return { consumedPoints: this.#points[slot] as number, msBeforeNext: expiresAt - now }
+    return { consumedPoints: table.points[slot] as number, msBeforeNext: expiresAt - now }
   }
 
   /** Keys held, live or not yet swept. */
@@ -103,7 +183,12 @@ export class MemoryCounters {
 
   /** Slots in the table (for tests: it is rebuilt smaller once most windows have expired). */
   get capacity(): number {
-    return this.#expiresAt.length
+    return this.#table.capacity
+  }
+
+  /** Whether a resize is still moving windows across (for tests). */
+  get resizing(): boolean {
+    return this.#previous !== undefined
   }
 
   /** Two 32-bit lanes over the key's UTF-16 units, each seeded and finished with MurmurHash3's mixer. */
@@ -120,87 +205,84 @@ export class MemoryCounters {
     this.#b = mix32(b ^ key.length)
   }
 
-  /** The slot holding the last hashed key, or -1. */
-  #find(): number {
-    const mask = this.#mask
-    for (let slot = this.#b & mask; ; slot = (slot + 1) & mask) {
-      if (this.#expiresAt[slot] === EMPTY) return -1
-      if (this.#hashB[slot] === this.#b && this.#hashA[slot] === this.#a) return slot
-    }
-  }
-
-  #emptySlotFor(b: number): number {
-    const mask = this.#mask
-    let slot = b & mask
-    while (this.#expiresAt[slot] !== EMPTY) slot = (slot + 1) & mask
-    return slot
-  }
-
   #sweep(now: number): void {
+    const table = this.#table
     let dropped = 0
     for (let looked = 0; looked < SLOTS_PER_WRITE && dropped < DROPS_PER_WRITE && this.#count > 0; looked++) {
       const slot = this.#cursor
-      const expiresAt = this.#expiresAt[slot] as number
+      const expiresAt = table.expiresAt[slot] as number
       if (expiresAt !== EMPTY && expiresAt <= now) {
         // The slot may now hold a window moved back into it: look at it again before going on.
         this.#delete(slot)
         dropped++
       } else {
-        this.#cursor = (slot + 1) & this.#mask
+        this.#cursor = (slot + 1) & table.mask
       }
     }
     // Most of a large table expired (a burst has passed): a smaller one for what is left.
-    if (dropped > 0 && this.#count * 16 < this.#expiresAt.length && this.#expiresAt.length > MIN_CAPACITY) {
-      this.#rebuild(now)
+    if (
+      dropped > 0 &&
+      this.#previous === undefined &&
+      this.#count * 16 < table.capacity &&
+      table.capacity > MIN_CAPACITY
+    ) {
+      this.#resize(now)
     }
   }
 
   /** Empties a slot and moves later windows of its cluster back, so that every lookup still finds them. */
   #delete(slot: number): void {
-    const mask = this.#mask
+    const table = this.#table
+    const mask = table.mask
     let hole = slot
-    for (let next = (hole + 1) & mask; this.#expiresAt[next] !== EMPTY; next = (next + 1) & mask) {
-      const home = (this.#hashB[next] as number) & mask
+    for (let next = (hole + 1) & mask; table.expiresAt[next] !== EMPTY; next = (next + 1) & mask) {
+      const home = (table.hashB[next] as number) & mask
       // The window at `next` may fill the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? hole < home && home <= next : hole < home || home <= next
       if (stays) continue
-      this.#hashA[hole] = this.#hashA[next] as number
-      this.#hashB[hole] = this.#hashB[next] as number
-      this.#expiresAt[hole] = this.#expiresAt[next] as number
-      this.#points[hole] = this.#points[next] as number
+      table.hashA[hole] = table.hashA[next] as number
+      table.hashB[hole] = table.hashB[next] as number
+      table.expiresAt[hole] = table.expiresAt[next] as number
+      table.points[hole] = table.points[next] as number
       hole = next
     }
-    this.#expiresAt[hole] = EMPTY
+    table.expiresAt[hole] = EMPTY
     this.#count--
   }
 
-  /** A new table holding only the live windows, at most half full. */
-  #rebuild(now: number): void {
-    const hashA = this.#hashA
-    const hashB = this.#hashB
-    const expires = this.#expiresAt
-    const points = this.#points
-    let live = 0
-    for (let slot = 0; slot < expires.length; slot++) if ((expires[slot] as number) > now) live++
+  /** Starts a resize: a new table at most half full for every window held; the writes that follow move them. */
+  #resize(now: number): void {
     let capacity = MIN_CAPACITY
-    while (capacity < (live + 1) * 2) capacity *= 2
-    this.#mask = capacity - 1
-    this.#hashA = new Uint32Array(capacity)
-    this.#hashB = new Uint32Array(capacity)
-    this.#expiresAt = new Float64Array(capacity)
-    this.#points = new Float64Array(capacity)
-    this.#count = live
+    while (capacity < (this.#count + 1) * 2) capacity *= 2
+    this.#previous = this.#table
+    this.#moved = 0
+    this.#table = new Slots(capacity)
     this.#cursor = 0
-    for (let slot = 0; slot < expires.length; slot++) {
-      const expiresAt = expires[slot] as number
-      if (expiresAt <= now) continue
-      const b = hashB[slot] as number
-      const target = this.#emptySlotFor(b)
-      this.#hashA[target] = hashA[slot] as number
-      this.#hashB[target] = b
-      this.#expiresAt[target] = expiresAt
-      this.#points[target] = points[slot] as number
+    this.#moveSome(now)
+  }
+
+  /** Moves the next SLOTS_MOVED_PER_WRITE slots of the previous table into the new one. */
+  #moveSome(now: number): void {
+    const from = this.#previous
+    if (from === undefined) return
+    const to = this.#table
+    const end = Math.min(this.#moved + SLOTS_MOVED_PER_WRITE, from.capacity)
+    for (let slot = this.#moved; slot < end; slot++) {
+      const expiresAt = from.expiresAt[slot] as number
+      if (expiresAt === EMPTY) continue
+      if (expiresAt <= now) {
+        this.#count--
+        continue
+      }
+      const b = from.hashB[slot] as number
+      const target = to.emptySlotFor(b)
+      to.hashA[target] = from.hashA[slot] as number
+      to.hashB[target] = b
+      to.expiresAt[target] = expiresAt
+      to.points[target] = from.points[slot] as number
     }
+    this.#moved = end
+    if (end === from.capacity) this.#previous = undefined
   }
 }
 

@@ -129,7 +129,10 @@ describe('in-memory fixed-window counters', () => {
     for (let i = 0; i < 200_000; i++) counters.add(`old-${i}`, 1, 0)
     // The burst expires; later writes sweep it away until the table shrinks, leaving a long move to make.
     let t = 10_000
-    for (let i = 0; !counters.resizing || counters.capacity > 4096; i++) counters.add(`steady-${i % 8}`, 1, (t += 1))
+    for (let i = 0; !counters.resizing || counters.capacity > 4096; i++) {
+      t += 1
+      counters.add(`steady-${i % 8}`, 1, t)
+    }
     // Thousands of new keys before the move could end at 256 slots a write: the small table must not fill up.
     for (let i = 0; i < 5000; i++) expect(counters.add(`new-${i}`, 1, t).consumedPoints).toBe(1)
     for (let i = 0; i < 5000; i++) expect(counters.get(`new-${i}`, t)?.consumedPoints).toBe(1)

@@ -2,9 +2,10 @@
 // that the server carries no bench-only code: it watches the event loop with
 // perf_hooks.monitorEventLoopDelay and, on SIGUSR2, prints what it saw since
 // the last SIGUSR2 as one line (`tessera-bench-loop-delay {json}`, milliseconds)
-// on standard error, then starts over; the line also says where the process's memory is. It can also count the server's PostgreSQL queries (below).
+// on standard error, then starts over; the line also says where the process's memory is and what the garbage
+// collector paused it for. It can also count the server's PostgreSQL queries (below).
 import { createRequire } from 'node:module'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSpaceStatistics } from 'node:v8'
 
 // 1 ms: the finest the timer allows. Each sample is the time between two ticks of a 1 ms timer, so an idle
@@ -13,6 +14,25 @@ const RESOLUTION_MS = 1
 const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
 histogram.enable()
 let since = process.hrtime.bigint()
+
+// The garbage collector's pauses of the main thread, by kind: [count, total ms, longest ms]. Scavenges empty the
+// young generation; major GCs are mark-compacts (their incremental marking steps are counted apart).
+const GC_KINDS = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak',
+}
+const emptyGc = () => ({ scavenge: [0, 0, 0], major: [0, 0, 0], incremental: [0, 0, 0], weak: [0, 0, 0] })
+let gc = emptyGc()
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const tally = gc[GC_KINDS[entry.detail?.kind] ?? 'weak']
+    tally[0]++
+    tally[1] += entry.duration
+    tally[2] = Math.max(tally[2], entry.duration)
+  }
+}).observe({ entryTypes: ['gc'] })
 
 // With TESSERA_BENCH_COUNT_QUERIES=1 (the bench's --db postgres), every query the server sends to
 // PostgreSQL is counted, and the transactions they make (a BEGIN … COMMIT, or a query outside one):
@@ -54,6 +74,7 @@ process.on('SIGUSR2', () => {
     max: ms(histogram.max),
     queries,
     transactions,
+    gc,
     // Where the RSS is (bytes): V8's heap as committed and as used, per space, and memory outside it.
     memory: {
       ...process.memoryUsage(),
@@ -63,6 +84,7 @@ process.on('SIGUSR2', () => {
     },
   }
   histogram.reset()
+  gc = emptyGc()
   queries = 0
   transactions = 0
   since = now

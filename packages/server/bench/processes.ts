@@ -161,6 +161,8 @@ export interface LoopDelay {
   readonly queries: number
   /** Transactions those queries made: each BEGIN, and each query outside one. */
   readonly transactions: number
+  /** The garbage collector's pauses of the main thread in the window, by kind: [count, total ms, longest ms]. */
+  readonly gc?: Readonly<Record<'scavenge' | 'major' | 'incremental' | 'weak', readonly [number, number, number]>>
   /** process.memoryUsage() (bytes), and each V8 heap space as [committed, used] bytes. */
   readonly memory?: NodeJS.MemoryUsage & { readonly spaces: Readonly<Record<string, [number, number]>> }
 }

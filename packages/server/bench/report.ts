@@ -325,6 +325,34 @@ export function openLoopTable(report: BenchReport): { head: Row; rows: Row[] } {
   return { head, rows }
 }
 
+/** What the garbage collector paused the server for during each open-loop run of Tessera. */
+export function gcPauseTable(report: BenchReport): { head: Row; rows: Row[] } {
+  const head = [
+    'scenario',
+    'offered req/s',
+    'scavenges: n / longest / total ms',
+    'mark-compacts: n / longest / total ms',
+    'incremental marking: n / longest / total ms',
+    'loop delay max ms',
+  ]
+  const tally = (t: readonly [number, number, number] | undefined) =>
+    t === undefined ? '–' : `${t[0]} / ${ms(t[2])} / ${ms(t[1])}`
+  const rows = report.openLoop
+    .filter((o) => o.tessera.loopDelay?.gc !== undefined)
+    .map((o): Row => {
+      const loop = o.tessera.loopDelay
+      return [
+        o.scenario,
+        `${int(o.tessera.result.rate)} (${pct(o.fraction)})`,
+        tally(loop?.gc?.scavenge),
+        tally(loop?.gc?.major),
+        tally(loop?.gc?.incremental),
+        loop ? ms(loop.max) : '–',
+      ]
+    })
+  return { head, rows }
+}
+
 /** Issue 21's latency targets, at half of the capacity measured. */
 export function latencyTargets(report: BenchReport): Target[] {
   const out: Target[] = []
@@ -588,6 +616,7 @@ export function renderMarkdown(report: BenchReport): string {
   const pg = postgresTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
+  const gcPauses = gcPauseTable(report)
   const ideal = idealTable(report)
   const cpu = cpuTable(report)
   const cpuCost = cpuCostTable(report)
@@ -644,7 +673,17 @@ server's \`perf_hooks.monitorEventLoopDelay\` histogram over the same window (a 
 its delay beyond that 1 ms), read by a module the bench preloads with \`--import\` (bench/loop-delay-probe.mjs),
 so the server carries no bench code. Bare Fastify runs at the same rates, with the same probe, as the floor.
 
-${markdownTable(openLoop.head, openLoop.rows)}`
+${markdownTable(openLoop.head, openLoop.rows)}${
+  gcPauses.rows.length > 0
+    ? `
+
+What the garbage collector paused Tessera's main thread for during each run (the probe's
+\`PerformanceObserver\` of \`gc\` entries): the event loop waits for every pause, and a pause leaves a
+queue of requests behind it.
+
+${markdownTable(gcPauses.head, gcPauses.rows)}`
+    : ''
+}`
     : 'Not run (`--no-open-loop`, or none of start, verify-ok, token-verify was measured).'
 }
 

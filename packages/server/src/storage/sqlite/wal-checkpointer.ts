@@ -9,11 +9,10 @@ export const CHECKPOINT_INTERVAL_MS = 200
 /** How often the writer looks at the WAL file's size (one stat call), in case the worker's reports are late. */
 const WATCH_INTERVAL_MS = 50
 
-/**
- * WAL file size, in multiples of the reset threshold, past which the writer resets without waiting for the
- * worker's report (a worker stuck in a long pass); and the size SQLite cuts a larger file back to.
- */
+/** WAL file size, in resets' worth, past which the writer resets without the worker's report (a long pass). */
 const WATCH_BACKSTOP_RESETS = 3
+
+/** WAL file size, in resets' worth, that SQLite cuts a larger file back to when the WAL starts over. */
 const KEPT_FILE_RESETS = 2
 
 /**

@@ -1,11 +1,9 @@
-import { realpathSync } from 'node:fs'
 import { setImmediate } from 'node:timers'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { FifoLock } from './fifo-lock.js'
-
-/** Distinct SQL texts kept prepared; the hot paths use a few dozen, the bound only stops a leak. */
-const STATEMENT_CACHE_SIZE = 500
+import { SameFileConnections } from './same-file-connections.js'
+import { StatementCache } from './statement-cache.js'
 
 /** What the group commit has done, for tests and the bench. */
 export interface GroupCommitStats {
@@ -23,30 +21,12 @@ interface Pending {
 const SAVEPOINT = 'tessera_tx'
 
 /**
- * This process's connections to each database file. A second connection to the same file in the same process
- * (two Tessera instances in one test process) must not begin a batch while another one's is open:
- * better-sqlite3 would wait for SQLite's write lock synchronously, blocking the very event loop that is to
- * commit the other batch, until busy_timeout fails it. Its statements first let the other batch commit. With
- * one connection per file (every real deployment) this costs one size check.
- */
-const connectionsByFile = new Map<string, Set<BatchedSqlite>>()
-
-/** One key per file, however it was named (relative, absolute, through a symlink). */
-function fileKey(name: string): string {
-  try {
-    return realpathSync(name)
-  } catch {
-    return name
-  }
-}
-
-/**
  * The one better-sqlite3 connection, its statement cache and the open batch: the group commit that
  * sqlite-driver.ts describes (all writes of one event-loop turn in one transaction, nothing answered
  * before its COMMIT).
  */
 export class BatchedSqlite {
-  readonly #statements = new Map<string, BetterSqlite3.Statement>()
+  readonly #statements: StatementCache
   /** Held by an explicit transaction from its start to its end; others queue behind it. */
   readonly #gate = new FifoLock()
   /** Statements of the open batch, answered when it commits. */
@@ -67,21 +47,12 @@ export class BatchedSqlite {
     BetterSqlite3.Statement
   >
 
-  /** The connections of this process to the same file, this one included (none for an in-memory database). */
-  readonly #sameFile: Set<BatchedSqlite> | undefined
-  readonly #file: string | undefined
+  /** The connections of this process to the same file (none for an in-memory database). */
+  readonly #sameFile: SameFileConnections<BatchedSqlite> | undefined
 
   constructor(private readonly database: BetterSqlite3.Database) {
-    if (!database.memory) {
-      this.#file = fileKey(database.name)
-      let connections = connectionsByFile.get(this.#file)
-      if (connections === undefined) {
-        connections = new Set()
-        connectionsByFile.set(this.#file, connections)
-      }
-      connections.add(this)
-      this.#sameFile = connections
-    }
+    this.#statements = new StatementCache(database)
+    if (!database.memory) this.#sameFile = new SameFileConnections(database.name, this)
     this.#control = {
       // IMMEDIATE: the write lock is taken at the start, so a batch never has to upgrade a read snapshot
       // that another process (the CLI) may have made stale meanwhile.
@@ -92,6 +63,11 @@ export class BatchedSqlite {
       release: database.prepare(`release ${SAVEPOINT}`),
       rollbackTo: database.prepare(`rollback to ${SAVEPOINT}`),
     }
+  }
+
+  /** Whether a batch is open (this connection holds the file's write lock). */
+  get batchOpen(): boolean {
+    return this.#batchOpen
   }
 
   stats(): GroupCommitStats {
@@ -105,18 +81,8 @@ export class BatchedSqlite {
       if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
       return this.#run<R>(compiledQuery)
     }
-    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return this.#answer(this.#run<R>(compiledQuery))
-    await this.#gate.acquire()
-    let result: QueryResult<R>
-    try {
-      // Checked again after the last wait, in the same synchronous stretch as the statement itself.
-      for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
-      result = this.#run<R>(compiledQuery)
-    } finally {
-      // Before the wait for the commit: the flush needs the gate.
-      this.#gate.release()
-    }
-    return this.#answer(result)
+    const result = this.#alone(() => this.#run<R>(compiledQuery))
+    return result instanceof Promise ? result.then((done) => this.#answer(done)) : this.#answer(result)
   }
 
   /**
@@ -129,17 +95,11 @@ export class BatchedSqlite {
     queries: readonly CompiledQuery[],
     options: { readonly whenFirstChanges?: boolean } = {},
   ): Promise<QueryResult<unknown>[]> {
-    if (!this.#gate.busy && this.#otherBatchOpen() === undefined)
-      return this.#answer(this.#runTogether(queries, options.whenFirstChanges === true))
-    await this.#gate.acquire()
-    let results: QueryResult<unknown>[]
-    try {
-      for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
-      results = this.#runTogether(queries, options.whenFirstChanges === true)
-    } finally {
-      this.#gate.release()
-    }
-    return this.#answer(results)
+    const results = this.#alone(() => this.#runTogether(queries, options.whenFirstChanges === true))
+    const statements = queries.length
+    return results instanceof Promise
+      ? results.then((done) => this.#answer(done, statements))
+      : this.#answer(results, statements)
   }
 
   async *stream<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -202,21 +162,39 @@ export class BatchedSqlite {
 
   /** Forgets this connection (before it closes). */
   close(): void {
-    this.#sameFile?.delete(this)
-    if (this.#file !== undefined && this.#sameFile?.size === 0) connectionsByFile.delete(this.#file)
+    this.#sameFile?.leave()
   }
 
   /** Another connection of this process to the same file with its batch open (so holding the write lock). */
   #otherBatchOpen(): BatchedSqlite | undefined {
-    if (this.#sameFile === undefined || this.#sameFile.size < 2 || this.#batchOpen) return undefined
-    for (const other of this.#sameFile) if (other !== this && other.#batchOpen) return other
-    return undefined
+    return this.#sameFile?.otherBatchOpen()
+  }
+
+  /**
+   * Runs `run` (synchronous statements) with the connection to itself: at once when no explicit transaction
+   * holds it and no other connection of the file has a batch open, else after them, in arrival order (checked
+   * again after the last wait, in the same synchronous stretch as `run`).
+   */
+  #alone<T>(run: () => T): T | Promise<T> {
+    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return run()
+    return this.#afterOthers(run)
+  }
+
+  async #afterOthers<T>(run: () => T): Promise<T> {
+    await this.#gate.acquire()
+    try {
+      for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
+      return run()
+    } finally {
+      // Before the wait for the commit: the flush needs the gate.
+      this.#gate.release()
+    }
   }
 
   /** Runs one statement at once (better-sqlite3 is synchronous) inside the batch when it writes. */
   #run<R>(compiledQuery: CompiledQuery): QueryResult<R> {
     const { sql, parameters } = compiledQuery
-    const statement = this.#prepare(sql)
+    const statement = this.#statements.get(sql)
     // A read with no batch open needs no transaction; a write opens the batch (a read joins an open one).
     if (!statement.readonly) this.#open()
     try {
@@ -254,13 +232,13 @@ export class BatchedSqlite {
   }
 
   /** Answers a statement's result once its batch is committed; at once when no batch is open. */
-  #answer<R>(result: R): Promise<R> {
+  #answer<R>(result: R, statements = 1): Promise<R> {
     if (!this.#batchOpen) return Promise.resolve(result)
-    return this.#join().then(() => result)
+    return this.#join(statements).then(() => result)
   }
 
-  #join(): Promise<void> {
-    this.#statementCount++
+  #join(statements = 1): Promise<void> {
+    this.#statementCount += statements
     return new Promise<void>((resolve, reject) => this.#pending.push({ resolve, reject }))
   }
 
@@ -311,21 +289,5 @@ export class BatchedSqlite {
     this.#pending = []
     this.#batchOpen = false
     for (const statement of pending) statement.reject(error)
-  }
-
-  #prepare(sql: string): BetterSqlite3.Statement {
-    let statement = this.#statements.get(sql)
-    if (statement) {
-      // Refresh its place: the Map's insertion order is the eviction order.
-      this.#statements.delete(sql)
-    } else {
-      statement = this.database.prepare(sql)
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.#statements.keys().next().value
-        if (oldest !== undefined) this.#statements.delete(oldest)
-      }
-    }
-    this.#statements.set(sql, statement)
-    return statement
   }
 }

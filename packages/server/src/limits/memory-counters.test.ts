@@ -107,12 +107,31 @@ describe('in-memory fixed-window counters', () => {
     expect(counters.capacity).toBeLessThan(large)
   })
 
+  // A shrink left every expired window behind, and the few live keys were renewed as they expired, so no sweep
+  // ever dropped one: the table stayed large (and an unbounded loop waiting for it hung CI), for about a third
+  // of the hash seeds. Four tables, four seeds.
+  it('shrinks a large table even when the windows left in it are renewed forever and never swept', () => {
+    for (let run = 0; run < 4; run++) {
+      const counters = new MemoryCounters(1)
+      for (let i = 0; i < 200_000; i++) counters.add(`old-${i}`, 1, 0)
+      let t = 10_000
+      for (let i = 0; i < 3_500_000 && counters.capacity > 4096; i++) {
+        t += 1
+        counters.add(`steady-${i % 8}`, 1, t)
+      }
+      expect(counters.capacity).toBeLessThanOrEqual(4096)
+      for (let i = 0; i < 8; i++) expect(counters.get(`steady-${i}`, t)).not.toBeNull()
+    }
+  })
+
   it('resizes over the writes that follow: every window is found, counted once, while it moves', () => {
     const counters = new MemoryCounters(60)
     const key = (i: number) => `app_1:user${i}@example.com`
     let i = 0
-    // Up to the write that starts a resize of a large table, then a few more: the move is under way.
-    while (!(counters.resizing && counters.capacity >= 65_536)) counters.add(key(i++), 1, 0)
+    // Up to the write that starts a resize of a large table, then a few more: the move is under way. (Every
+    // loop here is bounded: a loop that never ends would hold the test's process until CI gives up.)
+    while (!(counters.resizing && counters.capacity >= 65_536) && i < 100_000) counters.add(key(i++), 1, 0)
+    expect(counters.capacity).toBe(65_536)
     const before = i
     for (let n = 0; n < 3; n++) counters.add(key(i++), 1, 0)
     expect(counters.resizing).toBe(true)
@@ -127,12 +146,15 @@ describe('in-memory fixed-window counters', () => {
   it('finishes a resize at once when new windows outrun it (a table shrunk small, then a burst)', () => {
     const counters = new MemoryCounters(1)
     for (let i = 0; i < 200_000; i++) counters.add(`old-${i}`, 1, 0)
-    // The burst expires; later writes sweep it away until the table shrinks, leaving a long move to make.
+    // The burst expires; later writes (a new key a millisecond) sweep it away until the table shrinks, leaving
+    // a long move to make.
     let t = 10_000
-    for (let i = 0; !counters.resizing || counters.capacity > 4096; i++) {
+    for (let i = 0; (!counters.resizing || counters.capacity > 4096) && i < 1_000_000; i++) {
       t += 1
-      counters.add(`steady-${i % 8}`, 1, t)
+      counters.add(`steady-${i}`, 1, t)
     }
+    expect(counters.resizing).toBe(true)
+    expect(counters.capacity).toBeLessThanOrEqual(4096)
     // Thousands of new keys before the move could end at 256 slots a write: the small table must not fill up.
     for (let i = 0; i < 5000; i++) expect(counters.add(`new-${i}`, 1, t).consumedPoints).toBe(1)
     for (let i = 0; i < 5000; i++) expect(counters.get(`new-${i}`, t)?.consumedPoints).toBe(1)

@@ -219,13 +219,9 @@ export class MemoryCounters {
         this.#cursor = (slot + 1) & table.mask
       }
     }
-    // Most of a large table expired (a burst has passed): a smaller one for what is left.
-    if (
-      dropped > 0 &&
-      this.#previous === undefined &&
-      this.#count * 16 < table.capacity &&
-      table.capacity > MIN_CAPACITY
-    ) {
+    // Most of a large table expired (a burst has passed): a smaller one for what is left. Not only after a
+    // drop: a resize can leave behind every expired window, and the few live ones left may never expire.
+    if (this.#previous === undefined && this.#count * 16 < table.capacity && table.capacity > MIN_CAPACITY) {
       this.#resize(now)
     }
   }

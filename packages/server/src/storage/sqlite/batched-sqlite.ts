@@ -81,8 +81,7 @@ export class BatchedSqlite {
       if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
       return this.#run<R>(compiledQuery)
     }
-    const result = this.#alone(() => this.#run<R>(compiledQuery))
-    return result instanceof Promise ? result.then((done) => this.#answer(done)) : this.#answer(result)
+    return this.#alone(() => this.#run<R>(compiledQuery), 1)
   }
 
   /**
@@ -95,11 +94,7 @@ export class BatchedSqlite {
     queries: readonly CompiledQuery[],
     options: { readonly whenFirstChanges?: boolean } = {},
   ): Promise<QueryResult<unknown>[]> {
-    const results = this.#alone(() => this.#runTogether(queries, options.whenFirstChanges === true))
-    const statements = queries.length
-    return results instanceof Promise
-      ? results.then((done) => this.#answer(done, statements))
-      : this.#answer(results, statements)
+    return this.#alone(() => this.#runTogether(queries, options.whenFirstChanges === true), queries.length)
   }
 
   async *stream<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -171,24 +166,29 @@ export class BatchedSqlite {
   }
 
   /**
-   * Runs `run` (synchronous statements) with the connection to itself: at once when no explicit transaction
-   * holds it and no other connection of the file has a batch open, else after them, in arrival order (checked
-   * again after the last wait, in the same synchronous stretch as `run`).
+   * Runs `run` (`statements` synchronous statements) with the connection to itself, and answers once their
+   * batch is committed: at once when no explicit transaction holds it and no other connection of the file has
+   * a batch open, else after them, in arrival order (checked again after the last wait, in the same synchronous
+   * stretch as `run`).
    */
-  #alone<T>(run: () => T): T | Promise<T> {
-    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return run()
-    return this.#afterOthers(run)
+  #alone<T>(run: () => T, statements: number): Promise<T> {
+    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return this.#answer(run(), statements)
+    return this.#afterOthers(run, statements)
   }
 
-  async #afterOthers<T>(run: () => T): Promise<T> {
+  async #afterOthers<T>(run: () => T, statements: number): Promise<T> {
     await this.#gate.acquire()
+    let result: T
     try {
       for (let other = this.#otherBatchOpen(); other !== undefined; other = this.#otherBatchOpen()) await other.flush()
-      return run()
+      result = run()
     } finally {
       // Before the wait for the commit: the flush needs the gate.
       this.#gate.release()
     }
+    // In the same synchronous stretch as `run`: a flush the release let in runs after this, so the statements
+    // are among those its COMMIT answers (and fails, if it fails), never answered before it.
+    return this.#answer(result, statements)
   }
 
   /** Runs one statement at once (better-sqlite3 is synchronous) inside the batch when it writes. */

@@ -70,6 +70,23 @@ describe('SQLite driver: group commit', () => {
     expect(committed('z')).toBe(true)
   })
 
+  it('fails a write that waited for a transaction with the batch it joined, when that batch’s COMMIT fails', async () => {
+    let waiter: Promise<unknown> = Promise.resolve()
+    const transaction = db.transaction().execute(async (trx) => {
+      // Checked at COMMIT: the batch this transaction ends in cannot commit.
+      await trx.insertInto('items').values({ id: 'orphan', parent: 'no-such-parent' }).execute()
+      // Queued for the connection before the batch's own flush (a turn later): it runs in that batch once the
+      // transaction ends, and the flush commits them together.
+      waiter = insert('waiter')
+      await new Promise((done) => setTimeout(done, 10))
+    })
+    await expect(transaction).rejects.toThrow('FOREIGN KEY')
+    await expect(waiter).rejects.toThrow('FOREIGN KEY')
+    expect(committed('waiter')).toBe(false)
+    await insert('after')
+    expect(committed('after')).toBe(true)
+  })
+
   it('rolls back a transaction alone: writes from outside made meanwhile do not join it and are kept', async () => {
     let release: () => void = () => undefined
     const paused = new Promise<void>((resolve) => {

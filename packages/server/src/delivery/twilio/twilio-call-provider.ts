@@ -6,23 +6,24 @@ import {
   defineDeliveryProvider,
   type SpokenMessage,
 } from '../delivery-provider.js'
-import { field, providerRequest } from '../provider-http.js'
+import {
+  isSignedByTwilioAccount,
+  twilioAccountSid,
+  twilioAuthToken,
+  twilioBaseUrl,
+  twilioResource,
+} from './twilio-account.js'
 import { twilioErrorKind } from './twilio-provider.js'
-import { isValidTwilioSignature } from './twilio-signature.js'
 
 const TwilioCallOptionsSchema = Type.Object(
   {
-    account_sid: Type.String({ pattern: '^AC[0-9a-fA-F]{32}$', description: 'Account SID (AC…).' }),
-    auth_token: Type.String({ minLength: 8, secret: true, description: 'Auth token; also signs status callbacks.' }),
+    account_sid: twilioAccountSid,
+    auth_token: twilioAuthToken,
     from: Type.String({
       pattern: '^\\+[1-9][0-9]{6,14}$',
       description: 'The calling number: a Twilio number or a verified caller ID (E.164).',
     }),
-    base_url: Type.String({
-      pattern: '^https?://',
-      default: 'https://api.twilio.com',
-      description: 'API endpoint (a regional edge, a proxy, a test server).',
-    }),
+    base_url: twilioBaseUrl(),
   },
   { additionalProperties: false },
 )
@@ -88,8 +89,7 @@ export const twilioCallProvider = defineDeliveryProvider<TwilioCallOptions>({
   channels: ['call'],
   optionsSchema: TwilioCallOptionsSchema,
   create(options) {
-    const endpoint = `${options.base_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${options.account_sid}/Calls.json`
-    const authorization = `Basic ${Buffer.from(`${options.account_sid}:${options.auth_token}`).toString('base64')}`
+    const createCall = twilioResource(options, 'Calls', { noun: 'call', sidOf: 'call', errorKind })
     return {
       async send(message, sendOptions) {
         if (!message.speech) throw new DeliveryError('a call needs a spoken message', { kind: 'rejected' })
@@ -100,36 +100,14 @@ export const twilioCallProvider = defineDeliveryProvider<TwilioCallOptions>({
           StatusCallback: sendOptions.statusCallbackUrl,
           StatusCallbackMethod: 'POST',
         })
-        const response = await providerRequest(endpoint, {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: form.toString(),
-          signal: sendOptions.signal,
-        })
-        if (response.status === 200 || response.status === 201) {
-          const sid = field(response.json, 'sid')
-          if (!sid) throw new DeliveryError('Twilio answered without a call sid', { code: 'bad_response' })
-          return { provider: 'twilio', providerMessageId: sid, status: 'queued' }
-        }
-        const code = field(response.json, 'code') ?? `http_${response.status}`
-        throw new DeliveryError(`Twilio refused the call (HTTP ${response.status}, code ${code})`, {
-          kind: errorKind(response.status, code),
-          code,
-        })
+        const created = await createCall(form, sendOptions.signal)
+        return { provider: 'twilio', providerMessageId: created.sid, status: 'queued' }
       },
     }
   },
   statusCallback: {
     messageIdOf: (request) => request.params.CallSid,
-    verify(request, options) {
-      if (request.params.AccountSid !== undefined && request.params.AccountSid !== options.account_sid) return false
-      return isValidTwilioSignature(
-        options.auth_token,
-        request.url,
-        request.params,
-        request.headers['x-twilio-signature'],
-      )
-    },
+    verify: (request, options) => isSignedByTwilioAccount(request, options),
     parse(request) {
       const providerMessageId = request.params.CallSid
       const status = statusOf(request.params.CallStatus)

@@ -1,29 +1,33 @@
 import { type Static, Type } from '@sinclair/typebox'
 import {
-  DeliveryError,
   type DeliveryErrorKind,
   type DeliveryStatus,
   defineDeliveryProvider,
   type StatusCallbackHandler,
 } from '../delivery-provider.js'
-import { field, providerRequest } from '../provider-http.js'
-import { isValidTwilioSignature } from './twilio-signature.js'
+import { field } from '../provider-http.js'
+import {
+  isSignedByTwilioAccount,
+  type TwilioAccount,
+  twilioAccountSid,
+  twilioAuthToken,
+  twilioBaseUrl,
+  twilioResource,
+} from './twilio-account.js'
 
 const TwilioOptionsSchema = Type.Object(
   {
-    account_sid: Type.String({ pattern: '^AC[0-9a-fA-F]{32}$', description: 'Account SID (AC…).' }),
-    auth_token: Type.String({ minLength: 8, secret: true, description: 'Auth token; also signs status callbacks.' }),
+    account_sid: twilioAccountSid,
+    auth_token: twilioAuthToken,
     from: Type.Optional(
       Type.String({ minLength: 1, maxLength: 32, description: 'Sender: an E.164 number or alphanumeric id.' }),
     ),
     messaging_service_sid: Type.Optional(
       Type.String({ pattern: '^MG[0-9a-fA-F]{32}$', description: 'Messaging Service SID (MG…), instead of from.' }),
     ),
-    base_url: Type.String({
-      pattern: '^https?://',
-      default: 'https://api.twilio.com',
-      description: 'API endpoint (a regional edge such as https://api.dublin.ie1.twilio.com, a proxy, a test server).',
-    }),
+    base_url: twilioBaseUrl(
+      'API endpoint (a regional edge such as https://api.dublin.ie1.twilio.com, a proxy, a test server).',
+    ),
   },
   { additionalProperties: false },
 )
@@ -82,34 +86,23 @@ export const twilioProvider = defineDeliveryProvider<TwilioOptions>({
     return undefined
   },
   create(options) {
-    const endpoint = `${options.base_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${options.account_sid}/Messages.json`
-    const authorization = `Basic ${Buffer.from(`${options.account_sid}:${options.auth_token}`).toString('base64')}`
+    const createMessage = twilioResource(options, 'Messages', {
+      noun: 'message',
+      sidOf: 'message',
+      errorKind: twilioErrorKind,
+    })
     return {
       async send(message, sendOptions) {
         const form = new URLSearchParams({ To: message.to, Body: message.text })
         if (options.messaging_service_sid) form.set('MessagingServiceSid', options.messaging_service_sid)
         else if (options.from) form.set('From', options.from)
         form.set('StatusCallback', sendOptions.statusCallbackUrl)
-        const response = await providerRequest(endpoint, {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: form.toString(),
-          signal: sendOptions.signal,
-        })
-        if (response.status === 200 || response.status === 201) {
-          const sid = field(response.json, 'sid')
-          if (!sid) throw new DeliveryError('Twilio answered without a message sid', { code: 'bad_response' })
-          return {
-            provider: 'twilio',
-            providerMessageId: sid,
-            status: statusOf(field(response.json, 'status')) ?? 'queued',
-          }
+        const created = await createMessage(form, sendOptions.signal)
+        return {
+          provider: 'twilio',
+          providerMessageId: created.sid,
+          status: statusOf(field(created.json, 'status')) ?? 'queued',
         }
-        const code = field(response.json, 'code') ?? `http_${response.status}`
-        throw new DeliveryError(`Twilio refused the message (HTTP ${response.status}, code ${code})`, {
-          kind: twilioErrorKind(response.status, code),
-          code,
-        })
       },
     }
   },
@@ -120,20 +113,10 @@ export const twilioProvider = defineDeliveryProvider<TwilioOptions>({
  * Receipts of the Messages API (SMS and WhatsApp alike): `MessageSid` and `MessageStatus`, signed with the auth
  * token of the account that sent the message.
  */
-export function messageStatusCallback<
-  Options extends { account_sid: string; auth_token: string },
->(): StatusCallbackHandler<Options> {
+export function messageStatusCallback<Options extends TwilioAccount>(): StatusCallbackHandler<Options> {
   return {
     messageIdOf: (request) => request.params.MessageSid ?? request.params.SmsSid,
-    verify(request, options) {
-      if (request.params.AccountSid !== undefined && request.params.AccountSid !== options.account_sid) return false
-      return isValidTwilioSignature(
-        options.auth_token,
-        request.url,
-        request.params,
-        request.headers['x-twilio-signature'],
-      )
-    },
+    verify: (request, options) => isSignedByTwilioAccount(request, options),
     parse(request) {
       const providerMessageId = request.params.MessageSid ?? request.params.SmsSid
       const status = statusOf(request.params.MessageStatus ?? request.params.SmsStatus)

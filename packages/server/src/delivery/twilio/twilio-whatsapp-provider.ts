@@ -1,12 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { DeliveryError, defineDeliveryProvider } from '../delivery-provider.js'
-import { field, providerRequest } from '../provider-http.js'
+import { defineDeliveryProvider } from '../delivery-provider.js'
+import { twilioAccountSid, twilioAuthToken, twilioBaseUrl, twilioResource } from './twilio-account.js'
 import { messageStatusCallback, twilioErrorKind } from './twilio-provider.js'
 
 const TwilioWhatsappOptionsSchema = Type.Object(
   {
-    account_sid: Type.String({ pattern: '^AC[0-9a-fA-F]{32}$', description: 'Account SID (AC…).' }),
-    auth_token: Type.String({ minLength: 8, secret: true, description: 'Auth token; also signs status callbacks.' }),
+    account_sid: twilioAccountSid,
+    auth_token: twilioAuthToken,
     from: Type.String({
       pattern: '^(whatsapp:)?\\+[1-9][0-9]{6,14}$',
       description: 'The WhatsApp sender: its E.164 number (`whatsapp:` is added when missing).',
@@ -16,11 +16,7 @@ const TwilioWhatsappOptionsSchema = Type.Object(
       description:
         'Content template SID (HX…): an approved WhatsApp authentication template whose variable {{1}} is the code.',
     }),
-    base_url: Type.String({
-      pattern: '^https?://',
-      default: 'https://api.twilio.com',
-      description: 'API endpoint (a regional edge, a proxy, a test server).',
-    }),
+    base_url: twilioBaseUrl(),
   },
   { additionalProperties: false },
 )
@@ -40,8 +36,11 @@ export const twilioWhatsappProvider = defineDeliveryProvider<TwilioWhatsappOptio
   channels: ['whatsapp'],
   optionsSchema: TwilioWhatsappOptionsSchema,
   create(options) {
-    const endpoint = `${options.base_url.replace(/\/+$/, '')}/2010-04-01/Accounts/${options.account_sid}/Messages.json`
-    const authorization = `Basic ${Buffer.from(`${options.account_sid}:${options.auth_token}`).toString('base64')}`
+    const createMessage = twilioResource(options, 'Messages', {
+      noun: 'WhatsApp message',
+      sidOf: 'message',
+      errorKind: twilioErrorKind,
+    })
     return {
       async send(message, sendOptions) {
         const form = new URLSearchParams({
@@ -51,22 +50,8 @@ export const twilioWhatsappProvider = defineDeliveryProvider<TwilioWhatsappOptio
           ContentVariables: JSON.stringify({ 1: message.values.code }),
           StatusCallback: sendOptions.statusCallbackUrl,
         })
-        const response = await providerRequest(endpoint, {
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-          body: form.toString(),
-          signal: sendOptions.signal,
-        })
-        if (response.status === 200 || response.status === 201) {
-          const sid = field(response.json, 'sid')
-          if (!sid) throw new DeliveryError('Twilio answered without a message sid', { code: 'bad_response' })
-          return { provider: 'twilio', providerMessageId: sid, status: 'queued' }
-        }
-        const code = field(response.json, 'code') ?? `http_${response.status}`
-        throw new DeliveryError(`Twilio refused the WhatsApp message (HTTP ${response.status}, code ${code})`, {
-          kind: twilioErrorKind(response.status, code),
-          code,
-        })
+        const created = await createMessage(form, sendOptions.signal)
+        return { provider: 'twilio', providerMessageId: created.sid, status: 'queued' }
       },
     }
   },

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { signInToConsole } from '../../../test/helpers/console-session.js'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
 
 // The console with WhatsApp and calls: settings, the template editor's WhatsApp template name and call
@@ -11,27 +12,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.close()
 })
-
-function cookiesFrom(header: string | string[] | undefined): string {
-  return [header ?? []]
-    .flat()
-    .map((cookie) => cookie.split(';')[0] ?? '')
-    .filter((pair) => !pair.endsWith('='))
-    .join('; ')
-}
-
-async function signIn(): Promise<string> {
-  const form = await t.tessera.server.inject({ method: 'GET', url: '/console/sign-in' })
-  const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
-  const signedIn = await t.tessera.server.inject({
-    method: 'POST',
-    url: '/console/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesFrom(form.headers['set-cookie']) },
-    payload: new URLSearchParams({ admin_key: TEST_ADMIN_KEY, csrf }).toString(),
-  })
-  expect(signedIn.statusCode).toBe(303)
-  return cookiesFrom(signedIn.headers['set-cookie'])
-}
 
 async function get(cookie: string, url: string): Promise<string> {
   const res = await t.tessera.server.inject({ method: 'GET', url, headers: { cookie } })
@@ -53,7 +33,7 @@ async function post(cookie: string, url: string, form: Record<string, string>) {
 describe('WhatsApp and calls in the console', () => {
   it('the settings form has each channel’s policy and its fallback', async () => {
     const { appId } = await t.createApp({ channels: { whatsapp: { fallback: { channel: 'sms', after_seconds: 20 } } } })
-    const page = await get(await signIn(), `/console/apps/${appId}/settings`)
+    const page = await get((await signInToConsole(t.tessera.server)).cookie, `/console/apps/${appId}/settings`)
     expect(page).toContain('id="f-channels-whatsapp-blocked_countries"')
     expect(page).toContain('id="f-channels-call-blocked_number_types"')
     expect(page).toMatch(/id="f-channels-whatsapp-fallback"[^>]*>[^<]*&quot;channel&quot;: &quot;sms&quot;/)
@@ -61,7 +41,7 @@ describe('WhatsApp and calls in the console', () => {
 
   it('saves a WhatsApp template with its approved template name, per locale', async () => {
     const { appId } = await t.createApp()
-    const cookie = await signIn()
+    const cookie = (await signInToConsole(t.tessera.server)).cookie
     const editor = await get(cookie, `/console/apps/${appId}/templates?channel=whatsapp&scene=*&locale=pt-BR`)
     expect(editor).toContain('id="t-template_name"')
     const saved = await post(cookie, `/console/apps/${appId}/templates?channel=whatsapp`, {
@@ -81,7 +61,7 @@ describe('WhatsApp and calls in the console', () => {
 
   it('previews a call script as the voice says it', async () => {
     const { appId } = await t.createApp()
-    const cookie = await signIn()
+    const cookie = (await signInToConsole(t.tessera.server)).cookie
     const res = await post(cookie, `/console/apps/${appId}/templates?channel=call`, {
       channel: 'call',
       scene: '*',
@@ -97,7 +77,7 @@ describe('WhatsApp and calls in the console', () => {
 
   it('the verifications filter and the dashboard list the new channels', async () => {
     const { appId } = await t.createApp()
-    const cookie = await signIn()
+    const cookie = (await signInToConsole(t.tessera.server)).cookie
     const verifications = await get(cookie, `/console/apps/${appId}/verifications`)
     expect(verifications).toContain('<option value="whatsapp">')
     expect(verifications).toContain('<option value="call">')

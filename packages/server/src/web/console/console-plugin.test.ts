@@ -1,5 +1,5 @@
-import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { signInToConsole } from '../../../test/helpers/console-session.js'
 import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
 
 let t: TestApp
@@ -9,32 +9,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.close()
 })
-
-/** `name=value` pairs of a response's Set-Cookie headers, without the cleared ones. */
-function cookiesFrom(response: LightMyRequestResponse): string {
-  return [response.headers['set-cookie'] ?? []]
-    .flat()
-    .map((cookie) => cookie.split(';')[0] ?? '')
-    .filter((pair) => !pair.endsWith('='))
-    .join('; ')
-}
-
-const csrfOf = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? ''
-
-/** A signed-in browser: its cookie and the CSRF token its pages carry. */
-async function signIn(): Promise<{ cookie: string; csrf: string }> {
-  const form = await t.tessera.server.inject({ method: 'GET', url: '/console/sign-in' })
-  const res = await t.tessera.server.inject({
-    method: 'POST',
-    url: '/console/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesFrom(form) },
-    payload: new URLSearchParams({ admin_key: TEST_ADMIN_KEY, csrf: csrfOf(form.body) }).toString(),
-  })
-  expect(res.statusCode).toBe(303)
-  const cookie = cookiesFrom(res)
-  const page = await t.tessera.server.inject({ method: 'GET', url: '/console/apps', headers: { cookie } })
-  return { cookie, csrf: csrfOf(page.body) }
-}
 
 function post(url: string, session: { cookie: string }, fields: Record<string, string>, accept?: string) {
   return t.tessera.server.inject({
@@ -73,11 +47,11 @@ describe('the console plugin’s signed-in scope', () => {
   })
 
   it('refuses a form without its session’s CSRF token, and accepts it with', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const refused = await post('/console/apps', session, { name: 'Shop' })
     expect(refused.statusCode).toBe(403)
     expect(refused.body).toContain('Form expired')
-    const other = await signIn()
+    const other = await signInToConsole(t.tessera.server)
     expect((await post('/console/apps', session, { name: 'Shop', csrf: other.csrf })).statusCode).toBe(403)
     const created = await post('/console/apps', session, { name: 'Shop', csrf: session.csrf })
     expect(created.statusCode).toBe(303)
@@ -85,7 +59,7 @@ describe('the console plugin’s signed-in scope', () => {
   })
 
   it('renders an AppError as the page of its area', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const { appId } = await t.createApp()
 
     const badName = await post('/console/apps', session, { name: ' ', csrf: session.csrf })
@@ -124,7 +98,7 @@ describe('the console plugin’s signed-in scope', () => {
   })
 
   it('keeps the template preview’s errors in the contract’s JSON, an unknown app included', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const { appId } = await t.createApp()
     const preview = (id: string, fields: Record<string, string>) =>
       post(`/console/apps/${id}/templates/preview`, session, { csrf: session.csrf, ...fields })
@@ -148,7 +122,7 @@ describe('the console plugin’s signed-in scope', () => {
   })
 
   it('answers a NUL in a form as the contract’s JSON error, before any page', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const res = await post('/console/apps', session, { name: 'a\u0000b', csrf: session.csrf })
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({ error: 'invalid_request' })
@@ -157,7 +131,7 @@ describe('the console plugin’s signed-in scope', () => {
 
 describe('the settings form', () => {
   it('shows each problem beside its field, from the error itself', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const { appId } = await t.createApp()
     const form = await get(`/console/apps/${appId}/settings`, session)
     const fields = new URLSearchParams()
@@ -222,7 +196,7 @@ describe('the settings form', () => {
 
 describe('the verification page', () => {
   it('lists that verification’s events however many newer events the app has', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const { appId, key } = await t.createApp()
     const started = await t.request('POST', '/v1/verifications', { key, body: { channel: 'sms', to: '+14155552671' } })
     const id = started.json().verification_id as string
@@ -256,7 +230,7 @@ describe('the verification page', () => {
 
 describe('test recipients in the console', () => {
   it('mark test verifications, and flag apps that hold test recipients — loudest when allowed in production', async () => {
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const reviewer = { to: '+447400123499', code: '424242' }
     const quiet = await t.createApp({ test_recipients: [reviewer] }, 'Staging')
     const loud = await t.createApp(

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { signInToConsole } from '../../../test/helpers/console-session.js'
+import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
 
 let t: TestApp
 beforeEach(async () => {
@@ -9,33 +10,11 @@ afterEach(async () => {
   await t.close()
 })
 
-function cookiesFrom(header: string | string[] | undefined): string {
-  return [header ?? []]
-    .flat()
-    .map((cookie) => cookie.split(';')[0] ?? '')
-    .filter((pair) => !pair.endsWith('='))
-    .join('; ')
-}
-
-/** Signs in through the console's own form, as a browser does; answers the session's cookie header. */
-async function signIn(): Promise<string> {
-  const form = await t.tessera.server.inject({ method: 'GET', url: '/console/sign-in' })
-  const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
-  const signedIn = await t.tessera.server.inject({
-    method: 'POST',
-    url: '/console/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesFrom(form.headers['set-cookie']) },
-    payload: new URLSearchParams({ admin_key: TEST_ADMIN_KEY, csrf }).toString(),
-  })
-  expect(signedIn.statusCode).toBe(303)
-  return cookiesFrom(signedIn.headers['set-cookie'])
-}
-
 async function settingsPage(appId: string): Promise<string> {
   const res = await t.tessera.server.inject({
     method: 'GET',
     url: `/console/apps/${appId}/settings`,
-    headers: { cookie: await signIn() },
+    headers: { cookie: (await signInToConsole(t.tessera.server)).cookie },
   })
   expect(res.statusCode).toBe(200)
   return res.body

@@ -1,6 +1,6 @@
-import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { csrfOf, signInToConsole } from '../../../test/helpers/console-session.js'
+import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
 import { createSoftAuthenticator } from '../../../test/helpers/soft-authenticator.js'
 
 // The console's Users tab: a user's factors with a passkey's name, authenticator (from its AAGUID), last use,
@@ -13,26 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.close()
 })
-
-const cookiesFrom = (response: LightMyRequestResponse) =>
-  [response.headers['set-cookie'] ?? []]
-    .flat()
-    .map((cookie) => cookie.split(';')[0] ?? '')
-    .filter((pair) => !pair.endsWith('='))
-    .join('; ')
-const csrfOf = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? ''
-
-async function signIn(): Promise<string> {
-  const form = await t.tessera.server.inject({ method: 'GET', url: '/console/sign-in' })
-  const res = await t.tessera.server.inject({
-    method: 'POST',
-    url: '/console/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesFrom(form) },
-    payload: new URLSearchParams({ admin_key: TEST_ADMIN_KEY, csrf: csrfOf(form.body) }).toString(),
-  })
-  expect(res.statusCode).toBe(303)
-  return cookiesFrom(res)
-}
 
 describe('the console’s Users tab', () => {
   it('lists a user’s passkeys with name, authenticator, last use and backup state, and removes one', async () => {
@@ -57,7 +37,7 @@ describe('the console’s Users tab', () => {
       body: { verification_id: started.json().verification_id, credential: authenticator.get(started.json().options) },
     })
 
-    const cookie = await signIn()
+    const cookie = (await signInToConsole(t.tessera.server)).cookie
     const page = await t.tessera.server.inject({
       method: 'GET',
       url: `/console/apps/${appId}/users?user_id=u_ada`,
@@ -86,7 +66,7 @@ describe('the console’s Users tab', () => {
   it('refuses a removal without the form token, and changes nothing', async () => {
     const { appId, key } = await t.createApp()
     const bound = await t.request('POST', '/v1/users/u_bo/factors', { key, body: { type: 'passkey' } })
-    const cookie = await signIn()
+    const cookie = (await signInToConsole(t.tessera.server)).cookie
     const forged = await t.tessera.server.inject({
       method: 'POST',
       url: `/console/apps/${appId}/users/u_bo/factors/${bound.json().factor_id}/remove`,

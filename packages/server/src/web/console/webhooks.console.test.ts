@@ -1,7 +1,7 @@
-import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/e2e/helpers/webhook-receiver.js'
-import { createTestApp, TEST_ADMIN_KEY, type TestApp } from '../../../test/helpers/create-test-app.js'
+import { signInToConsole } from '../../../test/helpers/console-session.js'
+import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
 import { testApi } from '../../../test/helpers/test-api.js'
 
 let t: TestApp
@@ -14,29 +14,6 @@ afterEach(async () => {
   await t.close()
   await receiver.close()
 })
-
-function cookiesFrom(response: LightMyRequestResponse): string {
-  return [response.headers['set-cookie'] ?? []]
-    .flat()
-    .map((cookie) => cookie.split(';')[0] ?? '')
-    .filter((pair) => !pair.endsWith('='))
-    .join('; ')
-}
-const csrfOf = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? ''
-
-async function signIn(): Promise<{ cookie: string; csrf: string }> {
-  const form = await t.tessera.server.inject({ method: 'GET', url: '/console/sign-in' })
-  const res = await t.tessera.server.inject({
-    method: 'POST',
-    url: '/console/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesFrom(form) },
-    payload: new URLSearchParams({ admin_key: TEST_ADMIN_KEY, csrf: csrfOf(form.body) }).toString(),
-  })
-  expect(res.statusCode).toBe(303)
-  const cookie = cookiesFrom(res)
-  const page = await t.tessera.server.inject({ method: 'GET', url: '/console/apps', headers: { cookie } })
-  return { cookie, csrf: csrfOf(page.body) }
-}
 
 const post = (url: string, session: { cookie: string; csrf: string }, fields: Record<string, string> = {}) =>
   t.tessera.server.inject({
@@ -52,7 +29,7 @@ describe('the console’s Webhooks tab and Events page', () => {
   it('adds an endpoint showing its secret once, shows each event’s tries, and resends one', async () => {
     // Real time: the receiver's tries are stamped with it (and the session lives on the same clock).
     t.clock.set(Date.now())
-    const session = await signIn()
+    const session = await signInToConsole(t.tessera.server)
     const { appId, key } = await t.createApp()
     const base = `/console/apps/${appId}/webhooks`
     const tab = await get(base, session)

@@ -96,20 +96,42 @@ export interface EventLog {
   onRecorded(listener: () => void): void
 }
 
-/** The webhook body of an event: `{ type, timestamp, data }`, identifiers masked as the API shows them. */
-export function eventPayload(event: EventInput, id: string, createdAt: number): string {
-  const data: Record<string, unknown> = { event_id: id, app_id: event.appId }
-  if (event.verificationId !== undefined) data.verification_id = event.verificationId
-  if (event.userId !== undefined && event.userId !== null) data.user_id = event.userId
-  if (event.scene !== undefined) data.scene = event.scene
-  if (event.channel !== undefined) data.channel = event.channel
-  if (event.identifierMasked !== undefined) data.to = event.identifierMasked
-  if (event.test) data.test = true
-  return JSON.stringify({
-    type: event.kind,
-    timestamp: new Date(createdAt).toISOString(),
-    data: { ...data, ...event.details },
-  })
+/**
+ * The `details` column of an event: the host app's user, the scene, the channel and the test mark where they
+ * apply, then what the event says about itself.
+ */
+export function eventDetails(event: EventInput): Record<string, unknown> {
+  const details: Record<string, unknown> = {}
+  if (event.userId !== undefined && event.userId !== null) details.user_id = event.userId
+  if (event.scene !== undefined) details.scene = event.scene
+  if (event.channel !== undefined) details.channel = event.channel
+  if (event.test) details.test = true
+  if (event.details !== undefined) Object.assign(details, event.details)
+  return details
+}
+
+/**
+ * The webhook body of an event: `{ type, timestamp, data }`, identifiers masked as the API shows them. `data`
+ * is the event's own fields (id, app, verification, masked identifier) and then its details, which win where
+ * they name the same field (a fallback's `to` is the channel). Written around the details' JSON, which the
+ * row stores anyway, instead of building and stringifying the same fields a second time.
+ */
+export function eventPayload(
+  event: EventInput,
+  id: string,
+  createdAt: number,
+  details: Readonly<Record<string, unknown>>,
+  detailsJson: string,
+): string {
+  let data = `{"event_id":${JSON.stringify(id)},"app_id":${JSON.stringify(event.appId)}`
+  if (event.verificationId !== undefined && !Object.hasOwn(details, 'verification_id')) {
+    data += `,"verification_id":${JSON.stringify(event.verificationId)}`
+  }
+  if (event.identifierMasked !== undefined && !Object.hasOwn(details, 'to')) {
+    data += `,"to":${JSON.stringify(event.identifierMasked)}`
+  }
+  data += detailsJson === '{}' ? '}' : `,${detailsJson.slice(1)}`
+  return `{"type":${JSON.stringify(event.kind)},"timestamp":"${new Date(createdAt).toISOString()}","data":${data}}`
 }
 
 export function createEventLog(deps: { events: EventRepository; clock: Clock; logger: Logger }): EventLog {
@@ -120,13 +142,8 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     const id = generateId('evt', 16, createdAt)
     // Events of no app (console sign-ins, signing keys) are the operator's: no app endpoint receives them.
     const forApp = event.appId !== null
-    const details = {
-      ...(event.userId !== undefined && event.userId !== null ? { user_id: event.userId } : {}),
-      ...(event.scene !== undefined ? { scene: event.scene } : {}),
-      ...(event.channel !== undefined ? { channel: event.channel } : {}),
-      ...(event.test ? { test: true } : {}),
-      ...event.details,
-    }
+    const details = eventDetails(event)
+    const detailsJson = JSON.stringify(details)
     return {
       id,
       appId: event.appId,
@@ -134,9 +151,9 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
       verificationId: event.verificationId ?? null,
       identifierMasked: event.identifierMasked ?? null,
       clientIp: event.clientIp ?? null,
-      details: Object.keys(details).length > 0 ? JSON.stringify(details) : null,
+      details: detailsJson === '{}' ? null : detailsJson,
       createdAt,
-      payload: forApp ? eventPayload(event, id, createdAt) : null,
+      payload: forApp ? eventPayload(event, id, createdAt, details, detailsJson) : null,
       dispatchPending: forApp ? 1 : 0,
     }
   }

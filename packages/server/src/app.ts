@@ -213,7 +213,6 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     verifiers,
     factors,
   })
-  const webhooks = createWebhookService({ store, clock, serverKeys })
   const webhookDispatcher = createWebhookDispatcher({
     store,
     clock,
@@ -226,6 +225,12 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     beforePass: () => verifications.expireOverdue(200),
     onAttempt: (attempt) => metrics.webhookAttempts.inc({ result: attempt.succeeded ? 'succeeded' : 'failed' }),
     ...(options.random ? { random: options.random } : {}),
+  })
+  const webhooks = createWebhookService({
+    store,
+    clock,
+    serverKeys,
+    onEndpointEnabled: (appId) => webhookDispatcher.wakeFor(appId),
   })
   metrics.onScrape(async () => {
     metrics.outboxBacklog.set(await webhookDispatcher.backlog())

@@ -92,8 +92,8 @@ export interface EventLog {
   ): Promise<EventRow[]>
   /** One verification's events, newest first. */
   listByVerification(appId: string, verificationId: string, limit: number): Promise<EventRow[]>
-  /** Called after every event recorded (the dispatcher wakes up); one listener. */
-  onRecorded(listener: () => void): void
+  /** Called with the app of every event recorded, after its commit (the dispatcher wakes up); one listener. */
+  onRecorded(listener: (appId: string | null) => void): void
 }
 
 /**
@@ -135,8 +135,7 @@ export function eventPayload(
 }
 
 export function createEventLog(deps: { events: EventRepository; clock: Clock; logger: Logger }): EventLog {
-  let listener: (() => void) | undefined
-  let wakeTimer: NodeJS.Timeout | undefined
+  let listener: ((appId: string | null) => void) | undefined
   const rowOf = (event: EventInput): NewEvent => {
     const createdAt = deps.clock.nowMs()
     const id = generateId('evt', 16, createdAt)
@@ -157,16 +156,7 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
       dispatchPending: forApp ? 1 : 0,
     }
   }
-  const recorded = () => {
-    // After the caller's commit, usually: the dispatcher looks a moment later (and polls anyway), once per burst.
-    if (!listener || wakeTimer) return
-    const wake = listener
-    wakeTimer = setTimeout(() => {
-      wakeTimer = undefined
-      wake()
-    }, 10)
-    wakeTimer.unref()
-  }
+  const recorded = (event: EventInput) => listener?.(event.appId)
   return {
     listRecent: (appId, options) => deps.events.listRecent(appId, options),
     listByVerification: (appId, verificationId, limit) => deps.events.listByVerification(appId, verificationId, limit),
@@ -176,22 +166,22 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     async record(event) {
       try {
         await deps.events.insert(rowOf(event))
-        recorded()
+        recorded(event)
       } catch (error) {
         deps.logger.error({ err: error, kind: event.kind }, 'could not record event')
       }
     },
     async recordIn(store, event) {
       await store.events.insert(rowOf(event))
-      recorded()
+      recorded(event)
     },
     async recordWithRows(store, rows, events) {
       await store.insertAll([...rows, ...events.map((event) => ({ table: 'events' as const, row: rowOf(event) }))])
-      if (events.length > 0) recorded()
+      for (const event of events) recorded(event)
     },
     async recordIf(events, change) {
       const won = await change(events.map((event) => ({ table: 'events' as const, row: rowOf(event) })))
-      if (won && events.length > 0) recorded()
+      if (won) for (const event of events) recorded(event)
       return won
     },
   }

@@ -114,7 +114,13 @@ export function signingSecrets(keys: ServerKeys, row: WebhookEndpointRow, now: n
   return secrets
 }
 
-export function createWebhookService(deps: { store: Store; clock: Clock; serverKeys: ServerKeys }): WebhookService {
+export function createWebhookService(deps: {
+  store: Store
+  clock: Clock
+  serverKeys: ServerKeys
+  /** An endpoint of the app was made or turned on here (the dispatcher wakes for its events from now on). */
+  onEndpointEnabled?: (appId: string) => void
+}): WebhookService {
   const { store, clock } = deps
   const load = async (appId: string, id: string) => {
     const row = await store.webhooks.findEndpoint(appId, id)
@@ -149,6 +155,7 @@ export function createWebhookService(deps: { store: Store; clock: Clock; serverK
         }
         await tx.webhooks.insertEndpoint(row)
       })
+      if (row.enabled === 1) deps.onEndpointEnabled?.(appId)
       return { endpoint: toEndpointView(row), secret }
     },
     async list(appId) {
@@ -170,6 +177,7 @@ export function createWebhookService(deps: { store: Store; clock: Clock; serverK
         updatedAt: clock.nowMs(),
       })
       assertThat(updated, 'webhook_not_found')
+      if (reenabled) deps.onEndpointEnabled?.(appId)
       return toEndpointView(updated)
     },
     async rotateSecret(appId, id) {

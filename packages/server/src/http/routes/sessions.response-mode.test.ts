@@ -108,9 +108,12 @@ describe('response_mode "code"', () => {
     expect(before?.exchangeCodeHash).not.toBe(code)
     expect(before?.sealedToken).toMatch(/^v1\./)
     expect(JSON.stringify(before)).not.toContain(code)
-    expect(JSON.stringify(before)).not.toMatch(/ey[A-Za-z0-9_-]{10,}\./)
 
     const token = (await exchange(key, sessionId, code)).json<{ verification_token: string }>().verification_token
+    // The token itself was never in the row, nor its signature. (A pattern for "some JWT" matched the sealed
+    // token's random ciphertext now and then: `…ey8diOvcRVPC3tsg.…`.)
+    expect(JSON.stringify(before)).not.toContain(token)
+    expect(JSON.stringify(before)).not.toContain(token.split('.')[2])
     const after = await t.tessera.store.hostedSessions.findById(sessionId)
     expect(after?.exchangeCodeHash).toBeNull()
     expect(after?.sealedToken).toBeNull()

@@ -12,6 +12,7 @@ import type {
   HostedSessionRepository,
   IdempotencyKeyRepository,
   MaintenanceRepository,
+  RowForTable,
   SigningKeyRepository,
   Store,
   TokenRepository,
@@ -40,110 +41,147 @@ const PROBE_PADDING = JSON.stringify({ padding: 'x'.repeat(9000) })
 
 /** The Store over any Kysely dialect; engine specifics stay in the dialect folders. */
 export function createSqlStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgres' = 'sqlite'): Store {
-  // Built on first use: a transaction gets its own Store and usually touches two or three repositories.
-  let apps: AppRepository | undefined
-  let apiKeys: ApiKeyRepository | undefined
-  let verifications: VerificationRepository | undefined
-  let tokens: TokenRepository | undefined
-  let signingKeys: SigningKeyRepository | undefined
-  let events: EventRepository | undefined
-  let factors: FactorRepository | undefined
-  let maintenance: MaintenanceRepository | undefined
-  let deliveries: DeliveryRepository | undefined
-  let hostedSessions: HostedSessionRepository | undefined
-  let consoleSessions: ConsoleSessionRepository | undefined
-  let verifyServices: VerifyServiceRepository | undefined
-  let heldTokens: HeldTokenRepository | undefined
-  let idempotencyKeys: IdempotencyKeyRepository | undefined
-  let webhooks: WebhookRepository | undefined
-  return {
-    get apps() {
-      apps ??= createAppQueries(db)
-      return apps
-    },
-    get apiKeys() {
-      apiKeys ??= createApiKeyQueries(db)
-      return apiKeys
-    },
-    get verifications() {
-      verifications ??= createVerificationQueries(db, dialect)
-      return verifications
-    },
-    get tokens() {
-      tokens ??= createTokenQueries(db, dialect)
-      return tokens
-    },
-    get signingKeys() {
-      signingKeys ??= createSigningKeyQueries(db, dialect)
-      return signingKeys
-    },
-    get events() {
-      events ??= createEventQueries(db, dialect)
-      return events
-    },
-    get factors() {
-      factors ??= createFactorQueries(db, dialect)
-      return factors
-    },
-    get maintenance() {
-      maintenance ??= createMaintenanceQueries(db, dialect)
-      return maintenance
-    },
-    get hostedSessions() {
-      hostedSessions ??= createHostedSessionQueries(db)
-      return hostedSessions
-    },
-    get deliveries() {
-      deliveries ??= createDeliveryQueries(db, dialect)
-      return deliveries
-    },
-    get consoleSessions() {
-      consoleSessions ??= createConsoleSessionQueries(db)
-      return consoleSessions
-    },
-    get verifyServices() {
-      verifyServices ??= createVerifyServiceQueries(db)
-      return verifyServices
-    },
-    get heldTokens() {
-      heldTokens ??= createHeldTokenQueries(db)
-      return heldTokens
-    },
-    get idempotencyKeys() {
-      idempotencyKeys ??= createIdempotencyKeyQueries(db)
-      return idempotencyKeys
-    },
-    get webhooks() {
-      webhooks ??= createWebhookQueries(db, dialect)
-      return webhooks
-    },
-    transaction: (work) => db.transaction().execute((trx) => work(createSqlStore(trx, dialect))),
-    insertAll: (rows) => insertAll(db, dialect, rows),
-    async ping() {
-      await sql`select 1`.execute(db)
-    },
-    async probeWrite() {
-      const id = `evt_probe_${randomUUID()}`
-      await db.transaction().execute(async (trx) => {
-        // A few pages' worth: a commit that fits in a half-empty page would pass where a verification's write
-        // fails. Inserted and deleted before the commit, so no reader ever sees it, yet the commit writes the
-        // pages it touched (SQLite's and PostgreSQL's WAL), as real writes do.
-        await trx
-          .insertInto('events')
-          .values({
-            id,
-            appId: null,
-            kind: 'readiness.probe',
-            verificationId: null,
-            identifierMasked: null,
-            clientIp: null,
-            details: PROBE_PADDING,
-            createdAt: 0,
-          })
-          .execute()
-        await trx.deleteFrom('events').where('id', '=', id).execute()
-      })
-    },
-    close: () => db.destroy(),
+  return new SqlStore(db, dialect)
+}
+
+/**
+ * Repositories are built on first use: a transaction gets its own Store and usually touches two or three.
+ * A class rather than an object literal with getters: V8 gives every such literal its own accessor pairs in
+ * the old generation, and what their closures reach then survives scavenges (see delivery/provider-chain.ts).
+ */
+class SqlStore implements Store {
+  #apps: AppRepository | undefined
+  #apiKeys: ApiKeyRepository | undefined
+  #verifications: VerificationRepository | undefined
+  #tokens: TokenRepository | undefined
+  #signingKeys: SigningKeyRepository | undefined
+  #events: EventRepository | undefined
+  #factors: FactorRepository | undefined
+  #maintenance: MaintenanceRepository | undefined
+  #hostedSessions: HostedSessionRepository | undefined
+  #deliveries: DeliveryRepository | undefined
+  #consoleSessions: ConsoleSessionRepository | undefined
+  #verifyServices: VerifyServiceRepository | undefined
+  #heldTokens: HeldTokenRepository | undefined
+  #idempotencyKeys: IdempotencyKeyRepository | undefined
+  #webhooks: WebhookRepository | undefined
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  get apps(): AppRepository {
+    this.#apps ??= createAppQueries(this.db)
+    return this.#apps
+  }
+
+  get apiKeys(): ApiKeyRepository {
+    this.#apiKeys ??= createApiKeyQueries(this.db)
+    return this.#apiKeys
+  }
+
+  get verifications(): VerificationRepository {
+    this.#verifications ??= createVerificationQueries(this.db, this.dialect)
+    return this.#verifications
+  }
+
+  get tokens(): TokenRepository {
+    this.#tokens ??= createTokenQueries(this.db, this.dialect)
+    return this.#tokens
+  }
+
+  get signingKeys(): SigningKeyRepository {
+    this.#signingKeys ??= createSigningKeyQueries(this.db, this.dialect)
+    return this.#signingKeys
+  }
+
+  get events(): EventRepository {
+    this.#events ??= createEventQueries(this.db, this.dialect)
+    return this.#events
+  }
+
+  get factors(): FactorRepository {
+    this.#factors ??= createFactorQueries(this.db, this.dialect)
+    return this.#factors
+  }
+
+  get maintenance(): MaintenanceRepository {
+    this.#maintenance ??= createMaintenanceQueries(this.db, this.dialect)
+    return this.#maintenance
+  }
+
+  get hostedSessions(): HostedSessionRepository {
+    this.#hostedSessions ??= createHostedSessionQueries(this.db)
+    return this.#hostedSessions
+  }
+
+  get deliveries(): DeliveryRepository {
+    this.#deliveries ??= createDeliveryQueries(this.db, this.dialect)
+    return this.#deliveries
+  }
+
+  get consoleSessions(): ConsoleSessionRepository {
+    this.#consoleSessions ??= createConsoleSessionQueries(this.db)
+    return this.#consoleSessions
+  }
+
+  get verifyServices(): VerifyServiceRepository {
+    this.#verifyServices ??= createVerifyServiceQueries(this.db)
+    return this.#verifyServices
+  }
+
+  get heldTokens(): HeldTokenRepository {
+    this.#heldTokens ??= createHeldTokenQueries(this.db)
+    return this.#heldTokens
+  }
+
+  get idempotencyKeys(): IdempotencyKeyRepository {
+    this.#idempotencyKeys ??= createIdempotencyKeyQueries(this.db)
+    return this.#idempotencyKeys
+  }
+
+  get webhooks(): WebhookRepository {
+    this.#webhooks ??= createWebhookQueries(this.db, this.dialect)
+    return this.#webhooks
+  }
+
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new SqlStore(trx, this.dialect)))
+  }
+
+  insertAll(rows: readonly RowForTable[]): Promise<void> {
+    return insertAll(this.db, this.dialect, rows)
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db)
+  }
+
+  async probeWrite(): Promise<void> {
+    const id = `evt_probe_${randomUUID()}`
+    await this.db.transaction().execute(async (trx) => {
+      // A few pages' worth: a commit that fits in a half-empty page would pass where a verification's write
+      // fails. Inserted and deleted before the commit, so no reader ever sees it, yet the commit writes the
+      // pages it touched (SQLite's and PostgreSQL's WAL), as real writes do.
+      await trx
+        .insertInto('events')
+        .values({
+          id,
+          appId: null,
+          kind: 'readiness.probe',
+          verificationId: null,
+          identifierMasked: null,
+          clientIp: null,
+          details: PROBE_PADDING,
+          createdAt: 0,
+        })
+        .execute()
+      await trx.deleteFrom('events').where('id', '=', id).execute()
+    })
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy()
   }
 }

@@ -4,8 +4,14 @@ import type BetterSqlite3 from 'better-sqlite3'
 const STATEMENT_CACHE_SIZE = 500
 
 /**
- * Prepared statements by SQL text, least recently used dropped first: preparing parses and plans the SQL,
- * which cost more than running the statement on the hot paths.
+ * Prepared statements by SQL text, the first prepared dropped first once the bound is reached: preparing
+ * parses and plans the SQL, which cost more than running the statement on the hot paths.
+ *
+ * A hit changes nothing. Keeping least-recently-used order (a delete and a set per hit) made the long-lived
+ * Map rebuild its table every few dozen statements, and each new table, young and referenced from the old
+ * Map, was promoted by the next scavenge only to die there (docs/benchmarks.md, "Promoted by a getter"). The
+ * bound is only reached when SQL texts leak (lists of ever new lengths); a hot statement dropped then is
+ * prepared again once.
  */
 export class StatementCache {
   readonly #statements = new Map<string, BetterSqlite3.Statement>()
@@ -14,17 +20,14 @@ export class StatementCache {
 
   get(sql: string): BetterSqlite3.Statement {
     let statement = this.#statements.get(sql)
-    if (statement) {
-      // Refresh its place: the Map's insertion order is the eviction order.
-      this.#statements.delete(sql)
-    } else {
+    if (statement === undefined) {
       statement = this.database.prepare(sql)
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.#statements.keys().next().value
-        if (oldest !== undefined) this.#statements.delete(oldest)
+        const first = this.#statements.keys().next().value
+        if (first !== undefined) this.#statements.delete(first)
       }
+      this.#statements.set(sql, statement)
     }
-    this.#statements.set(sql, statement)
     return statement
   }
 }

@@ -34,22 +34,11 @@ export async function approveAndIssue(
   },
 ): Promise<CheckResult | 'lost' | 'factor_locked'> {
   const { factor } = how
-  const approved: EventInput = {
-    ...eventAbout(ctx, app, row),
-    kind: 'verification.approved',
-    details: {
-      ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
-      ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
-      ...(how.byLink ? { by: 'link' } : {}),
-    },
-  }
-  const result: CheckResult = {
-    verificationId: row.id,
-    scene: row.scene,
-    purpose: row.purpose,
-    factorId: row.factorId,
-    userId: row.userId,
-  }
+  const approved: EventInput = eventAbout(ctx, app, row, 'verification.approved', {
+    ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
+    ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
+    ...(how.byLink ? { by: 'link' } : {}),
+  })
   const signed =
     row.purpose === 'activate'
       ? undefined
@@ -90,7 +79,14 @@ export async function approveAndIssue(
     if (!won) return 'lost'
     // Committed: of racing approvals only the winner gets here.
     ctx.countFinished(row, 'approved')
-    return signed ? { ...result, token: { token: signed.token, expiresIn: signed.expiresIn } } : result
+    return {
+      verificationId: row.id,
+      scene: row.scene,
+      purpose: row.purpose,
+      factorId: row.factorId,
+      userId: row.userId,
+      ...(signed ? { token: { token: signed.token, expiresIn: signed.expiresIn } } : {}),
+    }
   } catch (error) {
     // Thrown to roll the approval back.
     if (error instanceof FactorLockedMeanwhile) return 'factor_locked'

@@ -67,11 +67,10 @@ export async function createVerification(
       ctx.store,
       [{ table: 'verifications', row }],
       [
-        {
-          ...eventAbout(ctx, app, row),
-          kind: 'verification.started',
-          details: { sent: false, expires_at: new Date(row.expiresAt).toISOString() },
-        },
+        eventAbout(ctx, app, row, 'verification.started', {
+          sent: false,
+          expires_at: new Date(row.expiresAt).toISOString(),
+        }),
       ],
     )
     ctx.metrics.verificationsStarted.inc({ channel: row.channel })
@@ -113,15 +112,11 @@ export async function createVerification(
       ctx.store,
       [{ table: 'verifications', row }],
       [
-        {
-          ...eventAbout(ctx, app, row),
-          kind: 'verification.started',
-          details: {
-            ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
-            ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
-            expires_at: new Date(row.expiresAt).toISOString(),
-          },
-        },
+        eventAbout(ctx, app, row, 'verification.started', {
+          expires_at: new Date(row.expiresAt).toISOString(),
+          ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
+          ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
+        }),
       ],
     )
   } catch (error) {

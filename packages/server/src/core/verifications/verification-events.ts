@@ -1,11 +1,23 @@
 import type { VerificationRow } from '../../storage/database.js'
 import type { App } from '../app-service.js'
+import type { EventInput } from '../event-log.js'
 import type { VerificationContext } from './verification-context.js'
 
-/** What every event about a verification says: ids, masked identifier, user, scene, channel. */
-export function eventAbout(ctx: VerificationContext, app: Pick<App, 'id'>, row: VerificationRow) {
+/**
+ * An event about a verification: what every such event says (ids, masked identifier, user, scene, channel), its
+ * kind and its details. Whole, not spread into a literal with more fields: see docs/decisions.md, "No object
+ * literal that adds fields after a spread".
+ */
+export function eventAbout(
+  ctx: VerificationContext,
+  app: Pick<App, 'id'>,
+  row: VerificationRow,
+  kind: EventInput['kind'],
+  details?: EventInput['details'],
+): EventInput {
   return {
     appId: app.id,
+    kind,
     verificationId: row.id,
     identifierMasked: ctx.maskOf(row),
     clientIp: row.clientIp ?? undefined,
@@ -13,6 +25,7 @@ export function eventAbout(ctx: VerificationContext, app: Pick<App, 'id'>, row: 
     scene: row.scene,
     channel: row.channel,
     test: row.test === 1,
+    details,
   }
 }
 
@@ -30,7 +43,7 @@ export async function finishWithEvent(
       if (!(await tx.verifications.finish(app.id, row.id, status, now))) return false
       // A decoy (uniform_responses) never existed for the app: its end is no news.
       if (row.purpose !== 'decoy') {
-        await ctx.events.recordIn(tx, { ...eventAbout(ctx, app, row), kind: `verification.${status}`, details })
+        await ctx.events.recordIn(tx, eventAbout(ctx, app, row, `verification.${status}`, details))
       }
       return true
     })

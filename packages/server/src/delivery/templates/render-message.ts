@@ -191,7 +191,9 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
     subject: shape.subject.join(input.code),
     text: shape.text.join(input.code),
     html: shape.html.join(escapeHtml(input.code)),
-    values: { ...shape.values, code: input.code },
+    // Named, not `{ ...shape.values, code }`: see docs/decisions.md, "No object literal that adds fields after a
+    // spread" (this runs on every start).
+    values: { code: input.code, app_name: shape.values.app_name, minutes: shape.values.minutes },
     ...(shape.speechLanguage === undefined
       ? {}
       : { speech: spokenMessage(shape.speechLanguage, shape.text, input.code) }),

@@ -120,9 +120,9 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
   const db =
     options.database ??
     (await openDatabase(config, {
-      ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
       // Modes tightened on the data folder and database files: worth an operator's attention, never a secret.
       onNotice: (message) => logger.warn(message),
+      ...(options.postgresSchema ? { postgresSchema: options.postgresSchema } : {}),
     }))
   if (options.postgresSchema) await sql`create schema if not exists ${sql.id(options.postgresSchema)}`.execute(db)
   const dialect = dialectOf(config)

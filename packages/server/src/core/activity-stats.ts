@@ -125,11 +125,10 @@ function aggregate(
     const bucket = buckets[indexOf(Number(failure.createdAt))]
     if (bucket) bucket.deliveryFailures++
   }
-  return {
-    ...window,
+  return Object.assign({}, window, {
     buckets,
     countries: [...countries.values()].sort((a, b) => b.sends - a.sends),
     totals,
     truncated,
-  }
+  })
 }

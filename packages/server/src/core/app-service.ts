@@ -161,10 +161,9 @@ export function createAppService(deps: {
             message: problem.slice(colon + 2),
           })
         }
-        ;(channels as Record<string, { providers?: unknown }>)[channel] = {
-          ...channels?.[channel],
+        ;(channels as Record<string, { providers?: unknown }>)[channel] = Object.assign({}, channels?.[channel], {
           providers: sealed.entries,
-        }
+        })
       }
     }
     if (problems.length > 0) throw invalidSettings(problems)
@@ -253,7 +252,7 @@ export function createAppService(deps: {
       }
       await store.apiKeys.insert(row)
       await events.record({ appId, kind: 'api_key.created', details: { key_id: row.id } })
-      return { ...toKeySummary(row), key }
+      return Object.assign(toKeySummary(row), { key })
     },
     async listKeys(appId) {
       await getApp(appId)

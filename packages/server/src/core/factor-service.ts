@@ -117,7 +117,7 @@ export function createFactorService(deps: {
       { id: row.id, material: row.material === null ? null : decryptSecret(deps.serverKeys, row.material) },
       { countUnusedCodes: (factorId) => store.factors.countUnusedCodes(factorId) },
     )
-    return { ...view(row), details }
+    return Object.assign(view(row), { details })
   }
 
   return {

@@ -59,7 +59,7 @@ export function hostedCeremonies(
             clientIp: input.clientIp,
           })
           if (!bound.verification) throw new Error('a ceremony bind without its activation')
-          view = { ...bound.verification, reveal: bound.reveal }
+          view = Object.assign({}, bound.verification, { reveal: bound.reveal })
           kind = 'create'
         }
       } else if (session.userId !== null) {

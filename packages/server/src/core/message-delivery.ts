@@ -82,6 +82,7 @@ export function createMessageDelivery(deps: {
     return resolution.chain
   }
 
+  // built once, not per request: a spread here costs nothing (docs/decisions.md)
   return {
     ...callbacks,
     assertAvailable(app, channel) {

@@ -95,12 +95,12 @@ export function createSigningKeyRing(deps: {
   /** Kids this instance knows to be revoked: a revoked key never comes back, so the set only grows (rarely). */
   const revoked = new Set<string>()
 
-  const toJwk = (row: { id: string; publicJwk: string }): PublicJwk => ({
-    ...(JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }),
-    kid: row.id,
-    alg: 'EdDSA' as const,
-    use: 'sig' as const,
-  })
+  const toJwk = (row: { id: string; publicJwk: string }): PublicJwk =>
+    Object.assign(JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }, {
+      kid: row.id,
+      alg: 'EdDSA' as const,
+      use: 'sig' as const,
+    })
 
   async function createKey(): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519')

@@ -116,8 +116,8 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
 
     async get(app, verificationId) {
       const row = await ctx.load(app, verificationId)
-      const view = toVerificationView(row, verifiers.get(row.channel), clock.nowMs())
-      return { ...view, deliveries: await deps.messages.list(app.id, row.id) }
+      const deliveries = await deps.messages.list(app.id, row.id)
+      return toVerificationView(row, verifiers.get(row.channel), clock.nowMs(), { deliveries })
     },
 
     async holdToken(app, verificationId, token) {
@@ -143,7 +143,7 @@ export function createVerificationService(deps: VerificationDeps): VerificationS
 
     async search(appId, filter) {
       const now = clock.nowMs()
-      const rows = await store.verifications.search(appId, { ...filter, now })
+      const rows = await store.verifications.search(appId, Object.assign({}, filter, { now }))
       return rows.map((row) => toVerificationView(row, verifiers.get(row.channel), now))
     },
 

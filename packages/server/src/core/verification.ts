@@ -38,7 +38,16 @@ export function effectiveStatus(row: VerificationRow, now: number): Verification
   return row.status === 'pending' && Number(row.expiresAt) <= now ? 'expired' : row.status
 }
 
-export function toVerificationView(row: VerificationRow, verifier: Verifier, now: number): VerificationView {
+/**
+ * `more` goes in at the end, not spread into a copy afterwards: see docs/decisions.md, "No object literal that
+ * adds fields after a spread".
+ */
+export function toVerificationView(
+  row: VerificationRow,
+  verifier: Verifier,
+  now: number,
+  more?: Pick<VerificationView, 'reveal' | 'deliveries'>,
+): VerificationView {
   const status = effectiveStatus(row, now)
   const expiresAt = Number(row.expiresAt)
   const sendsRemaining = Math.max(0, row.maxSends - row.sends)
@@ -66,6 +75,7 @@ export function toVerificationView(row: VerificationRow, verifier: Verifier, now
     resendAvailableAt,
     approvedAt: row.approvedAt === null ? null : Number(row.approvedAt),
     test: row.test === 1,
+    ...more,
   }
 }
 

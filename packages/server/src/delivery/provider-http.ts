@@ -21,7 +21,7 @@ export async function providerRequest(
 ): Promise<ProviderResponse> {
   let response: Response
   try {
-    response = await fetch(url, { ...init, redirect: 'error' })
+    response = await fetch(url, Object.assign({}, init, { redirect: 'error' as const }))
   } catch (error) {
     const timedOut = init.signal.aborted
     throw new DeliveryError(timedOut ? 'provider did not answer in time' : 'provider request failed', {

@@ -199,6 +199,7 @@ export function createDeliveryRegistry(
           ? { available: false, reason: shared.links.unavailable }
           : {
               available: true,
+              // built once, not per request: a spread here costs nothing (docs/decisions.md)
               chain: shared.links.map((link) => ({ ...link, breaker: new CircuitBreaker(policy, deps.nowMs) })),
             }
       chains.set(slot, { entriesKey, policyKey, resolution })

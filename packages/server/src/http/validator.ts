@@ -11,7 +11,9 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const common = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false } as const
   // ajv-formats is CommonJS; its function is both module.exports and .default.
   const addFormats = formats.default
+  // built once, not per request: a spread here costs nothing (docs/decisions.md)
   const strict = addFormats(new Ajv({ ...common, coerceTypes: false }))
+  // built once, not per request: a spread here costs nothing (docs/decisions.md)
   const coercing = addFormats(new Ajv({ ...common, coerceTypes: 'array' }))
   return ({ schema, httpPart }) =>
     (httpPart === 'body' ? strict : coercing).compile(schema as object) as ValidateFunction

@@ -42,6 +42,7 @@ export function createFlexibleRateLimiter(options: {
       }
       limiter = options.redis
         ? redisCounter(
+            // built once, not per request: a spread here costs nothing (docs/decisions.md)
             new RateLimiterRedis({
               ...common,
               storeClient: options.redis,

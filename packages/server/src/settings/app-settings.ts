@@ -123,6 +123,7 @@ export const AppSettingsSchema = Type.Object(
     channels: Type.Object(
       // Each slice defaults to {} so its own defaults fill it: settings saved before a channel existed still read.
       Object.fromEntries(
+        // built once, not per request: a spread here costs nothing (docs/decisions.md)
         BUILT_IN_CHANNELS.map((channel) => [channel.name, { ...channel.settingsSchema, default: {} }]),
       ) as ChannelSlices,
       { additionalProperties: false, default: {} },
@@ -219,6 +220,7 @@ export function composeAppSettingsSchema(typeOptions: Readonly<Record<string, TO
   for (const [name, schema] of Object.entries(typeOptions)) {
     if (name in properties) throw new Error(`Options of type ${name} would replace the setting ${name}`)
     // Every slice is filled from its defaults, so an app that never set one still has it whole.
+    // built once, not per request: a spread here costs nothing (docs/decisions.md)
     properties[name] = { ...schema, default: {} }
   }
   return Type.Object(properties, { additionalProperties: false })

@@ -34,11 +34,11 @@ export async function approveAndIssue(
   },
 ): Promise<CheckResult | 'lost' | 'factor_locked'> {
   const { factor } = how
-  const approved: EventInput = eventAbout(ctx, app, row, 'verification.approved', {
-    ...(row.factorId !== null ? { factor_id: row.factorId } : {}),
-    ...(row.purpose === 'activate' ? { purpose: 'activate' } : {}),
-    ...(how.byLink ? { by: 'link' } : {}),
-  })
+  const details: Record<string, unknown> = {}
+  if (row.factorId !== null) details.factor_id = row.factorId
+  if (row.purpose === 'activate') details.purpose = 'activate'
+  if (how.byLink) details.by = 'link'
+  const approved: EventInput = eventAbout(ctx, app, row, 'verification.approved', details)
   const signed =
     row.purpose === 'activate'
       ? undefined

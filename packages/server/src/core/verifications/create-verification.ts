@@ -145,8 +145,7 @@ export async function createVerification(
     if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
   }
   ctx.metrics.verificationsStarted.inc({ channel: row.channel })
-  const view = toVerificationView(row, verifier, now)
-  return reveal ? { ...view, reveal } : view
+  return toVerificationView(row, verifier, now, reveal && { reveal })
 }
 
 /** A send that no provider made: every provider failed, or the provider said the recipient cannot get it. */

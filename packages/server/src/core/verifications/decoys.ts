@@ -80,8 +80,7 @@ export async function startDecoy(ctx: VerificationContext, app: App, input: Deco
     details: { type: verifier.type, user_id: input.userId, reason: input.reason },
   })
   await ctx.delayLikeDelivery(verifier.delivery?.channel)
-  const view = toVerificationView(row, verifier, now)
-  return reveal ? { ...view, reveal } : view
+  return toVerificationView(row, verifier, now, reveal && { reveal })
 }
 
 /** A made-up recipient for a decoy challenge: shaped like a real one once masked (never sent to). */

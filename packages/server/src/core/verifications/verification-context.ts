@@ -69,6 +69,7 @@ export function createVerificationContext(deps: VerificationDeps): VerificationC
   /** Recent delivery time per channel (moving average). */
   const deliveryMs = new Map<ChannelName, number>()
   const maskOf = (row: VerificationRow) => deps.verifiers.get(row.channel).delivery?.maskIdentifier(row.identifier)
+  // built once, not per request: a spread here costs nothing (docs/decisions.md)
   return {
     ...deps,
     guesses: createGuessBudget({ store: deps.store, limits: deps.limits, events: deps.events, maskOf }),

@@ -93,6 +93,7 @@ export const smtpProvider = defineDeliveryProvider<Static<typeof SmtpOptionsSche
   channels: ['email'],
   optionsSchema: SmtpOptionsSchema,
   create(options) {
+    // built once, not per request: a spread here costs nothing (docs/decisions.md)
     const transport = nodemailer.createTransport({
       ...smtpConnectionOptions(options.url),
       pool: true,

@@ -286,7 +286,7 @@ function renderWithoutLink(input: MessageInput): RenderedMessage {
     subject: escapeHtml(subject),
     // The app's name in bold, so the person sees at a glance who asks.
     intro: texts
-      .text(locale, 'intro', { ...textValues, app_name: APP_NAME_MARK })
+      .text(locale, 'intro', Object.assign({}, textValues, { app_name: APP_NAME_MARK }))
       .split(APP_NAME_MARK)
       .map(escapeHtml)
       .join(`<strong>${escapeHtml(input.appName)}</strong>`),

@@ -31,7 +31,9 @@ export function previewMessage(
     ttlSeconds: settings.channels[input.channel].ttl_seconds,
   })
   // A short text is billed by the segment: the preview counts them.
-  return channelNamed(input.channel).textMessage === true ? { ...rendered, sms: smsSegments(rendered.text) } : rendered
+  return channelNamed(input.channel).textMessage === true
+    ? Object.assign({}, rendered, { sms: smsSegments(rendered.text) })
+    : rendered
 }
 
 /**

@@ -61,6 +61,7 @@ export function registerIdempotency(scope: FastifyInstance, deps: IdempotencyDep
   const onSend = recordAnswer(deps)
   scope.addHook('onRoute', (route: RouteOptions) => {
     if (route.config?.idempotent !== true) return
+    // built once, not per request: a spread here costs nothing (docs/decisions.md)
     route.schema = { ...route.schema, headers: withKeyHeader(route.schema?.headers) }
     route.preHandler = [...asArray(route.preHandler), preHandler]
     route.onSend = [...asArray(route.onSend), onSend]
@@ -156,6 +157,7 @@ type HeaderSchema = { properties?: Record<string, unknown> } & Record<string | s
 
 function withKeyHeader(headers: unknown): HeaderSchema {
   const existing = (headers ?? { type: 'object' }) as HeaderSchema
+  // built once, not per request: a spread here costs nothing (docs/decisions.md)
   return { ...existing, properties: { ...existing.properties, 'idempotency-key': IdempotencyKeyHeader } }
 }
 

@@ -106,11 +106,15 @@ export function factorRoutes(service: FactorService, verifiers: VerifierRegistry
           clientIp: client_ip,
           stepUpToken: request.headers['x-verification-token'],
         })
-        return reply.status(201).send({
-          ...presentFactor(bound.factor),
-          ...(bound.verification ? { verification_id: bound.verification.id } : {}),
-          ...bound.reveal,
-        })
+        return reply
+          .status(201)
+          .send(
+            Object.assign(
+              presentFactor(bound.factor),
+              bound.verification ? { verification_id: bound.verification.id } : {},
+              bound.reveal,
+            ),
+          )
       },
     )
 

@@ -289,7 +289,9 @@ export function verificationRoutes(
         const app = appOf(request)
         const view = presentVerification(await service.get(app, request.params.verification_id))
         const held = await service.takeHeldToken(app, view.verification_id)
-        return held ? { ...view, verification_token: held.token, verification_token_expires_in: held.expiresIn } : view
+        return held
+          ? Object.assign(view, { verification_token: held.token, verification_token_expires_in: held.expiresIn })
+          : view
       },
     )
 

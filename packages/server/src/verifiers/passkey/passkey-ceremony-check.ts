@@ -135,12 +135,12 @@ export async function checkRegistration(
   }
   const before = parseMaterial(attempt.factor.material)
   const material: PasskeyMaterial = {
-    ...(before.userName === undefined ? {} : { userName: before.userName }),
     publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
     transports: credential.response.transports ?? info.credential.transports ?? [],
     aaguid: info.aaguid,
     deviceType: info.credentialDeviceType,
     backedUp: info.credentialBackedUp,
+    ...(before.userName === undefined ? {} : { userName: before.userName }),
   }
   return { ok: true, material: JSON.stringify(material), identifier: info.credential.id }
 }
@@ -212,7 +212,9 @@ export async function checkAssertion(
     }
   }
   const changed = credentialBackedUp !== material.backedUp
-  return changed ? { ok: true, material: JSON.stringify({ ...material, backedUp: credentialBackedUp }) } : { ok: true }
+  return changed
+    ? { ok: true, material: JSON.stringify(Object.assign({}, material, { backedUp: credentialBackedUp })) }
+    : { ok: true }
 }
 
 /** A failure of the context's store, told apart from a malformed credential. */

@@ -24,12 +24,12 @@ export function parseBase32Secret(raw: string): string | undefined {
 
 function totpOf(params: TotpParameters, issuer?: string, label?: string): TOTP {
   return new TOTP({
-    ...(issuer === undefined ? {} : { issuer }),
-    ...(label === undefined ? {} : { label }),
     algorithm: params.algorithm,
     digits: params.digits,
     period: params.period,
     secret: Secret.fromBase32(params.secret),
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(label === undefined ? {} : { label }),
   })
 }
 

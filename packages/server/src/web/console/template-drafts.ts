@@ -100,10 +100,9 @@ export function previewDraft(apps: Pick<AppService, 'checkSettings'>, app: App, 
   if (draft.text.trim() !== '') {
     settings = apps.checkSettings({
       ...settings,
-      templates: {
-        ...settings.templates,
+      templates: Object.assign({}, settings.templates, {
         [draft.channel]: { [draft.scene]: { [draft.locale]: templateOf(draft) } },
-      },
+      }),
     })
   }
   const preview = previewMessage(settings, app.name, {

@@ -107,6 +107,7 @@ export function adminActivityRoutes(deps: {
           summary: 'Security-relevant events of an app, newest first',
           params: Params,
           querystring: Type.Object(
+            // built once, not per request: a spread here costs nothing (docs/decisions.md)
             {
               ...Page,
               type: Type.Optional(Type.String({ maxLength: 64, description: 'Only events of this type.' })),

@@ -211,7 +211,7 @@ export function adminAppRoutes(service: AppService): FastifyPluginAsyncTypebox {
                 }
           settings = service.checkSettings({
             ...settings,
-            templates: { ...settings.templates, [channel]: { [scene]: { [draftLocale]: draft } } },
+            templates: Object.assign({}, settings.templates, { [channel]: { [scene]: { [draftLocale]: draft } } }),
           })
         }
         const preview = previewMessage(settings, app.name, { channel, scene, locale })

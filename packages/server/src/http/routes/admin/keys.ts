@@ -51,7 +51,7 @@ export function adminKeyRoutes(service: AppService): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const created = await service.createKey(request.params.app_id, { name: request.body.name })
-        return reply.status(201).send({ ...present(created), key: created.key })
+        return reply.status(201).send(Object.assign(present(created), { key: created.key }))
       },
     )
 

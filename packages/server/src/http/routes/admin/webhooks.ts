@@ -85,7 +85,7 @@ export function adminWebhookRoutes(deps: { apps: AppService; webhooks: WebhookSe
       async (request, reply) => {
         await deps.apps.getApp(request.params.app_id)
         const created = await deps.webhooks.create(request.params.app_id, request.body)
-        return reply.status(201).send({ ...presentWebhook(created.endpoint), secret: created.secret })
+        return reply.status(201).send(Object.assign(presentWebhook(created.endpoint), { secret: created.secret }))
       },
     )
 
@@ -160,7 +160,7 @@ export function adminWebhookRoutes(deps: { apps: AppService; webhooks: WebhookSe
         if (!rotate) return presentWebhook(endpoint)
         const rotated = await deps.webhooks.rotateSecret(appId, id)
         endpoint = rotated.endpoint
-        return { ...presentWebhook(endpoint), secret: rotated.secret }
+        return Object.assign(presentWebhook(endpoint), { secret: rotated.secret })
       },
     )
 
@@ -177,7 +177,7 @@ export function adminWebhookRoutes(deps: { apps: AppService; webhooks: WebhookSe
       async (request) => {
         await deps.apps.getApp(request.params.app_id)
         const rotated = await deps.webhooks.rotateSecret(request.params.app_id, request.params.webhook_id)
-        return { ...presentWebhook(rotated.endpoint), secret: rotated.secret }
+        return Object.assign(presentWebhook(rotated.endpoint), { secret: rotated.secret })
       },
     )
 

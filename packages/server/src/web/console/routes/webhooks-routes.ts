@@ -48,7 +48,7 @@ export function webhooksRoutes(deps: {
         description: description ? description : null,
       })
       // Rendered, not redirected: the secret exists in this one response only.
-      return view(reply, pageOf(request), app, { shown: { ...created, rotated: false }, status: 201 })
+      return view(reply, pageOf(request), app, { shown: Object.assign({}, created, { rotated: false }), status: 201 })
     })
 
     for (const [action, enabled] of [
@@ -67,7 +67,7 @@ export function webhooksRoutes(deps: {
     scope.post<Params>('/webhooks/:webhook_id/rotate', { schema: { hide: true } }, async (request, reply) => {
       const app = appOf(request)
       const rotated = await webhooks.rotateSecret(app.id, request.params.webhook_id)
-      return view(reply, pageOf(request), app, { shown: { ...rotated, rotated: true } })
+      return view(reply, pageOf(request), app, { shown: Object.assign({}, rotated, { rotated: true }) })
     })
 
     scope.post<Params>('/webhooks/:webhook_id/delete', { schema: { hide: true } }, async (request, reply) => {

@@ -95,12 +95,11 @@ export function createSigningKeyRing(deps: {
   /** Kids this instance knows to be revoked: a revoked key never comes back, so the set only grows (rarely). */
   const revoked = new Set<string>()
 
-  const toJwk = (row: { id: string; publicJwk: string }): PublicJwk =>
-    Object.assign(JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }, {
-      kid: row.id,
-      alg: 'EdDSA' as const,
-      use: 'sig' as const,
-    })
+  /** The public fields named: nothing else the stored JWK might hold is ever published. */
+  const toJwk = (row: { id: string; publicJwk: string }): PublicJwk => {
+    const { kty, crv, x } = JSON.parse(row.publicJwk) as { kty: string; crv: string; x: string }
+    return { kty, crv, x, kid: row.id, alg: 'EdDSA', use: 'sig' }
+  }
 
   async function createKey(): Promise<string> {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519')

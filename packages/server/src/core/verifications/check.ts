@@ -3,11 +3,11 @@ import { channelPolicy } from '../../channels/channel-policy.js'
 import { decryptSecret, hashCode, hmacBase64Url } from '../../crypto/secrets.js'
 import { AppError } from '../../errors/app-error.js'
 import type { FactorRow } from '../../storage/database.js'
-import type { CheckContext, CheckOutcome, Verifier } from '../../verifiers/verifier.js'
+import type { CheckContext, CheckOutcome, PresentContext, Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
 import { effectiveStatus } from '../verification.js'
 import { approveAndIssue } from './approve.js'
-import { pseudonymOf } from './presented-challenge.js'
+import { presentContext } from './presented-challenge.js'
 import type { VerificationContext } from './verification-context.js'
 import { eventAbout, finishWithEvent } from './verification-events.js'
 import type { CheckInput, CheckResult } from './verification-types.js'
@@ -234,17 +234,14 @@ function answerOf(verifier: Verifier, input: CheckInput): Readonly<Record<string
 }
 
 export function checkContext(ctx: VerificationContext, app: App): CheckContext {
-  // presentContext's fields named again, not spread in: a literal that adds fields after a spread had V8 make
-  // objects per call that survived into the old generation (docs/decisions.md).
-  return {
-    settings: app.settings,
-    appName: app.name,
-    nowMs: ctx.clock.nowMs(),
-    pseudonymOf: (userId) => pseudonymOf(ctx.serverKeys, app.id, userId),
+  const checks: Omit<CheckContext, keyof PresentContext> = {
     hashCode: (verificationId, code) => hashCode(ctx.serverKeys, verificationId, code),
     hashFactorCode: (factorId, code) => hmacBase64Url(ctx.serverKeys.codeHash, `factor:${factorId}:${code}`),
     claimCounter: (factorId, counter) => ctx.store.factors.claimCounter(factorId, counter),
     consumeCode: (factorId, codeHash) => ctx.store.factors.consumeCode(factorId, codeHash, ctx.clock.nowMs()),
     countUnusedCodes: (factorId) => ctx.store.factors.countUnusedCodes(factorId),
   }
+  // Assigned onto presentContext's new object, not spread into a literal that adds fields after it: see
+  // docs/decisions.md, "No object literal that adds a field after a spread".
+  return Object.assign(presentContext(ctx.serverKeys, app, ctx.clock.nowMs()), checks)
 }

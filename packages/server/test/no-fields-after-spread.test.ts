@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { expect, it } from 'vitest'
 
-// docs/decisions.md, "No object literal that adds fields after a spread": V8 made objects for every such literal
+// docs/decisions.md, "No object literal that adds a field after a spread": V8 made objects for every such literal
 // that survived scavenges into the old generation, and the major collections they brought were the tail of
 // start and verify-ok. Overriding fields the spread object surely has is harmless; adding one it may lack is
 // not. Code that builds its literal once (a route's schema at registration, a factory) says so with a comment

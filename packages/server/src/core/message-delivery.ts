@@ -143,7 +143,7 @@ export function createMessageDelivery(deps: {
       const identifierMasked = deps.maskIdentifier(channel, row.identifier)
       const failures = outcome.attempts.filter((attempt) => attempt.status === 'failed')
       // Each event a whole literal, not `{ ...about, kind }`: see docs/decisions.md, "No object literal that adds
-      // fields after a spread".
+      // a field after a spread".
       const report = (kind: EventKind, details: EventInput['details'], clientIp?: string): EventInput => ({
         appId: app.id,
         kind,

@@ -40,7 +40,7 @@ export function effectiveStatus(row: VerificationRow, now: number): Verification
 
 /**
  * `more` goes in at the end, not spread into a copy afterwards: see docs/decisions.md, "No object literal that
- * adds fields after a spread".
+ * adds a field after a spread".
  */
 export function toVerificationView(
   row: VerificationRow,

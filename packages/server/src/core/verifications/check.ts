@@ -144,7 +144,7 @@ export async function checkVerification(ctx: VerificationContext, app: App, inpu
           : undefined,
       ])
       // Only a type whose check adds details (backup codes left) copies the approval: see docs/decisions.md, "No
-      // object literal that adds fields after a spread".
+      // object literal that adds a field after a spread".
       return outcome.details ? Object.assign({}, approval, { details: outcome.details }) : approval
     }
     if (outcome.flag !== undefined && factor && factor.status !== 'decoy') {
@@ -241,7 +241,7 @@ export function checkContext(ctx: VerificationContext, app: App): CheckContext {
     consumeCode: (factorId, codeHash) => ctx.store.factors.consumeCode(factorId, codeHash, ctx.clock.nowMs()),
     countUnusedCodes: (factorId) => ctx.store.factors.countUnusedCodes(factorId),
   }
-  // Assigned onto presentContext's new object, not spread into a literal that adds fields after it: see
+  // Assigned onto presentContext's new object, not spread into a literal that adds a field after it: see
   // docs/decisions.md, "No object literal that adds a field after a spread".
   return Object.assign(presentContext(ctx.serverKeys, app, ctx.clock.nowMs()), checks)
 }

@@ -6,7 +6,7 @@ import type { VerificationContext } from './verification-context.js'
 /**
  * An event about a verification: what every such event says (ids, masked identifier, user, scene, channel), its
  * kind and its details. Whole, not spread into a literal with more fields: see docs/decisions.md, "No object
- * literal that adds fields after a spread".
+ * literal that adds a field after a spread".
  */
 export function eventAbout(
   ctx: VerificationContext,

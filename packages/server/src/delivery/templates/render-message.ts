@@ -191,7 +191,7 @@ function renderCodeMessage(input: MessageInput): RenderedMessage {
     subject: shape.subject.join(input.code),
     text: shape.text.join(input.code),
     html: shape.html.join(escapeHtml(input.code)),
-    // Named, not `{ ...shape.values, code }`: see docs/decisions.md, "No object literal that adds fields after a
+    // Named, not `{ ...shape.values, code }`: see docs/decisions.md, "No object literal that adds a field after a
     // spread" (this runs on every start).
     values: { code: input.code, app_name: shape.values.app_name, minutes: shape.values.minutes },
     ...(shape.speechLanguage === undefined

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { MemoryCounters } from './memory-counters.js'
 
@@ -159,5 +161,25 @@ describe('in-memory fixed-window counters', () => {
     for (let i = 0; i < 5000; i++) expect(counters.add(`new-${i}`, 1, t).consumedPoints).toBe(1)
     for (let i = 0; i < 5000; i++) expect(counters.get(`new-${i}`, t)?.consumedPoints).toBe(1)
     expect(counters.get('old-1', t)).toBeNull()
+  })
+
+  it('frees a table once a resize has moved it: at the next scavenge, not at the next full GC', () => {
+    // A scavenge on demand: V8's gc() as a new context sees it once the flag is set (here, in a test only).
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void
+    const scavenge = () => gc({ type: 'minor' })
+    const counters = new MemoryCounters(60)
+    let i = 0
+    while (!(counters.resizing && counters.capacity >= 131_072) && i < 200_000) counters.add(`k${i++}`, 1, 0)
+    expect(counters.capacity).toBe(131_072)
+    // The table being moved (65,536 slots of 24 bytes) goes to the old generation, as a table in service does.
+    scavenge()
+    scavenge()
+    while (counters.resizing && i < 300_000) counters.add(`k${i++}`, 1, 0)
+    expect(counters.resizing).toBe(false)
+    const held = process.memoryUsage().arrayBuffers
+    scavenge()
+    expect(held - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(65_536 * 24)
+    for (let k = 0; k < i; k++) expect(counters.get(`k${k}`, 1)?.consumedPoints).toBe(1)
   })
 })

@@ -16,9 +16,10 @@ const MIN_CAPACITY = 1024
 /** An empty slot: every window expires after its opening (durations are whole seconds), never at 0. */
 const EMPTY = 0
 
-/** One open-addressing table: a window per slot, as four typed arrays. */
+/** One open-addressing table: a window per slot, as four typed arrays over one buffer. */
 class Slots {
   readonly mask: number
+  readonly #buffer: ArrayBuffer
   readonly hashA: Uint32Array
   readonly hashB: Uint32Array
   readonly expiresAt: Float64Array
@@ -26,10 +27,12 @@ class Slots {
 
   constructor(capacity: number) {
     this.mask = capacity - 1
-    this.hashA = new Uint32Array(capacity)
-    this.hashB = new Uint32Array(capacity)
-    this.expiresAt = new Float64Array(capacity)
-    this.points = new Float64Array(capacity)
+    // 24 bytes a slot; each array starts at a multiple of its element's size (capacity is a power of two).
+    this.#buffer = new ArrayBuffer(capacity * 24)
+    this.hashA = new Uint32Array(this.#buffer, 0, capacity)
+    this.hashB = new Uint32Array(this.#buffer, capacity * 4, capacity)
+    this.expiresAt = new Float64Array(this.#buffer, capacity * 8, capacity)
+    this.points = new Float64Array(this.#buffer, capacity * 16, capacity)
   }
 
   get capacity(): number {
@@ -43,6 +46,16 @@ class Slots {
       if (this.expiresAt[slot] === EMPTY) return -1
       if (this.hashB[slot] === b && this.hashA[slot] === a) return slot
     }
+  }
+
+  /**
+   * Frees the table's memory now, once it is no longer used. Left to the collector, it would wait for the
+   * next full GC: a table outlives two scavenges, so it sits in the old generation, and with little else
+   * promoted that GC can be minutes away (issue 21: after the bench, 12 MB of RSS was dead tables).
+   * Transferring the buffer detaches it; the clone that takes it is young garbage, freed at the next scavenge.
+   */
+  release(): void {
+    structuredClone(this.#buffer, { transfer: [this.#buffer] })
   }
 
   emptySlotFor(b: number): number {
@@ -278,7 +291,10 @@ export class MemoryCounters {
       to.points[target] = from.points[slot] as number
     }
     this.#moved = end
-    if (end === from.capacity) this.#previous = undefined
+    if (end === from.capacity) {
+      this.#previous = undefined
+      from.release()
+    }
   }
 }
 

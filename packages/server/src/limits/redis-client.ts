@@ -1,5 +1,11 @@
-import { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis as RedisClient } from 'ioredis'
 import type { Logger } from 'pino'
+
+// Required here, not imported: in the one-file build (bin/load-cli.js) a static import of a package left
+// out of the build is hoisted to the file's top, and ioredis would load at every start, without Redis too.
+// This module itself is imported only when REDIS_URL is set (app.ts).
+const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
 
 /**
  * One ioredis client per process, auto-pipelining. Commands fail fast while Redis is away
@@ -7,7 +13,7 @@ import type { Logger } from 'pino'
  * waiting; the client reconnects by itself. Errors are logged once per
  * incident, not once per failed command.
  */
-export function createRedisClient(url: string, logger: Logger): Redis {
+export function createRedisClient(url: string, logger: Logger): RedisClient {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module'
 import pino, { type DestinationStream, type LogFn, type Logger } from 'pino'
-import { prettyFactory } from 'pino-pretty'
 import { LOG_SERIALIZERS } from './log-serializers.js'
 import { redactLogObject, SECRET_KEYS } from './redact-log-object.js'
 import { REDACTED, scrubText } from './scrub-text.js'
@@ -71,6 +71,9 @@ export function logFormatFor(options: {
  */
 function prettyDestination(destination: DestinationStream | undefined, colorize: boolean): DestinationStream {
   const out = destination ?? pino.destination({ dest: 1, sync: true })
+  // Required here, not imported: only the pretty format needs pino-pretty and its own libraries, and in the
+  // one-file build (bin/load-cli.js) a static import of it would load them at every start.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
   const pretty = prettyFactory({
     colorize,
     singleLine: true,

@@ -1,6 +1,11 @@
+import { createRequire } from 'node:module'
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
 import type { Database } from '../database.js'
+
+// Required here, not imported: in the one-file build (bin/load-cli.js) a static import of a package left
+// out of the build is hoisted to the file's top, and pg would load at every start, on SQLite too. This
+// module itself is imported only when a PostgreSQL database is opened (storage/open-database.ts).
+const pg = createRequire(import.meta.url)('pg') as typeof import('pg')
 
 // int8 (bigint) columns hold epoch milliseconds and counts, all far below 2^53:
 // read them as numbers, as SQLite does, so no engine's type leaks into the core.

@@ -231,6 +231,7 @@ export async function createTessera(options: TesseraOptions): Promise<Tessera> {
     clock,
     serverKeys,
     onEndpointEnabled: (appId) => webhookDispatcher.wakeFor(appId),
+    onEndpointOff: (appId) => void webhookDispatcher.recheck(appId),
   })
   metrics.onScrape(async () => {
     metrics.outboxBacklog.set(await webhookDispatcher.backlog())

@@ -39,6 +39,8 @@ export interface WebhookDispatcher {
   start(): void
   /** Events of this app wake the dispatcher from now on (an endpoint of it was made or turned on here). */
   wakeFor(appId: string): void
+  /** An endpoint of this app was deleted or turned off: its events stop waking the dispatcher if none is on. */
+  recheck(appId: string): Promise<void>
   /** Stops polling and waits for the pass in flight. */
   stop(): Promise<void>
   /** Events not yet fanned out plus messages still to deliver: the outbox backlog. */
@@ -144,6 +146,7 @@ export function createWebhookDispatcher(deps: {
     const attempts = message.attempts + 1
     const delay = succeeded ? undefined : nextRetryDelayMs(attempts, deps.random)
     let final = !succeeded && (delay === undefined || attempts >= MAX_ATTEMPTS)
+    let disabled = false
     await store.transaction(async (tx) => {
       await tx.webhooks.insertAttempt({
         id: generateId('wat', 16, now),
@@ -181,6 +184,7 @@ export function createWebhookDispatcher(deps: {
           updatedAt: now,
         })
         await tx.webhooks.failPendingMessages(endpoint.id, now)
+        disabled = true
         await deps.events.recordIn(tx, {
           appId: endpoint.appId,
           kind: 'webhook.disabled',
@@ -194,6 +198,7 @@ export function createWebhookDispatcher(deps: {
         final = true
       }
     })
+    if (disabled) await recheck(endpoint.appId)
     deps.onAttempt?.({
       appId: message.appId,
       eventId: message.eventId,
@@ -202,6 +207,20 @@ export function createWebhookDispatcher(deps: {
       response,
       final,
     })
+  }
+
+  /**
+   * Forgets the app unless an endpoint of it is still on. Without this an app whose endpoints were all deleted
+   * kept waking a pass after every burst of its events, for nothing. (An endpoint made on another instance
+   * meanwhile is learnt again by the poll, from its events.) Never fails: a failed look leaves the app woken.
+   */
+  async function recheck(appId: string): Promise<void> {
+    try {
+      const endpoints = await store.webhooks.listEndpoints(appId)
+      if (!endpoints.some((endpoint) => Number(endpoint.enabled) === 1)) appsWithEndpoints.delete(appId)
+    } catch (error) {
+      logger.warn({ err: error }, "could not look up an app's webhook endpoints; its events still wake the dispatcher")
+    }
   }
 
   async function pass(): Promise<number> {
@@ -293,6 +312,7 @@ export function createWebhookDispatcher(deps: {
     wakeFor(appId) {
       appsWithEndpoints.add(appId)
     },
+    recheck,
     start() {
       stopped = false
       schedule(deps.pollIntervalMs)

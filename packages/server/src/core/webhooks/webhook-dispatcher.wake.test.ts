@@ -90,4 +90,62 @@ describe('what wakes the webhook dispatcher', () => {
       await probe.dispatcher.stop()
     }
   })
+
+  it('an app whose endpoints were all deleted or turned off stops waking it; one still on keeps it woken', async ({
+    t,
+    app,
+    api,
+  }) => {
+    await t.tessera.webhookDispatcher.stop()
+    const probe = wakeProbe(t)
+    const webhook = async (url: string) => {
+      const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
+        key: TEST_ADMIN_KEY,
+        body: { url },
+      })
+      expect(made.statusCode, made.body).toBe(201)
+      return `/admin/v1/apps/${app.appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
+    }
+    try {
+      const first = await webhook('https://hooks.example.com/one')
+      const second = await webhook('https://hooks.example.com/two')
+      await api.startOk({ channel: 'email', to: 'ada@example.com' })
+      await probe.dispatcher.runOnce()
+      expect(await probe.recorded(app.appId)).toBe(true)
+
+      // The service tells its dispatcher to look again after each deletion or turning off (app.ts); here the
+      // probe is told as the test server's dispatcher was. One endpoint still on: still woken.
+      const deleted = await t.request('DELETE', first, { key: TEST_ADMIN_KEY })
+      expect(deleted.statusCode, deleted.body).toBe(204)
+      await probe.dispatcher.recheck(app.appId)
+      expect(await probe.recorded(app.appId)).toBe(true)
+
+      const off = await t.request('PATCH', second, { key: TEST_ADMIN_KEY, body: { enabled: false } })
+      expect(off.statusCode, off.body).toBe(200)
+      await probe.dispatcher.recheck(app.appId)
+      expect(await probe.recorded(app.appId)).toBe(false)
+    } finally {
+      await probe.dispatcher.stop()
+    }
+  })
+
+  it('the webhook API tells the dispatcher when an endpoint is deleted or turned off', async ({ t, app }) => {
+    const rechecked: string[] = []
+    const dispatcher = t.tessera.webhookDispatcher
+    const recheck = dispatcher.recheck
+    dispatcher.recheck = async (appId) => {
+      rechecked.push(appId)
+      await recheck(appId)
+    }
+    const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
+      key: TEST_ADMIN_KEY,
+      body: { url: 'https://hooks.example.com/tessera' },
+    })
+    const path = `/admin/v1/apps/${app.appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
+    expect((await t.request('PATCH', path, { key: TEST_ADMIN_KEY, body: { description: 'x' } })).statusCode).toBe(200)
+    expect(rechecked).toEqual([])
+    expect((await t.request('PATCH', path, { key: TEST_ADMIN_KEY, body: { enabled: false } })).statusCode).toBe(200)
+    expect((await t.request('DELETE', path, { key: TEST_ADMIN_KEY })).statusCode).toBe(204)
+    expect(rechecked).toEqual([app.appId, app.appId])
+  })
 })

@@ -120,6 +120,8 @@ export function createWebhookService(deps: {
   serverKeys: ServerKeys
   /** An endpoint of the app was made or turned on here (the dispatcher wakes for its events from now on). */
   onEndpointEnabled?: (appId: string) => void
+  /** An endpoint of the app was deleted or turned off here (the dispatcher stops waking for it if none is on). */
+  onEndpointOff?: (appId: string) => void
 }): WebhookService {
   const { store, clock } = deps
   const load = async (appId: string, id: string) => {
@@ -178,6 +180,7 @@ export function createWebhookService(deps: {
       })
       assertThat(updated, 'webhook_not_found')
       if (reenabled) deps.onEndpointEnabled?.(appId)
+      if (changes.enabled === false) deps.onEndpointOff?.(appId)
       return toEndpointView(updated)
     },
     async rotateSecret(appId, id) {
@@ -195,6 +198,7 @@ export function createWebhookService(deps: {
     },
     async remove(appId, id) {
       assertThat(await store.webhooks.deleteEndpoint(appId, id), 'webhook_not_found')
+      deps.onEndpointOff?.(appId)
     },
     async resend(appId, eventId) {
       const event = await store.events.findById(appId, eventId)

@@ -31,7 +31,7 @@ import {
   startServer,
 } from './processes.js'
 import { formatSummary } from './profile-summary.js'
-import { type BenchReport, renderMarkdown, renderText } from './report.js'
+import { type BenchReport, QUIET_WAIT_MS, renderMarkdown, renderText } from './report.js'
 import { formatStalls } from './stall-summary.js'
 import {
   coldStart,
@@ -180,6 +180,7 @@ async function main(): Promise<number> {
   )
   let tessera: ScenarioOutcome[]
   let rssBytes: number | undefined
+  let rssQuietBytes: number | undefined
   let memory: LoopDelay['memory']
   let openLoop: OpenLoopOutcome[] = []
   let heapFile: string | undefined
@@ -189,6 +190,11 @@ async function main(): Promise<number> {
     if (options.openLoop) openLoop = await runOpenLoopScenarios(options, server, app, tessera, log)
     rssBytes = residentBytes(server.pid)
     memory = server.instances[0] && (await readLoopDelay(server.instances[0]))?.memory
+    if (!options.smoke) {
+      // What the server holds once quiet: its idle collector (src/cli/idle-collector.ts) runs after six quiet seconds.
+      await new Promise((resolve) => setTimeout(resolve, QUIET_WAIT_MS))
+      rssQuietBytes = residentBytes(server.pid)
+    }
     if (heapDir) heapFile = await takeHeapSnapshot(server, heapDir)
   } finally {
     const code = await server.dispose()
@@ -254,6 +260,7 @@ async function main(): Promise<number> {
     checkpointStalls,
     pgbench,
     rssBytes,
+    rssQuietBytes,
     memory,
     heap,
     coldStartsMs,

@@ -4,6 +4,7 @@ import { BUILT_IN_CHANNELS } from '../../channels/built-in-channels.js'
 import { metricsAddressOf, publicUrlOf } from '../../config/load-config.js'
 import { listenForMetrics, type MetricsListener } from '../../metrics/metrics-listener.js'
 import { type CliIo, loadForCli } from '../context.js'
+import { startIdleCollector } from '../idle-collector.js'
 
 /** Starts the service; resolves with the exit code once a signal has shut it down. */
 async function serve(io: CliIo): Promise<number> {
@@ -68,11 +69,14 @@ async function serve(io: CliIo): Promise<number> {
   const keyForExample = showKey ? secrets.adminKey : '$TESSERA_ADMIN_KEY'
   // Handlers first, banner second: a supervisor that signals as soon as it sees the banner
   // must get a graceful shutdown, not a kill by the default signal action.
+  // Memory a burst of requests left committed goes back once the server is quiet (idle-collector.ts).
+  const idleCollector = startIdleCollector()
   const stopped = new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: string) => {
       if (stopping) return
       stopping = true
+      idleCollector.stop()
       logger.info({ signal }, 'shutting down: draining in-flight requests')
       // Node closes idle keep-alive connections only once, when close starts: the connection of a
       // request still in flight goes idle afterwards and would hold shutdown for the keep-alive timeout.

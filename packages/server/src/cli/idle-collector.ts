@@ -10,9 +10,9 @@ const INTERVAL_MS = 1000
  */
 const QUIET_UTILIZATION = 0.03
 /**
- * Quiet looks in a row before collecting. V8 shrinks the young generation in a collection only when its
- * recent allocation rate (over the last 5 s, as sampled at each collection) is low: six seconds without a
- * collection make the sample that shows it. Also, a load that has just begun is not mistaken for quiet.
+ * Quiet looks in a row before collecting: long enough that a gap within a load is not taken for its end, and
+ * for Node 20's plain full collection to shrink the young generation after starting up (it does so only once
+ * the allocation rate of the last five seconds is low; after a load it keeps the size anyway).
  */
 const QUIET_LOOKS = 6
 /** Busy time of the event loop since the last collection that makes another worth its pause. */
@@ -46,7 +46,7 @@ export interface IdleCollector {
 
 /**
  * Gives memory back once the server goes quiet after work. Under load Tessera promotes almost nothing to V8's
- * old generation, so no full collection runs, and what a burst left committed stays: after the bench the old
+ * old generation, so no full collection runs, and what a burst left committed stays: after a bench run the old
  * generation held 100 MB for 29 MB of objects and the young one 32 MB for none. V8 gives that back only in a
  * full collection, and runs none while nothing is allocated. So once the event loop has been quiet for six
  * looks (seconds) in a row, after a second of work since the last collection, with 16 MB more held unused

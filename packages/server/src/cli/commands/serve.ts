@@ -67,10 +67,10 @@ async function serve(io: CliIo): Promise<number> {
         ? `http://${metricsAddress.host.includes(':') ? `[${metricsAddress.host}]` : metricsAddress.host}:${metricsListener.port}/metrics`
         : `${url}/metrics`
   const keyForExample = showKey ? secrets.adminKey : '$TESSERA_ADMIN_KEY'
-  // Handlers first, banner second: a supervisor that signals as soon as it sees the banner
-  // must get a graceful shutdown, not a kill by the default signal action.
   // Memory a burst of requests left committed goes back once the server is quiet (idle-collector.ts).
   const idleCollector = startIdleCollector()
+  // Handlers first, banner second: a supervisor that signals as soon as it sees the banner
+  // must get a graceful shutdown, not a kill by the default signal action.
   const stopped = new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: string) => {

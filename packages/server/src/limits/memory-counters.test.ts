@@ -57,6 +57,56 @@ describe('in-memory fixed-window counters', () => {
     expect(counters.get('young', 2_400)).toBeNull()
   })
 
+  // A window's end is held in 32 bits, as milliseconds after a base the counters move every ~24 days of uptime.
+  it('keeps every window, with its exact time left, when a long uptime moves the base of its times (mid-resize too)', () => {
+    const week = 7 * 86_400
+    const counters = new MemoryCounters(week)
+    const started = 1_780_000_000_000
+    counters.add('expired', 1, started)
+    // The last moment a week-long window still ends within the 32-bit range of the first base.
+    const late = started + 2 ** 31 - week * 1000 - 5_000
+    // 770 windows: the 769th began a resize of the first table (1,024 slots), 256 slots moved a write.
+    for (let i = 0; i < 770; i++) counters.add(`k${i}`, 1, late)
+    expect(counters.resizing).toBe(true)
+    // 6 s later: a new window would end past the range, so this write moves the base while the table moves.
+    counters.add('k0', 1, late + 6_000)
+    expect(counters.resizing).toBe(true)
+    for (let i = 0; i < 770; i++) {
+      expect(counters.get(`k${i}`, late + 7_000)).toEqual({
+        consumedPoints: i === 0 ? 2 : 1,
+        msBeforeNext: week * 1000 - 7_000,
+      })
+    }
+    expect(counters.get('expired', late + 7_000)).toBeNull()
+    expect(counters.add('new', 1, late + 7_000)).toEqual({ consumedPoints: 1, msBeforeNext: week * 1000 })
+    // Another 24 days on, the base moves again; the week-long windows opened before have all ended.
+    const later = late + 2 ** 31
+    expect(counters.get('k1', later)).toBeNull()
+    expect(counters.add('k1', 1, later)).toEqual({ consumedPoints: 1, msBeforeNext: week * 1000 })
+    expect(counters.add('k1', 1, later + 1)).toEqual({ consumedPoints: 2, msBeforeNext: week * 1000 - 1 })
+  })
+
+  it('refuses a window its 32-bit times cannot hold', () => {
+    expect(() => new MemoryCounters(15 * 86_400)).toThrow(RangeError)
+    expect(() => new MemoryCounters(0)).toThrow(RangeError)
+    expect(new MemoryCounters(14 * 86_400).add('k', 1, 0).msBeforeNext).toBe(14 * 86_400_000)
+  })
+
+  it('never ends a window early when the clock steps far back and comes again: it may last longer, never shorter', () => {
+    const counters = new MemoryCounters(60)
+    const now = 1_780_000_000_000
+    counters.add('a', 1, now)
+    // A few seconds back: read exactly.
+    expect(counters.add('a', 1, now - 5_000)).toEqual({ consumedPoints: 2, msBeforeNext: 65_000 })
+    // 30 days back, past the range below the base: the clock reads as the base, and windows opened now end later.
+    const back = now - 30 * 86_400_000
+    expect(counters.add('b', 1, back).consumedPoints).toBe(1)
+    expect(counters.add('b', 1, back + 60_000).consumedPoints).toBe(2)
+    // The clock comes back: the window opened before it stepped back is still counted, to its own end.
+    expect(counters.add('a', 1, now + 1_000)).toEqual({ consumedPoints: 3, msBeforeNext: 59_000 })
+    expect(counters.get('a', now + 60_000)).toBeNull()
+  })
+
   it('keeps 200,000 keys apart: no two share a window', () => {
     const counters = new MemoryCounters(60)
     for (let i = 0; i < 200_000; i++) counters.add(`app_1:+1555${String(i).padStart(7, '0')}`, (i % 7) + 1, 0)
@@ -172,7 +222,7 @@ describe('in-memory fixed-window counters', () => {
     let i = 0
     while (!(counters.resizing && counters.capacity >= 131_072) && i < 200_000) counters.add(`k${i++}`, 1, 0)
     expect(counters.capacity).toBe(131_072)
-    // The table being moved (65,536 slots of 24 bytes) goes to the old generation, as a table in service does.
+    // The table being moved (65,536 slots of 16 bytes) goes to the old generation, as a table in service does.
     scavenge()
     scavenge()
     // Both tables are held now; the writes that finish the move allocate no memory of that kind.
@@ -180,7 +230,7 @@ describe('in-memory fixed-window counters', () => {
     while (counters.resizing && i < 300_000) counters.add(`k${i++}`, 1, 0)
     expect(counters.resizing).toBe(false)
     scavenge()
-    expect(held - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(65_536 * 24)
+    expect(held - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(65_536 * 16)
     for (let k = 0; k < i; k++) expect(counters.get(`k${k}`, 1)?.consumedPoints).toBe(1)
   })
 })

@@ -76,11 +76,14 @@ export function createWebhookDispatcher(deps: {
   let failing = false
   /** Apps whose recorded events wake the dispatcher: they had events to fan out, or made an endpoint here. */
   const appsWithEndpoints = new Set<string>()
+  /** Apps whose events woke a pass not yet begun: one whose pass finds none of its events to fan out is rechecked. */
+  const wokenBy = new Set<string>()
   /** Aborts the tries in flight when the process stops: they are not recorded, and their lease lets another try later. */
   const shutdown = new AbortController()
 
-  /** Moves undispatched events into messages, one locked batch per transaction. */
-  async function fanOut(): Promise<void> {
+  /** Moves undispatched events into messages, one locked batch per transaction. Answers the apps it found. */
+  async function fanOut(): Promise<Set<string>> {
+    const found = new Set<string>()
     for (;;) {
       const taken = await store.transaction(async (tx) => {
         const rows = await tx.events.takeUndispatched(FAN_OUT_BATCH)
@@ -91,6 +94,7 @@ export function createWebhookDispatcher(deps: {
         for (const event of rows) {
           if (event.appId === null || event.payload === null) continue
           appsWithEndpoints.add(event.appId)
+          found.add(event.appId)
           let endpoints = endpointsOf.get(event.appId)
           if (!endpoints) {
             endpoints = (await tx.webhooks.listEndpoints(event.appId)).filter((e) => Number(e.enabled) === 1)
@@ -106,7 +110,7 @@ export function createWebhookDispatcher(deps: {
         await tx.events.markDispatched(rows.map((row) => row.id))
         return rows.length
       })
-      if (taken < FAN_OUT_BATCH) return
+      if (taken < FAN_OUT_BATCH) return found
     }
   }
 
@@ -211,8 +215,10 @@ export function createWebhookDispatcher(deps: {
 
   /**
    * Forgets the app unless an endpoint of it is still on. Without this an app whose endpoints were all deleted
-   * kept waking a pass after every burst of its events, for nothing. (An endpoint made on another instance
-   * meanwhile is learnt again by the poll, from its events.) Never fails: a failed look leaves the app woken.
+   * kept waking a pass after every burst of its events, for nothing. Called when this instance deletes or turns
+   * off an endpoint, and after a pass its events woke found none of them to fan out. (An endpoint made on
+   * another instance meanwhile is learnt again by the poll, from its events.) Never fails: a failed look leaves
+   * the app woken.
    */
   async function recheck(appId: string): Promise<void> {
     try {
@@ -224,8 +230,14 @@ export function createWebhookDispatcher(deps: {
   }
 
   async function pass(): Promise<number> {
+    const woken = [...wokenBy]
+    wokenBy.clear()
     await deps.beforePass?.()
-    await fanOut()
+    const found = await fanOut()
+    // Woken by an app and nothing of it to fan out: its endpoints may all be gone, deleted or turned off on
+    // another instance (this one's own changes call recheck at once). One look then, not a pass per burst for
+    // as long as the process runs. When another instance took the events first, the look finds an endpoint on.
+    for (const appId of woken) if (!found.has(appId)) await recheck(appId)
     let tries = 0
     for (;;) {
       if (shutdown.signal.aborted) return tries
@@ -300,6 +312,7 @@ export function createWebhookDispatcher(deps: {
   let wakeDue = false
   deps.events.onRecorded((appId) => {
     if (stopped || appId === null || !appsWithEndpoints.has(appId)) return
+    wokenBy.add(appId)
     if (running) again = true
     else if (!wakeDue) {
       wakeDue = true

@@ -129,6 +129,43 @@ describe('what wakes the webhook dispatcher', () => {
     }
   })
 
+  it('an app whose endpoints were deleted on another instance stops waking it after one pass finds nothing of it', async ({
+    t,
+    app,
+    api,
+  }) => {
+    await t.tessera.webhookDispatcher.stop()
+    // The probe is the other instance: nothing tells it of the deletion.
+    const probe = wakeProbe(t)
+    try {
+      const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
+        key: TEST_ADMIN_KEY,
+        body: { url: 'https://hooks.example.com/tessera' },
+      })
+      expect(made.statusCode, made.body).toBe(201)
+      await api.startOk({ channel: 'email', to: 'ada@example.com' })
+      await probe.dispatcher.runOnce()
+      // Woken with the endpoint on but nothing to fan out (another instance took the events): still woken.
+      // (`recorded` answers when a pass begins; runOnce waits for that pass to end, rechecks included.)
+      expect(await probe.recorded(app.appId)).toBe(true)
+      await probe.dispatcher.runOnce()
+      expect(await probe.recorded(app.appId)).toBe(true)
+      await probe.dispatcher.runOnce()
+
+      const path = `/admin/v1/apps/${app.appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
+      expect((await t.request('DELETE', path, { key: TEST_ADMIN_KEY })).statusCode).toBe(204)
+      const sent = probe.sent.length
+      await api.startOk({ channel: 'email', to: 'bob@example.com' })
+      // One pass more, which finds none of the app's events (they were recorded with no endpoint on): then none.
+      expect(await probe.recorded(app.appId)).toBe(true)
+      await probe.dispatcher.runOnce()
+      expect(await probe.recorded(app.appId)).toBe(false)
+      expect(probe.sent.length).toBe(sent)
+    } finally {
+      await probe.dispatcher.stop()
+    }
+  })
+
   it('the webhook API tells the dispatcher when an endpoint is deleted or turned off', async ({ t, app }) => {
     const rechecked: string[] = []
     const dispatcher = t.tessera.webhookDispatcher

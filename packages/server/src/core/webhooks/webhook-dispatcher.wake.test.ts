@@ -54,6 +54,13 @@ function wakeProbe(t: TestApp) {
   }
 }
 
+/** Makes an endpoint through the admin API; answers its path. */
+async function makeWebhook(t: TestApp, appId: string, url: string): Promise<string> {
+  const made = await t.request('POST', `/admin/v1/apps/${appId}/webhooks`, { key: TEST_ADMIN_KEY, body: { url } })
+  expect(made.statusCode, made.body).toBe(201)
+  return `/admin/v1/apps/${appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
+}
+
 describe('what wakes the webhook dispatcher', () => {
   it('events of an app without endpoints wake nothing; an endpoint made here, or found by a pass, wakes it', async ({
     t,
@@ -71,11 +78,7 @@ describe('what wakes the webhook dispatcher', () => {
 
       // An endpoint made through this instance's API: its app's events wake the test server's dispatcher. The
       // probe learns of it as another instance would: from a pass that finds the app's events to fan out.
-      const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
-        key: TEST_ADMIN_KEY,
-        body: { url: 'https://hooks.example.com/tessera' },
-      })
-      expect(made.statusCode, made.body).toBe(201)
+      await makeWebhook(t, app.appId, 'https://hooks.example.com/tessera')
       expect(await probe.recorded(app.appId)).toBe(false)
       await api.startOk({ channel: 'email', to: 'ada@example.com' })
       await probe.dispatcher.runOnce()
@@ -98,17 +101,9 @@ describe('what wakes the webhook dispatcher', () => {
   }) => {
     await t.tessera.webhookDispatcher.stop()
     const probe = wakeProbe(t)
-    const webhook = async (url: string) => {
-      const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
-        key: TEST_ADMIN_KEY,
-        body: { url },
-      })
-      expect(made.statusCode, made.body).toBe(201)
-      return `/admin/v1/apps/${app.appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
-    }
     try {
-      const first = await webhook('https://hooks.example.com/one')
-      const second = await webhook('https://hooks.example.com/two')
+      const first = await makeWebhook(t, app.appId, 'https://hooks.example.com/one')
+      const second = await makeWebhook(t, app.appId, 'https://hooks.example.com/two')
       await api.startOk({ channel: 'email', to: 'ada@example.com' })
       await probe.dispatcher.runOnce()
       expect(await probe.recorded(app.appId)).toBe(true)
@@ -138,11 +133,7 @@ describe('what wakes the webhook dispatcher', () => {
     // The probe is the other instance: nothing tells it of the deletion.
     const probe = wakeProbe(t)
     try {
-      const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
-        key: TEST_ADMIN_KEY,
-        body: { url: 'https://hooks.example.com/tessera' },
-      })
-      expect(made.statusCode, made.body).toBe(201)
+      const path = await makeWebhook(t, app.appId, 'https://hooks.example.com/tessera')
       await api.startOk({ channel: 'email', to: 'ada@example.com' })
       await probe.dispatcher.runOnce()
       // Woken with the endpoint on but nothing to fan out (another instance took the events): still woken.
@@ -152,7 +143,6 @@ describe('what wakes the webhook dispatcher', () => {
       expect(await probe.recorded(app.appId)).toBe(true)
       await probe.dispatcher.runOnce()
 
-      const path = `/admin/v1/apps/${app.appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
       expect((await t.request('DELETE', path, { key: TEST_ADMIN_KEY })).statusCode).toBe(204)
       const sent = probe.sent.length
       await api.startOk({ channel: 'email', to: 'bob@example.com' })
@@ -174,11 +164,7 @@ describe('what wakes the webhook dispatcher', () => {
       rechecked.push(appId)
       await recheck(appId)
     }
-    const made = await t.request('POST', `/admin/v1/apps/${app.appId}/webhooks`, {
-      key: TEST_ADMIN_KEY,
-      body: { url: 'https://hooks.example.com/tessera' },
-    })
-    const path = `/admin/v1/apps/${app.appId}/webhooks/${(JSON.parse(made.body) as { webhook_id: string }).webhook_id}`
+    const path = await makeWebhook(t, app.appId, 'https://hooks.example.com/tessera')
     expect((await t.request('PATCH', path, { key: TEST_ADMIN_KEY, body: { description: 'x' } })).statusCode).toBe(200)
     expect(rechecked).toEqual([])
     expect((await t.request('PATCH', path, { key: TEST_ADMIN_KEY, body: { enabled: false } })).statusCode).toBe(200)

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto'
+import { EMPTY, Slots } from './counter-slots.js'
+import { KeyHash } from './key-hash.js'
 
 /** A window's count for one key, shaped like rate-limiter-flexible's answer. */
 export interface CounterState {
@@ -13,8 +14,6 @@ const SLOTS_PER_WRITE = 32
 /** Slots of the previous table moved into the new one by each write while the table is resized. */
 const SLOTS_MOVED_PER_WRITE = 256
 const MIN_CAPACITY = 1024
-/** An empty slot. A held window's expiry stamp is at least 1 (see MemoryCounters.#stampOf). */
-const EMPTY = 0
 /** Expiry stamps are milliseconds after a base, in 32 bits: below 2^32. */
 const STAMP_LIMIT = 2 ** 32
 /**
@@ -25,60 +24,6 @@ const STAMP_LIMIT = 2 ** 32
 const STAMP_OF_NOW = 2 ** 31
 /** The longest window counted here: twice the settings' longest (7 days), leaving 10 days between base moves. */
 const MAX_WINDOW_SECONDS = 14 * 86_400
-
-/** One open-addressing table: a window per slot, as four typed arrays over one buffer. */
-class Slots {
-  readonly mask: number
-  readonly #buffer: ArrayBuffer
-  readonly hashA: Uint32Array
-  readonly hashB: Uint32Array
-  /** When the window ends, as a stamp: milliseconds after the counters' base. */
-  readonly expiresAt: Uint32Array
-  readonly points: Int32Array
-
-  constructor(capacity: number) {
-    this.mask = capacity - 1
-    // 16 bytes a slot, four 32-bit arrays over one buffer.
-    this.#buffer = new ArrayBuffer(capacity * 16)
-    this.hashA = new Uint32Array(this.#buffer, 0, capacity)
-    this.hashB = new Uint32Array(this.#buffer, capacity * 4, capacity)
-    this.expiresAt = new Uint32Array(this.#buffer, capacity * 8, capacity)
-    this.points = new Int32Array(this.#buffer, capacity * 12, capacity)
-  }
-
-  get capacity(): number {
-    return this.expiresAt.length
-  }
-
-  /** The slot holding the key hashed to (a, b), or -1. */
-  find(a: number, b: number): number {
-    const mask = this.mask
-    for (let slot = b & mask; ; slot = (slot + 1) & mask) {
-      if (this.expiresAt[slot] === EMPTY) return -1
-      if (this.hashB[slot] === b && this.hashA[slot] === a) return slot
-    }
-  }
-
-  /**
-   * Frees the table's memory now, once it is no longer used. Left to the collector, it would wait for the
-   * next full GC: a table outlives two scavenges, so it sits in the old generation, and with little else
-   * promoted that GC can be minutes away (issue 21: after the bench, 12 MB of RSS was dead tables).
-   * Transferring the buffer detaches it: to nothing where `ArrayBuffer.prototype.transfer` exists (Node 22 and
-   * later), which frees the memory at once; on Node 20 to a clone that is young garbage, freed at the next scavenge.
-   */
-  release(): void {
-    const buffer = this.#buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }
-    if (buffer.transfer) buffer.transfer(0)
-    else structuredClone(buffer, { transfer: [buffer] })
-  }
-
-  emptySlotFor(b: number): number {
-    const mask = this.mask
-    let slot = b & mask
-    while (this.expiresAt[slot] !== EMPTY) slot = (slot + 1) & mask
-    return slot
-  }
-}
 
 /**
  * Fixed-window counters in process memory, counting as rate-limiter-flexible's
@@ -121,8 +66,8 @@ class Slots {
  */
 export class MemoryCounters {
   readonly #durationMs: number
-  readonly #seedA: number
-  readonly #seedB: number
+  /** The key's seeded 64-bit hash, as two lanes (written in place: no pair allocated per call). */
+  readonly #key = new KeyHash()
   #table = new Slots(MIN_CAPACITY)
   /** The table being moved into #table, while a resize is under way. */
   #previous: Slots | undefined
@@ -133,29 +78,23 @@ export class MemoryCounters {
   #cursor = 0
   /** Stamps count milliseconds from here; NaN until the first write sets it. */
   #base = Number.NaN
-  /** The last key's hash (#hash writes here rather than allocating a pair). */
-  #a = 0
-  #b = 0
 
   constructor(durationSeconds: number) {
     if (!(durationSeconds >= 1 && durationSeconds <= MAX_WINDOW_SECONDS)) {
       throw new RangeError(`a window lasts 1 to ${MAX_WINDOW_SECONDS} seconds here, not ${durationSeconds}`)
     }
     this.#durationMs = durationSeconds * 1000
-    const seed = randomBytes(8)
-    this.#seedA = seed.readUInt32LE(0)
-    this.#seedB = seed.readUInt32LE(4)
   }
 
   /** Adds `points` (negative to give back) to the key's current window, opening one if none is live. */
   add(key: string, points: number, nowMs = Date.now()): CounterState {
     const now = this.#stampOf(nowMs)
-    this.#hash(key)
+    this.#key.of(key)
     if (this.#previous !== undefined) this.#moveSome(now)
     const previous = this.#previous
-    let slot = this.#table.find(this.#a, this.#b)
+    let slot = this.#table.find(this.#key.a, this.#key.b)
     if (slot < 0 && previous !== undefined) {
-      const old = previous.find(this.#a, this.#b)
+      const old = previous.find(this.#key.a, this.#key.b)
       if (old >= this.#moved) {
         // Not moved yet: the previous table holds it until it is, and takes its changes in place.
         const expiresAt = previous.expiresAt[old] as number
@@ -180,7 +119,7 @@ export class MemoryCounters {
     }
     this.#sweep(now)
     // The sweep may have dropped or moved the expired window, or begun a resize: look again.
-    slot = this.#table.find(this.#a, this.#b)
+    slot = this.#table.find(this.#key.a, this.#key.b)
     if (slot < 0) {
       if ((this.#count + 1) * 4 > this.#table.capacity * 3) {
         // Rare: new windows outran a resize (a table shrunk small, then a burst of new keys). Finish it first.
@@ -188,9 +127,9 @@ export class MemoryCounters {
         if ((this.#count + 1) * 4 > this.#table.capacity * 3) this.#resize(now)
       }
       const target = this.#table
-      slot = target.emptySlotFor(this.#b)
-      target.hashA[slot] = this.#a
-      target.hashB[slot] = this.#b
+      slot = target.emptySlotFor(this.#key.b)
+      target.hashA[slot] = this.#key.a
+      target.hashB[slot] = this.#key.b
       this.#count++
     }
     this.#table.points[slot] = points
@@ -203,11 +142,11 @@ export class MemoryCounters {
     // As #stampOf reads it, without moving the base: a read past the range still compares rightly with every
     // stamp held (NaN before the first write: nothing is held, so the lookup below finds nothing).
     const now = Math.max(nowMs - this.#base, 0)
-    this.#hash(key)
+    this.#key.of(key)
     let table = this.#table
-    let slot = table.find(this.#a, this.#b)
+    let slot = table.find(this.#key.a, this.#key.b)
     if (slot < 0 && this.#previous !== undefined) {
-      const old = this.#previous.find(this.#a, this.#b)
+      const old = this.#previous.find(this.#key.a, this.#key.b)
       if (old >= this.#moved) {
         table = this.#previous
         slot = old
@@ -268,20 +207,6 @@ export class MemoryCounters {
   /** Whether a resize is still moving windows across (for tests). */
   get resizing(): boolean {
     return this.#previous !== undefined
-  }
-
-  /** Two 32-bit lanes over the key's UTF-16 units, each seeded and finished with MurmurHash3's mixer. */
-  #hash(key: string): void {
-    let a = this.#seedA ^ key.length
-    let b = this.#seedB
-    for (let i = 0; i < key.length; i++) {
-      const unit = key.charCodeAt(i)
-      a = Math.imul(a ^ unit, 0x01000193)
-      b = Math.imul(b ^ unit, 0x5bd1e995)
-      b ^= b >>> 15
-    }
-    this.#a = mix32(a)
-    this.#b = mix32(b ^ key.length)
   }
 
   #sweep(now: number): void {
@@ -362,14 +287,4 @@ export class MemoryCounters {
       from.release()
     }
   }
-}
-
-/** MurmurHash3's 32-bit finaliser: every input bit reaches every output bit. */
-function mix32(h: number): number {
-  let x = h ^ (h >>> 16)
-  x = Math.imul(x, 0x85ebca6b)
-  x ^= x >>> 13
-  x = Math.imul(x, 0xc2b2ae35)
-  x ^= x >>> 16
-  return x >>> 0
 }

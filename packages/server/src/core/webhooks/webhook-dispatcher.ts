@@ -6,17 +6,15 @@ import type { Store } from '../../storage/store.js'
 import type { Clock } from '../clock.js'
 import type { EventLog } from '../event-log.js'
 import { MAX_ATTEMPTS, nextRetryDelayMs } from './retry-schedule.js'
+import { updateEndpointHealth } from './webhook-endpoint-health.js'
+import { fanOut } from './webhook-fan-out.js'
 import type { WebhookResponse, WebhookSender } from './webhook-sender.js'
-import { newMessage, signingSecrets } from './webhook-service.js'
-import { subscribes } from './webhook-subscriptions.js'
+import { signingSecrets } from './webhook-service.js'
 
 /** An endpoint that answers nothing within this is a failed try (issue #16). */
 export const ATTEMPT_TIMEOUT_MS = 10_000
-/** An endpoint failing this long without a success is disabled. */
-export const DISABLE_AFTER_FAILING_MS = 5 * 86_400_000
 /** A claimed message is this instance's for this long: past the try's 10 s timeout, so no one else posts it meanwhile. */
 const LEASE_MS = 15_000
-const FAN_OUT_BATCH = 100
 /** How long after an event is recorded the dispatcher looks: the caller's commit first, a burst in one pass. */
 const WAKE_DELAY_MS = 10
 const CLAIM_BATCH = 20
@@ -81,39 +79,6 @@ export function createWebhookDispatcher(deps: {
   /** Aborts the tries in flight when the process stops: they are not recorded, and their lease lets another try later. */
   const shutdown = new AbortController()
 
-  /** Moves undispatched events into messages, one locked batch per transaction. Answers the apps it found. */
-  async function fanOut(): Promise<Set<string>> {
-    const found = new Set<string>()
-    for (;;) {
-      const taken = await store.transaction(async (tx) => {
-        const rows = await tx.events.takeUndispatched(FAN_OUT_BATCH)
-        if (rows.length === 0) return 0
-        const now = clock.nowMs()
-        const endpointsOf = new Map<string, WebhookEndpointRow[]>()
-        const messages: WebhookMessageRow[] = []
-        for (const event of rows) {
-          if (event.appId === null || event.payload === null) continue
-          appsWithEndpoints.add(event.appId)
-          found.add(event.appId)
-          let endpoints = endpointsOf.get(event.appId)
-          if (!endpoints) {
-            endpoints = (await tx.webhooks.listEndpoints(event.appId)).filter((e) => Number(e.enabled) === 1)
-            endpointsOf.set(event.appId, endpoints)
-          }
-          for (const endpoint of endpoints) {
-            if (subscribes(JSON.parse(endpoint.events) as string[], event.kind)) {
-              messages.push(newMessage(event.appId, event.id, endpoint.id, now))
-            }
-          }
-        }
-        await tx.webhooks.insertMessages(messages)
-        await tx.events.markDispatched(rows.map((row) => row.id))
-        return rows.length
-      })
-      if (taken < FAN_OUT_BATCH) return found
-    }
-  }
-
   async function deliver(
     message: WebhookMessageRow,
     endpoint: WebhookEndpointRow | undefined,
@@ -170,37 +135,8 @@ export function createWebhookDispatcher(deps: {
         nextAttemptAt: succeeded || final || delay === undefined ? null : now + delay,
         now,
       })
-      if (succeeded) {
-        if (endpoint.failingSince !== null) {
-          await tx.webhooks.updateEndpoint(endpoint.appId, endpoint.id, { failingSince: null, updatedAt: now })
-        }
-        return
-      }
-      const current = await tx.webhooks.findEndpoint(endpoint.appId, endpoint.id)
-      if (!current || Number(current.enabled) !== 1) return
-      if (current.failingSince === null) {
-        await tx.webhooks.updateEndpoint(endpoint.appId, endpoint.id, { failingSince: sentAt, updatedAt: now })
-      } else if (now - Number(current.failingSince) >= DISABLE_AFTER_FAILING_MS) {
-        // Failing for days: stop trying, and say so where operators look (the console's events).
-        await tx.webhooks.updateEndpoint(endpoint.appId, endpoint.id, {
-          enabled: 0,
-          disabledReason: 'failing_for_5_days',
-          updatedAt: now,
-        })
-        await tx.webhooks.failPendingMessages(endpoint.id, now)
-        disabled = true
-        await deps.events.recordIn(tx, {
-          appId: endpoint.appId,
-          kind: 'webhook.disabled',
-          details: {
-            webhook_id: endpoint.id,
-            url: endpoint.url,
-            reason: 'failing_for_5_days',
-            failing_since: new Date(Number(current.failingSince)).toISOString(),
-          },
-        })
-        final = true
-      }
+      disabled = await updateEndpointHealth(tx, deps.events, endpoint, { succeeded, sentAt, now })
+      if (disabled) final = true
     })
     if (disabled) await recheck(endpoint.appId)
     deps.onAttempt?.({
@@ -233,7 +169,8 @@ export function createWebhookDispatcher(deps: {
     const woken = [...wokenBy]
     wokenBy.clear()
     await deps.beforePass?.()
-    const found = await fanOut()
+    const found = await fanOut(store, clock)
+    for (const appId of found) appsWithEndpoints.add(appId)
     // Woken by an app and nothing of it to fan out: its endpoints may all be gone, deleted or turned off on
     // another instance (this one's own changes call recheck at once). One look then, not a pass per burst for
     // as long as the process runs. When another instance took the events first, the look finds an endpoint on.

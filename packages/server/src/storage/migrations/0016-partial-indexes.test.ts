@@ -1,22 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import {
-  type Kysely,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type RootOperationNode,
-  sql,
-  type UnknownRow,
-} from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { POOLED_SCHEMA_PREFIX } from '../../../test/helpers/postgres-schemas.js'
+import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
 import type { Database } from '../database.js'
-import { createPostgresDatabase } from '../postgres/postgres-database.js'
 import { createDeliveryQueries } from '../sql/delivery-queries.js'
 import { createEventQueries } from '../sql/event-queries.js'
-import { createSqliteDatabase } from '../sqlite/sqlite-database.js'
-import { migrateToLatest } from './migrate-to-latest.js'
 
 // Migration 0016: the index of events waiting for the dispatcher holds only pending ones, the index of delivery
 // attempts by provider message id only attempts that have one; and the queries that read them still use them
@@ -25,34 +12,14 @@ import { migrateToLatest } from './migrate-to-latest.js'
 const postgres = process.env.TEST_DATABASE === 'postgres'
 const dialect = postgres ? 'postgres' : 'sqlite'
 
-/** Keeps the last query a repository ran, to ask the engine for its plan. */
-class LastQuery implements KyselyPlugin {
-  node: RootOperationNode | undefined
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.node = args.node
-    return args.node
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result
-  }
-}
-
+let planned: PlannedDatabase
 let db: Kysely<Database>
 beforeEach(async () => {
-  if (postgres) {
-    const url = process.env.TEST_POSTGRES_URL
-    if (!url) throw new Error('TEST_DATABASE=postgres needs TEST_POSTGRES_URL')
-    // A schema of its own, dropped with the others by the project's global setup.
-    const schema = `${POOLED_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`
-    db = createPostgresDatabase({ connectionString: url, poolSize: 2, schema })
-    await sql`create schema ${sql.id(schema)}`.execute(db)
-  } else {
-    db = createSqliteDatabase(':memory:')
-  }
-  await migrateToLatest(db, { dialect })
+  planned = await openPlannedDatabase()
+  db = planned.db
 })
 afterEach(async () => {
-  await db.destroy()
+  await planned.destroy()
 })
 
 /** The definition of an index, as the engine keeps it. */
@@ -69,31 +36,7 @@ async function indexDefinition(name: string): Promise<string> {
   return definition
 }
 
-/** The engine's plan for the last query a repository ran (PostgreSQL told to prefer any usable index). */
-async function planOf(run: (db: Kysely<Database>) => Promise<unknown>): Promise<string> {
-  const last = new LastQuery()
-  const traced = db.withPlugin(last)
-  await run(traced)
-  if (!last.node) throw new Error('no query ran')
-  const compiled = traced.getExecutor().compileQuery(last.node, { queryId: 'plan' })
-  return db.connection().execute(async (connection) => {
-    const explain = async () => {
-      const rows = await connection.executeQuery<Record<string, unknown>>({
-        ...compiled,
-        sql: `${postgres ? 'explain' : 'explain query plan'} ${compiled.sql}`,
-      })
-      return rows.rows.map((row) => String(row[postgres ? 'QUERY PLAN' : 'detail'])).join('\n')
-    }
-    if (!postgres) return explain()
-    // On nearly empty tables a sequential scan is cheapest; what matters is whether the index can serve.
-    await sql`set enable_seqscan = off`.execute(connection)
-    try {
-      return await explain()
-    } finally {
-      await sql`reset enable_seqscan`.execute(connection)
-    }
-  })
-}
+const planOf = (run: (db: Kysely<Database>) => Promise<unknown>) => planned.planOf(run)
 
 describe('migration 0016: partial indexes', () => {
   it('indexes only the events waiting for the dispatcher, and the dispatcher reads them through it', async () => {

@@ -1,53 +1,52 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
 import type { MaintenanceRepository } from '../store.js'
+import { deleteOldRows } from './delete-old-rows.js'
 
 /** An arbitrary constant naming Tessera's maintenance lock among the database's advisory locks. */
 const PRUNE_LOCK_KEY = 7_240_315_001
 
+/**
+ * What a prune pass deletes, in this order: each table with the SQL condition (its `?` the cutoff) that makes
+ * one of its rows no longer matter.
+ */
+const PRUNED: ReadonlyArray<readonly [table: string, condition: string]> = [
+  // Verifications past expiry, tokens past expiry, old events.
+  ['verifications', '"expires_at" < ?'],
+  ['tokens', '"expires_at" < ?'],
+  ['events', '"created_at" < ?'],
+  // Hosted sessions past expiry lead nowhere (their verification expired with them).
+  ['hosted_sessions', '"expires_at" < ?'],
+  // Idempotency keys past their 24 hours are free again; their rows replay nothing.
+  ['idempotency_keys', '"expires_at" < ?'],
+  ['deliveries', '"created_at" < ?'],
+  // The Twilio face's sids and send attempts go with their verifications, held tokens with their expiry.
+  ['held_tokens', '"expires_at" < ?'],
+  [
+    'verify_service_verifications',
+    '"created_at" < ? and not exists (select 1 from "verifications" where "verifications"."id" = "verify_service_verifications"."verification_id")',
+  ],
+  [
+    'verify_send_attempts',
+    '"created_at" < ? and not exists (select 1 from "verify_service_verifications" where "verify_service_verifications"."sid" = "verify_send_attempts"."verification_sid")',
+  ],
+  // The outbox is bounded by retention: messages (delivered, given up or still retrying) go with their events.
+  ['webhook_messages', '"created_at" < ?'],
+  ['webhook_attempts', '"attempted_at" < ?'],
+]
+
 export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): MaintenanceRepository {
   return {
     async pruneBefore(cutoff) {
-      // Rows that can no longer matter: verifications past expiry, tokens past expiry, old events and deliveries.
-      const verifications = await db.deleteFrom('verifications').where('expiresAt', '<', cutoff).executeTakeFirst()
-      const tokens = await db.deleteFrom('tokens').where('expiresAt', '<', cutoff).executeTakeFirst()
-      const events = await db.deleteFrom('events').where('createdAt', '<', cutoff).executeTakeFirst()
-      // Hosted sessions past expiry lead nowhere (their verification expired with them).
-      await db.deleteFrom('hostedSessions').where('expiresAt', '<', cutoff).execute()
-      // Idempotency keys past their 24 hours are free again; their rows replay nothing.
-      await db.deleteFrom('idempotencyKeys').where('expiresAt', '<', cutoff).execute()
-      const deliveries = await db.deleteFrom('deliveries').where('createdAt', '<', cutoff).executeTakeFirst()
-      // The Twilio face's sids and send attempts go with their verifications, held tokens with their expiry.
-      await db.deleteFrom('heldTokens').where('expiresAt', '<', cutoff).execute()
-      await db
-        .deleteFrom('verifyServiceVerifications')
-        .where('createdAt', '<', cutoff)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('verifications').select('id').whereRef('verifications.id', '=', 'verificationId'))),
-        )
-        .execute()
-      await db
-        .deleteFrom('verifySendAttempts')
-        .where('createdAt', '<', cutoff)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('verifyServiceVerifications')
-                .select('sid')
-                .whereRef('verifyServiceVerifications.sid', '=', 'verificationSid'),
-            ),
-          ),
-        )
-        .execute()
-      // The outbox is bounded by retention: messages (delivered, given up or still retrying) go with their events.
-      const webhookMessages = await db.deleteFrom('webhookMessages').where('createdAt', '<', cutoff).executeTakeFirst()
-      await db.deleteFrom('webhookAttempts').where('attemptedAt', '<', cutoff).execute()
+      const counts: Record<string, number> = {}
+      for (const [table, condition] of PRUNED)
+        counts[table] = await deleteOldRows(db, dialect, table, condition, cutoff)
       return {
-        deliveries: Number(deliveries.numDeletedRows),
-        verifications: Number(verifications.numDeletedRows),
-        tokens: Number(tokens.numDeletedRows),
-        events: Number(events.numDeletedRows),
-        webhookMessages: Number(webhookMessages.numDeletedRows),
+        deliveries: counts.deliveries ?? 0,
+        verifications: counts.verifications ?? 0,
+        tokens: counts.tokens ?? 0,
+        events: counts.events ?? 0,
+        webhookMessages: counts.webhook_messages ?? 0,
       }
     },
     async runExclusive(task) {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
-import type { MaintenanceRepository } from '../store.js'
+import type { MaintenanceRepository, PruneCounts } from '../store.js'
 import { deleteOldRows } from './delete-old-rows.js'
 
 /** An arbitrary constant naming Tessera's maintenance lock among the database's advisory locks. */
@@ -8,18 +8,18 @@ const PRUNE_LOCK_KEY = 7_240_315_001
 
 /**
  * What a prune pass deletes, in this order: each table with the SQL condition (its `?` the cutoff) that makes
- * one of its rows no longer matter.
+ * one of its rows no longer matter, and the count the pass reports it under, if any.
  */
-const PRUNED: ReadonlyArray<readonly [table: string, condition: string]> = [
+const PRUNED: ReadonlyArray<readonly [table: string, condition: string, counted?: keyof PruneCounts]> = [
   // Verifications past expiry, tokens past expiry, old events.
-  ['verifications', '"expires_at" < ?'],
-  ['tokens', '"expires_at" < ?'],
-  ['events', '"created_at" < ?'],
+  ['verifications', '"expires_at" < ?', 'verifications'],
+  ['tokens', '"expires_at" < ?', 'tokens'],
+  ['events', '"created_at" < ?', 'events'],
   // Hosted sessions past expiry lead nowhere (their verification expired with them).
   ['hosted_sessions', '"expires_at" < ?'],
   // Idempotency keys past their 24 hours are free again; their rows replay nothing.
   ['idempotency_keys', '"expires_at" < ?'],
-  ['deliveries', '"created_at" < ?'],
+  ['deliveries', '"created_at" < ?', 'deliveries'],
   // The Twilio face's sids and send attempts go with their verifications, held tokens with their expiry.
   ['held_tokens', '"expires_at" < ?'],
   [
@@ -31,23 +31,19 @@ const PRUNED: ReadonlyArray<readonly [table: string, condition: string]> = [
     '"created_at" < ? and not exists (select 1 from "verify_service_verifications" where "verify_service_verifications"."sid" = "verify_send_attempts"."verification_sid")',
   ],
   // The outbox is bounded by retention: messages (delivered, given up or still retrying) go with their events.
-  ['webhook_messages', '"created_at" < ?'],
+  ['webhook_messages', '"created_at" < ?', 'webhookMessages'],
   ['webhook_attempts', '"attempted_at" < ?'],
 ]
 
 export function createMaintenanceQueries(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): MaintenanceRepository {
   return {
     async pruneBefore(cutoff) {
-      const counts: Record<string, number> = {}
-      for (const [table, condition] of PRUNED)
-        counts[table] = await deleteOldRows(db, dialect, table, condition, cutoff)
-      return {
-        deliveries: counts.deliveries ?? 0,
-        verifications: counts.verifications ?? 0,
-        tokens: counts.tokens ?? 0,
-        events: counts.events ?? 0,
-        webhookMessages: counts.webhook_messages ?? 0,
+      const counts = { verifications: 0, tokens: 0, events: 0, deliveries: 0, webhookMessages: 0 }
+      for (const [table, condition, counted] of PRUNED) {
+        const deleted = await deleteOldRows(db, dialect, table, condition, cutoff)
+        if (counted !== undefined) counts[counted] = deleted
       }
+      return counts
     },
     async runExclusive(task) {
       // SQLite serves one instance; PostgreSQL serves many, and one of them at a time does the work.

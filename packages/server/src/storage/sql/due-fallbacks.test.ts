@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
 import { defaultAppSettings } from '../../settings/resolve-settings.js'
+import type { VerificationRow, VerificationStatus } from '../database.js'
 import { createAppQueries } from './app-queries.js'
 import { placeholdersFor } from './fixed-sql.js'
 import { createVerificationQueries, dueFallbacksSql } from './verification-queries.js'
@@ -20,7 +21,7 @@ afterEach(async () => {
 
 const NOW = 1_800_000_000_000
 
-function verification(id: string, status: string, fallbackDueAt: number | null) {
+function verification(id: string, status: VerificationStatus, fallbackDueAt: number | null): VerificationRow {
   return {
     id,
     appId: 'app_1',
@@ -28,7 +29,7 @@ function verification(id: string, status: string, fallbackDueAt: number | null) 
     identifier: '+15550000000',
     scene: 'login',
     userId: null,
-    status: status as 'pending',
+    status,
     codeHash: `hash_${id}`,
     attempts: 0,
     maxAttempts: 5,
@@ -45,7 +46,7 @@ function verification(id: string, status: string, fallbackDueAt: number | null) 
     clientIp: null,
     metadata: null,
     factorId: null,
-    purpose: 'verify' as const,
+    purpose: 'verify',
     test: 0,
     fallbackDueAt,
   }

@@ -1,4 +1,4 @@
-import type { WebhookEndpointRow, WebhookMessageRow } from '../../storage/database.js'
+import type { WebhookMessageRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
 import type { Clock } from '../clock.js'
 import { newMessage } from './webhook-service.js'
@@ -18,20 +18,22 @@ export async function fanOut(store: Store, clock: Clock): Promise<Set<string>> {
       const rows = await tx.events.takeUndispatched(FAN_OUT_BATCH)
       if (rows.length === 0) return 0
       const now = clock.nowMs()
-      const endpointsOf = new Map<string, WebhookEndpointRow[]>()
+      // Each app's enabled endpoints with their subscriptions, read and parsed once per batch, not per event.
+      const endpointsOf = new Map<string, { readonly id: string; readonly events: string[] }[]>()
       const messages: WebhookMessageRow[] = []
       for (const event of rows) {
         if (event.appId === null || event.payload === null) continue
         found.add(event.appId)
         let endpoints = endpointsOf.get(event.appId)
         if (!endpoints) {
-          endpoints = (await tx.webhooks.listEndpoints(event.appId)).filter((e) => Number(e.enabled) === 1)
+          endpoints = (await tx.webhooks.listEndpoints(event.appId))
+            .filter((endpoint) => Number(endpoint.enabled) === 1)
+            .map((endpoint) => ({ id: endpoint.id, events: JSON.parse(endpoint.events) as string[] }))
           endpointsOf.set(event.appId, endpoints)
         }
         for (const endpoint of endpoints) {
-          if (subscribes(JSON.parse(endpoint.events) as string[], event.kind)) {
+          if (subscribes(endpoint.events, event.kind))
             messages.push(newMessage(event.appId, event.id, endpoint.id, now))
-          }
         }
       }
       await tx.webhooks.insertMessages(messages)

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { generateId } from '../crypto/secrets.js'
 import type { EventRow, NewEvent } from '../storage/database.js'
-import type { EventRepository, RowForTable, Store } from '../storage/store.js'
+import type { EventRepository, RowForTable, StagedWrite, Store } from '../storage/store.js'
 import type { Clock } from './clock.js'
 
 /**
@@ -81,6 +81,11 @@ export interface EventLog {
    * in one write, which on PostgreSQL is one round trip instead of a transaction's four or more.
    */
   recordWithRows(store: Store, rows: readonly RowForTable[], events: readonly EventInput[]): Promise<void>
+  /**
+   * As recordWithRows, but answers once this instance sees the rows, before they are durable (Store.stageAll):
+   * await `committed` before answering the client. The events count as recorded at the commit.
+   */
+  stageWithRows(store: Store, rows: readonly RowForTable[], events: readonly EventInput[]): Promise<StagedWrite>
   /**
    * The outbox for a conditional change: `change` gets the rows of `events` and inserts them if and only if it
    * wins, committed with it (a repository's conditional update taking `rows`). Answers whether it won.
@@ -178,6 +183,19 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     async recordWithRows(store, rows, events) {
       await store.insertAll([...rows, ...events.map((event) => ({ table: 'events' as const, row: rowOf(event) }))])
       for (const event of events) recorded(event)
+    },
+    async stageWithRows(store, rows, events) {
+      const staged = await store.stageAll([
+        ...rows,
+        ...events.map((event) => ({ table: 'events' as const, row: rowOf(event) })),
+      ])
+      staged.committed.then(
+        () => {
+          for (const event of events) recorded(event)
+        },
+        () => undefined,
+      )
+      return staged
     },
     async recordIf(events, change) {
       const won = await change(events.map((event) => ({ table: 'events' as const, row: rowOf(event) })))

@@ -38,6 +38,12 @@ export type RowForTable =
   | { readonly table: 'deliveries'; readonly row: DeliveryRow }
   | { readonly table: 'tokens'; readonly row: NewToken }
 
+/** Rows this instance sees, and the promise that they are durable (Store.stageAll). */
+export interface StagedWrite {
+  /** Settles when the rows are committed; fails if their commit fails. Already handled: await it before answering. */
+  readonly committed: Promise<void>
+}
+
 export interface Store {
   readonly apps: AppRepository
   readonly apiKeys: ApiKeyRepository
@@ -66,6 +72,15 @@ export interface Store {
    * one statement, so one round trip instead of a transaction's BEGIN, INSERTs and COMMIT.
    */
   insertAll(rows: readonly RowForTable[]): Promise<void>
+  /**
+   * Inserts rows as insertAll does, but answers as soon as this instance sees them, before they are durable:
+   * `committed` settles when they are (it fails if they never are). For a change that something outside
+   * must follow (the code its verification row checks is sent after the row exists): the delivery attempt
+   * recorded meanwhile joins the same commit on SQLite, one commit a start instead of two. Nothing may be
+   * answered to a client before `committed`. Where each write is its own transaction (PostgreSQL, or inside
+   * `transaction`) it answers after insertAll, with `committed` settled.
+   */
+  stageAll(rows: readonly RowForTable[]): Promise<StagedWrite>
   /** Throws when the database cannot answer. */
   ping(): Promise<void>
   /**

@@ -6,7 +6,8 @@ import { cleanupTempDirs, freshDataDir, killAll, secretsForTest, startServer } f
 // (group commit, docs/decisions.md). The promise that makes safe: no request
 // is answered before its writes are committed. Here a server on its embedded
 // default is SIGKILLed in the middle of a load of starts and checks; after a
-// restart on the same data folder, every verification it answered 201 exists,
+// restart on the same data folder, every verification it answered 201 exists
+// with the record of its send,
 // every check it answered 200 is approved, and every token it handed out is
 // active.
 
@@ -73,6 +74,8 @@ describe('SQLite under a SIGKILL', () => {
       for (const id of started) {
         const read = await call(restarted.url, 'GET', `/v1/verifications/${id}`, { key })
         expect(read.status, id).toBe(200)
+        // The send's record too: a start is answered after the commit that holds its delivery attempt.
+        expect(read.body.deliveries, id).toMatchObject([{ provider: 'null', status: 'sent' }])
         if (approvedIds.has(id)) expect(read.body.status, id).toBe('approved')
       }
       for (const { id, token } of approved) {

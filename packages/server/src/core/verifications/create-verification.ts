@@ -3,6 +3,7 @@ import type { MessageOptions } from '../../delivery/message-options.js'
 import { AppError } from '../../errors/app-error.js'
 import { testRecipientCode } from '../../settings/test-recipients.js'
 import type { VerificationPurpose, VerificationRow } from '../../storage/database.js'
+import type { StagedWrite } from '../../storage/store.js'
 import type { Verifier } from '../../verifiers/verifier.js'
 import type { App } from '../app-service.js'
 import { newVerificationRow, toVerificationView, type VerificationView } from '../verification.js'
@@ -85,8 +86,10 @@ export async function createVerification(
       if (!suppress) throw admission.error
       // The caller sees a normal verification; nothing was sent and nothing can approve it.
       const decoy: VerificationRow = { ...row, purpose: 'decoy', fallbackDueAt: null }
-      await ctx.store.verifications.insert(decoy)
+      // Staged and committed around the wait as a real start's row is around its send: timed alike.
+      const staged = await ctx.store.stageAll([{ table: 'verifications', row: decoy }])
       await ctx.delayLikeDelivery(channel)
+      await staged.committed
       return toVerificationView(decoy, verifier, now)
     }
   }
@@ -105,10 +108,13 @@ export async function createVerification(
     },
     now,
   )
-  // Stored before sending, so a code that arrives fast is already checkable.
+  // Stored before sending, so a code that arrives fast is already checkable: every later read of this instance
+  // sees the row before the send, and it is durable before the answer (Store.stageAll). On SQLite the delivery
+  // attempt recorded after a fast send joins the same commit: one commit a start, not two.
+  let stored: StagedWrite
   try {
     // The row and its verification.started commit together (the outbox, docs/events.md).
-    await ctx.events.recordWithRows(
+    stored = await ctx.events.stageWithRows(
       ctx.store,
       [{ table: 'verifications', row }],
       [
@@ -134,6 +140,7 @@ export async function createVerification(
       // A channel with a fallback hands over now (docs/delivery.md): the caller gets the verification, on the
       // channel that took the code.
       if (isFailedSend(error) && (await fallBackAfterFailedSend(ctx, app, row))) {
+        await stored.committed
         const current = (await ctx.store.verifications.findById(app.id, id)) ?? row
         ctx.metrics.verificationsStarted.inc({ channel: row.channel })
         return toVerificationView(current, ctx.verifiers.get(current.channel), ctx.clock.nowMs())
@@ -144,6 +151,9 @@ export async function createVerification(
     }
     if (admission.afterSend.length > 0) await ctx.limits.take(admission.afterSend)
   }
+  // Nothing is answered before its commit. Should it fail after a send, the code went out for a verification
+  // that does not exist: the caller gets the storage error, and the code checks nothing.
+  await stored.committed
   ctx.metrics.verificationsStarted.inc({ channel: row.channel })
   return toVerificationView(row, verifier, now, reveal && { reveal })
 }

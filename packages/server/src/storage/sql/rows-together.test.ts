@@ -91,6 +91,52 @@ describe('Store.insertAll', () => {
   })
 })
 
+describe('Store.stageAll', () => {
+  it('answers with rows this instance sees, then commits them all: what a start sends after', async () => {
+    const original = await aVerificationRow()
+    const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz11` }
+    const event = eventFor(row, 'evt_stage_all_00000000000000001')
+    const staged = await t.tessera.store.stageAll([
+      { table: 'verifications', row },
+      { table: 'events', row: event },
+    ])
+    // A later read of this instance sees the row (on SQLite it joins the open batch, so answers after its commit).
+    const seen = t.tessera.store.verifications.findById(row.appId, row.id)
+    await staged.committed
+    expect(await seen).toEqual(row)
+    const events = await t.tessera.store.events.listByVerification(row.appId, row.id, 10)
+    expect(events.map((stored) => stored.id)).toEqual([event.id])
+  })
+
+  it('stages nothing when one row fails', async () => {
+    const original = await aVerificationRow()
+    const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz12` }
+    const taken = 'evt_stage_all_00000000000000002'
+    await t.tessera.store.events.insert(eventFor(original, taken))
+    await expect(
+      t.tessera.store.stageAll([
+        { table: 'verifications', row },
+        { table: 'events', row: eventFor(row, taken) },
+      ]),
+    ).rejects.toThrow()
+    expect(await t.tessera.store.verifications.findById(row.appId, row.id)).toBeUndefined()
+  })
+
+  it('runs inside a transaction as that transaction’s writes: rolled back with it', async () => {
+    const original = await aVerificationRow()
+    const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz13` }
+    await expect(
+      t.tessera.store.transaction(async (tx) => {
+        const staged = await tx.stageAll([{ table: 'verifications', row }])
+        await staged.committed
+        expect(await tx.verifications.findById(row.appId, row.id)).toEqual(row)
+        throw new Error('rolled back')
+      }),
+    ).rejects.toThrow('rolled back')
+    expect(await t.tessera.store.verifications.findById(row.appId, row.id)).toBeUndefined()
+  })
+})
+
 function tokenFor(row: VerificationRow, n: number): NewToken {
   return {
     id: `tok_rows_together_${String(n).padStart(12, '0')}`,

@@ -1,6 +1,6 @@
 import { CompiledQuery, type DatabaseConnection, type Kysely, type QueryResult } from 'kysely'
 import type { Database } from '../database.js'
-import type { RowForTable } from '../store.js'
+import type { RowForTable, StagedWrite } from '../store.js'
 import { EVENT_COLUMN_EXPRESSIONS } from './event-queries.js'
 import { placeholdersFor, type RowInsert, rowInsertBuilder, type SqlDialect } from './fixed-sql.js'
 
@@ -47,6 +47,27 @@ export async function insertAll(db: Kysely<Database>, dialect: SqlDialect, rows:
   if (db.isTransaction || inserts.length === 1) return runEach(db, dialect, inserts)
   const together = await runTogether(db, dialect, inserts)
   if (together === undefined) await db.transaction().execute((trx) => runEach(trx, dialect, inserts))
+}
+
+const ALREADY_COMMITTED: StagedWrite = { committed: Promise.resolve() }
+
+/** Inserts every row, all or none, and answers once this process sees them (Store.stageAll). */
+export async function stageAll(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  rows: readonly RowForTable[],
+): Promise<StagedWrite> {
+  if (!db.isTransaction && rows.length > 0) {
+    const queries = rows
+      .map(insertOf)
+      .map((insert) => CompiledQuery.raw(placeholdersFor(dialect, insert.sql), insert.values))
+    const staged = await db
+      .getExecutor()
+      .provideConnection(async (connection) => (canStage(connection) ? connection.stageTogether(queries) : undefined))
+    if (staged !== undefined) return staged
+  }
+  await insertAll(db, dialect, rows)
+  return ALREADY_COMMITTED
 }
 
 /**
@@ -96,6 +117,15 @@ interface StatementsTogether {
 
 function canRunTogether(connection: DatabaseConnection): connection is DatabaseConnection & StatementsTogether {
   return typeof (connection as Partial<StatementsTogether>).executeTogether === 'function'
+}
+
+/** A connection that can answer statements before their commit, with the commit's promise (SQLite's group commit). */
+interface StatementsStaged {
+  stageTogether(queries: readonly CompiledQuery[]): Promise<StagedWrite>
+}
+
+function canStage(connection: DatabaseConnection): connection is DatabaseConnection & StatementsStaged {
+  return typeof (connection as Partial<StatementsStaged>).stageTogether === 'function'
 }
 
 /**

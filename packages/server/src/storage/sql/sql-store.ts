@@ -14,6 +14,7 @@ import type {
   MaintenanceRepository,
   RowForTable,
   SigningKeyRepository,
+  StagedWrite,
   Store,
   TokenRepository,
   VerificationRepository,
@@ -29,7 +30,7 @@ import { createFactorQueries } from './factor-queries.js'
 import { createHostedSessionQueries } from './hosted-session-queries.js'
 import { createIdempotencyKeyQueries } from './idempotency-key-queries.js'
 import { createMaintenanceQueries } from './maintenance-queries.js'
-import { insertAll } from './rows-together.js'
+import { insertAll, stageAll } from './rows-together.js'
 import { createSigningKeyQueries } from './signing-key-queries.js'
 import { createTokenQueries } from './token-queries.js'
 import { createVerificationQueries } from './verification-queries.js'
@@ -152,6 +153,10 @@ class SqlStore implements Store {
 
   insertAll(rows: readonly RowForTable[]): Promise<void> {
     return insertAll(this.db, this.dialect, rows)
+  }
+
+  stageAll(rows: readonly RowForTable[]): Promise<StagedWrite> {
+    return stageAll(this.db, this.dialect, rows)
   }
 
   async ping(): Promise<void> {

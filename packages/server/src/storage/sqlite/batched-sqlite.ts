@@ -18,6 +18,13 @@ interface Pending {
   readonly reject: (error: unknown) => void
 }
 
+/** Statements that have run in the open batch, and the commit that makes them durable (stageTogether). */
+export interface StagedStatements {
+  readonly results: QueryResult<unknown>[]
+  /** Settles when their batch commits: fails with it. Already handled, so nobody awaiting it crashes nothing. */
+  readonly committed: Promise<void>
+}
+
 const SAVEPOINT = 'tessera_tx'
 
 /**
@@ -81,7 +88,7 @@ export class BatchedSqlite {
       if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
       return this.#run<R>(compiledQuery)
     }
-    return this.#alone(() => this.#run<R>(compiledQuery), 1)
+    return this.#alone(() => this.#run<R>(compiledQuery), 1, this.#onCommit)
   }
 
   /**
@@ -94,7 +101,21 @@ export class BatchedSqlite {
     queries: readonly CompiledQuery[],
     options: { readonly whenFirstChanges?: boolean } = {},
   ): Promise<QueryResult<unknown>[]> {
-    return this.#alone(() => this.#runTogether(queries, options.whenFirstChanges === true), queries.length)
+    return this.#alone(
+      () => this.#runTogether(queries, options.whenFirstChanges === true),
+      queries.length,
+      this.#onCommit,
+    )
+  }
+
+  /**
+   * As executeTogether, but answers as soon as the statements have run in the open batch, with the promise of
+   * its commit: every later statement of this process sees them, and the caller can act on that (send the code
+   * the rows describe) while the batch fills, then answer its client once `committed` settles. A start's
+   * delivery attempt then joins the batch of its verification: one commit a start instead of two.
+   */
+  async stageTogether(queries: readonly CompiledQuery[]): Promise<StagedStatements> {
+    return this.#alone(() => this.#runTogether(queries, false), queries.length, this.#staged)
   }
 
   async *stream<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -166,17 +187,25 @@ export class BatchedSqlite {
   }
 
   /**
-   * Runs `run` (`statements` synchronous statements) with the connection to itself, and answers once their
-   * batch is committed: at once when no explicit transaction holds it and no other connection of the file has
-   * a batch open, else after them, in arrival order (checked again after the last wait, in the same synchronous
-   * stretch as `run`).
+   * Runs `run` (`statements` synchronous statements) with the connection to itself, and answers with `answer`
+   * (once their batch is committed, or with the promise of it): runs at once when no explicit transaction holds
+   * the connection and no other connection of the file has a batch open, else after them, in arrival order
+   * (checked again after the last wait, in the same synchronous stretch as `run`).
    */
-  #alone<T>(run: () => T, statements: number): Promise<T> {
-    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return this.#answer(run(), statements)
-    return this.#afterOthers(run, statements)
+  #alone<T, A>(
+    run: () => T,
+    statements: number,
+    answer: (result: T, statements: number) => A | Promise<A>,
+  ): A | Promise<A> {
+    if (!this.#gate.busy && this.#otherBatchOpen() === undefined) return answer(run(), statements)
+    return this.#afterOthers(run, statements, answer)
   }
 
-  async #afterOthers<T>(run: () => T, statements: number): Promise<T> {
+  async #afterOthers<T, A>(
+    run: () => T,
+    statements: number,
+    answer: (result: T, statements: number) => A | Promise<A>,
+  ): Promise<A> {
     await this.#gate.acquire()
     let result: T
     try {
@@ -188,7 +217,7 @@ export class BatchedSqlite {
     }
     // In the same synchronous stretch as `run`: a flush the release let in runs after this, so the statements
     // are among those its COMMIT answers (and fails, if it fails), never answered before it.
-    return this.#answer(result, statements)
+    return answer(result, statements)
   }
 
   /** Runs one statement at once (better-sqlite3 is synchronous) inside the batch when it writes. */
@@ -232,9 +261,18 @@ export class BatchedSqlite {
   }
 
   /** Answers a statement's result once its batch is committed; at once when no batch is open. */
-  #answer<R>(result: R, statements = 1): Promise<R> {
+  readonly #onCommit = <R>(result: R, statements: number): Promise<R> => {
     if (!this.#batchOpen) return Promise.resolve(result)
     return this.#join(statements).then(() => result)
+  }
+
+  /** Answers statements that have run now, with the promise of their batch's commit. */
+  readonly #staged = (results: QueryResult<unknown>[], statements: number): StagedStatements => {
+    if (!this.#batchOpen) return { results, committed: Promise.resolve() }
+    const committed = this.#join(statements)
+    // Whoever stages awaits it before answering; a rejection nobody awaits yet must not end the process.
+    committed.catch(() => undefined)
+    return { results, committed }
   }
 
   #join(statements = 1): Promise<void> {

@@ -223,6 +223,82 @@ describe('SQLite driver: group commit', () => {
     })
   })
 
+  describe('statements staged (stageTogether, what Store.stageAll uses)', () => {
+    const compiled = (id: string, parent: string | null = null) =>
+      db.insertInto('items').values({ id, parent }).compile()
+    type Staged = { committed: Promise<void> }
+    const stage = (...queries: ReturnType<typeof compiled>[]) =>
+      db
+        .getExecutor()
+        // biome-ignore lint/suspicious/noExplicitAny: the method is the SQLite connection's own, not Kysely's interface.
+        .provideConnection((connection) => (connection as any).stageTogether(queries) as Promise<Staged>)
+    /** What the connection that answers requests sees (a read joins the open batch, so it waits for its commit). */
+    const seenByWriter = (id: string) => db.selectFrom('items').select('id').where('id', '=', id).executeTakeFirst()
+
+    it('answers once the rows have run, before their commit; what follows in the turn joins the same commit', async () => {
+      const staged = await stage(compiled('s1'), compiled('s2'))
+      // Run, not committed: another connection does not see them yet, and nothing has been committed.
+      expect([committed('s1'), committed('s2')]).toEqual([false, false])
+      expect(dialect.stats().commits).toBe(0)
+      // What the caller does next (a delivery attempt recorded after a fast send) lands in the same batch.
+      const follower = insert('follower')
+      const read = seenByWriter('s1')
+      await staged.committed
+      expect([committed('s1'), committed('s2')]).toEqual([true, true])
+      await follower
+      expect(await read).toEqual({ id: 's1' })
+      expect(dialect.stats()).toEqual({ statements: 4, commits: 1 })
+    })
+
+    it('fails `committed` when the batch’s COMMIT fails, and no one awaiting it yet ends nothing', async () => {
+      const rejections: unknown[] = []
+      const onRejection = (reason: unknown) => rejections.push(reason)
+      process.on('unhandledRejection', onRejection)
+      try {
+        // Checked at COMMIT: the batch cannot commit, so the staged rows are lost with it.
+        const staged = await stage(compiled('lost'), compiled('orphan', 'no-such-parent'))
+        await new Promise((done) => setTimeout(done, 20))
+        await expect(staged.committed).rejects.toThrow('FOREIGN KEY')
+        expect(committed('lost')).toBe(false)
+        expect(rejections).toEqual([])
+      } finally {
+        process.off('unhandledRejection', onRejection)
+      }
+      await insert('after')
+      expect(committed('after')).toBe(true)
+    })
+
+    it('fails at once, with nothing staged, when a row breaks a constraint', async () => {
+      await insert('taken')
+      await expect(stage(compiled('fresh'), compiled('taken'))).rejects.toThrow('UNIQUE')
+      await insert('after')
+      expect([committed('fresh'), committed('after')]).toEqual([false, true])
+    })
+
+    it('waits for an explicit transaction to end instead of joining it', async () => {
+      let release: () => void = () => undefined
+      const held = new Promise<void>((done) => {
+        release = done
+      })
+      const transaction = db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 'in-trx', parent: null }).execute()
+        await held
+        throw new Error('roll back')
+      })
+      let ran = false
+      const meanwhile = stage(compiled('m1')).then((staged) => {
+        ran = true
+        return staged.committed
+      })
+      await new Promise((done) => setTimeout(done, 20))
+      expect(ran).toBe(false)
+      release()
+      await expect(transaction).rejects.toThrow('roll back')
+      await meanwhile
+      expect([committed('in-trx'), committed('m1')]).toEqual([false, true])
+    })
+  })
+
   it('lets two connections of one process to one file write in the same turn: neither waits for busy_timeout', async () => {
     // Two Tessera instances in one test process: the second's BEGIN would wait for the lock synchronously,
     // blocking the event loop that is to commit the first's batch.

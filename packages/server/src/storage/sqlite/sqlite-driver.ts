@@ -7,7 +7,7 @@ import {
   SelectQueryNode,
   SqliteDialect,
 } from 'kysely'
-import type { GroupCommitStats } from './batched-sqlite.js'
+import type { GroupCommitStats, StagedStatements } from './batched-sqlite.js'
 import { BatchedSqlite } from './batched-sqlite.js'
 import type { WalCheckpointer } from './wal-checkpointer.js'
 
@@ -124,6 +124,12 @@ class SqliteHandle implements DatabaseConnection {
     // Inside an explicit transaction its statements run one by one, as the transaction's own.
     if (this.inTransaction) throw new Error('executeTogether is not for a connection inside a transaction')
     return this.batches.executeTogether(queries, options)
+  }
+
+  /** Statements all or none, answered once they have run, with their batch's commit (rows-together.ts). */
+  stageTogether(queries: readonly CompiledQuery[]): Promise<StagedStatements> {
+    if (this.inTransaction) throw new Error('stageTogether is not for a connection inside a transaction')
+    return this.batches.stageTogether(queries)
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

@@ -2,7 +2,7 @@ import type { WebhookMessageRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
 import type { Clock } from '../clock.js'
 import { newMessage } from './webhook-service.js'
-import { subscribes } from './webhook-subscriptions.js'
+import { type Receiver, receiversAmong, subscribes } from './webhook-subscriptions.js'
 
 const FAN_OUT_BATCH = 100
 
@@ -19,16 +19,14 @@ export async function fanOut(store: Store, clock: Clock): Promise<Set<string>> {
       if (rows.length === 0) return 0
       const now = clock.nowMs()
       // Each app's enabled endpoints with their subscriptions, read and parsed once per batch, not per event.
-      const endpointsOf = new Map<string, { readonly id: string; readonly events: string[] }[]>()
+      const endpointsOf = new Map<string, Receiver[]>()
       const messages: WebhookMessageRow[] = []
       for (const event of rows) {
         if (event.appId === null || event.payload === null) continue
         found.add(event.appId)
         let endpoints = endpointsOf.get(event.appId)
         if (!endpoints) {
-          endpoints = (await tx.webhooks.listEndpoints(event.appId))
-            .filter((endpoint) => Number(endpoint.enabled) === 1)
-            .map((endpoint) => ({ id: endpoint.id, events: JSON.parse(endpoint.events) as string[] }))
+          endpoints = receiversAmong(await tx.webhooks.listEndpoints(event.appId))
           endpointsOf.set(event.appId, endpoints)
         }
         for (const endpoint of endpoints) {

@@ -4,7 +4,7 @@ import { AppError, assertThat } from '../../errors/app-error.js'
 import type { WebhookAttemptRow, WebhookEndpointRow, WebhookMessageRow } from '../../storage/database.js'
 import type { Store } from '../../storage/store.js'
 import type { Clock } from '../clock.js'
-import { subscribes, validSubscription } from './webhook-subscriptions.js'
+import { receiversAmong, subscribes, validSubscription } from './webhook-subscriptions.js'
 import { validWebhookUrl } from './webhook-url.js'
 
 /** Endpoints per app (issue #16). */
@@ -204,8 +204,8 @@ export function createWebhookService(deps: {
       const event = await store.events.findById(appId, eventId)
       assertThat(event?.payload, 'event_not_found')
       const now = clock.nowMs()
-      const endpoints = (await store.webhooks.listEndpoints(appId)).filter(
-        (endpoint) => Number(endpoint.enabled) === 1 && subscribes(JSON.parse(endpoint.events) as string[], event.kind),
+      const endpoints = receiversAmong(await store.webhooks.listEndpoints(appId)).filter((endpoint) =>
+        subscribes(endpoint.events, event.kind),
       )
       await store.webhooks.insertMessages(endpoints.map((endpoint) => newMessage(appId, event.id, endpoint.id, now)))
       return endpoints.length

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.js'
+import type { WebhookEndpointRow } from '../../storage/database.js'
 import { EVENT_TYPES } from '../event-log.js'
 
 const KNOWN = new Set<string>(EVENT_TYPES)
@@ -25,4 +26,17 @@ export function subscribes(events: readonly string[], type: string): boolean {
   return events.some(
     (name) => name === '*' || name === type || (name.endsWith('.*') && type.startsWith(name.slice(0, -1))),
   )
+}
+
+/** An endpoint that receives events, with its subscription parsed. */
+export interface Receiver {
+  readonly id: string
+  readonly events: readonly string[]
+}
+
+/** The endpoints of an app that receive events: the enabled ones (a disabled endpoint gets nothing, resends included). */
+export function receiversAmong(endpoints: readonly WebhookEndpointRow[]): Receiver[] {
+  return endpoints
+    .filter((endpoint) => Number(endpoint.enabled) === 1)
+    .map((endpoint) => ({ id: endpoint.id, events: JSON.parse(endpoint.events) as string[] }))
 }

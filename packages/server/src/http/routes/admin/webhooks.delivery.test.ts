@@ -136,6 +136,18 @@ describe('the webhook dispatcher', () => {
     await t.tessera.webhookDispatcher.runOnce()
     expect(receiver.requests).toHaveLength(1)
     const eventId = String(receiver.requests[0]?.headers['webhook-id'])
+    // Only enabled endpoints that subscribe to the event get a resend: one turned off and one subscribed to
+    // other types get nothing.
+    await addEndpoint(t, app.appId, { url: `${receiver.url}/other`, events: ['verification.approved'] })
+    const { webhook_id: off } = await addEndpoint(t, app.appId, {
+      url: `${receiver.url}/off`,
+      events: ['verification.*'],
+    })
+    const turnedOff = await t.request('PATCH', `/admin/v1/apps/${app.appId}/webhooks/${off}`, {
+      ...admin,
+      body: { enabled: false },
+    })
+    expect(turnedOff.statusCode, turnedOff.body).toBe(200)
     const resent = await t.request('POST', `/admin/v1/apps/${app.appId}/events/${eventId}/resend`, admin)
     expect(resent.statusCode, resent.body).toBe(202)
     expect(resent.json()).toEqual({ event_id: eventId, queued: 1 })

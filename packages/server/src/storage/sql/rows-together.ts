@@ -57,7 +57,8 @@ export async function stageAll(
   dialect: SqlDialect,
   rows: readonly RowForTable[],
 ): Promise<StagedWrite> {
-  if (!db.isTransaction && rows.length > 0) {
+  // Only SQLite's group commit answers before a commit; PostgreSQL commits each write as it answers it.
+  if (dialect === 'sqlite' && !db.isTransaction && rows.length > 0) {
     const queries = rows
       .map(insertOf)
       .map((insert) => CompiledQuery.raw(placeholdersFor(dialect, insert.sql), insert.values))

@@ -21,7 +21,7 @@ interface Pending {
 /** Statements that have run in the open batch, and the commit that makes them durable (stageTogether). */
 export interface StagedStatements {
   readonly results: QueryResult<unknown>[]
-  /** Settles when their batch commits: fails with it. Already handled, so nobody awaiting it crashes nothing. */
+  /** Settles when their batch commits, and fails with it. Handled already: a failure not yet awaited ends nothing. */
   readonly committed: Promise<void>
 }
 

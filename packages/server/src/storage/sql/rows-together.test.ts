@@ -60,20 +60,23 @@ describe('Store.insertAll', () => {
     ])
   })
 
-  it('inserts nothing when one row fails: the change never stands without its events', async () => {
-    const original = await aVerificationRow()
-    const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz02` }
-    const taken = 'evt_insert_all_0000000000000003'
-    await t.tessera.store.events.insert(eventFor(original, taken))
-    // The event's id is taken: its INSERT fails after the verification's succeeded.
-    await expect(
-      t.tessera.store.insertAll([
-        { table: 'verifications', row },
-        { table: 'events', row: eventFor(row, taken) },
-      ]),
-    ).rejects.toThrow()
-    expect(await t.tessera.store.verifications.findById(row.appId, row.id)).toBeUndefined()
-  })
+  it.each(['insertAll', 'stageAll'] as const)(
+    '%s inserts nothing when one row fails: the change never stands without its events',
+    async (method) => {
+      const original = await aVerificationRow()
+      const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz02` }
+      const taken = 'evt_insert_all_0000000000000003'
+      await t.tessera.store.events.insert(eventFor(original, taken))
+      // The event's id is taken: its INSERT fails after the verification's succeeded.
+      await expect(
+        t.tessera.store[method]([
+          { table: 'verifications', row },
+          { table: 'events', row: eventFor(row, taken) },
+        ]),
+      ).rejects.toThrow()
+      expect(await t.tessera.store.verifications.findById(row.appId, row.id)).toBeUndefined()
+    },
+  )
 
   it('runs inside a transaction as that transaction’s writes: rolled back with it', async () => {
     const original = await aVerificationRow()
@@ -106,20 +109,6 @@ describe('Store.stageAll', () => {
     expect(await seen).toEqual(row)
     const events = await t.tessera.store.events.listByVerification(row.appId, row.id, 10)
     expect(events.map((stored) => stored.id)).toEqual([event.id])
-  })
-
-  it('stages nothing when one row fails', async () => {
-    const original = await aVerificationRow()
-    const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz12` }
-    const taken = 'evt_stage_all_00000000000000002'
-    await t.tessera.store.events.insert(eventFor(original, taken))
-    await expect(
-      t.tessera.store.stageAll([
-        { table: 'verifications', row },
-        { table: 'events', row: eventFor(row, taken) },
-      ]),
-    ).rejects.toThrow()
-    expect(await t.tessera.store.verifications.findById(row.appId, row.id)).toBeUndefined()
   })
 
   it('runs inside a transaction as that transaction’s writes: rolled back with it', async () => {

@@ -2,57 +2,32 @@ import { setImmediate } from 'node:timers'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { CompiledQuery, QueryResult } from 'kysely'
 import { FifoLock } from './fifo-lock.js'
+import { type GroupCommitStats, OpenBatch, type StagedStatements } from './open-batch.js'
 import { SameFileConnections } from './same-file-connections.js'
 import { StatementCache } from './statement-cache.js'
-
-/** What the group commit has done, for tests and the bench. */
-export interface GroupCommitStats {
-  /** Statements answered through a batch (every write, and reads made while a batch was open). */
-  readonly statements: number
-  /** COMMITs of batches. */
-  readonly commits: number
-}
-
-interface Pending {
-  readonly resolve: () => void
-  readonly reject: (error: unknown) => void
-}
-
-/** Statements that have run in the open batch, and the commit that makes them durable (stageTogether). */
-export interface StagedStatements {
-  readonly results: QueryResult<unknown>[]
-  /** Settles when their batch commits, and fails with it. Handled already: a failure not yet awaited ends nothing. */
-  readonly committed: Promise<void>
-}
 
 const SAVEPOINT = 'tessera_tx'
 
 /**
- * The one better-sqlite3 connection, its statement cache and the open batch: the group commit that
- * sqlite-driver.ts describes (all writes of one event-loop turn in one transaction, nothing answered
- * before its COMMIT).
+ * The one better-sqlite3 connection, its statement cache and who may run statements on it when: the group
+ * commit that sqlite-driver.ts describes (all writes of one event-loop turn in one transaction, its OpenBatch,
+ * committed at the end of the turn), explicit transactions as savepoints inside it, and the other connections
+ * of this process to the same file.
  */
 export class BatchedSqlite {
   readonly #statements: StatementCache
   /** Held by an explicit transaction from its start to its end; others queue behind it. */
   readonly #gate = new FifoLock()
-  /** Statements of the open batch, answered when it commits. */
-  #pending: Pending[] = []
-  /** Whether this object began the transaction the connection is in. */
-  #batchOpen = false
+  /** The open batch: the transaction this object began, and the statements waiting for its COMMIT. */
+  readonly #batch: OpenBatch
   #flushScheduled = false
   /** An explicit transaction holds the gate. */
   #explicitOpen = false
   /** The error with which SQLite rolled back the batch under the open explicit transaction, if it did. */
   #explicitLostTo: unknown
-  #statementCount = 0
-  #commitCount = 0
 
-  /** Transaction control, prepared once: `exec` parses its SQL on every call (7% of verify-ok's CPU). */
-  readonly #control: Record<
-    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
-    BetterSqlite3.Statement
-  >
+  /** Savepoint control, prepared once (as the batch's own statements are). */
+  readonly #control: Record<'savepoint' | 'release' | 'rollbackTo', BetterSqlite3.Statement>
 
   /** The connections of this process to the same file (none for an in-memory database). */
   readonly #sameFile: SameFileConnections<BatchedSqlite> | undefined
@@ -60,12 +35,8 @@ export class BatchedSqlite {
   constructor(private readonly database: BetterSqlite3.Database) {
     this.#statements = new StatementCache(database)
     if (!database.memory) this.#sameFile = new SameFileConnections(database.name, this)
+    this.#batch = new OpenBatch(database)
     this.#control = {
-      // IMMEDIATE: the write lock is taken at the start, so a batch never has to upgrade a read snapshot
-      // that another process (the CLI) may have made stale meanwhile.
-      begin: database.prepare('begin immediate'),
-      commit: database.prepare('commit'),
-      rollback: database.prepare('rollback'),
       savepoint: database.prepare(`savepoint ${SAVEPOINT}`),
       release: database.prepare(`release ${SAVEPOINT}`),
       rollbackTo: database.prepare(`rollback to ${SAVEPOINT}`),
@@ -74,11 +45,11 @@ export class BatchedSqlite {
 
   /** Whether a batch is open (this connection holds the file's write lock). */
   get batchOpen(): boolean {
-    return this.#batchOpen
+    return this.#batch.isOpen
   }
 
   stats(): GroupCommitStats {
-    return { statements: this.#statementCount, commits: this.#commitCount }
+    return this.#batch.stats()
   }
 
   async execute<R>(compiledQuery: CompiledQuery, inExplicitTransaction: boolean): Promise<QueryResult<R>> {
@@ -88,7 +59,7 @@ export class BatchedSqlite {
       if (this.#explicitLostTo !== undefined) throw this.#explicitLostTo
       return this.#run<R>(compiledQuery)
     }
-    return this.#alone(() => this.#run<R>(compiledQuery), 1, this.#onCommit)
+    return this.#alone(() => this.#run<R>(compiledQuery), 1, this.#batch.answerOnCommit)
   }
 
   /**
@@ -104,7 +75,7 @@ export class BatchedSqlite {
     return this.#alone(
       () => this.#runTogether(queries, options.whenFirstChanges === true),
       queries.length,
-      this.#onCommit,
+      this.#batch.answerOnCommit,
     )
   }
 
@@ -115,7 +86,7 @@ export class BatchedSqlite {
    * delivery attempt then joins the batch of its verification: one commit a start instead of two.
    */
   async stageTogether(queries: readonly CompiledQuery[]): Promise<StagedStatements> {
-    return this.#alone(() => this.#runTogether(queries, false), queries.length, this.#staged)
+    return this.#alone(() => this.#runTogether(queries, false), queries.length, this.#batch.answerStaged)
   }
 
   async *stream<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -148,7 +119,7 @@ export class BatchedSqlite {
         if (how === 'commit') throw this.#explicitLostTo
       } else if (how === 'commit') {
         this.#control.release.run()
-        committed = this.#join()
+        committed = this.#batch.join()
       } else {
         // Undo the transaction's work only; the batch around it stands.
         this.#control.rollbackTo.run()
@@ -167,10 +138,10 @@ export class BatchedSqlite {
   /** Commits the open batch now (waiting for a running explicit transaction to end). */
   async flush(): Promise<void> {
     this.#flushScheduled = false
-    if (!this.#batchOpen) return
+    if (!this.#batch.isOpen) return
     await this.#gate.acquire()
     try {
-      this.#commit()
+      this.#batch.commit()
     } finally {
       this.#gate.release()
     }
@@ -260,59 +231,14 @@ export class BatchedSqlite {
     }
   }
 
-  /** Answers a statement's result once its batch is committed; at once when no batch is open. */
-  readonly #onCommit = <R>(result: R, statements: number): Promise<R> => {
-    if (!this.#batchOpen) return Promise.resolve(result)
-    return this.#join(statements).then(() => result)
-  }
-
-  /** Answers statements that have run now, with the promise of their batch's commit. */
-  readonly #staged = (results: QueryResult<unknown>[], statements: number): StagedStatements => {
-    if (!this.#batchOpen) return { results, committed: Promise.resolve() }
-    const committed = this.#join(statements)
-    // Whoever stages awaits it before answering; a rejection nobody awaits yet must not end the process.
-    committed.catch(() => undefined)
-    return { results, committed }
-  }
-
-  #join(statements = 1): Promise<void> {
-    this.#statementCount += statements
-    return new Promise<void>((resolve, reject) => this.#pending.push({ resolve, reject }))
-  }
-
   /** Begins a batch unless one is open; it is committed at the end of this turn of the event loop. */
   #open(): void {
-    if (this.#batchOpen) return
-    this.#control.begin.run()
-    this.#batchOpen = true
-    if (this.#flushScheduled) return
+    if (!this.#batch.begin() || this.#flushScheduled) return
     this.#flushScheduled = true
     setImmediate(() => {
       // A failed COMMIT has failed its statements; nothing is left to report here.
       this.flush().catch(() => undefined)
     })
-  }
-
-  #commit(): void {
-    if (!this.#batchOpen) return
-    const pending = this.#pending
-    this.#pending = []
-    this.#batchOpen = false
-    try {
-      this.#control.commit.run()
-    } catch (error) {
-      if (this.database.inTransaction) {
-        try {
-          this.#control.rollback.run()
-        } catch {
-          // Nothing more to undo: the statements below are failed either way.
-        }
-      }
-      for (const statement of pending) statement.reject(error)
-      return
-    }
-    this.#commitCount++
-    for (const statement of pending) statement.resolve()
   }
 
   /**
@@ -321,11 +247,8 @@ export class BatchedSqlite {
    * and failed with it.
    */
   #abortIfRolledBack(error: unknown): void {
-    if (!this.#batchOpen || this.database.inTransaction) return
+    if (!this.#batch.isOpen || this.database.inTransaction) return
     if (this.#explicitOpen) this.#explicitLostTo = error
-    const pending = this.#pending
-    this.#pending = []
-    this.#batchOpen = false
-    for (const statement of pending) statement.reject(error)
+    this.#batch.lose(error)
   }
 }

@@ -7,8 +7,8 @@ import {
   SelectQueryNode,
   SqliteDialect,
 } from 'kysely'
-import type { GroupCommitStats, StagedStatements } from './batched-sqlite.js'
 import { BatchedSqlite } from './batched-sqlite.js'
+import type { GroupCommitStats, StagedStatements } from './open-batch.js'
 import type { WalCheckpointer } from './wal-checkpointer.js'
 
 export type { GroupCommitStats }

@@ -7,7 +7,7 @@ import { cleanupTempDirs, freshDataDir, killAll, secretsForTest, startServer } f
 // is answered before its writes are committed. Here a server on its embedded
 // default is SIGKILLed in the middle of a load of starts and checks; after a
 // restart on the same data folder, every verification it answered 201 exists
-// with the record of its send,
+// with the record of its send, every wrong guess it answered 400 is counted,
 // every check it answered 200 is approved, and every token it handed out is
 // active.
 
@@ -17,6 +17,7 @@ afterAll(async () => {
 })
 
 const CODE = '246810'
+const WRONG_CODE = '135791'
 /** Limits out of the way: only the kill may stop a request here. */
 const SETTINGS = {
   allow_custom_code: true,
@@ -32,6 +33,8 @@ describe('SQLite under a SIGKILL', () => {
     const { key } = await createAppWithKey(server.url, secrets.TESSERA_ADMIN_KEY, 'Crash Co', SETTINGS)
 
     const started: string[] = []
+    /** Verifications whose wrong guess was answered: the attempt it used must have been committed first. */
+    const counted: string[] = []
     const approved: { id: string; token: string }[] = []
     let killed = false
     let next = 0
@@ -45,6 +48,13 @@ describe('SQLite under a SIGKILL', () => {
           if (start.status !== 201) throw new Error(`start answered ${start.status}: ${JSON.stringify(start.body)}`)
           const id: string = start.body.verification_id
           started.push(id)
+          const wrong = await call(server.url, 'POST', '/v1/verifications/verify', {
+            key,
+            body: { verification_id: id, verification_code: WRONG_CODE },
+          })
+          if (wrong.status !== 400)
+            throw new Error(`a wrong code answered ${wrong.status}: ${JSON.stringify(wrong.body)}`)
+          counted.push(id)
           const check = await call(server.url, 'POST', '/v1/verifications/verify', {
             key,
             body: { verification_id: id, verification_code: CODE },
@@ -71,12 +81,16 @@ describe('SQLite under a SIGKILL', () => {
     const restarted = await startServer({ env })
     try {
       const approvedIds = new Set(approved.map((entry) => entry.id))
+      const countedIds = new Set(counted)
       for (const id of started) {
         const read = await call(restarted.url, 'GET', `/v1/verifications/${id}`, { key })
         expect(read.status, id).toBe(200)
         // The send's record too: a start is answered after the commit that holds its delivery attempt.
         expect(read.body.deliveries, id).toMatchObject([{ provider: 'null', status: 'sent' }])
         if (approvedIds.has(id)) expect(read.body.status, id).toBe('approved')
+        // A guess is answered only once its attempt is committed: the wrong one, then the right one.
+        if (countedIds.has(id)) expect(read.body.attempts, id).toBeGreaterThanOrEqual(1)
+        if (approvedIds.has(id)) expect(read.body.attempts, id).toBe(2)
       }
       for (const { id, token } of approved) {
         const introspection = await call(restarted.url, 'POST', '/v1/tokens/verify', {

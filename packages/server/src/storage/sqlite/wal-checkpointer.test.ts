@@ -6,7 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Database } from '../database.js'
 import { createSqliteDatabase } from './sqlite-database.js'
-import { startWalCheckpointer } from './wal-checkpointer.js'
+import { CATCH_UP_PASSES, type CheckpointReport, FEW_FRAMES, startWalCheckpointer } from './wal-checkpointer.js'
 
 // @see issue 21, part 2: SQLite's autocheckpoint ran inside the COMMIT of whichever request took the WAL
 // past 1000 pages, on the event loop; a worker thread checkpoints instead.
@@ -120,6 +120,41 @@ describe('WAL checkpoints off the event loop', () => {
     // Every 2 MB or so (later when the worker is mid-pass: this loop writes far faster than a server does).
     expect(restarts).toBeGreaterThanOrEqual(3)
     expect(statSync(path).size).toBeGreaterThan(24_000_000)
+  })
+
+  it('catches up before it asks the writer for a reset, so that the writer copies only the last few frames', async () => {
+    const path = join(root, 'tessera.db')
+    const connection = new BetterSqlite3(path)
+    connection.pragma('journal_mode = WAL')
+    connection.exec('create table t (id integer primary key, x text)')
+    const reports: CheckpointReport[] = []
+    const checkpointer = startWalCheckpointer(connection, path, {
+      resetPages: 512,
+      onReport: (report) => reports.push(report),
+    })
+    const insert = connection.prepare('insert into t (x) values (?)')
+    const dueForReset = () => reports.filter((report) => (report.log ?? 0) >= 512)
+    try {
+      // Writes that never pause, as under load, until the worker has asked for a few resets (a catch-up round
+      // takes its pauses: real time, bounded).
+      const deadline = Date.now() + 15_000
+      while (dueForReset().length < 3 && Date.now() < deadline) {
+        connection.transaction(() => {
+          for (let i = 0; i < 4; i++) insert.run('x'.repeat(1000))
+        })()
+        await new Promise((done) => setImmediate(done))
+      }
+    } finally {
+      await checkpointer.stop()
+      connection.close()
+    }
+    const due = dueForReset()
+    expect(due.length).toBeGreaterThanOrEqual(3)
+    for (const report of due) {
+      // More passes than one, and the last found few new frames (or the round ran out of passes).
+      expect(report.passes).toBeGreaterThan(1)
+      if ((report.passes ?? 0) <= CATCH_UP_PASSES) expect(report.newFrames).toBeLessThan(FEW_FRAMES)
+    }
   })
 
   it('keeps the WAL file as large as it grew when the WAL starts over (no truncation in the commit)', async () => {

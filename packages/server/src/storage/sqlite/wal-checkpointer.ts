@@ -21,6 +21,23 @@ const KEPT_FILE_RESETS = 2
  */
 export const WAL_RESET_PAGES = 16_384
 
+/**
+ * Passes the worker runs, at most, after the one that found the WAL due for a reset. Each copies what was written
+ * since the one before (CATCH_UP_PAUSE_MS and the pass itself), so they shrink fast unless writes outrun them.
+ */
+export const CATCH_UP_PASSES = 8
+
+/** New frames, fewer than which a catch-up pass leaves to the writer: a few milliseconds' writes under load. */
+export const FEW_FRAMES = 64
+
+/**
+ * The worker's pause between two catch-up passes. Back to back, the passes held the core that the worker shares
+ * with the event loop (as when the server is pinned to one): in an earlier try, a verify-ok window at half of
+ * capacity had a p99 of 253 ms (docs/benchmarks.md). Paused, each pass still has only the few milliseconds
+ * before it to copy.
+ */
+const CATCH_UP_PAUSE_MS = 5
+
 /** SQLite's default autocheckpoint threshold, pages: what the connection goes back to without the worker. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000
 
@@ -29,6 +46,8 @@ export interface CheckpointerOptions {
   readonly onNotice?: (message: string) => void
   /** WAL_RESET_PAGES, smaller in tests. */
   readonly resetPages?: number
+  /** Told each report of the worker (tests). */
+  readonly onReport?: (report: CheckpointReport) => void
 }
 
 export interface WalCheckpointer {
@@ -46,10 +65,28 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driverPath)
 const db = new Database(workerData.filename, { fileMustExist: true })
 const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)')
+const pause = new Int32Array(new SharedArrayBuffer(4))
+const pass = () => {
+  const [busy, log, checkpointed] = checkpoint.raw().get()
+  return { busy, log, checkpointed }
+}
 const timer = setInterval(() => {
   try {
-    const [busy, log, checkpointed] = checkpoint.raw().get()
-    parentPort.postMessage({ busy, log, checkpointed })
+    let result = pass()
+    let passes = 1
+    let newFrames
+    // Due for a reset: passes follow each other (a short pause apart) until one finds few new frames, so that
+    // the writer's own checkpoint (startWalCheckpointer) copies and syncs that few on the event loop, not a
+    // whole pass's worth.
+    while (result.log >= workerData.resetPages && passes <= workerData.catchUpPasses) {
+      Atomics.wait(pause, 0, 0, workerData.catchUpPauseMs)
+      const next = pass()
+      passes++
+      newFrames = next.log - result.log
+      result = next
+      if (newFrames < workerData.fewFrames) break
+    }
+    parentPort.postMessage({ ...result, passes, newFrames })
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message) })
   }
@@ -62,10 +99,16 @@ parentPort.on('message', (message) => {
 })
 `
 
-interface CheckpointResult {
-  readonly busy?: number
+/** What the worker reports after a round of PASSIVE checkpoints (one pass, or several a pause apart). */
+export interface CheckpointReport {
+  /** Frames in the WAL, as the last pass saw it. */
   readonly log?: number
+  /** Of those, frames copied into the database file. */
   readonly checkpointed?: number
+  /** Passes in this round: more than one when the WAL was due for a reset. */
+  readonly passes?: number
+  /** Frames the last pass found that the one before it had not (several passes only). */
+  readonly newFrames?: number
   readonly error?: string
 }
 
@@ -87,8 +130,12 @@ interface CheckpointResult {
  * one PASSIVE checkpoint itself between two batches: it copies only what the
  * worker has not copied yet (plus the two fsyncs a checkpoint makes), and the
  * next write starts the WAL over, from the start of a file that keeps its
- * size. That is a few milliseconds every 64 MB written instead of tens every
- * 4 MB, and the WAL stays bounded whatever the worker does.
+ * size. Before it reports a WAL that large, the worker runs more passes, a
+ * few milliseconds apart, until one finds few new frames (CATCH_UP_PASSES,
+ * FEW_FRAMES, CATCH_UP_PAUSE_MS): the writer's share was a whole pass's worth
+ * of writes (about 10 ms on the event loop under load, up to 35), and is now
+ * the last few milliseconds' (about 1). The WAL stays bounded whatever the
+ * worker does.
  *
  * Durability is unchanged: a commit is durable when it is in the WAL (what
  * answers wait for), and a checkpoint only copies committed pages into the
@@ -100,7 +147,7 @@ export function startWalCheckpointer(
   filename: string,
   options: CheckpointerOptions = {},
 ): WalCheckpointer {
-  const { onNotice, resetPages = WAL_RESET_PAGES } = options
+  const { onNotice, onReport, resetPages = WAL_RESET_PAGES } = options
   const walFile = `${filename}-wal`
   database.pragma('wal_autocheckpoint = 0')
   // When the WAL starts over, SQLite truncates the file to journal_size_limit in the COMMIT that restarts it.
@@ -140,6 +187,10 @@ export function startWalCheckpointer(
       driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
       filename,
       intervalMs: CHECKPOINT_INTERVAL_MS,
+      resetPages,
+      catchUpPasses: CATCH_UP_PASSES,
+      fewFrames: FEW_FRAMES,
+      catchUpPauseMs: CATCH_UP_PAUSE_MS,
     },
   })
   // It must not keep the process alive on its own: stop() ends it, and an exit without stop() loses nothing.
@@ -149,7 +200,8 @@ export function startWalCheckpointer(
     finishing = true
     setImmediate(() => finishBetweenBatches())
   }
-  worker.on('message', (result: CheckpointResult) => {
+  worker.on('message', (result: CheckpointReport) => {
+    onReport?.(result)
     if (result.error !== undefined) fallBack(`the checkpoint failed (${result.error})`)
     else resetIfLarge(result.log ?? 0)
   })

@@ -56,6 +56,25 @@ async function writeRows(database: Kysely<Database>, rows: number): Promise<void
   )
 }
 
+/** A connection in WAL mode to a new file with one table, as the server's writer (no group commit of its own). */
+function walWriter(path: string) {
+  const connection = new BetterSqlite3(path)
+  connection.pragma('journal_mode = WAL')
+  connection.exec('create table t (id integer primary key, x text)')
+  const insert = connection.prepare('insert into t (x) values (?)')
+  return {
+    connection,
+    insert,
+    /** One transaction of `rows` rows of `size` bytes, then the rest of the event loop's turn: a batch under load. */
+    async batch(rows: number, size: number): Promise<void> {
+      connection.transaction(() => {
+        for (let i = 0; i < rows; i++) insert.run('x'.repeat(size))
+      })()
+      await new Promise((done) => setImmediate(done))
+    },
+  }
+}
+
 describe('WAL checkpoints off the event loop', () => {
   it('never checkpoints in a commit: the worker copies the WAL into the database file', async () => {
     const path = join(root, 'tessera.db')
@@ -88,28 +107,22 @@ describe('WAL checkpoints off the event loop', () => {
 
   it('starts the WAL over under writes that never pause: the writer finishes a checkpoint between batches', async () => {
     const path = join(root, 'tessera.db')
-    const connection = new BetterSqlite3(path)
-    connection.pragma('journal_mode = WAL')
-    connection.exec('create table t (id integer primary key, x text)')
+    const { connection, batch } = walWriter(path)
     const notices: string[] = []
     // 512 pages (2 MB) instead of 64 MB, so that the test writes tens of MB instead of hundreds.
     const checkpointer = startWalCheckpointer(connection, path, {
       onNotice: (line) => notices.push(line),
       resetPages: 512,
     })
-    const insert = connection.prepare('insert into t (x) values (?)')
     let restarts = 0
     let previous = walSequence(`${path}-wal`)
     try {
       // One transaction a turn of the event loop, back to back, as under steady load: 24 MB of rows.
       for (let turn = 0; turn < 6000; turn++) {
-        connection.transaction(() => {
-          for (let i = 0; i < 4; i++) insert.run('x'.repeat(1000))
-        })()
+        await batch(4, 1000)
         const sequence = walSequence(`${path}-wal`)
         if (sequence !== previous) restarts++
         previous = sequence
-        await new Promise((done) => setImmediate(done))
       }
     } finally {
       await checkpointer.stop()
@@ -124,25 +137,19 @@ describe('WAL checkpoints off the event loop', () => {
 
   it('catches up before it asks the writer for a reset, so that the writer copies only the last few frames', async () => {
     const path = join(root, 'tessera.db')
-    const connection = new BetterSqlite3(path)
-    connection.pragma('journal_mode = WAL')
-    connection.exec('create table t (id integer primary key, x text)')
+    const { connection, batch } = walWriter(path)
     const reports: CheckpointReport[] = []
     const checkpointer = startWalCheckpointer(connection, path, {
       resetPages: 512,
       onReport: (report) => reports.push(report),
     })
-    const insert = connection.prepare('insert into t (x) values (?)')
     const dueForReset = () => reports.filter((report) => (report.log ?? 0) >= 512)
     try {
       // Writes that never pause, as under load, until the worker has asked for a few resets (a catch-up round
       // takes its pauses: real time, bounded).
       const deadline = Date.now() + 15_000
       while (dueForReset().length < 3 && Date.now() < deadline) {
-        connection.transaction(() => {
-          for (let i = 0; i < 4; i++) insert.run('x'.repeat(1000))
-        })()
-        await new Promise((done) => setImmediate(done))
+        await batch(4, 1000)
       }
     } finally {
       await checkpointer.stop()
@@ -159,21 +166,15 @@ describe('WAL checkpoints off the event loop', () => {
 
   it('keeps the WAL file as large as it grew when the WAL starts over (no truncation in the commit)', async () => {
     const path = join(root, 'tessera.db')
-    const connection = new BetterSqlite3(path)
-    connection.pragma('journal_mode = WAL')
-    connection.exec('create table t (id integer primary key, x text)')
+    const { connection, insert, batch } = walWriter(path)
     // 512 pages (2 MB) a reset: SQLite may cut the file back only past 4 MB. Before, it cut it to 1 MB, in the
     // COMMIT that started the WAL over, on the event loop.
     const checkpointer = startWalCheckpointer(connection, path, { resetPages: 512 })
-    const insert = connection.prepare('insert into t (x) values (?)')
     const walPath = `${path}-wal`
     try {
       // About 3 MB of frames (below the 4 MB limit), one transaction a turn of the event loop.
       for (let turn = 0; turn < 50; turn++) {
-        connection.transaction(() => {
-          for (let i = 0; i < 12; i++) insert.run('x'.repeat(3000))
-        })()
-        await new Promise((done) => setImmediate(done))
+        await batch(12, 3000)
       }
       const grown = statSync(walPath).size
       expect(grown).toBeGreaterThan(2_000_000)

@@ -67,8 +67,8 @@ const db = new Database(workerData.filename, { fileMustExist: true })
 const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)')
 const pause = new Int32Array(new SharedArrayBuffer(4))
 const pass = () => {
-  const [busy, log, checkpointed] = checkpoint.raw().get()
-  return { busy, log, checkpointed }
+  const [, log, checkpointed] = checkpoint.raw().get()
+  return { log, checkpointed }
 }
 const timer = setInterval(() => {
   try {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { REPO_ROOT } from './processes.js'
+import { type AreaFrame, areaOf } from './profile-areas.js'
 
 interface ProfileNode {
   readonly id: number
@@ -60,7 +61,7 @@ export function summarise(
   file: string,
   top = 25,
   windows: readonly (readonly [number, number])[] = [],
-): { functions: ProfileLine[]; groups: ProfileLine[]; ours: ProfileLine[]; totalMs: number } {
+): { functions: ProfileLine[]; groups: ProfileLine[]; ours: ProfileLine[]; areas: ProfileLine[]; totalMs: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const parent = new Map<number, number>()
@@ -86,6 +87,14 @@ export function summarise(
   const perFunction = new Map<string, number>()
   const perGroup = new Map<string, number>()
   const inclusiveOurs = new Map<string, number>()
+  const perArea = new Map<string, number>()
+  /** The sample's stack, leaf first. */
+  const stackOf = function* (leaf: number): Generator<AreaFrame> {
+    for (let node: number | undefined = leaf; node !== undefined; node = parent.get(node)) {
+      const frame = byId.get(node)?.callFrame
+      if (frame) yield { where: frame.url ? place(frame.url) : '', name: frame.functionName }
+    }
+  }
   let busyUs = 0
   for (const [id, us] of self) {
     const frame = byId.get(id)?.callFrame
@@ -107,6 +116,8 @@ export function summarise(
     }
     const group = frame.url ? groupOf(frame.url) : name === '(garbage collector)' ? 'GC' : 'V8/native'
     perGroup.set(group, (perGroup.get(group) ?? 0) + us)
+    const area = areaOf(stackOf(id))
+    perArea.set(area, (perArea.get(area) ?? 0) + us)
   }
   const lines = (map: Map<string, number>) =>
     [...map]
@@ -117,16 +128,19 @@ export function summarise(
     functions: lines(perFunction),
     groups: lines(perGroup),
     ours: lines(inclusiveOurs),
+    areas: lines(perArea),
     totalMs: busyUs / 1000,
   }
 }
 
 export function formatSummary(file: string, top = 25, windows: readonly (readonly [number, number])[] = []): string {
-  const { functions, groups, ours, totalMs } = summarise(file, top, windows)
+  const { functions, groups, ours, areas, totalMs } = summarise(file, top, windows)
   const row = (line: ProfileLine) =>
     `  ${(line.share * 100).toFixed(1).padStart(5)}%  ${line.ms.toFixed(0).padStart(7)} ms  ${line.where}`
   return [
     `profile ${file}: ${totalMs.toFixed(0)} ms busy${windows.length > 0 ? ' during the timed runs' : ''} (idle and "(program)" left out)`,
+    'what the time paid for (each sample charged to the first area named on its stack, leaf first; bench/profile-areas.ts):',
+    ...areas.map(row),
     'self time by function:',
     ...functions.map(row),
     'self time by file / package:',

@@ -118,21 +118,17 @@ export function eventDetails(event: EventInput): Record<string, unknown> {
 /**
  * The webhook body of an event: `{ type, timestamp, data }`, identifiers masked as the API shows them. `data`
  * is the event's own fields (id, app, verification, masked identifier) and then its details, which win where
- * they name the same field (a fallback's `to` is the channel). Written around the details' JSON, which the
- * row stores anyway, instead of building and stringifying the same fields a second time.
+ * they name the same field (a fallback's `to` is the channel). Written around `detailsJson` (eventDetails'
+ * JSON, which the row stores anyway) instead of building and stringifying the same fields a second time.
  */
-export function eventPayload(
-  event: EventInput,
-  id: string,
-  createdAt: number,
-  details: Readonly<Record<string, unknown>>,
-  detailsJson: string,
-): string {
+export function eventPayload(event: EventInput, id: string, createdAt: number, detailsJson: string): string {
+  // Only the event's own details can name these: eventDetails adds user_id, scene, channel and test.
+  const named = (field: string) => event.details !== undefined && Object.hasOwn(event.details, field)
   let data = `{"event_id":${JSON.stringify(id)},"app_id":${JSON.stringify(event.appId)}`
-  if (event.verificationId !== undefined && !Object.hasOwn(details, 'verification_id')) {
+  if (event.verificationId !== undefined && !named('verification_id')) {
     data += `,"verification_id":${JSON.stringify(event.verificationId)}`
   }
-  if (event.identifierMasked !== undefined && !Object.hasOwn(details, 'to')) {
+  if (event.identifierMasked !== undefined && !named('to')) {
     data += `,"to":${JSON.stringify(event.identifierMasked)}`
   }
   data += detailsJson === '{}' ? '}' : `,${detailsJson.slice(1)}`
@@ -146,8 +142,7 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
     const id = generateId('evt', 16, createdAt)
     // Events of no app (console sign-ins, signing keys) are the operator's: no app endpoint receives them.
     const forApp = event.appId !== null
-    const details = eventDetails(event)
-    const detailsJson = JSON.stringify(details)
+    const detailsJson = JSON.stringify(eventDetails(event))
     return {
       id,
       appId: event.appId,
@@ -157,7 +152,7 @@ export function createEventLog(deps: { events: EventRepository; clock: Clock; lo
       clientIp: event.clientIp ?? null,
       details: detailsJson === '{}' ? null : detailsJson,
       createdAt,
-      payload: forApp ? eventPayload(event, id, createdAt, details, detailsJson) : null,
+      payload: forApp ? eventPayload(event, id, createdAt, detailsJson) : null,
       dispatchPending: forApp ? 1 : 0,
     }
   }

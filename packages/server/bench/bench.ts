@@ -203,9 +203,12 @@ async function main(): Promise<number> {
   if (profDir) {
     // Main thread only (thread id 0 in the name; tsx's loader thread writes another), timed runs only.
     const profiles = readdirSync(profDir).filter((name) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(name))
-    const windows = tessera.flatMap((o) => (o.result ? [o.result.windowUs] : []))
+    const timed = tessera.flatMap((o) => (o.result ? [o.result] : []))
+    const windows = timed.map((result) => result.windowUs)
+    // One scenario timed: its areas in µs a request too.
+    const requests = timed.length === 1 ? timed[0]?.count : undefined
     for (const name of profiles) {
-      log(`\n${formatSummary(join(profDir, name), 30, windows)}`)
+      log(`\n${formatSummary(join(profDir, name), 30, windows, requests)}`)
       // The open-loop runs' tails come from these: what held the loop longest while they ran.
       const openWindows = openLoop.map((o) => o.tessera.result.windowUs)
       if (openWindows.length > 0) log(`\n${formatStalls(join(profDir, name), 10, openWindows)}`)

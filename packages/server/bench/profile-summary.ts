@@ -133,14 +133,25 @@ export function summarise(
   }
 }
 
-export function formatSummary(file: string, top = 25, windows: readonly (readonly [number, number])[] = []): string {
+/**
+ * The summary as text. With `requests` (the requests answered in `windows`: one scenario profiled), each area
+ * also says its main-thread µs per request.
+ */
+export function formatSummary(
+  file: string,
+  top = 25,
+  windows: readonly (readonly [number, number])[] = [],
+  requests?: number,
+): string {
   const { functions, groups, ours, areas, totalMs } = summarise(file, top, windows)
   const row = (line: ProfileLine) =>
     `  ${(line.share * 100).toFixed(1).padStart(5)}%  ${line.ms.toFixed(0).padStart(7)} ms  ${line.where}`
+  const perRequest = (line: ProfileLine) =>
+    requests ? `  ${((line.ms * 1000) / requests).toFixed(1).padStart(6)} µs/req${row(line)}` : row(line)
   return [
-    `profile ${file}: ${totalMs.toFixed(0)} ms busy${windows.length > 0 ? ' during the timed runs' : ''} (idle and "(program)" left out)`,
+    `profile ${file}: ${totalMs.toFixed(0)} ms busy${windows.length > 0 ? ' during the timed runs' : ''} (idle and "(program)" left out)${requests ? `, ${((totalMs * 1000) / requests).toFixed(1)} µs a request over ${requests} requests` : ''}`,
     'what the time paid for (each sample charged to the first area named on its stack, leaf first; bench/profile-areas.ts):',
-    ...areas.map(row),
+    ...areas.map(perRequest),
     'self time by function:',
     ...functions.map(row),
     'self time by file / package:',

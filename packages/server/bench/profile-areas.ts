@@ -79,7 +79,7 @@ const RULES: readonly AreaRule[] = [
   {
     area: "Node's HTTP and sockets",
     matches: (frame) =>
-      /^node:(_http|net|stream|internal\/(http|stream|streams|net)|internal\/stream_base)/.test(frame.where) ||
+      /^node:(_http|net|stream|internal\/(http|stream|net))/.test(frame.where) ||
       frame.name === 'writev' ||
       frame.name === 'writeUtf8String' ||
       frame.name === 'writeBuffer',

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // The suite runs on SQLite always. With TEST_POSTGRES_URL set (always in CI), every
 // test that goes through the storage layer runs a second time against PostgreSQL,
@@ -37,6 +37,8 @@ export default defineConfig({
                   'packages/server/src/storage/**/*.test.ts',
                   'packages/server/src/core/prune-job.test.ts',
                 ],
+                // SQLite's own driver, WAL checkpointer and statement cache: run once, in the sqlite project.
+                exclude: [...configDefaults.exclude, 'packages/server/src/storage/sqlite/**'],
                 env: { TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: postgresUrl },
               },
             },

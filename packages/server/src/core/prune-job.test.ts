@@ -43,7 +43,19 @@ describe('prune job', () => {
     const blocker = new Promise<void>((resolve) => {
       release = resolve
     })
-    const first = t.tessera.store.maintenance.runExclusive(() => blocker)
+    // The lock is one for the whole database: another test's instance may hold it a moment. Try until this
+    // task is the one running, so that the second call below meets a lock held here.
+    let first: Promise<unknown> = Promise.resolve()
+    for (let tries = 0; tries < 200; tries++) {
+      let entered = false
+      first = t.tessera.store.maintenance.runExclusive(() => {
+        entered = true
+        return blocker
+      })
+      const outcome = await Promise.race([first.then(() => 'ended'), new Promise((done) => setTimeout(done, 20))])
+      if (entered && outcome !== 'ended') break
+      await first
+    }
     const second = await t.tessera.store.maintenance.runExclusive(async () => 'ran')
     release()
     await first

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js'
 import type { Verifier } from '../../src/verifiers/verifier.js'
 import { type CaptureProvider, createCaptureProvider } from './capture-provider.js'
 import { createFakeClock, type FakeClock } from './fake-clock.js'
-import { POOLED_SCHEMA_PREFIX } from './postgres-schemas.js'
+import { newPooledSchemaName } from './pooled-schema.js'
 
 export const TEST_ADMIN_KEY = 'tadm_test_admin_key_0123456789abcdef'
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-0123456789'
@@ -46,13 +45,13 @@ const freeSchemas: string[] = []
  * `postgres` project (TEST_DATABASE=postgres) — a schema of its own in the
  * PostgreSQL of TEST_POSTGRES_URL. Schemas are reused within a worker (emptied
  * on close), so each test does not pay for the migrations; the project's
- * global setup drops them all at the end.
+ * global setup drops this run's at the end.
  */
 function testDatabase(): { url: string; schema?: string; release: () => Promise<void> } {
   if (process.env.TEST_DATABASE !== 'postgres') return { url: ':memory:', release: async () => undefined }
   const url = process.env.TEST_POSTGRES_URL
   if (!url) throw new Error('TEST_DATABASE=postgres needs TEST_POSTGRES_URL')
-  const schema = freeSchemas.pop() ?? `${POOLED_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`
+  const schema = freeSchemas.pop() ?? newPooledSchemaName()
   return {
     url,
     schema,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import {
   CompiledQuery,
   type Kysely,
@@ -15,7 +14,7 @@ import { migrateToLatest } from '../../src/storage/migrations/migrate-to-latest.
 import { createPostgresDatabase } from '../../src/storage/postgres/postgres-database.js'
 import type { SqlDialect } from '../../src/storage/sql/fixed-sql.js'
 import { createSqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js'
-import { POOLED_SCHEMA_PREFIX } from './postgres-schemas.js'
+import { newPooledSchemaName } from './pooled-schema.js'
 
 /**
  * A migrated database on the engine the test project runs (`TEST_DATABASE=postgres`: a fresh schema, dropped
@@ -39,7 +38,7 @@ export async function openPlannedDatabase(): Promise<PlannedDatabase> {
   if (postgres) {
     const url = process.env.TEST_POSTGRES_URL
     if (!url) throw new Error('TEST_DATABASE=postgres needs TEST_POSTGRES_URL')
-    const schema = `${POOLED_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`
+    const schema = newPooledSchemaName()
     db = createPostgresDatabase({ connectionString: url, poolSize: 2, schema })
     await sql`create schema ${sql.id(schema)}`.execute(db)
   } else {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +8,7 @@ import { loadConfig } from '../../src/config/load-config.js'
 import { type CaptureProvider, createCaptureProvider } from './capture-provider.js'
 import { TEST_ADMIN_KEY, TEST_SECRET } from './create-test-app.js'
 import { createFakeClock, type FakeClock } from './fake-clock.js'
-import { POOLED_SCHEMA_PREFIX } from './postgres-schemas.js'
+import { newPooledSchemaName } from './pooled-schema.js'
 
 export interface SharedDatabaseInstances {
   readonly instances: readonly Tessera[]
@@ -33,7 +32,7 @@ export async function createSharedDatabaseInstances(count: number): Promise<Shar
   const postgres = process.env.TEST_DATABASE === 'postgres'
   const url = postgres ? process.env.TEST_POSTGRES_URL : `sqlite:${join(dataDir, 'shared.db')}`
   if (!url) throw new Error('TEST_DATABASE=postgres needs TEST_POSTGRES_URL')
-  const schema = postgres ? `${POOLED_SCHEMA_PREFIX}${randomBytes(6).toString('hex')}` : undefined
+  const schema = postgres ? newPooledSchemaName() : undefined
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: url,

@@ -66,8 +66,12 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
-/** How long the bench waits, with no request, before reading the server's RSS a second time. */
-export const QUIET_WAIT_MS = 10_000
+/**
+ * How long the bench waits, with no request, before reading the server's RSS a second time: long enough for the
+ * idle collector's second collection (src/cli/idle-collector.ts), which comes eleven quiet seconds after a load
+ * when V8 kept the young generation in the first.
+ */
+export const QUIET_WAIT_MS = 15_000
 
 const us = (seconds: number) => (seconds * 1e6).toFixed(1)
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')

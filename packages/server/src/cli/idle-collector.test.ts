@@ -13,14 +13,17 @@ function driven() {
   const loop = { active: 0, idle: 0 }
   let slack = 40 * MB
   let left = 0
+  let youngSlack = 0
+  let youngLeft = 0
   let collections = 0
   const collector = startIdleCollector({
     intervalMs: 3_600_000, // the test looks itself
     loop: () => ({ ...loop }),
-    heap: () => ({ slackBytes: slack }),
+    heap: () => ({ slackBytes: slack, youngSlackBytes: youngSlack }),
     collect: () => {
       collections++
       slack = left
+      youngSlack = youngLeft
     },
   })
   return {
@@ -32,10 +35,11 @@ function driven() {
     looks(count: number, activeMs: number): boolean[] {
       return Array.from({ length: count }, () => this.look(activeMs))
     },
-    /** Memory held unused now, and what the next collection leaves unused. */
-    heap(slackMb: number, leftMb = 0) {
+    /** Memory held unused now, what the next collection leaves unused, and how much of that is the young generation's. */
+    heap(slackMb: number, leftMb = 0, youngLeftMb = 0) {
       slack = slackMb * MB
       left = leftMb * MB
+      youngLeft = youngLeftMb * MB
     },
     collections: () => collections,
     stop: () => collector.stop(),
@@ -106,6 +110,30 @@ describe('the idle collector', () => {
     c.heap(25)
     expect(c.looks(6, 0)).toEqual([false, false, false, false, false, true])
     expect(c.collections()).toBe(3)
+    c.stop()
+  })
+
+  it('collects a second time, five quiet looks later, when V8 kept the young generation in the first', () => {
+    const c = driven()
+    c.heap(40, 30, 24) // the collection leaves 30 MB unused, 24 of them the young generation's
+    expect(c.looks(6, 0)).toEqual([false, false, false, false, false, true])
+    expect(c.looks(5, 0)).toEqual([false, false, false, false, true])
+    // The second one kept it as well: no third.
+    expect(c.looks(20, 0).some(Boolean)).toBe(false)
+    expect(c.collections()).toBe(2)
+    // Work comes back before the second is due: none.
+    c.looks(2, 600)
+    c.heap(60, 30, 24)
+    expect(c.looks(6, 0)).toEqual([false, false, false, false, false, true])
+    c.looks(2, 0)
+    c.look(100)
+    expect(c.looks(10, 0).some(Boolean)).toBe(false)
+    // A first one that gives the young generation back needs no second.
+    c.looks(2, 600)
+    c.heap(60, 10, 2)
+    expect(c.looks(6, 0)).toEqual([false, false, false, false, false, true])
+    expect(c.looks(10, 0).some(Boolean)).toBe(false)
+    expect(c.collections()).toBe(4)
     c.stop()
   })
 

@@ -9,12 +9,18 @@ const INTERVAL_MS = 1000
  * scrapes and timers are (the bench's 1 ms loop-delay probe alone is 1%), a hundred requests a second are not.
  */
 const QUIET_UTILIZATION = 0.03
-/**
- * Quiet looks in a row before collecting: long enough that a gap within a load is not taken for its end, and
- * for Node 20's plain full collection to shrink the young generation after starting up (it does so only once
- * the allocation rate of the last five seconds is low; after a load it keeps the size anyway).
- */
+/** Quiet looks in a row before collecting: long enough that a gap within a load is not taken for its end. */
 const QUIET_LOOKS = 6
+/**
+ * Node 20's V8 gives the young generation back in a full collection only if it measures a low allocation
+ * rate over the last five seconds, and it measures the old generation's from the full collection before:
+ * after a load that is everything the load promoted, so the first collection of a quiet spell often keeps all
+ * 32 MB (about one bench run in three; at start-up, most times). A second one five quiet looks later finds
+ * nothing allocated since the first, and gives it back. These are its conditions: more than YOUNG_KEPT_BYTES
+ * of the young generation unused after the first, and the spell still quiet.
+ */
+const LOOKS_BEFORE_RETRY = 5
+const YOUNG_KEPT_BYTES = 8 * 1024 * 1024
 /** Busy time of the event loop since the last collection that makes another worth its pause. */
 const WORK_MS = 1000
 /**
@@ -27,6 +33,8 @@ const MIN_SLACK_BYTES = 16 * 1024 * 1024
 export interface HeapFigures {
   /** Committed bytes of the young and old generations not in use: at most what a full collection gives back. */
   readonly slackBytes: number
+  /** Of those, the young generation's. */
+  readonly youngSlackBytes: number
 }
 
 export interface IdleCollectorOptions {
@@ -50,7 +58,8 @@ export interface IdleCollector {
  * generation held 100 MB for 29 MB of objects and the young one 32 MB for none. V8 gives that back only in a
  * full collection, and runs none while nothing is allocated. So once the event loop has been quiet for six
  * looks (seconds) in a row, after a second of work since the last collection, with 16 MB more held unused
- * than that collection left, this runs one (when no request is waiting). It never runs under load.
+ * than that collection left, this runs one (when no request is waiting), and a second one five quiet looks
+ * later if V8 kept the young generation's size in the first. It never runs under load.
  */
 export function startIdleCollector(options: IdleCollectorOptions = {}): IdleCollector {
   const collect = options.collect ?? v8FullCollection()
@@ -62,30 +71,47 @@ export function startIdleCollector(options: IdleCollectorOptions = {}): IdleColl
   let quietLooks = 0
   /** What the last collection left unused, or less if V8 has since given back more itself. */
   let slackLeft = 0
-  let collected = false
+  /** The last look's collection: its own pause, and whether it was a second one (see LOOKS_BEFORE_RETRY). */
+  let collected: { readonly pauseMs: number; readonly retry: boolean; readonly atLook: number } | undefined
+  /** The quiet look at which to run a second collection, or 0 for none. */
+  let retryAt = 0
   let last = loop()
+  const run = (retry: boolean): true => {
+    const started = performance.now()
+    collect()
+    collected = { pauseMs: performance.now() - started, retry, atLook: quietLooks }
+    workMs = 0
+    return true
+  }
   const collector: IdleCollector = {
     look() {
       const now = loop()
-      const active = now.active - last.active
-      const total = active + (now.idle - last.idle)
+      // The last look's own collection is not work, nor the end of a quiet spell.
+      const active = Math.max(0, now.active - last.active - (collected?.pauseMs ?? 0))
+      const total = now.active - last.active + (now.idle - last.idle)
       last = now
-      const slack = heap().slackBytes
+      const { slackBytes: slack, youngSlackBytes } = heap()
       // Read a look after the collection: V8 unmaps the pages it freed after it, not in it.
       slackLeft = collected ? slack : Math.min(slackLeft, slack)
-      collected = false
+      if (collected && !collected.retry && youngSlackBytes > YOUNG_KEPT_BYTES) {
+        retryAt = collected.atLook + LOOKS_BEFORE_RETRY
+      }
+      collected = undefined
       workMs += active
       if (total <= 0 || active / total >= QUIET_UTILIZATION) {
         quietLooks = 0
+        retryAt = 0
         return false
       }
       quietLooks++
+      if (retryAt > 0) {
+        if (quietLooks < retryAt) return false
+        retryAt = 0
+        return run(true)
+      }
       if (quietLooks < QUIET_LOOKS || workMs < WORK_MS) return false
       if (slack - slackLeft < MIN_SLACK_BYTES) return false
-      collect()
-      workMs = 0
-      collected = true
-      return true
+      return run(false)
     },
     stop() {
       clearInterval(timer)
@@ -96,15 +122,16 @@ export function startIdleCollector(options: IdleCollectorOptions = {}): IdleColl
   return collector
 }
 
-/** The young and old generations' committed bytes not in use. */
+/** The young and old generations' committed bytes not in use, and the young one's alone. */
 export function heapFigures(): HeapFigures {
   let slackBytes = 0
+  let youngSlackBytes = 0
   for (const space of getHeapSpaceStatistics()) {
-    if (space.space_name === 'new_space' || space.space_name === 'old_space') {
-      slackBytes += space.space_size - space.space_used_size
-    }
+    const unused = space.space_size - space.space_used_size
+    if (space.space_name === 'new_space') youngSlackBytes = unused
+    if (space.space_name === 'new_space' || space.space_name === 'old_space') slackBytes += unused
   }
-  return { slackBytes }
+  return { slackBytes, youngSlackBytes }
 }
 
 /**
@@ -120,7 +147,7 @@ export function v8FullCollection(): () => void {
     if (typeof gc !== 'function') return () => undefined
     // V8 13 (Node 24) takes a flavor: 'last-resort' is a collection that also gives back the young generation's
     // unused size, as V8's own memory reducer's do (a plain one keeps it after a load: 32 MB). V8 11 (Node 20)
-    // reads those options otherwise, and gets the plain full collection.
+    // reads those options otherwise, and gets the plain full collection (see LOOKS_BEFORE_RETRY).
     const options =
       Number(process.versions.v8.split('.')[0]) >= 13 ? { type: 'major', flavor: 'last-resort' } : undefined
     return () => (gc as (options?: object) => void)(options)

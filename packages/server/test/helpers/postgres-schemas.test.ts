@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestProject } from 'vitest/node'
-import setupPostgresSchemas from './postgres-schemas.js'
+import setupPostgresSchemas, { lockKey, RUN_LOCK_CLASS } from './postgres-schemas.js'
 
 const postgresUrl = process.env.TEST_POSTGRES_URL
 if (!postgresUrl) {
   process.stderr.write(
-    'postgres-schemas: the test runs’ schema clean-up is not checked (TEST_POSTGRES_URL is not set).\n',
+    "postgres-schemas: the clean-up of test runs' schemas is not checked (TEST_POSTGRES_URL is not set).\n",
   )
 }
 
@@ -32,7 +32,7 @@ describe.skipIf(!postgresUrl)('pooled test schemas on one PostgreSQL database', 
     await admin.connect()
     liveRun = new pg.Client({ connectionString: postgresUrl })
     await liveRun.connect()
-    await liveRun.query('select pg_advisory_lock($1, $2)', [0x7e57, Number.parseInt(live, 16) | 0])
+    await liveRun.query('select pg_advisory_lock($1, $2)', [RUN_LOCK_CLASS, lockKey(live)])
     for (const schema of Object.values(schemas)) await admin.query(`create schema ${schema}`)
   })
 
@@ -60,8 +60,8 @@ describe.skipIf(!postgresUrl)('pooled test schemas on one PostgreSQL database', 
     expect(await exists(schemas.live)).toBe(true)
     // The teardown ended the run's session, and so gave its lock back: a later run may drop what it left.
     const lock = await admin.query<{ free: boolean }>('select pg_try_advisory_lock($1, $2) as free', [
-      0x7e57,
-      Number.parseInt(String(provided), 16) | 0,
+      RUN_LOCK_CLASS,
+      lockKey(String(provided)),
     ])
     expect(lock.rows[0]?.free).toBe(true)
     await admin.query('select pg_advisory_unlock_all()')

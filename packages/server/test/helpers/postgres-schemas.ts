@@ -17,11 +17,11 @@ declare module 'vitest' {
  * so another run can tell a live run's schemas from those of a run that is gone. An arbitrary constant,
  * apart from the product's own lock (storage/sql/maintenance-queries.ts), which is a single bigint key.
  */
-const RUN_LOCK_CLASS = 0x7e57
+export const RUN_LOCK_CLASS = 0x7e57
 const RUN_OF_SCHEMA = /^tp_([0-9a-f]{8})_/
 
 /** A run id's lock key: its 32 bits as PostgreSQL's signed int4. */
-const lockKey = (run: string): number => Number.parseInt(run, 16) | 0
+export const lockKey = (run: string): number => Number.parseInt(run, 16) | 0
 
 /**
  * Vitest global setup of the `postgres` project: gives this run an id (tests read it through `inject`),

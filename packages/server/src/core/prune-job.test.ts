@@ -46,8 +46,9 @@ describe('prune job', () => {
     // The lock is one for the whole database: another test's instance may hold it a moment. Try until this
     // task is the one running, so that the second call below meets a lock held here.
     let first: Promise<unknown> = Promise.resolve()
+    let entered = false
     for (let tries = 0; tries < 200; tries++) {
-      let entered = false
+      entered = false
       first = t.tessera.store.maintenance.runExclusive(() => {
         entered = true
         return blocker
@@ -56,6 +57,8 @@ describe('prune job', () => {
       if (entered && outcome !== 'ended') break
       await first
     }
+    // Without this, a lock held elsewhere all along would answer the second call as this one's would.
+    expect(entered).toBe(true)
     const second = await t.tessera.store.maintenance.runExclusive(async () => 'ran')
     release()
     await first

@@ -22,6 +22,9 @@ describe.skipIf(!postgresUrl)('pooled test schemas on one PostgreSQL database', 
     live: `tp_${live}_${randomBytes(6).toString('hex')}`,
     gone: `tp_${gone}_${randomBytes(6).toString('hex')}`,
     unowned: `tp_${randomBytes(6).toString('hex')}`,
+    // Names the setup must not take for pooled ones: `_` is a wildcard to LIKE.
+    notOurs: `tpx${randomBytes(6).toString('hex')}`,
+    notPooled: `tp_keep_${randomBytes(4).toString('hex')}`,
   }
 
   const exists = async (schema: string): Promise<boolean> =>
@@ -42,7 +45,7 @@ describe.skipIf(!postgresUrl)('pooled test schemas on one PostgreSQL database', 
     await admin?.end()
   })
 
-  it("a run's setup drops the schemas of runs that are gone and keeps a live run's; its teardown drops its own", async () => {
+  it("a run's setup drops the schemas of runs that are gone, keeps a live run's and others'; its teardown drops its own", async () => {
     let provided: unknown
     const project = { provide: (_key: string, value: unknown) => (provided = value) } as unknown as TestProject
     const teardown = await setupPostgresSchemas(project)
@@ -50,6 +53,8 @@ describe.skipIf(!postgresUrl)('pooled test schemas on one PostgreSQL database', 
     expect(await exists(schemas.live)).toBe(true)
     expect(await exists(schemas.gone)).toBe(false)
     expect(await exists(schemas.unowned)).toBe(false)
+    expect(await exists(schemas.notOurs)).toBe(true)
+    expect(await exists(schemas.notPooled)).toBe(true)
     expect(provided).toMatch(/^[0-9a-f]{8}$/)
     // The run id reached its tests, and the run's own schemas are the ones its teardown drops.
     const own = `tp_${provided}_${randomBytes(6).toString('hex')}`

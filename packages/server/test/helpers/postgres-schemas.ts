@@ -19,6 +19,8 @@ declare module 'vitest' {
  */
 export const RUN_LOCK_CLASS = 0x7e57
 const RUN_OF_SCHEMA = /^tp_([0-9a-f]{8})_/
+/** A pooled schema's name from before runs had ids. */
+const UNOWNED_SCHEMA = /^tp_[0-9a-f]{12}$/
 
 /** A run id's lock key: its 32 bits as PostgreSQL's signed int4. */
 export const lockKey = (run: string): number => Number.parseInt(run, 16) | 0
@@ -35,12 +37,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const run = randomBytes(4).toString('hex')
   const client = new pg.Client({ connectionString: url })
   await client.connect()
-  await client.query('select pg_advisory_lock($1, $2)', [RUN_LOCK_CLASS, lockKey(run)])
-  project.provide('postgresTestRun', run)
 
   const pooledSchemas = async (): Promise<string[]> => {
+    // `_` is LIKE's one-character wildcard: escaped, so only names that do start with `tp_` come back.
     const result = await client.query<{ nspname: string }>('select nspname from pg_namespace where nspname like $1', [
-      `${POOLED_SCHEMA_PREFIX}%`,
+      `${POOLED_SCHEMA_PREFIX.replaceAll('_', '\\_')}%`,
     ])
     return result.rows.map((row) => row.nspname)
   }
@@ -57,16 +58,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return true
   }
 
-  // Schemas named before runs had ids have no owner to ask, and are dropped as before.
-  const ownerGone = new Map<string, boolean>()
-  for (const schema of await pooledSchemas()) {
-    const owner = RUN_OF_SCHEMA.exec(schema)?.[1]
-    if (owner === run) continue
-    if (owner !== undefined) {
+  try {
+    await client.query('select pg_advisory_lock($1, $2)', [RUN_LOCK_CLASS, lockKey(run)])
+    project.provide('postgresTestRun', run)
+    // Schemas named before runs had ids have no owner to ask, and are dropped as before; any other `tp_` name
+    // is not one of ours, and is left alone.
+    const ownerGone = new Map<string, boolean>()
+    for (const schema of await pooledSchemas()) {
+      const owner = RUN_OF_SCHEMA.exec(schema)?.[1]
+      if (owner === undefined) {
+        if (UNOWNED_SCHEMA.test(schema)) await drop(schema)
+        continue
+      }
+      if (owner === run) continue
       if (!ownerGone.has(owner)) ownerGone.set(owner, await gone(owner))
-      if (!ownerGone.get(owner)) continue
+      if (ownerGone.get(owner)) await drop(schema)
     }
-    await drop(schema)
+  } catch (error) {
+    // The suite stops on a failed setup; an open connection would keep its process alive.
+    await client.end()
+    throw error
   }
 
   return async () => {

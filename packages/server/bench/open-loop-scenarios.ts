@@ -1,6 +1,6 @@
 // The open-loop latency runs (issue 21): start, verify-ok and token-verify at
 // fixed fractions of the capacity the closed-loop run of the same scenario
-// measured, with the server's event-loop delay over the same window; then bare
+// measured (or the one --open-capacity gives), with the server's event-loop delay over the same window; then bare
 // Fastify at the same rates, as the floor.
 
 import { randomBytes } from 'node:crypto'
@@ -61,7 +61,7 @@ export async function runOpenLoopScenarios(
 ): Promise<OpenLoopOutcome[]> {
   const outcomes: OpenLoopOutcome[] = []
   for (const scenario of OPEN_LOOP_SCENARIOS) {
-    const capacity = closed.find((o) => o.name === scenario)?.result?.rps
+    const capacity = options.openCapacity[scenario] ?? closed.find((o) => o.name === scenario)?.result?.rps
     if (!capacity) continue
     for (const fraction of OPEN_LOOP_FRACTIONS) {
       const rate = Math.max(1, Math.round(capacity * fraction))

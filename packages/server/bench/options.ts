@@ -24,6 +24,15 @@ export interface BenchOptions {
   readonly heapSnapshot: boolean
   /** Seconds each open-loop run offers its rate for. */
   readonly openSeconds: number
+  /**
+   * Capacities given on the command line, req/s: a scenario named here has its open-loop runs at fractions of
+   * this instead of its closed-loop rate, so that runs compared in one hour offer the very same rates.
+   */
+  readonly openCapacity: Readonly<Partial<Record<ScenarioName, number>>>
+  /** Node flags for the Tessera server(s), before the CLI (e.g. `--trace-gc-nvp`, `--import probe.mjs`). */
+  readonly serverFlags: readonly string[]
+  /** Where the Tessera server's output goes in full (each instance past the first: `.2`, `.3`, … appended). */
+  readonly serverLog: string | undefined
   /** The command line as typed (for the report). */
   readonly command: string
 }
@@ -47,6 +56,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --open-seconds S    seconds of each open-loop latency run (default 10; smoke 0.5)
   --heap-snapshot     after the runs, a heap snapshot of the server, its largest retainers reported
   --no-open-loop      skip the open-loop latency runs (start, verify-ok, token-verify at 25% and 50% of capacity)
+  --open-capacity s=N,…  the capacity (req/s) the open-loop fractions are taken of, per scenario, instead of
+                      its closed-loop rate: the same offered rates in runs compared with each other
+  --server-flags="…"  Node flags for the Tessera server (e.g. --server-flags="--trace-gc-nvp"), before its CLI
+  --server-log PATH   the Tessera server's whole output, written to PATH (the report keeps only its tail)
   --help
 `
 
@@ -84,6 +97,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'open-seconds': { type: 'string' },
       'no-open-loop': { type: 'boolean' },
       'heap-snapshot': { type: 'boolean' },
+      'open-capacity': { type: 'string' },
+      'server-flags': { type: 'string' },
+      'server-log': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -128,6 +144,23 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     openLoop: !(values['no-open-loop'] ?? false),
     heapSnapshot: values['heap-snapshot'] ?? false,
     openSeconds: positiveNumber('open-seconds', values['open-seconds'], smoke ? 0.5 : 10),
+    openCapacity: parseCapacities(values['open-capacity']),
+    serverFlags: (values['server-flags'] ?? '').split(/\s+/).filter((flag) => flag !== ''),
+    serverLog: values['server-log'],
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   }
+}
+
+/** `start=4000,verify-ok=3400` → { start: 4000, 'verify-ok': 3400 }. */
+function parseCapacities(text: string | undefined): Partial<Record<ScenarioName, number>> {
+  const capacities: Partial<Record<ScenarioName, number>> = {}
+  if (text === undefined) return capacities
+  for (const item of text.split(',')) {
+    const [name = '', value, extra] = item.split('=').map((part) => part.trim())
+    const scenario = TESSERA_SCENARIOS.find((known) => known === name)
+    if (!scenario || value === undefined || extra !== undefined)
+      throw new Error(`--open-capacity: expected scenario=req/s, got "${item}"`)
+    capacities[scenario] = positiveNumber('open-capacity', value, 0)
+  }
+  return capacities
 }

@@ -2,7 +2,7 @@
 // exists, watched for their "listening on http://…" line, stopped gracefully.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createWriteStream, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -59,9 +59,17 @@ export function startServer(
   name: string,
   nodeArgs: readonly string[],
   env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
+  options: { readonly timeoutMs?: number; readonly logPath?: string | undefined } = {},
 ): Promise<RunningServer> {
+  const timeoutMs = options.timeoutMs ?? 60_000
   const child = spawnNodeOnServerCore(nodeArgs, env)
+  if (options.logPath !== undefined) {
+    // The whole output, for traces (`--trace-gc-nvp`) longer than what `output()` keeps.
+    const log = createWriteStream(options.logPath)
+    child.stdout?.pipe(log, { end: false })
+    child.stderr?.pipe(log, { end: false })
+    child.once('close', () => log.end())
+  }
   let output = ''
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
   const append = (chunk: Buffer) => {

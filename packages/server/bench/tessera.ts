@@ -100,12 +100,18 @@ export async function startTessera(
     for (let i = 0; i < options.instances; i++) {
       const dataDir = newDataDir()
       dataDirs.push(dataDir)
+      const logPath = options.serverLog === undefined || i === 0 ? options.serverLog : `${options.serverLog}.${i + 1}`
       servers.push(
-        await startServer(`Tessera${options.instances > 1 ? ` #${i + 1}` : ''}`, [...nodeFlags, TESSERA_BIN, 'serve'], {
-          ...tesseraEnv(dataDir, secrets, postgres?.url, redisUrl),
-          // A profile of the one-file build names bundle lines; through tsx it names the source files.
-          ...(nodeFlags.includes('--cpu-prof') ? { TESSERA_RUN_SOURCES: '1' } : {}),
-        }),
+        await startServer(
+          `Tessera${options.instances > 1 ? ` #${i + 1}` : ''}`,
+          [...nodeFlags, ...options.serverFlags, TESSERA_BIN, 'serve'],
+          {
+            ...tesseraEnv(dataDir, secrets, postgres?.url, redisUrl),
+            // A profile of the one-file build names bundle lines; through tsx it names the source files.
+            ...(nodeFlags.includes('--cpu-prof') ? { TESSERA_RUN_SOURCES: '1' } : {}),
+          },
+          { logPath },
+        ),
       )
     }
   } catch (error) {
@@ -452,7 +458,7 @@ export async function runTesseraScenarios(
 /** Spawn → /healthz 200, milliseconds, on a fresh data folder each time. */
 export async function coldStart(options: BenchOptions, secrets: TesseraSecrets): Promise<number> {
   const started = process.hrtime.bigint()
-  const server = await startTessera({ ...options, instances: 1 }, secrets)
+  const server = await startTessera({ ...options, instances: 1, serverLog: undefined }, secrets)
   try {
     for (;;) {
       const answer = await getJson(server.url, '/healthz')

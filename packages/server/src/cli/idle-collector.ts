@@ -9,6 +9,19 @@ const INTERVAL_MS = 1000
  * scrapes and timers are (the bench's 1 ms loop-delay probe alone is 1%), a hundred requests a second are not.
  */
 const QUIET_UTILIZATION = 0.03
+/**
+ * Requests in a look, at most, for it to count as quiet by its requests (when the collector is told them): health
+ * checks and scrapes, not a load.
+ */
+const QUIET_REQUESTS = 2
+/**
+ * With that few requests, a look is quiet while the event loop is busy less than this share. The server's own
+ * timers (the channel-fallback sweep, the webhook dispatcher's and the revocation poll's reads, the WAL watch,
+ * metrics' event-loop monitor) keep an idle loop busy 1–2% of the time on a fast machine and 4–6% on a slow or
+ * shared one, where the bare utilization test never found the server quiet. A backlog worked off with no
+ * request (webhooks, a prune pass) is still work.
+ */
+const QUIET_UTILIZATION_WITHOUT_REQUESTS = 0.2
 /** Quiet looks in a row before collecting: long enough that a gap within a load is not taken for its end. */
 const QUIET_LOOKS = 6
 /**
@@ -44,6 +57,12 @@ export interface IdleCollectorOptions {
   readonly heap?: () => HeapFigures
   /** The event loop's busy and idle milliseconds so far (default: performance.eventLoopUtilization). */
   readonly loop?: () => { readonly active: number; readonly idle: number }
+  /**
+   * Requests the server has answered so far. Told them, the collector also takes a look with at most
+   * QUIET_REQUESTS of them for quiet on a machine where the server's own timers keep the loop over
+   * QUIET_UTILIZATION (see QUIET_UTILIZATION_WITHOUT_REQUESTS).
+   */
+  readonly requests?: () => number
 }
 
 export interface IdleCollector {
@@ -56,15 +75,18 @@ export interface IdleCollector {
  * Gives memory back once the server goes quiet after work. Under load Tessera promotes almost nothing to V8's
  * old generation, so no full collection runs, and what a burst left committed stays: after a bench run the old
  * generation held 100 MB for 29 MB of objects and the young one 32 MB for none. V8 gives that back only in a
- * full collection, and runs none while nothing is allocated. So once the event loop has been quiet for six
- * looks (seconds) in a row, after a second of work since the last collection, with 16 MB more held unused
- * than that collection left, this runs one (when no request is waiting), and a second one five quiet looks
- * later if V8 kept the young generation's size in the first. It never runs under load.
+ * full collection, and runs none while nothing is allocated. So once the event loop has been quiet (nearly idle,
+ * or serving a request or two a second) for six looks (seconds) in a row, after a second of work since the last
+ * collection, with 16 MB more held unused than that collection left, this runs one (when no request is waiting),
+ * and a second one five quiet looks later if V8 kept the young generation's size in the first. It never runs
+ * under load.
  */
 export function startIdleCollector(options: IdleCollectorOptions = {}): IdleCollector {
   const collect = options.collect ?? v8FullCollection()
   const heap = options.heap ?? heapFigures
   const loop = options.loop ?? (() => performance.eventLoopUtilization())
+  const requests = options.requests
+  let lastRequests = requests?.() ?? 0
   // What the process did before its first look (loading, migrating) counts as work: the first quiet spell
   // gives back what starting up left committed.
   let workMs = WORK_MS
@@ -98,7 +120,11 @@ export function startIdleCollector(options: IdleCollectorOptions = {}): IdleColl
       }
       collected = undefined
       workMs += active
-      if (total <= 0 || active / total >= QUIET_UTILIZATION) {
+      const served = requests?.() ?? 0
+      const fewRequests = requests !== undefined && served - lastRequests <= QUIET_REQUESTS
+      lastRequests = served
+      const quietShare = fewRequests ? QUIET_UTILIZATION_WITHOUT_REQUESTS : QUIET_UTILIZATION
+      if (total <= 0 || active / total >= quietShare) {
         quietLooks = 0
         retryAt = 0
         return false

@@ -68,7 +68,11 @@ async function serve(io: CliIo): Promise<number> {
         : `${url}/metrics`
   const keyForExample = showKey ? secrets.adminKey : '$TESSERA_ADMIN_KEY'
   // Memory a burst of requests left committed goes back once the server is quiet (idle-collector.ts).
-  const idleCollector = startIdleCollector()
+  let requestsServed = 0
+  tessera.server.server.on('request', () => {
+    requestsServed++
+  })
+  const idleCollector = startIdleCollector({ requests: () => requestsServed })
   // Handlers first, banner second: a supervisor that signals as soon as it sees the banner
   // must get a graceful shutdown, not a kill by the default signal action.
   const stopped = new Promise<number>((resolve) => {

@@ -2,7 +2,7 @@
 // exists, watched for their "listening on http://…" line, stopped gracefully.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { createWriteStream, readFileSync } from 'node:fs'
+import { createWriteStream, openSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -62,10 +62,12 @@ export function startServer(
   options: { readonly timeoutMs?: number; readonly logPath?: string | undefined } = {},
 ): Promise<RunningServer> {
   const timeoutMs = options.timeoutMs ?? 60_000
+  // Opened before the spawn: a path that cannot be written fails here, with no server left running.
+  const logFd = options.logPath === undefined ? undefined : openSync(options.logPath, 'w')
   const child = spawnNodeOnServerCore(nodeArgs, env)
-  if (options.logPath !== undefined) {
+  if (logFd !== undefined) {
     // The whole output, for traces (`--trace-gc-nvp`) longer than what `output()` keeps.
-    const log = createWriteStream(options.logPath)
+    const log = createWriteStream('', { fd: logFd })
     child.stdout?.pipe(log, { end: false })
     child.stderr?.pipe(log, { end: false })
     child.once('close', () => log.end())

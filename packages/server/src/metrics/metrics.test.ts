@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { parsePrometheusText } from '../../test/helpers/prometheus-text.js'
 import { METRIC_DEFINITIONS } from './metric-definitions.js'
 import { createMetrics } from './metrics.js'
@@ -57,5 +58,24 @@ describe('metrics', () => {
     one.sendRefusals.inc({ reason: 'blocked_country' })
     expect((await one.scrape()).body).toContain('tessera_send_refusals_total{reason="blocked_country"} 1')
     expect((await two.scrape()).body).not.toContain('reason="blocked_country"')
+  })
+
+  it('shows the process’s own metrics in every server’s scrape, from one set of collectors a process', async () => {
+    // prom-client reads node:perf_hooks through require: its CommonJS exports are what it calls.
+    const perfHooks = createRequire(import.meta.url)('node:perf_hooks') as typeof import('node:perf_hooks')
+    const monitors = vi.spyOn(perfHooks, 'monitorEventLoopDelay')
+    try {
+      const servers = [createMetrics(), createMetrics(), createMetrics()]
+      // At most the first server of this process starts the event-loop delay monitor; none after it.
+      expect(monitors.mock.calls.length).toBeLessThanOrEqual(1)
+      for (const metrics of servers) {
+        const { body } = await metrics.scrape()
+        expect(body).toContain('process_cpu_user_seconds_total')
+        expect(body).toContain('nodejs_eventloop_lag_seconds')
+        expect(body).toContain('tessera_http_requests_total')
+      }
+    } finally {
+      monitors.mockRestore()
+    }
   })
 })

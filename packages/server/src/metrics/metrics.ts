@@ -2,8 +2,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { METRIC_DEFINITIONS, type MetricSet } from './metric-definitions.js'
 
 /**
- * The process's metrics: every definition of `metric-definitions.ts` plus prom-client's default Node process
- * metrics, in a registry of this server's own (tests run many servers in one process; each counts alone).
+ * The process's metrics: every definition of `metric-definitions.ts`, in a registry of this server's own (tests
+ * run many servers in one process; each counts alone), plus prom-client's default Node process metrics.
  * Counters only grow for the process's life: Prometheus computes rates from differences.
  */
 export interface Metrics extends MetricSet {
@@ -16,11 +16,28 @@ export interface Metrics extends MetricSet {
   scrape(): Promise<{ readonly contentType: string; readonly body: string }>
 }
 
+let processMetrics: Registry | undefined
+
+/**
+ * prom-client's default metrics, made once per process and shown by every server in it: they describe the
+ * process, not a server. Each `collectDefaultMetrics` call starts an event-loop delay monitor (a 10 ms timer)
+ * and a GC observer that nothing ever stops, so a call per server left a process that made many servers (a
+ * test file, an embedding host) with as many of each, all running.
+ */
+function processMetricsRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry()
+    collectDefaultMetrics({ register: processMetrics })
+  }
+  return processMetrics
+}
+
 export function createMetrics(): Metrics {
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
+  const own = new Registry()
   const made: Record<string, unknown> = {}
-  for (const [key, make] of Object.entries(METRIC_DEFINITIONS)) made[key] = make(registry)
+  for (const [key, make] of Object.entries(METRIC_DEFINITIONS)) made[key] = make(own)
+  // After every metric is made: a merged registry holds the metrics its parts had then.
+  const registry = Registry.merge([processMetricsRegistry(), own])
   const refreshers: Array<() => void | Promise<void>> = []
   // built once, not per request: a spread here costs nothing (docs/decisions.md)
   return {

@@ -15,6 +15,7 @@ import * as m0013 from './0013-verify-services.js'
 import * as m0014 from './0014-idempotency-keys.js'
 import * as m0015 from './0015-factor-flags.js'
 import * as m0016 from './0016-partial-indexes.js'
+import * as m0017 from './0017-pending-expiry-index.js'
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0014-idempotency-keys', m0014],
   ['0015-factor-flags', m0015],
   ['0016-partial-indexes', m0016],
+  ['0017-pending-expiry-index', m0017],
 ]

@@ -3,7 +3,7 @@ import { describe, expect, it } from '../../test/helpers/fixtures.js'
 import { startPruneJob } from './prune-job.js'
 
 describe('prune job', () => {
-  it('deletes verifications, tokens and events past the retention, and keeps recent ones', async ({
+  it('deletes verifications, tokens, events and delivery attempts past the retention, and keeps recent ones', async ({
     t,
     app: { appId },
     api,
@@ -31,6 +31,9 @@ describe('prune job', () => {
     const store = t.tessera.store
     expect(await store.verifications.findById(appId, old)).toBeUndefined()
     expect(await store.verifications.findById(appId, fresh)).toBeDefined()
+    // Delivery attempts go with their age too (read by verification: the only index they keep, migration 0018).
+    expect(await store.deliveries.listByVerification(appId, old)).toEqual([])
+    expect(await store.deliveries.listByVerification(appId, fresh)).toHaveLength(1)
     const introspection = await api.introspect(oldToken)
     expect(introspection.json()).toEqual({ active: false, reason: 'invalid' })
     const events = await store.events.listRecent(appId, { limit: 100 })

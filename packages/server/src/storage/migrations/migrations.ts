@@ -16,6 +16,7 @@ import * as m0014 from './0014-idempotency-keys.js'
 import * as m0015 from './0015-factor-flags.js'
 import * as m0016 from './0016-partial-indexes.js'
 import * as m0017 from './0017-pending-expiry-index.js'
+import * as m0018 from './0018-deliveries-time-index.js'
 
 /** Every migration, in order. Names never change once released. */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0015-factor-flags', m0015],
   ['0016-partial-indexes', m0016],
   ['0017-pending-expiry-index', m0017],
+  ['0018-deliveries-time-index', m0018],
 ]

@@ -23,10 +23,10 @@ const statements = perDialect((dialect) => ({
 /**
  * The channel fallback sweep's query (parameters: now, limit), which every instance runs every second. It must
  * read the partial index of rows with a fallback to come: without statistics SQLite's planner took `status =
- * 'pending'` for the better index (the expiry sweep's, then on (status, expires_at)), walked every pending verification and
- * sorted them, on the event loop: 10–24 ms each second with 100,000 pending (docs/benchmarks.md). So SQLite is
- * told the index (`indexed by` fails the query rather than fall back to another plan); PostgreSQL keeps
- * statistics and picks the partial index itself.
+ * 'pending'` for the better index (the expiry sweep's), walked every pending verification and sorted them, on
+ * the event loop: 10–24 ms each second with 100,000 pending (docs/benchmarks.md). So SQLite is told the index
+ * (`indexed by` fails the query rather than fall back to another plan); PostgreSQL keeps statistics and picks
+ * the partial index itself.
  */
 export function dueFallbacksSql(dialect: SqlDialect): string {
   const from = dialect === 'sqlite' ? '"verifications" indexed by "verifications_fallback_due_at"' : '"verifications"'

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
+import { verificationRow } from '../../../test/helpers/verification-row.js'
 import { defaultAppSettings } from '../../settings/resolve-settings.js'
 import type { Database, VerificationRow, VerificationStatus } from '../database.js'
 import { createAppQueries } from '../sql/app-queries.js'
@@ -26,34 +27,7 @@ afterEach(async () => {
 })
 
 function verification(id: string, status: VerificationStatus, expiresAt: number): VerificationRow {
-  return {
-    id,
-    appId: 'app_1',
-    channel: 'sms',
-    identifier: '+15550000000',
-    scene: 'login',
-    userId: null,
-    status,
-    codeHash: `hash_${id}`,
-    attempts: 0,
-    maxAttempts: 5,
-    sends: 1,
-    maxSends: 5,
-    resendCooldownSeconds: 30,
-    ttlSeconds: 600,
-    lastSentAt: NOW - 600_000,
-    expiresAt,
-    createdAt: NOW - 600_000,
-    updatedAt: NOW - 600_000,
-    approvedAt: null,
-    locale: null,
-    clientIp: null,
-    metadata: null,
-    factorId: null,
-    purpose: 'verify',
-    test: 0,
-    fallbackDueAt: null,
-  }
+  return verificationRow(id, status, NOW, { expiresAt })
 }
 
 /** The definition of an index, as the engine keeps it. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
+import { verificationRow } from '../../../test/helpers/verification-row.js'
 import { defaultAppSettings } from '../../settings/resolve-settings.js'
 import type { VerificationRow, VerificationStatus } from '../database.js'
 import { createAppQueries } from './app-queries.js'
@@ -22,34 +23,7 @@ afterEach(async () => {
 const NOW = 1_800_000_000_000
 
 function verification(id: string, status: VerificationStatus, fallbackDueAt: number | null): VerificationRow {
-  return {
-    id,
-    appId: 'app_1',
-    channel: 'sms',
-    identifier: '+15550000000',
-    scene: 'login',
-    userId: null,
-    status,
-    codeHash: `hash_${id}`,
-    attempts: 0,
-    maxAttempts: 5,
-    sends: 1,
-    maxSends: 5,
-    resendCooldownSeconds: 30,
-    ttlSeconds: 600,
-    lastSentAt: NOW - 60_000,
-    expiresAt: NOW + 540_000,
-    createdAt: NOW - 60_000,
-    updatedAt: NOW - 60_000,
-    approvedAt: null,
-    locale: null,
-    clientIp: null,
-    metadata: null,
-    factorId: null,
-    purpose: 'verify',
-    test: 0,
-    fallbackDueAt,
-  }
+  return verificationRow(id, status, NOW, { fallbackDueAt })
 }
 
 /** 50 pending verifications with no fallback, three due, one not yet due, two due but finished. */

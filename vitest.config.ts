@@ -23,6 +23,8 @@ export default defineConfig({
           ...shared,
           name: 'sqlite',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          // PostgreSQL's own driver: run in the postgres project only.
+          exclude: [...configDefaults.exclude, 'packages/server/src/storage/postgres/**'],
         },
       },
       ...(postgresUrl

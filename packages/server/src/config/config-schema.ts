@@ -61,6 +61,12 @@ export const ConfigSchema = Type.Object(
       env: 'DATABASE_POOL_SIZE',
       description: 'PostgreSQL connections per instance.',
     }),
+    databasePreparedStatements: Type.Boolean({
+      default: true,
+      env: 'DATABASE_PREPARED_STATEMENTS',
+      description:
+        'PostgreSQL: send repeated queries as named prepared statements, so each connection parses and plans a query once. Turn off behind a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).',
+    }),
     redisUrl: Type.Optional(
       Type.String({
         pattern: '^rediss?://',

@@ -27,6 +27,7 @@ export async function openDatabase(
     return createPostgresDatabase({
       connectionString: url,
       poolSize: config.databasePoolSize,
+      preparedStatements: config.databasePreparedStatements,
       schema: options.postgresSchema,
     })
   }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import type { Database } from '../database.js'
+import { withNamedStatements } from './named-statements.js'
 
 // Required here, not imported: in the one-file build (bin/load-cli.js) a static import of a package left
 // out of the build is hoisted to the file's top, and pg would load at every start, on SQLite too. This
@@ -14,6 +15,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 export interface PostgresOptions {
   readonly connectionString: string
   readonly poolSize: number
+  /** Repeated queries as named statements (named-statements.ts); off behind a pooler that cannot keep them. */
+  readonly preparedStatements?: boolean | undefined
   /** A schema to use (created if missing) instead of `public`: tests isolate themselves this way. */
   readonly schema?: string | undefined
 }
@@ -36,5 +39,8 @@ export function createPostgresDatabase(options: PostgresOptions): Kysely<Databas
   pool.on('connect', (client) => {
     client.on('error', () => undefined)
   })
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : withNamedStatements(pool) }),
+    plugins: [new CamelCasePlugin()],
+  })
 }

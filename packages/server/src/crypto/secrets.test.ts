@@ -8,6 +8,7 @@ import {
   generateCode,
   generateId,
   hashCode,
+  idsMadeBefore,
 } from './secrets.js'
 
 const SECRET = 'unit-test-secret-0123456789-0123456789'
@@ -130,6 +131,17 @@ describe('generateId', () => {
   it('does not repeat over 20,000 ids', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => generateId('ver')))
     expect(ids.size).toBe(20_000)
+  })
+
+  it('idsMadeBefore bounds exactly the ids made before a time', () => {
+    const at = 1_765_000_000_123
+    const bound = idsMadeBefore('evt', at)
+    for (let i = 0; i < 200; i++) {
+      expect(generateId('evt', 16, at - 1) < bound).toBe(true)
+      expect(generateId('evt', 16, at) > bound).toBe(true)
+      expect(generateId('evt', 16, at + 60_000) > bound).toBe(true)
+    }
+    expect(generateId('evt', 16, 0) < idsMadeBefore('evt', 1)).toBe(true)
   })
 
   it('encodes the requested number of random bytes', () => {

@@ -68,6 +68,14 @@ export function generateId(prefix: string, bytes = 16, nowMs: number = Date.now(
   return `${prefix}_${out}`
 }
 
+/**
+ * The bound below which sort exactly the ids `generateId(prefix, …, t)` made with t < `ms`: a range of an id
+ * column's index for rows made before a time.
+ */
+export function idsMadeBefore(prefix: string, ms: number): string {
+  return `${prefix}_${timePrefix(ms)}`
+}
+
 let lastTimeMs = -1
 let lastTimePrefix = ''
 

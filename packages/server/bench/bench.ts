@@ -219,7 +219,9 @@ async function main(): Promise<number> {
   let pgbench: BenchReport['pgbench']
   if (options.db === 'postgres') {
     log('pgbench -N (the PostgreSQL ceiling)…')
-    pgbench = await measurePgbench(options.smoke ? 2 : 10)
+    // Then at the rates the open loop offered Tessera, for as long: PostgreSQL's own commits' tail at that load.
+    const openRates = openLoop.map((outcome) => outcome.tessera.result.rate)
+    pgbench = await measurePgbench(options.smoke ? 2 : 10, openRates, options.openSeconds)
     log('tps' in pgbench ? `  pgbench: ${pgbench.tps.toFixed(0)} transactions/s` : `  ${pgbench.unavailable}`)
   }
   const ceiling = await measureCeiling(options, openLoop)

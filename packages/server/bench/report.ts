@@ -455,6 +455,30 @@ export function postgresTable(report: BenchReport): { head: Row; rows: Row[] } |
   return { head, rows }
 }
 
+/** With --db postgres and the open loop: pgbench -N at the same rates, PostgreSQL's own commits' latency. */
+export function pgbenchAtRatesTable(report: BenchReport): { head: Row; rows: Row[] } | undefined {
+  const pgbench = report.pgbench && 'tps' in report.pgbench ? report.pgbench : undefined
+  if (!pgbench || pgbench.atRates.length === 0) return undefined
+  const head = ['open-loop run', 'pgbench -N at', 'transactions', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms']
+  const rows = report.openLoop.flatMap((outcome): Row[] => {
+    const rate = outcome.tessera.result.rate
+    const r = pgbench.atRates.find((measured) => measured.rate === rate)
+    if (!r) return []
+    return [
+      [
+        `${outcome.scenario} at ${pct(outcome.fraction)}`,
+        `${int(rate)}/s`,
+        int(r.transactions),
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.p999),
+        ms(r.max),
+      ],
+    ]
+  })
+  return { head, rows }
+}
+
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
 
 export function heapTables(heap: HeapSummary): {
@@ -593,6 +617,7 @@ function quietNote(report: BenchReport): string | undefined {
 export function renderText(report: BenchReport): string {
   const checkpoint = checkpointTable(report)
   const pg = postgresTable(report)
+  const pgAtRates = pgbenchAtRatesTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const ideal = idealTable(report)
@@ -618,6 +643,13 @@ export function renderText(report: BenchReport): string {
           `PostgreSQL: ${'tps' in (report.pgbench ?? {}) ? '' : `pgbench not measured (${(report.pgbench as { unavailable?: string } | undefined)?.unavailable ?? 'not run'}); `}queries and transactions counted in the servers:`,
           textTable(pg.head, pg.rows),
           '',
+          ...(pgAtRates
+            ? [
+                "pgbench -N at the open loop's rates (PostgreSQL's own commits; every transaction's latency):",
+                textTable(pgAtRates.head, pgAtRates.rows),
+                '',
+              ]
+            : []),
         ]
       : []),
     textTable(ideal.head, ideal.rows),
@@ -648,6 +680,7 @@ export function renderText(report: BenchReport): string {
 export function renderMarkdown(report: BenchReport): string {
   const checkpoint = checkpointTable(report)
   const pg = postgresTable(report)
+  const pgAtRates = pgbenchAtRatesTable(report)
   const main = mainTable(report)
   const openLoop = openLoopTable(report)
   const gcPauses = gcPauseTable(report)
@@ -744,7 +777,17 @@ divided by the requests answered. "first instance CPU" is the first server's sha
 well under 100% means it waited.
 
 ${markdownTable(pg.head, pg.rows)}
+${
+  pgAtRates
+    ? `
+The floor of the open loop on this database: the same pgbench transactions (four statements and one commit)
+sent at each rate the open loop offered Tessera, for as long (\`pgbench -N -c 10 -j 2 -R <rate>\`, every
+transaction's latency from its \`--log\`). A start commits twice on PostgreSQL, a verify-ok twice.
 
+${markdownTable(pgAtRates.head, pgAtRates.rows)}
+`
+    : ''
+}
 `
     : ''
 }## Ideal rates

@@ -1,5 +1,6 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely'
 import type pg from 'pg'
+import { isStaleStatement } from '../../errors/dependency-failure.js'
 
 /** Query texts that may get a named statement: the hot paths' fixed texts are a few dozen. */
 export const NAMED_STATEMENTS_MAX = 256
@@ -51,19 +52,6 @@ export class StatementNames {
   }
 }
 
-/**
- * The errors of a named statement that the same text would not meet unnamed: its cached plan's result type
- * changed under DDL (another instance's migration added a column to a `select *`), or the statement is gone
- * from the connection.
- */
-function isStatementError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
-  const { code, message } = error as { code?: unknown; message?: unknown }
-  return (
-    code === '26000' || (code === '0A000' && typeof message === 'string' && message.includes('cached plan must not'))
-  )
-}
-
 /** A pool client that sends the texts `names` names as named statements. */
 class NamingClient implements PostgresPoolClient {
   constructor(
@@ -87,7 +75,8 @@ class NamingClient implements PostgresPoolClient {
   }
 
   async #run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
-    const values = [...parameters]
+    // Kysely hands over a fresh copy of its parameters for each query: no need for another.
+    const values = parameters as unknown[]
     // Only texts with parameters: they go through the extended protocol anyway, while a text without them
     // goes through the simple one, which alone runs several statements in one text (as a migration may).
     const name = values.length > 0 ? this.names.nameFor(text) : undefined
@@ -95,10 +84,10 @@ class NamingClient implements PostgresPoolClient {
     try {
       return (await this.client.query({ name, text, values })) as unknown as PostgresQueryResult<R>
     } catch (error) {
-      if (!isStatementError(error)) throw error
+      if (!isStaleStatement(error)) throw error
       this.names.retire(text)
       // Outside a transaction nothing else failed with it: run it again unnamed. Inside one, the transaction is
-      // aborted, and its caller's retry (or the next request) runs the text unnamed.
+      // aborted: the request answers 503 (errors/dependency-failure.ts), and its retry runs the text unnamed.
       if (this.client.getTransactionStatus() !== 'I') throw error
       return this.client.query(text, values) as unknown as Promise<PostgresQueryResult<R>>
     }

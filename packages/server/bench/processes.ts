@@ -12,6 +12,21 @@ export const REPO_ROOT = resolve(BENCH_DIR, '../../..')
 export const RUN_TS = resolve(REPO_ROOT, 'packages/server/bin/run-ts.js')
 export const TESSERA_BIN = resolve(REPO_ROOT, 'packages/server/bin/tessera.js')
 
+/**
+ * The Node flags `npm start` gives the service (the root package.json's start script, `node <flags> <script>`),
+ * so that the bench measures the server as it runs.
+ */
+export function serviceNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>
+  }
+  const words = (manifest.scripts?.start ?? '').split(/\s+/)
+  const node = words.indexOf('node')
+  const script = words.findIndex((word) => word.endsWith('bin/tessera.js'))
+  if (node < 0 || script < node) throw new Error(`package.json's start script is not "node [flags] …/bin/tessera.js …"`)
+  return words.slice(node + 1, script)
+}
+
 export const SERVER_CORE = 0
 export const LOAD_CORE = 1
 

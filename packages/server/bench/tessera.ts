@@ -11,7 +11,14 @@ import { describe, field, getJson, type JsonResponse, mapConcurrent, patchJson, 
 import { bodySlack, type LoadResult, runLoadOn } from './load.js'
 import type { BenchOptions, ScenarioName } from './options.js'
 import { createBenchDatabase, dropBenchDatabase } from './postgres.js'
-import { type LoopDelay, type RunningServer, readLoopDelay, startServer, TESSERA_BIN } from './processes.js'
+import {
+  type LoopDelay,
+  type RunningServer,
+  readLoopDelay,
+  serviceNodeFlags,
+  startServer,
+  TESSERA_BIN,
+} from './processes.js'
 import { stepAt, type TotpParams, totpAt, totpParams } from './totp.js'
 
 export const CUSTOM_CODE = '123456'
@@ -104,7 +111,7 @@ export async function startTessera(
       servers.push(
         await startServer(
           `Tessera${options.instances > 1 ? ` #${i + 1}` : ''}`,
-          [...nodeFlags, ...options.serverFlags, TESSERA_BIN, 'serve'],
+          [...serviceNodeFlags(), ...nodeFlags, ...options.serverFlags, TESSERA_BIN, 'serve'],
           {
             ...tesseraEnv(dataDir, secrets, postgres?.url, redisUrl),
             // A profile of the one-file build names bundle lines; through tsx it names the source files.

@@ -57,6 +57,31 @@ describe.skipIf(!redisUrl)('the Redis rate limiter (TEST_REDIS_URL)', () => {
     expect(await other.count(shared)).toBe(2)
   })
 
+  it("sends a take's buckets, and a refund's, in one socket write", async () => {
+    // Node's own socket methods: each call is one write to the kernel (several chunks at once in _writev).
+    const socket = redis.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>
+    const run = randomBytes(5).toString('hex')
+    const buckets = [1, 2, 3].map((n) => bucket(`t${run}_write${n}`))
+    await limiter.take(buckets) // the first use loads the counting script; what follows is the steady state
+    let writes = 0
+    const originals = { _write: socket._write, _writev: socket._writev }
+    for (const name of ['_write', '_writev'] as const) {
+      socket[name] = function counted(this: unknown, ...args: unknown[]) {
+        writes++
+        return originals[name].apply(this, args)
+      }
+    }
+    try {
+      expect(await limiter.take(buckets)).toEqual({ ok: true })
+      expect(writes).toBe(1)
+      await limiter.refund(buckets)
+      expect(writes).toBe(2)
+    } finally {
+      Object.assign(socket, originals)
+    }
+    expect(await limiter.count(buckets[0] as (typeof buckets)[number])).toBe(1)
+  })
+
   it('stores each counter with a TTL of its window, so nothing outlives it', async () => {
     const name = `t${randomBytes(5).toString('hex')}_ttl`
     const b = { ...bucket(name), windowSeconds: 90 }

@@ -13,10 +13,10 @@ const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('io
  * waiting; the client reconnects by itself. Errors are logged once per
  * incident, not once per failed command.
  *
- * Not auto-pipelining: each batch it makes is a Pipeline object whose every instance gets a hidden class
- * of its own, allocated in the old generation, ~9 kB a start, and the old generation's collections landed in
- * the open loop's windows (docs/decisions.md). A take's commands still leave in one write: the limiter
- * corks the socket around them (limits/flexible-rate-limiter.ts).
+ * Not auto-pipelining: each batch it makes is an ioredis Pipeline object (whose constructor gives every
+ * instance its own accessor, so no two share a hidden class), and with it ~8 kB a start went to the old
+ * generation, whose collections then landed in the open loop's windows (docs/decisions.md). A take's commands
+ * still leave in one write: the limiter corks the socket around them (limits/flexible-rate-limiter.ts).
  */
 export function createRedisClient(url: string, logger: Logger): RedisClient {
   const redis = new Redis(url, {

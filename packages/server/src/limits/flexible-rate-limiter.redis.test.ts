@@ -10,7 +10,7 @@ import { TEST_ADMIN_KEY, TEST_SECRET } from '../../test/helpers/create-test-app.
 import { rateLimiterContract } from '../../test/helpers/rate-limiter-contract.js'
 import { createTessera, type Tessera } from '../app.js'
 import { loadConfig } from '../config/load-config.js'
-import type { RateLimiter } from '../core/rate-limiter.js'
+import type { LimitDecision, RateLimiter } from '../core/rate-limiter.js'
 import { AppError } from '../errors/app-error.js'
 import { createFlexibleRateLimiter } from './flexible-rate-limiter.js'
 import { createRedisClient } from './redis-client.js'
@@ -57,12 +57,9 @@ describe.skipIf(!redisUrl)('the Redis rate limiter (TEST_REDIS_URL)', () => {
     expect(await other.count(shared)).toBe(2)
   })
 
-  it("sends a take's buckets, and a refund's, in one socket write", async () => {
-    // Node's own socket methods: each call is one write to the kernel (several chunks at once in _writev).
+  /** Counts the writes to the kernel that Redis' socket makes while `run` runs (Node's own socket methods). */
+  async function countWrites(run: (writes: () => number) => Promise<void>): Promise<void> {
     const socket = redis.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>
-    const run = randomBytes(5).toString('hex')
-    const buckets = [1, 2, 3].map((n) => bucket(`t${run}_write${n}`))
-    await limiter.take(buckets) // the first use loads the counting script; what follows is the steady state
     let writes = 0
     const originals = { _write: socket._write, _writev: socket._writev }
     for (const name of ['_write', '_writev'] as const) {
@@ -72,14 +69,47 @@ describe.skipIf(!redisUrl)('the Redis rate limiter (TEST_REDIS_URL)', () => {
       }
     }
     try {
-      expect(await limiter.take(buckets)).toEqual({ ok: true })
-      expect(writes).toBe(1)
-      await limiter.refund(buckets)
-      expect(writes).toBe(2)
+      await run(() => writes)
     } finally {
       Object.assign(socket, originals)
     }
+  }
+
+  it("sends a take's buckets, and a refund's, in one socket write", async () => {
+    const run = randomBytes(5).toString('hex')
+    const buckets = [1, 2, 3].map((n) => bucket(`t${run}_write${n}`))
+    await limiter.take(buckets) // the first use loads the counting script; what follows is the steady state
+    await countWrites(async (writes) => {
+      expect(await limiter.take(buckets)).toEqual({ ok: true })
+      expect(writes()).toBe(1)
+      await limiter.refund(buckets)
+      expect(writes()).toBe(2)
+    })
     expect(await limiter.count(buckets[0] as (typeof buckets)[number])).toBe(1)
+  })
+
+  it('sends the takes that requests start in one turn of the event loop in one socket write', async () => {
+    const run = randomBytes(5).toString('hex')
+    const first = [1, 2].map((n) => bucket(`t${run}_turn${n}`))
+    const second = [bucket(`t${run}_turn3`)]
+    await limiter.take(first)
+    await countWrites(async (writes) => {
+      // Two callbacks of one timers phase, as two requests' data in one poll phase: Node runs the next tick
+      // queue between them, so a socket uncorked on the next tick would write twice.
+      const takes = await new Promise<Promise<LimitDecision>[]>((resolve) => {
+        const started: Promise<LimitDecision>[] = []
+        const start = (buckets: typeof first) => () => {
+          started.push(limiter.take(buckets))
+          if (started.length === 2) resolve(started)
+        }
+        setTimeout(start(first), 0)
+        setTimeout(start(second), 0)
+      })
+      expect(await Promise.all(takes)).toEqual([{ ok: true }, { ok: true }])
+      expect(writes()).toBe(1)
+    })
+    expect(await limiter.count(first[0] as (typeof first)[number])).toBe(2)
+    expect(await limiter.count(second[0] as (typeof second)[number])).toBe(1)
   })
 
   it('stores each counter with a TTL of its window, so nothing outlives it', async () => {

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers'
 import type { Redis } from 'ioredis'
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible'
 import type { Bucket, LimitDecision, RateLimiter } from '../core/rate-limiter.js'
@@ -56,16 +57,28 @@ export function createFlexibleRateLimiter(options: {
     return limiter
   }
 
+  /** The socket this limiter has corked until the end of the event loop's turn, if it has. */
+  let corked: NonNullable<typeof options.redis>['stream'] | undefined
+
   /**
    * Runs `issue`, which sends all its Redis commands before it returns (one per bucket), with the socket
-   * corked until the next tick, so that they leave in one write and one round trip: a loopback write costs
-   * more CPU than the command (see createRedisClient for why not ioredis' auto-pipelining).
+   * corked until the check phase of this turn of the event loop (`setImmediate`), as the SQLite group commit
+   * is: the commands of every take and refund that requests start in the same turn leave in one write and one
+   * round trip. A loopback write costs more CPU than the commands (see createRedisClient for why not ioredis'
+   * auto-pipelining); uncorked on the next tick instead, each request's take was a write of its own, about one
+   * write more per start on PostgreSQL + Redis (docs/benchmarks.md).
    */
   function inOneWrite<T>(issue: () => T): T {
     const stream = options.redis?.status === 'ready' ? options.redis.stream : undefined
     if (stream === undefined) return issue()
-    stream.cork()
-    process.nextTick(() => stream.uncork())
+    if (corked !== stream) {
+      corked = stream
+      stream.cork()
+      setImmediate(() => {
+        if (corked === stream) corked = undefined
+        stream.uncork()
+      })
+    }
     return issue()
   }
 

@@ -44,7 +44,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --connections N     concurrent connections (default 64)
   --peer-requests N   requests per peer scenario (default min(requests, 5000); smoke 200)
   --db sqlite|postgres  storage of the Tessera server (postgres: DATABASE_URL from TEST_POSTGRES_URL,
-                      REDIS_URL from TEST_REDIS_URL when set; pgbench's rate measured as the ceiling)
+                      REDIS_URL from TEST_REDIS_URL when set, its database 15, emptied before and after;
+                      pgbench's rate measured as the ceiling)
   --instances N       Tessera servers on one PostgreSQL database, the load spread across them (default 1)
   --no-peer           skip better-auth
   --smoke             small counts, no doc written unless --out (CI)

@@ -15,8 +15,9 @@ const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('io
  *
  * Not auto-pipelining: each batch it makes is an ioredis Pipeline object (whose constructor gives every
  * instance its own accessor, so no two share a hidden class), and with it ~8 kB a start went to the old
- * generation, whose collections then landed in the open loop's windows (docs/decisions.md). A take's commands
- * still leave in one write: the limiter corks the socket around them (limits/flexible-rate-limiter.ts).
+ * generation, whose collections then landed in the open loop's windows (docs/decisions.md). The takes of a
+ * turn of the event loop still leave in one write: the limiter corks the socket until its check phase
+ * (limits/flexible-rate-limiter.ts).
  */
 export function createRedisClient(url: string, logger: Logger): RedisClient {
   const redis = new Redis(url, {

@@ -140,6 +140,18 @@ describe('matchTotpStep', () => {
     expect(matchTotpStep(params, '', stepStartMs, 1)).toBeUndefined()
   })
 
+  it('answers the newest step when two steps of the window share the code, so the right code is not a replay', () => {
+    // Steps 1,300,575 and 1,300,576 of the RFC 4226 seed have the same six digits (found by search).
+    const first = 1_300_575
+    const shared = generateTotp(params, first * 30_000)
+    expect(generateTotp(params, (first + 1) * 30_000)).toBe(shared)
+    // Checked during the second step with the first already used: the code is the second step's.
+    expect(matchTotpStep(params, shared, (first + 1) * 30_000, 1)).toBe(first + 1)
+    expect(matchTotpStep(params, shared, first * 30_000, 1)).toBe(first + 1)
+    expect(matchTotpStep(params, shared, (first + 2) * 30_000, 1)).toBe(first + 1)
+    expect(matchTotpStep(params, shared, (first - 1) * 30_000, 1)).toBe(first)
+  })
+
   it('refuses a code made with another secret', () => {
     const other: TotpParameters = { ...params, secret: generateTotpSecret() }
     const otherCode = generateTotp(other, stepStartMs)

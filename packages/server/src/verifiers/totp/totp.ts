@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { Secret, TOTP } from 'otpauth'
 
 /** The parameters of one TOTP factor (RFC 6238). */
@@ -45,11 +46,21 @@ export function generateTotp(params: TotpParameters, atMs: number): string {
 /**
  * The time step whose code matches, within ±window steps of `atMs`, or
  * undefined. The caller stores the step so the same code is accepted once
- * (RFC 6238 §5.2). otpauth compares in constant time.
+ * (RFC 6238 §5.2). Where two steps of the window share the code (one in a
+ * million for adjacent six-digit codes), the newest is the answer: the older
+ * one may be the step already used, and answering it would refuse the right
+ * code as a replay. Every step of the window is computed and compared in
+ * constant time, whichever matches.
  */
 export function matchTotpStep(params: TotpParameters, code: string, atMs: number, window: number): number | undefined {
   if (!new RegExp(`^\\d{${params.digits}}$`).test(code)) return undefined
-  const delta = totpOf(params).validate({ token: code, timestamp: atMs, window })
-  if (delta === null) return undefined
-  return Math.floor(atMs / 1000 / params.period) + delta
+  const totp = totpOf(params)
+  const given = Buffer.from(code)
+  const now = Math.floor(atMs / 1000 / params.period)
+  let matched: number | undefined
+  for (let step = now - window; step <= now + window; step++) {
+    const expected = Buffer.from(totp.generate({ timestamp: step * params.period * 1000 }))
+    if (timingSafeEqual(expected, given)) matched = step
+  }
+  return matched
 }

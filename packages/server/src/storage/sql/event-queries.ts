@@ -13,6 +13,8 @@ export const EVENT_COLUMN_EXPRESSIONS: Readonly<Record<string, ColumnExpression>
   dispatchPending: {
     sql: 'case when ? = 1 and exists (select 1 from "webhook_endpoints" where "app_id" = ? and "enabled" = 1) then 1 else 0 end',
     parameters: (row) => [row.dispatchPending, row.appId],
+    overRow:
+      'case when r."dispatch_pending" = 1 and exists (select 1 from "webhook_endpoints" where "app_id" = r."app_id" and "enabled" = 1) then 1 else 0 end',
   },
 }
 

@@ -59,6 +59,11 @@ export interface ColumnExpression {
   /** With `?` placeholders, in the order `parameters` gives their values. */
   readonly sql: string
   readonly parameters: (row: Record<string, unknown>) => unknown[]
+  /**
+   * The same value over the row read back from JSON as `r` (its columns `r."snake_name"`), for PostgreSQL's
+   * inserts of many rows in one statement (turn-inserts.ts).
+   */
+  readonly overRow: string
 }
 
 /** No prototype: a column named like an Object method is still a column. */
@@ -73,12 +78,27 @@ export interface RowInsert {
   /** `?, ?`: the row's value expressions. */
   readonly row: string
   readonly values: unknown[]
+  /** The same INSERT for many rows of these columns at once (turn-inserts.ts), shared by every such row. */
+  readonly shape: InsertShape
+  /** The row as given: its defined properties are the shape's `keys`. */
+  readonly source: Readonly<Record<string, unknown>>
 }
 
-interface InsertText {
+/** An INSERT's table and columns, whatever the rows: one per table and set of defined columns. */
+export interface InsertShape {
+  readonly table: string
+  /** The row's defined properties (camelCase), in the columns' order. */
+  readonly keys: readonly string[]
+  /** `"snake_name"` of each key, in the same order. */
+  readonly columns: readonly string[]
+  readonly into: string
+  /** The values of the columns over a row `r` of the table's type: `r."a", r."b"`, or the column's expression. */
+  readonly overRow: string
+}
+
+interface InsertText extends InsertShape {
   readonly keys: string[]
   readonly sql: string
-  readonly into: string
   readonly row: string
 }
 
@@ -115,14 +135,15 @@ export function rowInsertBuilder(
       const signature = keys.join(',')
       last = statements.get(signature)
       if (last === undefined) {
-        const names = keys.map((key) => `"${snakeCase(key)}"`).join(', ')
+        const columns = keys.map((key) => `"${snakeCase(key)}"`)
         const placeholders = keys.map((key) => expressions[key]?.sql ?? '?').join(', ')
-        const into = `insert into "${table}" (${names})`
-        last = { keys, sql: `${into} values (${placeholders})`, into, row: placeholders }
+        const into = `insert into "${table}" (${columns.join(', ')})`
+        const overRow = keys.map((key, i) => expressions[key]?.overRow ?? `r.${columns[i]}`).join(', ')
+        last = { table, keys, columns, into, overRow, sql: `${into} values (${placeholders})`, row: placeholders }
         statements.set(signature, last)
       }
     }
-    return { sql: last.sql, into: last.into, row: last.row, values }
+    return { sql: last.sql, into: last.into, row: last.row, values, shape: last, source: record }
   }
 }
 

@@ -3,6 +3,7 @@ import type { Database } from '../database.js'
 import type { RowForTable, StagedWrite } from '../store.js'
 import { EVENT_COLUMN_EXPRESSIONS } from './event-queries.js'
 import { placeholdersFor, type RowInsert, rowInsertBuilder, type SqlDialect } from './fixed-sql.js'
+import { insertInTurn } from './turn-inserts.js'
 
 /**
  * A change and the rows that come with it — its events (the outbox), the token that proves an approval —
@@ -31,22 +32,26 @@ export interface ConditionalUpdate {
 export async function insertAll(db: Kysely<Database>, dialect: SqlDialect, rows: readonly RowForTable[]) {
   const inserts = rows.map(insertOf)
   if (inserts.length === 0) return
-  if (dialect === 'postgres' && !db.isTransaction && inserts.length > 1) {
-    const text = combined(inserts.map((insert) => insert.sql).join('\n'), () => {
-      const clauses = inserts.map((insert, i) => `w${i} as (${insert.sql})`)
-      return `with ${clauses.join(', ')} select 1`
-    })
-    await db.executeQuery(
-      CompiledQuery.raw(
-        text,
-        inserts.flatMap((insert) => insert.values),
-      ),
-    )
-    return
-  }
+  // With the other requests of this turn, in one statement (turn-inserts.ts).
+  if (dialect === 'postgres' && !db.isTransaction) return insertInTurn(db, inserts, insertAloneOnPostgres)
   if (db.isTransaction || inserts.length === 1) return runEach(db, dialect, inserts)
   const together = await runTogether(db, dialect, inserts)
   if (together === undefined) await db.transaction().execute((trx) => runEach(trx, dialect, inserts))
+}
+
+/** One request's inserts on PostgreSQL outside a transaction: one statement. */
+async function insertAloneOnPostgres(db: Kysely<Database>, inserts: readonly RowInsert[]): Promise<void> {
+  if (inserts.length === 1) return runEach(db, 'postgres', inserts)
+  const text = combined(inserts.map((insert) => insert.sql).join('\n'), () => {
+    const clauses = inserts.map((insert, i) => `w${i} as (${insert.sql})`)
+    return `with ${clauses.join(', ')} select 1`
+  })
+  await db.executeQuery(
+    CompiledQuery.raw(
+      text,
+      inserts.flatMap((insert) => insert.values),
+    ),
+  )
 }
 
 const ALREADY_COMMITTED: StagedWrite = { committed: Promise.resolve() }

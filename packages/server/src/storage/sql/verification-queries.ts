@@ -3,6 +3,7 @@ import type { Database, VerificationRow } from '../database.js'
 import type { VerificationRepository } from '../store.js'
 import { fixedSql, perDialect, rowInserter, type SqlDialect } from './fixed-sql.js'
 import { updateThenInsert } from './rows-together.js'
+import { turnRead } from './turn-reads.js'
 
 // The hot path (start, check) as fixed SQL. A code is judged only while the row is pending, unexpired, under its
 // attempt limit and still holding that code hash: the whole precondition is in the WHERE clause.
@@ -19,6 +20,9 @@ const statements = perDialect((dialect) => ({
   ),
   listDueFallbacks: fixedSql(dialect, dueFallbacksSql(dialect)),
 }))
+
+/** On PostgreSQL outside a transaction, a check's read shares its turn's statement (turn-reads.ts). */
+const findInTurn = turnRead<VerificationRow>('verifications', 'id', (row) => row.id)
 
 /**
  * The channel fallback sweep's query (parameters: now, limit), which every instance runs every second. It must
@@ -44,7 +48,10 @@ export function createVerificationQueries(db: Kysely<Database>, dialect: SqlDial
     async insert(verification) {
       await fixed.insert(db, verification)
     },
-    findById: async (appId, id) => (await fixed.findById.run<VerificationRow>(db, [id, appId])).rows[0],
+    findById: async (appId, id) =>
+      dialect === 'postgres' && !db.isTransaction
+        ? findInTurn(db, appId, id)
+        : (await fixed.findById.run<VerificationRow>(db, [id, appId])).rows[0],
     listRecent(appId, { limit, before }) {
       let query = db
         .selectFrom('verifications')

@@ -1,0 +1,110 @@
+import type { Kysely, KyselyPlugin, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
+import { verificationRow } from '../../../test/helpers/verification-row.js'
+import { defaultAppSettings } from '../../settings/resolve-settings.js'
+import type { Database, NewToken, VerificationRow } from '../database.js'
+import { createAppQueries } from '../sql/app-queries.js'
+import { createTokenQueries } from '../sql/token-queries.js'
+import { createVerificationQueries } from '../sql/verification-queries.js'
+
+// @see issue 21 (item 5): on PostgreSQL the reads of one row by its key that a turn's requests ask for (a check's
+// verification, a token by its hash) leave as one statement (storage/sql/turn-reads.ts). Runs in the postgres
+// project only (vitest.config.ts).
+
+const NOW = 1_800_000_000_000
+
+let planned: PlannedDatabase
+beforeEach(async () => {
+  planned = await openPlannedDatabase()
+  const settings = JSON.stringify(defaultAppSettings())
+  const apps = createAppQueries(planned.db)
+  for (const id of ['app_1', 'app_2']) await apps.insert({ id, name: id, settings, createdAt: NOW, updatedAt: NOW })
+})
+afterEach(async () => {
+  await planned.destroy()
+})
+
+/** The database, counting the statements that PostgreSQL answered. */
+function counted(db: Kysely<Database>): { db: Kysely<Database>; statements: () => number } {
+  let answered = 0
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
+      answered++
+      return args.result
+    },
+  }
+  return { db: db.withPlugin(plugin), statements: () => answered }
+}
+
+async function stored(n: number, appId = 'app_1'): Promise<VerificationRow> {
+  const row = verificationRow(`ver_read_${String(n).padStart(3, '0')}`, 'pending', NOW, { appId })
+  await createVerificationQueries(planned.db, 'postgres').insert(row)
+  return row
+}
+
+describe('reads of one turn on PostgreSQL', () => {
+  it("answers a turn's reads by id from one statement, each with its own row", async () => {
+    const rows = await Promise.all(Array.from({ length: 12 }, (_, n) => stored(n, n % 3 === 0 ? 'app_2' : 'app_1')))
+    const { db, statements } = counted(planned.db)
+    const verifications = createVerificationQueries(db, 'postgres')
+    const found = await Promise.all(rows.map((row) => verifications.findById(row.appId, row.id)))
+    expect(statements()).toBe(1)
+    expect(found).toEqual(rows)
+  })
+
+  it('finds nothing for another app’s row, a missing id, and answers every asker of one id', async () => {
+    const mine = await stored(1)
+    const theirs = await stored(2, 'app_2')
+    const { db, statements } = counted(planned.db)
+    const verifications = createVerificationQueries(db, 'postgres')
+    const [first, second, other, missing] = await Promise.all([
+      verifications.findById('app_1', mine.id),
+      verifications.findById('app_1', mine.id),
+      verifications.findById('app_1', theirs.id),
+      verifications.findById('app_1', 'ver_read_none'),
+    ])
+    expect(statements()).toBe(1)
+    expect(first).toEqual(mine)
+    expect(second).toEqual(mine)
+    expect(other).toBeUndefined()
+    expect(missing).toBeUndefined()
+  })
+
+  it('sees the writes its request awaited before the read', async () => {
+    const row = await stored(3)
+    const verifications = createVerificationQueries(planned.db, 'postgres')
+    const [claimed] = await Promise.all([
+      (async () => {
+        await verifications.claimAttempt(row.id, row.codeHash, NOW)
+        return verifications.findById(row.appId, row.id)
+      })(),
+      verifications.findById(row.appId, row.id),
+    ])
+    expect(claimed?.attempts).toBe(1)
+  })
+
+  it("answers a turn's token reads by hash from one statement", async () => {
+    const tokens = createTokenQueries(planned.db, 'postgres')
+    const made: NewToken[] = Array.from({ length: 5 }, (_, n) => ({
+      id: `tok_read_${n}`,
+      appId: n === 4 ? 'app_2' : 'app_1',
+      verificationId: `ver_read_${n}`,
+      tokenHash: `hash_read_${n}`,
+      scene: 'login',
+      channel: 'sms',
+      identifier: '+15550000000',
+      userId: null,
+      issuedAt: NOW,
+      expiresAt: NOW + 300_000,
+      consumedAt: null,
+    }))
+    for (const token of made) await tokens.insert(token)
+    const { db, statements } = counted(planned.db)
+    const reading = createTokenQueries(db, 'postgres')
+    const found = await Promise.all(made.map((token) => reading.findByHash('app_1', token.tokenHash)))
+    expect(statements()).toBe(1)
+    expect(found.map((token) => token?.id)).toEqual(['tok_read_0', 'tok_read_1', 'tok_read_2', 'tok_read_3', undefined])
+  })
+})

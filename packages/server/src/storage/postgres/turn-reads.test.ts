@@ -1,9 +1,9 @@
-import type { Kysely, KyselyPlugin, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
+import { countingStatements as counted } from '../../../test/helpers/statement-count.js'
 import { verificationRow } from '../../../test/helpers/verification-row.js'
 import { defaultAppSettings } from '../../settings/resolve-settings.js'
-import type { Database, NewToken, VerificationRow } from '../database.js'
+import type { NewToken, VerificationRow } from '../database.js'
 import { createAppQueries } from '../sql/app-queries.js'
 import { createTokenQueries } from '../sql/token-queries.js'
 import { createVerificationQueries } from '../sql/verification-queries.js'
@@ -24,19 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await planned.destroy()
 })
-
-/** The database, counting the statements that PostgreSQL answered. */
-function counted(db: Kysely<Database>): { db: Kysely<Database>; statements: () => number } {
-  let answered = 0
-  const plugin: KyselyPlugin = {
-    transformQuery: (args) => args.node,
-    transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
-      answered++
-      return args.result
-    },
-  }
-  return { db: db.withPlugin(plugin), statements: () => answered }
-}
 
 async function stored(n: number, appId = 'app_1'): Promise<VerificationRow> {
   const row = verificationRow(`ver_read_${String(n).padStart(3, '0')}`, 'pending', NOW, { appId })

@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
+import { describe, expect, it } from 'vitest'
+import { eachTestDatabaseWithApps } from '../../../test/helpers/apps-in-database.js'
+import { startedEventRow } from '../../../test/helpers/event-row.js'
 import { countingStatements as counted } from '../../../test/helpers/statement-count.js'
 import { verificationRow } from '../../../test/helpers/verification-row.js'
-import { defaultAppSettings } from '../../settings/resolve-settings.js'
 import type { NewEvent, VerificationRow } from '../database.js'
-import { createAppQueries } from '../sql/app-queries.js'
 import { createEventQueries } from '../sql/event-queries.js'
 import { insertAll } from '../sql/rows-together.js'
 import { createVerificationQueries } from '../sql/verification-queries.js'
@@ -16,30 +15,14 @@ import type { RowForTable } from '../store.js'
 
 const NOW = 1_800_000_000_000
 
-let planned: PlannedDatabase
-beforeEach(async () => {
-  planned = await openPlannedDatabase()
-  const settings = JSON.stringify(defaultAppSettings())
-  const apps = createAppQueries(planned.db)
-  for (const id of ['app_1', 'app_2']) await apps.insert({ id, name: id, settings, createdAt: NOW, updatedAt: NOW })
-})
-afterEach(async () => {
-  await planned.destroy()
-})
+const database = eachTestDatabaseWithApps(['app_1', 'app_2'], NOW)
 
 function eventFor(row: VerificationRow, id: string): NewEvent {
-  return {
-    id,
-    appId: row.appId,
-    kind: 'verification.started',
-    verificationId: row.id,
+  return startedEventRow(row, id, {
     identifierMasked: '+1555****000',
-    clientIp: null,
     details: '{"sent":true}',
-    createdAt: row.createdAt,
     payload: `{"id":"${id}","note":"a \\"quoted\\" value, ünïcode and a\\nnew line"}`,
-    dispatchPending: 1,
-  }
+  })
 }
 
 /** A start's rows: the verification and its event. */
@@ -57,7 +40,7 @@ function startRows(n: number, fields: Partial<VerificationRow> = {}): RowForTabl
 
 describe('inserts of one turn on PostgreSQL', () => {
   it("sends the rows of a turn's requests as one statement, every column as given", async () => {
-    const { db, statements } = counted(planned.db)
+    const { db, statements } = counted(database().db)
     // Two shapes of verification row (a user id or none) and two apps, as a real turn mixes them.
     const requests = Array.from({ length: 20 }, (_, n) =>
       startRows(n, n % 2 === 0 ? {} : { userId: `user_${n}`, appId: 'app_2' }),
@@ -65,8 +48,8 @@ describe('inserts of one turn on PostgreSQL', () => {
     await Promise.all(requests.map((rows) => insertAll(db, 'postgres', rows)))
     expect(statements()).toBe(1)
 
-    const verifications = createVerificationQueries(planned.db, 'postgres')
-    const events = createEventQueries(planned.db, 'postgres')
+    const verifications = createVerificationQueries(database().db, 'postgres')
+    const events = createEventQueries(database().db, 'postgres')
     for (const rows of requests) {
       const [verification, event] = rows as [RowForTable & { table: 'verifications' }, RowForTable]
       expect(await verifications.findById(verification.row.appId, verification.row.id)).toEqual(verification.row)
@@ -77,8 +60,8 @@ describe('inserts of one turn on PostgreSQL', () => {
   })
 
   it('marks the events of an app with an enabled endpoint for the dispatcher, and only those', async () => {
-    await planned.db
-      .insertInto('webhookEndpoints')
+    await database()
+      .db.insertInto('webhookEndpoints')
       .values({
         id: 'whe_1',
         appId: 'app_2',
@@ -95,11 +78,11 @@ describe('inserts of one turn on PostgreSQL', () => {
         updatedAt: NOW,
       })
       .execute()
-    const { db, statements } = counted(planned.db)
+    const { db, statements } = counted(database().db)
     const requests = [startRows(1), startRows(2, { appId: 'app_2' }), startRows(3, { appId: 'app_2' })]
     await Promise.all(requests.map((rows) => insertAll(db, 'postgres', rows)))
     expect(statements()).toBe(1)
-    const pending = await planned.db.selectFrom('events').select(['id', 'dispatchPending']).orderBy('id').execute()
+    const pending = await database().db.selectFrom('events').select(['id', 'dispatchPending']).orderBy('id').execute()
     expect(pending).toEqual([
       { id: 'evt_turn_001', dispatchPending: 0 },
       { id: 'evt_turn_002', dispatchPending: 1 },
@@ -110,18 +93,18 @@ describe('inserts of one turn on PostgreSQL', () => {
   it('fails only the request whose row breaks a constraint; the others of its turn stand, each all or nothing', async () => {
     // An event id already taken: request 4's event cannot go in, so neither can its verification.
     const taken = startRows(99)
-    await insertAll(planned.db, 'postgres', taken)
+    await insertAll(database().db, 'postgres', taken)
     const requests = Array.from({ length: 10 }, (_, n) => startRows(n))
     const bad = requests[4] as RowForTable[]
     bad[1] = { table: 'events', row: { ...(bad[1]?.row as NewEvent), id: 'evt_turn_099' } }
 
-    const results = await Promise.allSettled(requests.map((rows) => insertAll(planned.db, 'postgres', rows)))
+    const results = await Promise.allSettled(requests.map((rows) => insertAll(database().db, 'postgres', rows)))
     expect(results.map((result) => result.status)).toEqual([
       ...Array(4).fill('fulfilled'),
       'rejected',
       ...Array(5).fill('fulfilled'),
     ])
-    const verifications = createVerificationQueries(planned.db, 'postgres')
+    const verifications = createVerificationQueries(database().db, 'postgres')
     for (const [n, rows] of requests.entries()) {
       const row = rows[0]?.row as VerificationRow
       const stored = await verifications.findById(row.appId, row.id)
@@ -131,11 +114,11 @@ describe('inserts of one turn on PostgreSQL', () => {
   })
 
   it('leaves a single request as it was: one statement of its own', async () => {
-    const { db, statements } = counted(planned.db)
+    const { db, statements } = counted(database().db)
     await insertAll(db, 'postgres', startRows(1))
     await insertAll(db, 'postgres', startRows(2))
     expect(statements()).toBe(2)
-    const stored = await createVerificationQueries(planned.db, 'postgres').findById('app_1', 'ver_turn_002')
+    const stored = await createVerificationQueries(database().db, 'postgres').findById('app_1', 'ver_turn_002')
     expect(stored?.metadata).toBe('{"order":"A-1"}')
   })
 })

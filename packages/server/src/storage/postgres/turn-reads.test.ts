@@ -1,10 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openPlannedDatabase, type PlannedDatabase } from '../../../test/helpers/query-plan.js'
+import { describe, expect, it } from 'vitest'
+import { eachTestDatabaseWithApps } from '../../../test/helpers/apps-in-database.js'
 import { countingStatements as counted } from '../../../test/helpers/statement-count.js'
 import { verificationRow } from '../../../test/helpers/verification-row.js'
-import { defaultAppSettings } from '../../settings/resolve-settings.js'
 import type { NewToken, VerificationRow } from '../database.js'
-import { createAppQueries } from '../sql/app-queries.js'
 import { createTokenQueries } from '../sql/token-queries.js'
 import { createVerificationQueries } from '../sql/verification-queries.js'
 
@@ -14,27 +12,18 @@ import { createVerificationQueries } from '../sql/verification-queries.js'
 
 const NOW = 1_800_000_000_000
 
-let planned: PlannedDatabase
-beforeEach(async () => {
-  planned = await openPlannedDatabase()
-  const settings = JSON.stringify(defaultAppSettings())
-  const apps = createAppQueries(planned.db)
-  for (const id of ['app_1', 'app_2']) await apps.insert({ id, name: id, settings, createdAt: NOW, updatedAt: NOW })
-})
-afterEach(async () => {
-  await planned.destroy()
-})
+const database = eachTestDatabaseWithApps(['app_1', 'app_2'], NOW)
 
 async function stored(n: number, appId = 'app_1'): Promise<VerificationRow> {
   const row = verificationRow(`ver_read_${String(n).padStart(3, '0')}`, 'pending', NOW, { appId })
-  await createVerificationQueries(planned.db, 'postgres').insert(row)
+  await createVerificationQueries(database().db, 'postgres').insert(row)
   return row
 }
 
 describe('reads of one turn on PostgreSQL', () => {
   it("answers a turn's reads by id from one statement, each with its own row", async () => {
     const rows = await Promise.all(Array.from({ length: 12 }, (_, n) => stored(n, n % 3 === 0 ? 'app_2' : 'app_1')))
-    const { db, statements } = counted(planned.db)
+    const { db, statements } = counted(database().db)
     const verifications = createVerificationQueries(db, 'postgres')
     const found = await Promise.all(rows.map((row) => verifications.findById(row.appId, row.id)))
     expect(statements()).toBe(1)
@@ -44,7 +33,7 @@ describe('reads of one turn on PostgreSQL', () => {
   it('finds nothing for another app’s row, a missing id, and answers every asker of one id', async () => {
     const mine = await stored(1)
     const theirs = await stored(2, 'app_2')
-    const { db, statements } = counted(planned.db)
+    const { db, statements } = counted(database().db)
     const verifications = createVerificationQueries(db, 'postgres')
     const [first, second, other, missing] = await Promise.all([
       verifications.findById('app_1', mine.id),
@@ -61,7 +50,7 @@ describe('reads of one turn on PostgreSQL', () => {
 
   it('sees the writes its request awaited before the read', async () => {
     const row = await stored(3)
-    const verifications = createVerificationQueries(planned.db, 'postgres')
+    const verifications = createVerificationQueries(database().db, 'postgres')
     const [claimed] = await Promise.all([
       (async () => {
         await verifications.claimAttempt(row.id, row.codeHash, NOW)
@@ -73,7 +62,7 @@ describe('reads of one turn on PostgreSQL', () => {
   })
 
   it("answers a turn's token reads by hash from one statement", async () => {
-    const tokens = createTokenQueries(planned.db, 'postgres')
+    const tokens = createTokenQueries(database().db, 'postgres')
     const made: NewToken[] = Array.from({ length: 5 }, (_, n) => ({
       id: `tok_read_${n}`,
       appId: n === 4 ? 'app_2' : 'app_1',
@@ -88,7 +77,7 @@ describe('reads of one turn on PostgreSQL', () => {
       consumedAt: null,
     }))
     for (const token of made) await tokens.insert(token)
-    const { db, statements } = counted(planned.db)
+    const { db, statements } = counted(database().db)
     const reading = createTokenQueries(db, 'postgres')
     const found = await Promise.all(made.map((token) => reading.findByHash('app_1', token.tokenHash)))
     expect(statements()).toBe(1)

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../../test/helpers/create-test-app.js'
-import type { NewEvent, NewToken, VerificationRow } from '../database.js'
+import { startedEventRow } from '../../../test/helpers/event-row.js'
+import type { NewToken, VerificationRow } from '../database.js'
 
 // rows-together.ts: Store.insertAll writes a change and the events that report it together, and a conditional
 // update that takes rows (an approval, a token's consumption) inserts them if and only if it won: on PostgreSQL
@@ -27,29 +28,14 @@ async function aVerificationRow(): Promise<VerificationRow> {
   return row
 }
 
-function eventFor(row: VerificationRow, id: string): NewEvent {
-  return {
-    id,
-    appId: row.appId,
-    kind: 'verification.started',
-    verificationId: row.id,
-    identifierMasked: null,
-    clientIp: null,
-    details: null,
-    createdAt: Number(row.createdAt),
-    payload: '{}',
-    dispatchPending: 1,
-  }
-}
-
 describe('Store.insertAll', () => {
   it('inserts rows of several tables, every column as given', async () => {
     const original = await aVerificationRow()
     const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz01` }
     await t.tessera.store.insertAll([
       { table: 'verifications', row },
-      { table: 'events', row: eventFor(row, 'evt_insert_all_0000000000000001') },
-      { table: 'events', row: eventFor(row, 'evt_insert_all_0000000000000002') },
+      { table: 'events', row: startedEventRow(row, 'evt_insert_all_0000000000000001') },
+      { table: 'events', row: startedEventRow(row, 'evt_insert_all_0000000000000002') },
     ])
     const stored = await t.tessera.store.verifications.findById(row.appId, row.id)
     expect(stored).toEqual(row)
@@ -66,12 +52,12 @@ describe('Store.insertAll', () => {
       const original = await aVerificationRow()
       const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz02` }
       const taken = 'evt_insert_all_0000000000000003'
-      await t.tessera.store.events.insert(eventFor(original, taken))
+      await t.tessera.store.events.insert(startedEventRow(original, taken))
       // The event's id is taken: its INSERT fails after the verification's succeeded.
       await expect(
         t.tessera.store[method]([
           { table: 'verifications', row },
-          { table: 'events', row: eventFor(row, taken) },
+          { table: 'events', row: startedEventRow(row, taken) },
         ]),
       ).rejects.toThrow()
       expect(await t.tessera.store.verifications.findById(row.appId, row.id)).toBeUndefined()
@@ -85,7 +71,7 @@ describe('Store.insertAll', () => {
       t.tessera.store.transaction(async (tx) => {
         await tx.insertAll([
           { table: 'verifications', row },
-          { table: 'events', row: eventFor(row, 'evt_insert_all_0000000000000004') },
+          { table: 'events', row: startedEventRow(row, 'evt_insert_all_0000000000000004') },
         ])
         throw new Error('rolled back')
       }),
@@ -98,7 +84,7 @@ describe('Store.stageAll', () => {
   it('answers with rows this instance sees, then commits them all: what a start sends after', async () => {
     const original = await aVerificationRow()
     const row: VerificationRow = { ...original, id: `${original.id.slice(0, -4)}zz11` }
-    const event = eventFor(row, 'evt_stage_all_00000000000000001')
+    const event = startedEventRow(row, 'evt_stage_all_00000000000000001')
     const staged = await t.tessera.store.stageAll([
       { table: 'verifications', row },
       { table: 'events', row: event },
@@ -149,7 +135,7 @@ describe('a conditional update with rows (approve, consume)', () => {
     const now = Number(row.createdAt) + 1
     const store = t.tessera.store
     const won = await store.verifications.approve(row.id, row.codeHash, now, [
-      { table: 'events', row: eventFor(row, 'evt_rows_together_00000000000001') },
+      { table: 'events', row: startedEventRow(row, 'evt_rows_together_00000000000001') },
       { table: 'tokens', row: tokenFor(row, 1) },
     ])
     expect(won).toBe(true)
@@ -159,7 +145,7 @@ describe('a conditional update with rows (approve, consume)', () => {
     })
     // Approved already: the condition fails, so neither row is written.
     const again = await store.verifications.approve(row.id, row.codeHash, now, [
-      { table: 'events', row: eventFor(row, 'evt_rows_together_00000000000002') },
+      { table: 'events', row: startedEventRow(row, 'evt_rows_together_00000000000002') },
       { table: 'tokens', row: tokenFor(row, 2) },
     ])
     expect(again).toBe(false)
@@ -174,7 +160,7 @@ describe('a conditional update with rows (approve, consume)', () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         store.verifications.approve(row.id, row.codeHash, now, [
-          { table: 'events', row: eventFor(row, `evt_rows_together_race_${String(i).padStart(8, '0')}`) },
+          { table: 'events', row: startedEventRow(row, `evt_rows_together_race_${String(i).padStart(8, '0')}`) },
           { table: 'tokens', row: tokenFor(row, 100 + i) },
         ]),
       ),
@@ -194,11 +180,11 @@ describe('a conditional update with rows (approve, consume)', () => {
     const now = Number(row.createdAt) + 1
     const store = t.tessera.store
     const taken = 'evt_rows_together_00000000000003'
-    await store.events.insert(eventFor(row, taken))
+    await store.events.insert(startedEventRow(row, taken))
     await expect(
       store.verifications.approve(row.id, row.codeHash, now, [
         { table: 'tokens', row: tokenFor(row, 3) },
-        { table: 'events', row: eventFor(row, taken) },
+        { table: 'events', row: startedEventRow(row, taken) },
       ]),
     ).rejects.toThrow()
     expect((await store.verifications.findById(row.appId, row.id))?.status).toBe('pending')
@@ -214,7 +200,7 @@ describe('a conditional update with rows (approve, consume)', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         store.tokens.consume(row.appId, token.tokenHash, now, [
-          { table: 'events', row: eventFor(row, `evt_rows_together_use_${String(i).padStart(9, '0')}`) },
+          { table: 'events', row: startedEventRow(row, `evt_rows_together_use_${String(i).padStart(9, '0')}`) },
         ]),
       ),
     )

@@ -48,6 +48,19 @@ describe('reads of one turn on PostgreSQL', () => {
     expect(missing).toBeUndefined()
   })
 
+  it('answers an id PostgreSQL cannot hold (a NUL) as not found, and the turn’s other reads as before', async () => {
+    const mine = await stored(4)
+    const { db, statements } = counted(database().db)
+    const verifications = createVerificationQueries(db, 'postgres')
+    const [found, nul] = await Promise.all([
+      verifications.findById('app_1', mine.id),
+      verifications.findById('app_1', `${mine.id}\u0000`),
+    ])
+    expect(found).toEqual(mine)
+    expect(nul).toBeUndefined()
+    expect(statements()).toBe(1)
+  })
+
   it('sees the writes its request awaited before the read', async () => {
     const row = await stored(3)
     const verifications = createVerificationQueries(database().db, 'postgres')

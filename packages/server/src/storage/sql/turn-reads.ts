@@ -1,5 +1,6 @@
 import { setImmediate } from 'node:timers'
 import { CompiledQuery, type Kysely } from 'kysely'
+import { isDependencyFailure } from '../../errors/dependency-failure.js'
 import type { Database } from '../database.js'
 import { placeholdersFor } from './fixed-sql.js'
 
@@ -32,12 +33,17 @@ export function turnRead<R extends { readonly appId: string }>(
   const text = placeholdersFor('postgres', `select * from "${table}" where "${column}" = any(?)`)
   const turns = new WeakMap<Kysely<Database>, Map<string, Waiting<R>[]>>()
 
-  const run = async (db: Kysely<Database>, waiting: Map<string, Waiting<R>[]>) => {
+  const run = async (db: Kysely<Database>, waiting: Map<string, Waiting<R>[]>): Promise<void> => {
     let rows: readonly R[]
     try {
       rows = (await db.executeQuery<R>(CompiledQuery.raw(text, [[...waiting.keys()]]))).rows
     } catch (error) {
-      for (const askers of waiting.values()) for (const asker of askers) asker.reject(error)
+      if (waiting.size === 1 || isDependencyFailure(error)) {
+        for (const askers of waiting.values()) for (const asker of askers) asker.reject(error)
+        return
+      }
+      // One key PostgreSQL refused must not fail the other requests of the turn: each key again, on its own.
+      await Promise.all([...waiting].map((entry) => run(db, new Map([entry]))))
       return
     }
     const found = new Map<string, R>()
@@ -63,8 +69,10 @@ export function turnRead<R extends { readonly appId: string }>(
     if (batch.size > 0) void run(db, batch)
   }
 
-  return (db, appId, key) =>
-    new Promise<R | undefined>((resolve, reject) => {
+  return (db, appId, key) => {
+    // PostgreSQL's text holds no NUL: no row has such a key, and sent, it would fail the statement.
+    if (key.includes('\u0000')) return Promise.resolve(undefined)
+    return new Promise<R | undefined>((resolve, reject) => {
       let waiting = turns.get(db)
       if (waiting === undefined) {
         waiting = new Map()
@@ -77,4 +85,5 @@ export function turnRead<R extends { readonly appId: string }>(
       if (askers === undefined) waiting.set(key, [asker])
       else askers.push(asker)
     })
+  }
 }

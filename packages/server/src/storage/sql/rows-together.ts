@@ -3,7 +3,7 @@ import type { Database } from '../database.js'
 import type { RowForTable, StagedWrite } from '../store.js'
 import { EVENT_COLUMN_EXPRESSIONS } from './event-queries.js'
 import { placeholdersFor, type RowInsert, rowInsertBuilder, type SqlDialect } from './fixed-sql.js'
-import { insertInTurn } from './turn-inserts.js'
+import { turnInserts } from './turn-inserts.js'
 
 /**
  * A change and the rows that come with it — its events (the outbox), the token that proves an approval —
@@ -33,7 +33,7 @@ export async function insertAll(db: Kysely<Database>, dialect: SqlDialect, rows:
   const inserts = rows.map(insertOf)
   if (inserts.length === 0) return
   // With the other requests of this turn, in one statement (turn-inserts.ts).
-  if (dialect === 'postgres' && !db.isTransaction) return insertInTurn(db, inserts, insertAloneOnPostgres)
+  if (dialect === 'postgres' && !db.isTransaction) return insertInTurn(db, inserts)
   if (db.isTransaction || inserts.length === 1) return runEach(db, dialect, inserts)
   const together = await runTogether(db, dialect, inserts)
   if (together === undefined) await db.transaction().execute((trx) => runEach(trx, dialect, inserts))
@@ -53,6 +53,8 @@ async function insertAloneOnPostgres(db: Kysely<Database>, inserts: readonly Row
     ),
   )
 }
+
+const insertInTurn = turnInserts(insertAloneOnPostgres)
 
 const ALREADY_COMMITTED: StagedWrite = { committed: Promise.resolve() }
 

@@ -1,8 +1,8 @@
-import { setImmediate } from 'node:timers'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { isDependencyFailure } from '../../errors/dependency-failure.js'
 import type { Database } from '../database.js'
 import { type InsertShape, placeholdersFor, type RowInsert } from './fixed-sql.js'
+import { turnBatches } from './turn-batches.js'
 
 /**
  * PostgreSQL's group commit: the row inserts that the requests of one turn of the event loop ask for
@@ -22,7 +22,7 @@ import { type InsertShape, placeholdersFor, type RowInsert } from './fixed-sql.j
  */
 
 /** Requests a statement carries at most: a larger turn is split. */
-export const TURN_INSERTS_MAX = 256
+const TURN_INSERTS_MAX = 256
 
 interface Waiting {
   readonly inserts: readonly RowInsert[]
@@ -30,68 +30,37 @@ interface Waiting {
   reject(error: unknown): void
 }
 
-/** Inserts every row of `inserts` (one request's, all or none) with the other requests of this turn. */
-export function insertInTurn(
-  db: Kysely<Database>,
-  inserts: readonly RowInsert[],
-  /** Runs one request's inserts on their own, as one statement (rows-together.ts). */
-  alone: (db: Kysely<Database>, inserts: readonly RowInsert[]) => Promise<void>,
-): Promise<void> {
-  let turn = turns.get(db)
-  if (turn === undefined) {
-    turn = new TurnInserts(db, alone)
-    turns.set(db, turn)
-  }
-  return turn.add(inserts)
+/** Runs one request's inserts on their own, as one statement (rows-together.ts). */
+type InsertAlone = (db: Kysely<Database>, inserts: readonly RowInsert[]) => Promise<void>
+
+/**
+ * Inserts every row of `inserts` (one request's, all or none) with the other requests of this turn; `alone`
+ * runs one request's rows, for a turn of one and for a batch run again request by request.
+ */
+export function turnInserts(
+  alone: InsertAlone,
+): (db: Kysely<Database>, inserts: readonly RowInsert[]) => Promise<void> {
+  const add = turnBatches<Waiting>(TURN_INSERTS_MAX, (db, batch) => void run(db, batch, alone))
+  return (db, inserts) => new Promise<void>((resolve, reject) => add(db, { inserts, resolve, reject }))
 }
 
-/** One per database (the Kysely instance outside any transaction). */
-const turns = new WeakMap<Kysely<Database>, TurnInserts>()
-
-class TurnInserts {
-  #waiting: Waiting[] = []
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly alone: (db: Kysely<Database>, inserts: readonly RowInsert[]) => Promise<void>,
-  ) {}
-
-  add(inserts: readonly RowInsert[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      // setImmediate's callback, from the module, so a test's fake timers do not hold the writes back.
-      if (this.#waiting.length === 0) setImmediate(() => this.#flush())
-      this.#waiting.push({ inserts, resolve, reject })
-    })
+async function run(db: Kysely<Database>, batch: readonly Waiting[], alone: InsertAlone): Promise<void> {
+  if (batch.length === 1) {
+    const [only] = batch as [Waiting]
+    return alone(db, only.inserts).then(only.resolve, only.reject)
   }
-
-  #flush(): void {
-    const waiting = this.#waiting
-    this.#waiting = []
-    for (let from = 0; from < waiting.length; from += TURN_INSERTS_MAX) {
-      void this.#run(waiting.slice(from, from + TURN_INSERTS_MAX))
-    }
-  }
-
-  async #run(batch: readonly Waiting[]): Promise<void> {
-    if (batch.length === 1) {
-      const [only] = batch as [Waiting]
-      return this.alone(this.db, only.inserts).then(only.resolve, only.reject)
-    }
-    try {
-      await this.db.executeQuery(statementFor(batch))
-    } catch (error) {
-      if (isDependencyFailure(error)) {
-        for (const request of batch) request.reject(error)
-        return
-      }
-      // Nothing of the statement stands: each request's rows again, on their own.
-      await Promise.all(
-        batch.map((request) => this.alone(this.db, request.inserts).then(request.resolve, request.reject)),
-      )
+  try {
+    await db.executeQuery(statementFor(batch))
+  } catch (error) {
+    if (isDependencyFailure(error)) {
+      for (const request of batch) request.reject(error)
       return
     }
-    for (const request of batch) request.resolve()
+    // Nothing of the statement stands: each request's rows again, on their own.
+    await Promise.all(batch.map((request) => alone(db, request.inserts).then(request.resolve, request.reject)))
+    return
   }
+  for (const request of batch) request.resolve()
 }
 
 /** Rows of one shape (table and columns), and the JSON array they will be sent as. */

@@ -1,8 +1,8 @@
-import { setImmediate } from 'node:timers'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { isDependencyFailure } from '../../errors/dependency-failure.js'
 import type { Database } from '../database.js'
 import { placeholdersFor } from './fixed-sql.js'
+import { turnBatches } from './turn-batches.js'
 
 /**
  * PostgreSQL: the reads of one row by its unique key that the requests of one turn of the event loop ask for
@@ -15,10 +15,11 @@ import { placeholdersFor } from './fixed-sql.js'
  */
 export type TurnRead<R> = (db: Kysely<Database>, appId: string, key: string) => Promise<R | undefined>
 
-/** Keys a statement carries at most: a larger turn is split. */
+/** Reads a statement carries at most: a larger turn is split. */
 const TURN_READS_MAX = 500
 
 interface Waiting<R> {
+  readonly key: string
   readonly appId: string
   resolve(row: R | undefined): void
   reject(error: unknown): void
@@ -31,59 +32,40 @@ export function turnRead<R extends { readonly appId: string }>(
   keyOf: (row: R) => string,
 ): TurnRead<R> {
   const text = placeholdersFor('postgres', `select * from "${table}" where "${column}" = any(?)`)
-  const turns = new WeakMap<Kysely<Database>, Map<string, Waiting<R>[]>>()
 
-  const run = async (db: Kysely<Database>, waiting: Map<string, Waiting<R>[]>): Promise<void> => {
+  const run = async (db: Kysely<Database>, batch: readonly Waiting<R>[]): Promise<void> => {
+    const keys = [...new Set(batch.map((asker) => asker.key))]
     let rows: readonly R[]
     try {
-      rows = (await db.executeQuery<R>(CompiledQuery.raw(text, [[...waiting.keys()]]))).rows
+      rows = (await db.executeQuery<R>(CompiledQuery.raw(text, [keys]))).rows
     } catch (error) {
-      if (waiting.size === 1 || isDependencyFailure(error)) {
-        for (const askers of waiting.values()) for (const asker of askers) asker.reject(error)
+      if (keys.length === 1 || isDependencyFailure(error)) {
+        for (const asker of batch) asker.reject(error)
         return
       }
       // One key PostgreSQL refused must not fail the other requests of the turn: each key again, on its own.
-      await Promise.all([...waiting].map((entry) => run(db, new Map([entry]))))
+      await Promise.all(
+        keys.map((key) =>
+          run(
+            db,
+            batch.filter((asker) => asker.key === key),
+          ),
+        ),
+      )
       return
     }
     const found = new Map<string, R>()
     for (const row of rows) found.set(keyOf(row), row)
-    for (const [key, askers] of waiting) {
-      const row = found.get(key)
-      for (const asker of askers) asker.resolve(row !== undefined && row.appId === asker.appId ? row : undefined)
+    for (const asker of batch) {
+      const row = found.get(asker.key)
+      asker.resolve(row !== undefined && row.appId === asker.appId ? row : undefined)
     }
   }
-
-  const flush = (db: Kysely<Database>) => {
-    const waiting = turns.get(db)
-    turns.delete(db)
-    if (waiting === undefined) return
-    let batch = new Map<string, Waiting<R>[]>()
-    for (const [key, askers] of waiting) {
-      batch.set(key, askers)
-      if (batch.size === TURN_READS_MAX) {
-        void run(db, batch)
-        batch = new Map()
-      }
-    }
-    if (batch.size > 0) void run(db, batch)
-  }
+  const add = turnBatches<Waiting<R>>(TURN_READS_MAX, (db, batch) => void run(db, batch))
 
   return (db, appId, key) => {
     // PostgreSQL's text holds no NUL: no row has such a key, and sent, it would fail the statement.
     if (key.includes('\u0000')) return Promise.resolve(undefined)
-    return new Promise<R | undefined>((resolve, reject) => {
-      let waiting = turns.get(db)
-      if (waiting === undefined) {
-        waiting = new Map()
-        turns.set(db, waiting)
-        // setImmediate from the module, so a test's fake timers do not hold the reads back.
-        setImmediate(() => flush(db))
-      }
-      const askers = waiting.get(key)
-      const asker = { appId, resolve, reject }
-      if (askers === undefined) waiting.set(key, [asker])
-      else askers.push(asker)
-    })
+    return new Promise<R | undefined>((resolve, reject) => add(db, { key, appId, resolve, reject }))
   }
 }
